@@ -1,0 +1,27 @@
+"""Settings read from the environment (prefix ``CONVVIZ_``), cached; tests override ``get_settings``."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONVVIZ_")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    allowed_origins: list[str] = []
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_upload_bytes: int = 5 * 1024 * 1024
+    max_image_pixels: int = 4096 * 4096
+    max_work_pixels: int = 512 * 512
+    max_layers: int = 64
+    max_tensor_elements: int = 65_536
+    max_trace_steps: int = 4096
+    compute_timeout_s: float = 10.0
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

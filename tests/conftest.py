@@ -1,0 +1,22 @@
+"""Shared test settings: Hypothesis profiles and the CI rule that nothing skips for a missing tool."""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("default")
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_tool(available: bool, what: str) -> None:
+    """Skip when a tool is missing on a developer machine; fail loudly in CI, where it must exist."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is missing", pytrace=False)
+    pytest.skip(f"{what} is not installed")
