@@ -1,0 +1,369 @@
+"""The layer description shared by convcore, the API, the CLI and the front end.
+
+A layer is a dict such as ``{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "stride": 1,
+"padding": 1, "dilation": 1, "groups": 1, "bias": true}``; every int field may be an ``[h, w]`` pair and
+``padding`` may be ``"same"`` or ``"valid"`` where torch allows it. :func:`parse_layer` checks one and
+returns a :class:`Layer`; :func:`propagate` runs a stack over an input shape and gives each layer's output
+shape, parameters, multiply-accumulates and the per-axis window the receptive field needs.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from convcore import shapes
+from convcore.shapes import Pair
+
+LAYER_TYPES = (
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "batch_norm2d",
+    "relu",
+    "dropout",
+    "global_avg_pool2d",
+    "linear",
+)
+PASS_THROUGH = frozenset({"batch_norm2d", "relu", "dropout"})
+_FIELDS: dict[str, frozenset[str]] = {
+    "conv2d": frozenset(
+        {"out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"}
+    ),
+    "conv_transpose2d": frozenset(
+        {"out_channels", "kernel_size", "stride", "padding", "output_padding", "dilation", "groups", "bias"}
+    ),
+    "max_pool2d": frozenset({"kernel_size", "stride", "padding", "dilation", "ceil_mode"}),
+    "avg_pool2d": frozenset({"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"}),
+    "batch_norm2d": frozenset({"eps", "momentum", "affine"}),
+    "relu": frozenset(),
+    "dropout": frozenset({"p"}),
+    "global_avg_pool2d": frozenset(),
+    "linear": frozenset({"out_features", "bias"}),
+}
+_COMMON = frozenset({"type", "name"})
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A feature map's shape without the batch axis: ``(C, H, W)``."""
+
+    channels: int
+    height: int
+    width: int
+
+    @property
+    def size(self) -> Pair:
+        return (self.height, self.width)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One parsed layer. Fields a type does not use keep torch's defaults."""
+
+    type: str
+    name: str = ""
+    out_channels: int | None = None
+    kernel_size: Pair = (1, 1)
+    stride: Pair = (1, 1)
+    padding: tuple[Pair, Pair] = ((0, 0), (0, 0))
+    padding_spec: str | Pair = (0, 0)
+    dilation: Pair = (1, 1)
+    output_padding: Pair = (0, 0)
+    groups: int = 1
+    bias: bool = True
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    padding_mode: str = "zeros"
+    p: float = 0.5
+    eps: float = 1e-5
+    momentum: float = 0.1
+    affine: bool = True
+    out_features: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The layer back in the shared dict form, with every field its type uses."""
+        d: dict[str, Any] = {"type": self.type}
+        if self.name:
+            d["name"] = self.name
+        for key in sorted(_FIELDS[self.type]):
+            value = self.padding_spec if key == "padding" else getattr(self, key)
+            d[key] = list(value) if isinstance(value, tuple) else value
+        return d
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a layer does along one axis for the receptive field: effective kernel, stride, left padding."""
+
+    kernel: int
+    stride: int
+    padding: int
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """A layer applied to a known input shape."""
+
+    layer: Layer
+    input: Shape
+    output: Shape
+    params: int
+    macs: int
+    windows: tuple[Window, Window] | None
+    unused: Pair
+    unused_image: Pair
+
+
+def _int(raw: Mapping[str, Any], key: str, default: int, where: str) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{where}: {key} must be an integer, got {value!r}")
+    return value
+
+
+def _bool(raw: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: {key} must be true or false, got {value!r}")
+    return value
+
+
+def _float(raw: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{where}: {key} must be a number, got {value!r}")
+    return float(value)
+
+
+def _pair(raw: Mapping[str, Any], key: str, default: int, where: str) -> Pair:
+    try:
+        return shapes.as_pair(raw.get(key, default), f"{where}: {key}")
+    except ValueError:
+        raise
+    except TypeError as exc:
+        raise ValueError(f"{where}: {key} must be an integer or a pair [height, width]") from exc
+
+
+def _padding(
+    raw: Mapping[str, Any], layer_type: str, kernel: Pair, stride: Pair, dilation: Pair, where: str
+) -> tuple[str | Pair, tuple[Pair, Pair]]:
+    spec = raw.get("padding", 0)
+    if isinstance(spec, str):
+        if layer_type != "conv2d":
+            raise ValueError(f'{where}: padding "{spec}" is only allowed for conv2d; give a number instead')
+        if spec == "valid":
+            return spec, ((0, 0), (0, 0))
+        if spec == "same":
+            if stride != (1, 1):
+                raise ValueError(
+                    f'{where}: padding "same" needs stride 1 (torch does not support it for strided convolutions)'
+                )
+            return spec, (
+                shapes.same_padding(kernel[0], dilation[0]),
+                shapes.same_padding(kernel[1], dilation[1]),
+            )
+        raise ValueError(f'{where}: padding must be a number, a pair, "same" or "valid", got "{spec}"')
+    pad = _pair(raw, "padding", 0, where)
+    for value in pad:
+        if value < 0:
+            raise ValueError(f"{where}: padding must not be negative, got {value}")
+    return pad, ((pad[0], pad[0]), (pad[1], pad[1]))
+
+
+def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
+    """Check one layer dict and return it typed; unknown types or fields are a ``ValueError``."""
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"layer {index}: expected an object with a type, got {raw!r}")
+    layer_type = raw.get("type")
+    if layer_type not in _FIELDS:
+        raise ValueError(f"layer {index}: type must be one of {', '.join(LAYER_TYPES)}, got {layer_type!r}")
+    where = f"layer {index} ({layer_type})"
+    unknown = set(raw) - _FIELDS[layer_type] - _COMMON
+    if unknown:
+        allowed = ", ".join(sorted(_FIELDS[layer_type])) or "none"
+        raise ValueError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; allowed: {allowed}")
+    name = raw.get("name", "")
+    if not isinstance(name, str):
+        raise ValueError(f"{where}: name must be a string")
+    fields: dict[str, Any] = {"type": layer_type, "name": name}
+
+    if layer_type in {"conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"}:
+        if "kernel_size" not in raw:
+            raise ValueError(f"{where}: kernel_size is required")
+        kernel = _pair(raw, "kernel_size", 1, where)
+        default_stride = raw["kernel_size"] if layer_type in {"max_pool2d", "avg_pool2d"} else 1
+        stride = _pair(raw, "stride", default_stride, where)
+        dilation = _pair(raw, "dilation", 1, where)
+        for key, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+            if min(value) < 1:
+                raise ValueError(f"{where}: {key} must be at least 1, got {min(value)}")
+        spec, padding = _padding(raw, layer_type, kernel, stride, dilation, where)
+        fields.update(kernel_size=kernel, stride=stride, dilation=dilation, padding=padding, padding_spec=spec)
+    if layer_type in {"conv2d", "conv_transpose2d"}:
+        if "out_channels" not in raw:
+            raise ValueError(f"{where}: out_channels is required")
+        fields["out_channels"] = _int(raw, "out_channels", 1, where)
+        if fields["out_channels"] < 1:
+            raise ValueError(f"{where}: out_channels must be at least 1")
+        fields["groups"] = _int(raw, "groups", 1, where)
+        if fields["groups"] < 1:
+            raise ValueError(f"{where}: groups must be at least 1")
+        fields["bias"] = _bool(raw, "bias", True, where)
+    if layer_type == "conv2d":
+        mode = raw.get("padding_mode", "zeros")
+        if mode not in {"zeros", "reflect", "replicate", "circular"}:
+            raise ValueError(f"{where}: padding_mode must be zeros, reflect, replicate or circular, got {mode!r}")
+        fields["padding_mode"] = mode
+    if layer_type == "conv_transpose2d":
+        fields["output_padding"] = _pair(raw, "output_padding", 0, where)
+    if layer_type in {"max_pool2d", "avg_pool2d"}:
+        fields["ceil_mode"] = _bool(raw, "ceil_mode", False, where)
+        if layer_type == "avg_pool2d":
+            fields["count_include_pad"] = _bool(raw, "count_include_pad", True, where)
+    if layer_type == "dropout":
+        fields["p"] = _float(raw, "p", 0.5, where)
+        if not 0.0 <= fields["p"] <= 1.0:
+            raise ValueError(f"{where}: p is the probability of dropping and must be between 0 and 1")
+    if layer_type == "batch_norm2d":
+        fields["eps"] = _float(raw, "eps", 1e-5, where)
+        fields["momentum"] = _float(raw, "momentum", 0.1, where)
+        fields["affine"] = _bool(raw, "affine", True, where)
+        if fields["eps"] <= 0:
+            raise ValueError(f"{where}: eps must be positive")
+    if layer_type == "linear":
+        if "out_features" not in raw:
+            raise ValueError(f"{where}: out_features is required")
+        fields["out_features"] = _int(raw, "out_features", 1, where)
+        if fields["out_features"] < 1:
+            raise ValueError(f"{where}: out_features must be at least 1")
+        fields["bias"] = _bool(raw, "bias", True, where)
+    return Layer(**fields)
+
+
+def parse_layers(raw: Sequence[Mapping[str, Any]]) -> list[Layer]:
+    """Parse a whole stack; the first bad layer's error names its index."""
+    return [parse_layer(item, i) for i, item in enumerate(raw)]
+
+
+def _sliding(layer: Layer, size: Pair, where: str) -> tuple[Pair, Pair, Pair]:
+    """Output size, unread positions and unread real rows of a sliding-window layer, per axis."""
+    out, unused, unused_img = [], [], []
+    for axis in (0, 1):
+        k, s, d = layer.kernel_size[axis], layer.stride[axis], layer.dilation[axis]
+        pad = layer.padding[axis]
+        try:
+            if layer.type == "conv_transpose2d":
+                o = shapes.conv_transpose_output_size(
+                    size[axis],
+                    kernel_size=k,
+                    stride=s,
+                    padding=pad[0],
+                    output_padding=layer.output_padding[axis],
+                    dilation=d,
+                )
+                out.append(o)
+                unused.append(0)
+                unused_img.append(0)
+                continue
+            if layer.type == "conv2d":
+                o = shapes.conv_output_size(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d)
+            else:
+                o = shapes.pool_output_size(
+                    size[axis], kernel_size=k, stride=s, padding=pad[0], dilation=d, ceil_mode=layer.ceil_mode
+                )
+        except ValueError as exc:
+            raise ValueError(f"{where}, {'height' if axis == 0 else 'width'} {size[axis]}: {exc}") from exc
+        out.append(o)
+        last_end = (o - 1) * s + shapes.effective_kernel_size(k, d)
+        rest = max(0, size[axis] + pad[0] + pad[1] - last_end)
+        unused.append(rest)
+        unused_img.append(max(0, rest - pad[1]))
+    return (out[0], out[1]), (unused[0], unused[1]), (unused_img[0], unused_img[1])
+
+
+def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
+    """Output shape, parameters, MACs and receptive-field windows of ``layer`` on an input ``shape``.
+
+    MACs count the multiply-accumulates of convolutions and linear layers only, as published model
+    tables do; normalisation, activations and pooling are counted as zero.
+    """
+    where = f"layer {index} ({layer.type})"
+    c, size = shape.channels, shape.size
+    windows: tuple[Window, Window] | None
+    unused: Pair = (0, 0)
+    unused_img: Pair = (0, 0)
+    params = macs = 0
+    if layer.type in {"conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"}:
+        out_size, unused, unused_img = _sliding(layer, size, where)
+        out_c = layer.out_channels if layer.out_channels is not None else c
+        try:
+            if layer.type == "conv2d":
+                params = shapes.conv_params(c, out_c, layer.kernel_size, groups=layer.groups, bias=layer.bias)
+                macs = shapes.conv_macs(c, out_c, layer.kernel_size, out_size, groups=layer.groups)
+            elif layer.type == "conv_transpose2d":
+                params = shapes.conv_transpose_params(c, out_c, layer.kernel_size, groups=layer.groups, bias=layer.bias)
+                macs = shapes.conv_transpose_macs(c, out_c, layer.kernel_size, size, groups=layer.groups)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from exc
+        output = Shape(out_c, *out_size)
+        if layer.type == "conv_transpose2d":
+            windows = None
+        else:
+            windows = tuple(  # type: ignore[assignment]
+                Window(
+                    shapes.effective_kernel_size(layer.kernel_size[a], layer.dilation[a]),
+                    layer.stride[a],
+                    layer.padding[a][0],
+                )
+                for a in (0, 1)
+            )
+    elif layer.type in PASS_THROUGH:
+        output = shape
+        if layer.type == "batch_norm2d":
+            params = shapes.batch_norm_params(c, affine=layer.affine)
+        windows = (Window(1, 1, 0), Window(1, 1, 0))
+    elif layer.type == "global_avg_pool2d":
+        output = Shape(c, 1, 1)
+        windows = (Window(size[0], 1, 0), Window(size[1], 1, 0))
+    else:
+        in_features = c * size[0] * size[1]
+        params = shapes.linear_params(in_features, layer.out_features, bias=layer.bias)
+        macs = in_features * layer.out_features
+        output = Shape(layer.out_features, 1, 1)
+        windows = (Window(size[0], 1, 0), Window(size[1], 1, 0))
+    return LayerResult(layer, shape, output, params, macs, windows, unused, unused_img)
+
+
+def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
+    """Apply the stack layer by layer; a layer that cannot run on its input is a ``ValueError``."""
+    for name, value in (
+        ("channels", input_shape.channels),
+        ("height", input_shape.height),
+        ("width", input_shape.width),
+    ):
+        if value < 1:
+            raise ValueError(f"input {name} must be at least 1, got {value}")
+    results = []
+    shape = input_shape
+    for i, layer in enumerate(layers):
+        result = apply_layer(layer, shape, i)
+        results.append(result)
+        shape = result.output
+    return results
+
+
+def static_windows(layer: Layer) -> tuple[Window, Window] | None:
+    """The receptive-field windows a layer has without knowing its input size (``None`` where that is needed)."""
+    if layer.type in PASS_THROUGH:
+        return (Window(1, 1, 0), Window(1, 1, 0))
+    if layer.type in {"conv2d", "max_pool2d", "avg_pool2d"}:
+        return tuple(  # type: ignore[return-value]
+            Window(
+                shapes.effective_kernel_size(layer.kernel_size[a], layer.dilation[a]),
+                layer.stride[a],
+                layer.padding[a][0],
+            )
+            for a in (0, 1)
+        )
+    return None

@@ -1,0 +1,200 @@
+"""Output-size arithmetic of convolution, transposed convolution and pooling, one formula per function.
+
+Every function works on one axis with Python integers and ``//`` only; callers apply it per axis.
+The rules and error cases are torch's (``torch.nn.Conv2d``, ``ConvTranspose2d``, ``MaxPool2d``,
+``AvgPool2d``), with messages that say what to change.
+"""
+
+from collections.abc import Sequence
+
+Pair = tuple[int, int]
+
+
+def as_pair(value: int | Sequence[int], name: str) -> Pair:
+    """``3 -> (3, 3)``; ``(3, 5) -> (3, 5)``; anything else is a ``ValueError`` naming ``name``."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer or a pair of integers, not a boolean")
+    if isinstance(value, int):
+        return (value, value)
+    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
+        h, w = value
+        if isinstance(h, int) and isinstance(w, int) and not isinstance(h, bool) and not isinstance(w, bool):
+            return (h, w)
+    raise ValueError(f"{name} must be an integer or a pair [height, width] of integers, got {value!r}")
+
+
+def _check_positive(value: int, name: str) -> None:
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+
+
+def _check_non_negative(value: int, name: str) -> None:
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value}")
+
+
+def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
+    """The span a dilated kernel covers: ``d·(k − 1) + 1``."""
+    _check_positive(kernel_size, "kernel_size")
+    _check_positive(dilation, "dilation")
+    return dilation * (kernel_size - 1) + 1
+
+
+def same_padding(kernel_size: int, dilation: int = 1) -> Pair:
+    """Torch's ``padding="same"`` split ``(before, after)``: total ``d·(k − 1)``, the odd one after."""
+    total = effective_kernel_size(kernel_size, dilation) - 1
+    return (total // 2, total - total // 2)
+
+
+def conv_output_size(
+    size: int, *, kernel_size: int, stride: int = 1, padding: int | Pair = 0, dilation: int = 1
+) -> int:
+    """Output length of a convolution: ``o = ⌊(i + 2p − d·(k − 1) − 1) / s⌋ + 1``.
+
+    ``padding`` may be a ``(before, after)`` pair for asymmetric padding (``"same"`` with an even
+    kernel); the formula then uses ``before + after`` in place of ``2p``.
+    """
+    _check_positive(size, "input size")
+    _check_positive(stride, "stride")
+    before, after = (padding, padding) if isinstance(padding, int) else padding
+    _check_non_negative(before, "padding")
+    _check_non_negative(after, "padding")
+    span = effective_kernel_size(kernel_size, dilation)
+    padded = size + before + after
+    if span > padded:
+        raise ValueError(
+            f"the kernel spans {span} (kernel_size={kernel_size}, dilation={dilation}) but the padded input "
+            f"is only {padded} long: make the kernel or dilation smaller, or increase padding or the input size"
+        )
+    return (padded - span) // stride + 1
+
+
+def conv_transpose_output_size(
+    size: int,
+    *,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """Output length of a transposed convolution: ``o = (i − 1)·s − 2p + d·(k − 1) + output_padding + 1``."""
+    _check_positive(size, "input size")
+    _check_positive(stride, "stride")
+    _check_non_negative(padding, "padding")
+    _check_non_negative(output_padding, "output_padding")
+    span = effective_kernel_size(kernel_size, dilation)
+    if output_padding >= max(stride, dilation):
+        raise ValueError(
+            f"output_padding must be smaller than stride or dilation (here {stride} and {dilation}), "
+            f"got {output_padding}: lower output_padding or raise the stride"
+        )
+    out = (size - 1) * stride - 2 * padding + span - 1 + output_padding + 1
+    if out < 1:
+        raise ValueError(
+            f"transposed convolution would give an output of {out}: reduce padding ({padding}) "
+            f"or increase kernel_size, stride or the input size"
+        )
+    return out
+
+
+def pool_output_size(
+    size: int,
+    *,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
+    """Output length of max/avg pooling; ``stride`` defaults to ``kernel_size`` as in torch.
+
+    ``o = ⌊(i + 2p − d·(k − 1) − 1 + (s − 1 if ceil_mode)) / s⌋ + 1``, and with ``ceil_mode`` a last window
+    that would start in the right padding is dropped (``(o − 1)·s ≥ i + p`` ⇒ ``o − 1``).
+    """
+    stride = kernel_size if stride is None else stride
+    _check_positive(size, "input size")
+    _check_positive(stride, "stride")
+    _check_non_negative(padding, "padding")
+    span = effective_kernel_size(kernel_size, dilation)
+    if padding > kernel_size // 2:
+        raise ValueError(
+            f"pooling padding must be at most half the kernel size ({kernel_size} // 2 = {kernel_size // 2}), "
+            f"got {padding}: lower padding or use a larger kernel"
+        )
+    numerator = size + 2 * padding - span + (stride - 1 if ceil_mode else 0)
+    if numerator < 0:
+        raise ValueError(
+            f"the pooling window spans {span} but the padded input is only {size + 2 * padding} long: "
+            f"use a smaller kernel or a larger input"
+        )
+    out = numerator // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def unused_input(size: int, *, kernel_size: int, stride: int = 1, padding: int | Pair = 0, dilation: int = 1) -> int:
+    """Positions at the end of the padded input that no window reads (the remainder the floor drops).
+
+    ``(i + 2p − d·(k − 1) − 1) mod s``; these may be padding or real rows, see :func:`unused_image`.
+    """
+    before, after = (padding, padding) if isinstance(padding, int) else padding
+    out = conv_output_size(size, kernel_size=kernel_size, stride=stride, padding=(before, after), dilation=dilation)
+    return size + before + after - ((out - 1) * stride + effective_kernel_size(kernel_size, dilation))
+
+
+def unused_image(size: int, *, kernel_size: int, stride: int = 1, padding: int | Pair = 0, dilation: int = 1) -> int:
+    """Real input rows (not padding) that no window reads: the unused positions past the right padding."""
+    after = padding if isinstance(padding, int) else padding[1]
+    unread = unused_input(size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    return max(0, unread - after)
+
+
+def conv_params(in_channels: int, out_channels: int, kernel_size: Pair, *, groups: int = 1, bias: bool = True) -> int:
+    """Trainable parameters of Conv2d: ``C_out·(C_in/g)·kH·kW + C_out`` (the bias term if ``bias``)."""
+    check_groups(in_channels, out_channels, groups)
+    return out_channels * (in_channels // groups) * kernel_size[0] * kernel_size[1] + (out_channels if bias else 0)
+
+
+def conv_macs(in_channels: int, out_channels: int, kernel_size: Pair, output_size: Pair, *, groups: int = 1) -> int:
+    """Multiply-accumulates of Conv2d: ``H_out·W_out·C_out·(C_in/g)·kH·kW``."""
+    check_groups(in_channels, out_channels, groups)
+    return output_size[0] * output_size[1] * out_channels * (in_channels // groups) * kernel_size[0] * kernel_size[1]
+
+
+def conv_transpose_params(
+    in_channels: int, out_channels: int, kernel_size: Pair, *, groups: int = 1, bias: bool = True
+) -> int:
+    """Trainable parameters of ConvTranspose2d: ``C_in·(C_out/g)·kH·kW + C_out``."""
+    check_groups(in_channels, out_channels, groups)
+    return in_channels * (out_channels // groups) * kernel_size[0] * kernel_size[1] + (out_channels if bias else 0)
+
+
+def conv_transpose_macs(
+    in_channels: int, out_channels: int, kernel_size: Pair, input_size: Pair, *, groups: int = 1
+) -> int:
+    """Multiply-accumulates of ConvTranspose2d: every input cell scatters ``(C_out/g)·kH·kW`` products."""
+    check_groups(in_channels, out_channels, groups)
+    return input_size[0] * input_size[1] * in_channels * (out_channels // groups) * kernel_size[0] * kernel_size[1]
+
+
+def linear_params(in_features: int, out_features: int, *, bias: bool = True) -> int:
+    """Trainable parameters of Linear: ``in·out + out``."""
+    return in_features * out_features + (out_features if bias else 0)
+
+
+def batch_norm_params(channels: int, *, affine: bool = True) -> int:
+    """Trainable parameters of BatchNorm2d: γ and β per channel (running statistics are buffers)."""
+    return 2 * channels if affine else 0
+
+
+def check_groups(in_channels: int, out_channels: int, groups: int) -> None:
+    """Torch's rule: both channel counts must be divisible by ``groups``."""
+    _check_positive(in_channels, "in_channels")
+    _check_positive(out_channels, "out_channels")
+    _check_positive(groups, "groups")
+    if in_channels % groups:
+        raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
+    if out_channels % groups:
+        raise ValueError(f"out_channels ({out_channels}) must be divisible by groups ({groups})")
