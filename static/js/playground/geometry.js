@@ -1,0 +1,159 @@
+// Pure geometry of one convolution axis, mirroring convcore.shapes: output sizes, windows, padding, the cells
+// the floor leaves unread, transposed scatter targets, the convolution matrix and the im2col layout.
+// Everything is integer arithmetic; a 2-D layer applies these per axis (height and width separately).
+// tests/js/geometry.test.js checks every function against fixtures written by convcore and torch.
+
+// An axis: {size, kernel, stride, padBefore, padAfter, dilation}; transposed axes add outputPadding.
+export function span(axis) {
+  return axis.dilation * (axis.kernel - 1) + 1;
+}
+
+// o = ⌊(i + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1; 0 when the kernel does not fit.
+export function convOutputSize(axis) {
+  const padded = axis.size + axis.padBefore + axis.padAfter;
+  if (span(axis) > padded) return 0;
+  return Math.floor((padded - span(axis)) / axis.stride) + 1;
+}
+
+// o = (i − 1)·s − 2p + d·(k − 1) + output_padding + 1 (torch's ConvTranspose2d).
+export function transposeOutputSize(axis) {
+  return (axis.size - 1) * axis.stride - 2 * axis.padBefore + span(axis) - 1 + axis.outputPadding + 1;
+}
+
+// Padded positions past the last window (what the floor drops), and how many of them are real input.
+export function unusedInput(axis) {
+  const out = convOutputSize(axis);
+  return axis.size + axis.padBefore + axis.padAfter - ((out - 1) * axis.stride + span(axis));
+}
+
+export function unusedImage(axis) {
+  return Math.max(0, unusedInput(axis) - axis.padAfter);
+}
+
+// The padded positions read by output index o, one per kernel tap: o·s + t·d.
+export function windowPadded(axis, o) {
+  const taps = [];
+  for (let t = 0; t < axis.kernel; t++) taps.push(o * axis.stride + t * axis.dilation);
+  return taps;
+}
+
+// The same taps as input indices (−1 … or ≥ size means the tap reads padding).
+export function windowInput(axis, o) {
+  return windowPadded(axis, o).map((q) => q - axis.padBefore);
+}
+
+export function isPadding(axis, inputIndex) {
+  return inputIndex < 0 || inputIndex >= axis.size;
+}
+
+// Every (output index, tap) that reads input index x: o·s + t·d − p_before = x.
+export function feeds(axis, x) {
+  const out = convOutputSize(axis);
+  const hits = [];
+  for (let t = 0; t < axis.kernel; t++) {
+    const rest = x + axis.padBefore - t * axis.dilation;
+    if (rest >= 0 && rest % axis.stride === 0 && rest / axis.stride < out) hits.push({ out: rest / axis.stride, tap: t });
+  }
+  return hits;
+}
+
+// Transposed convolution: input index x, tap t lands on output x·s + t·d − p (dropped outside [0, o)).
+export function scatterTargets(axis, x) {
+  const out = transposeOutputSize(axis);
+  const hits = [];
+  for (let t = 0; t < axis.kernel; t++) {
+    const target = x * axis.stride + t * axis.dilation - axis.padBefore;
+    if (target >= 0 && target < out) hits.push({ out: target, tap: t });
+  }
+  return hits;
+}
+
+// The output rows that output_padding appends: the last output_padding indices.
+export function outputPaddingRows(axis) {
+  const out = transposeOutputSize(axis);
+  const rows = [];
+  for (let r = out - axis.outputPadding; r < out; r++) rows.push(r);
+  return rows;
+}
+
+// The ordinary convolution equivalent to a transposed one: insert s − 1 zeros between inputs, pad by
+// d·(k − 1) − p on each side (plus output_padding after), stride 1, same dilation, kernel flipped.
+export function zeroInsertionAxis(axis) {
+  const pad = axis.dilation * (axis.kernel - 1) - axis.padBefore;
+  return {
+    size: (axis.size - 1) * axis.stride + 1,
+    kernel: axis.kernel,
+    stride: 1,
+    padBefore: pad,
+    padAfter: pad + axis.outputPadding,
+    dilation: axis.dilation,
+  };
+}
+
+// Index in the zero-inserted input of original input index x (the others are inserted zeros).
+export function insertedIndex(axis, x) {
+  return x * axis.stride;
+}
+
+// The 2-D convolution matrix of one (output channel, input channel) pair: row r = oh·W_out + ow, column
+// c = ih·W + iw, entry = 1 + the flat kernel tap (a·kW + b) that multiplies input c for output r, or 0.
+// With flip, tap (a, b) applies weight (kH − 1 − a, kW − 1 − b) of the stored kernel.
+export function convMatrixTaps(rows, cols, flip = false) {
+  const hOut = convOutputSize(rows);
+  const wOut = convOutputSize(cols);
+  const matrix = [];
+  for (let oh = 0; oh < hOut; oh++) {
+    for (let ow = 0; ow < wOut; ow++) {
+      const row = new Array(rows.size * cols.size).fill(0);
+      windowInput(rows, oh).forEach((ih, a) => {
+        if (isPadding(rows, ih)) return;
+        windowInput(cols, ow).forEach((iw, b) => {
+          if (isPadding(cols, iw)) return;
+          const ka = flip ? rows.kernel - 1 - a : a;
+          const kb = flip ? cols.kernel - 1 - b : b;
+          row[ih * cols.size + iw] = 1 + ka * cols.kernel + kb;
+        });
+      });
+      matrix.push(row);
+    }
+  }
+  return matrix;
+}
+
+// The im2col patch matrix layout for one input channel: row r = oh·W_out + ow, column a·kW + b, entry the
+// flat input index ih·W + iw the tap reads, or −1 where the tap reads padding.
+export function im2colIndices(rows, cols) {
+  const hOut = convOutputSize(rows);
+  const wOut = convOutputSize(cols);
+  const matrix = [];
+  for (let oh = 0; oh < hOut; oh++) {
+    for (let ow = 0; ow < wOut; ow++) {
+      const row = [];
+      for (const ih of windowInput(rows, oh)) {
+        for (const iw of windowInput(cols, ow)) {
+          row.push(isPadding(rows, ih) || isPadding(cols, iw) ? -1 : ih * cols.size + iw);
+        }
+      }
+      matrix.push(row);
+    }
+  }
+  return matrix;
+}
+
+// Scatter matrix of a transposed convolution: entry [r][c] = 1 + tap with which input c reaches output r.
+// It equals the transpose of the convolution matrix of the matching forward convolution.
+export function transposeMatrixTaps(rows, cols) {
+  const hOut = transposeOutputSize(rows);
+  const wOut = transposeOutputSize(cols);
+  const matrix = Array.from({ length: hOut * wOut }, () => new Array(rows.size * cols.size).fill(0));
+  for (let ih = 0; ih < rows.size; ih++) {
+    for (let iw = 0; iw < cols.size; iw++) {
+      for (const h of scatterTargets(rows, ih)) {
+        for (const w of scatterTargets(cols, iw)) {
+          matrix[h.out * wOut + w.out][ih * cols.size + iw] = 1 + h.tap * cols.kernel + w.tap;
+        }
+      }
+    }
+  }
+  return matrix;
+}
