@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routers import health, pages
+from app.routers import health, kernels, pages
 
-API_ROUTERS: list[APIRouter] = [health.router]
+API_ROUTERS: list[APIRouter] = [health.router, kernels.router]
 PAGE_ROUTERS: list[APIRouter] = [pages.router]
