@@ -1,0 +1,115 @@
+"""The residual-variance experiment reproduces the lecture's argument.
+
+Tolerances come from the finite-width noise of the default configuration (width 64, 16 samples, 32
+networks): over seeds 0..39 the fitted per-block ratio was 1.97–2.07 for the residual stack, 0.986–1.034
+for the scaled one, 0.975–1.022 for the plain one, and the batch-norm increment 0.98–1.04.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from convcore.residual import VARIANTS, ResidualExperiment, run_residual_experiment, theoretical_variance
+
+
+@pytest.fixture(scope="module", params=[0, 1])
+def experiment(request: pytest.FixtureRequest) -> ResidualExperiment:
+    return run_residual_experiment(seed=request.param)
+
+
+def test_result_carries_its_configuration_and_one_value_per_depth(experiment: ResidualExperiment) -> None:
+    assert experiment.depths == list(range(51))
+    assert (experiment.depth, experiment.width, experiment.samples, experiment.networks) == (50, 64, 16, 32)
+    assert experiment.dtype == "float64"
+    assert "N(0, 2/width)" in experiment.init
+    for variant in VARIANTS:
+        assert len(experiment.variances[variant]) == 51
+        assert len(experiment.low[variant]) == len(experiment.high[variant]) == 51
+        assert all(lo <= hi for lo, hi in zip(experiment.low[variant], experiment.high[variant], strict=True))
+    # every stack starts from the same N(0, 1) input
+    assert len({experiment.variances[v][0] for v in VARIANTS}) == 1
+    assert experiment.variances["plain"][0] == pytest.approx(1.0, abs=0.03)
+
+
+def test_unscaled_residual_doubles_the_variance_per_block(experiment: ResidualExperiment) -> None:
+    assert experiment.ratio_per_block["residual"] == pytest.approx(2.0, abs=0.1)
+    variances = experiment.variances["residual"]
+    # the first block sees exactly the argument's symmetric zero-mean input
+    assert variances[1] / variances[0] == pytest.approx(2.0, abs=0.15)
+    assert variances[50] > 2.0**45
+
+
+@pytest.mark.parametrize("variant", ["scaled", "plain"])
+def test_scaled_residual_and_plain_stack_stay_flat(experiment: ResidualExperiment, variant: str) -> None:
+    assert experiment.ratio_per_block[variant] == pytest.approx(1.0, abs=0.05)
+    # flat on the log scale the lesson plots: within a factor 8 of the input at every depth, vs 2^50
+    assert np.all(np.abs(np.log2(experiment.variances[variant])) < 3.0)
+
+
+def test_batch_norm_turns_exponential_growth_into_linear(experiment: ResidualExperiment) -> None:
+    assert experiment.increment_per_block["batch_norm"] == pytest.approx(1.0, abs=0.08)
+    assert experiment.variances["batch_norm"][50] == pytest.approx(theoretical_variance("batch_norm", 50), rel=0.1)
+
+
+def test_blocks_match_torch_modules_with_kaiming_weights() -> None:
+    """Replay a 3-block run with nn.Linear / nn.BatchNorm1d holding the experiment's weights."""
+    depth, width, samples = 3, 8, 5
+    result = run_residual_experiment(depth=depth, width=width, samples=samples, networks=1, seed=4)
+    generator = torch.Generator().manual_seed(4)
+    h0 = torch.randn(1, samples, width, generator=generator, dtype=torch.float64)[0]
+    raw = [torch.randn(1, width, width, generator=generator, dtype=torch.float64)[0] for _ in range(depth)]
+    # the experiment's scale is Kaiming normal's std for ReLU: gain √2 over √fan_in
+    std = torch.nn.init.calculate_gain("relu") / math.sqrt(width)
+    linears = []
+    for weight in raw:
+        linear = torch.nn.Linear(width, width, bias=False, dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(weight * std)
+        linears.append(linear)
+    bn = torch.nn.BatchNorm1d(width, eps=1e-5, affine=False, dtype=torch.float64).train()
+    relu = torch.nn.ReLU()
+
+    def block(variant: str, h: torch.Tensor, linear: torch.nn.Linear) -> torch.Tensor:
+        return {
+            "plain": lambda: linear(relu(h)),
+            "residual": lambda: h + linear(relu(h)),
+            "scaled": lambda: (h + linear(relu(h))) / math.sqrt(2.0),
+            "batch_norm": lambda: h + linear(relu(bn(h))),
+        }[variant]()
+
+    with torch.no_grad():
+        for variant in VARIANTS:
+            h = h0
+            expected = [float(h.var(unbiased=False))]
+            for linear in linears:
+                h = block(variant, h, linear)
+                expected.append(float(h.var(unbiased=False)))
+            np.testing.assert_allclose(result.variances[variant], expected, rtol=1e-12)
+
+
+def test_theoretical_curves() -> None:
+    assert [theoretical_variance("residual", k) for k in (0, 1, 10)] == [1.0, 2.0, 1024.0]
+    assert theoretical_variance("scaled", 50) == theoretical_variance("plain", 50) == 1.0
+    assert theoretical_variance("batch_norm", 7) == 8.0
+    with pytest.raises(ValueError, match="unknown variant 'dense'"):
+        theoretical_variance("dense", 3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"depth": 0}, "depth must be an integer from 1 to 50, got 0"),
+        ({"depth": 51}, "depth must be an integer from 1 to 50"),
+        ({"width": 1}, "width must be an integer from 2 to 512"),
+        ({"samples": 1}, "samples must be an integer from 2 to 1024"),
+        ({"networks": 0}, "networks must be an integer from 1 to 256"),
+        ({"depth": 2.5}, "depth must be an integer"),
+        ({"seed": -3}, "seed must be a non-negative integer"),
+        ({"width": 512, "samples": 1024, "networks": 256}, "must be at most 1,073,741,824"),
+    ],
+)
+def test_bad_configuration(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        run_residual_experiment(**kwargs)
