@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.errors import install_error_handlers
+from app.middleware import install_hardening
 from app.routers import API_ROUTERS, PAGE_ROUTERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_hardening(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     for router in PAGE_ROUTERS:
