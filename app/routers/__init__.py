@@ -2,7 +2,12 @@
 
 from fastapi import APIRouter
 
-from app.routers import health, kernels, pages
+from app.routers import health, kernels, output_size, pages, shapes
 
-API_ROUTERS: list[APIRouter] = [health.router, kernels.router]
+API_ROUTERS: list[APIRouter] = [
+    health.router,
+    kernels.router,
+    output_size.router,
+    shapes.router,
+]
 PAGE_ROUTERS: list[APIRouter] = [pages.router]

@@ -1,0 +1,59 @@
+"""``GET /output-size``: the single-layer calculator (conv, transposed conv, pooling) along one axis."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.schemas.shapes import OutputSizeQuery, OutputSizeResponse
+from convcore import formulas, shapes
+
+router = APIRouter(tags=["shapes"])
+
+
+def output_size_answer(q: OutputSizeQuery) -> OutputSizeResponse:
+    """The numbers come from :mod:`convcore.shapes` and the text from :mod:`convcore.formulas`."""
+    if q.op == "pool" and q.transposed:
+        raise ValueError("transposed applies to op=conv only: set transposed=false or op=conv")
+    if q.output_padding and not q.transposed:
+        raise ValueError("output_padding applies to transposed convolutions only: set transposed=true or remove it")
+    if q.ceil_mode and q.op != "pool":
+        raise ValueError("ceil_mode applies to op=pool only: set op=pool or remove ceil_mode")
+    k, p, d = q.kernel_size, q.padding, q.dilation
+    span = shapes.effective_kernel_size(k, d)
+    if q.op == "pool":
+        s = k if q.stride is None else q.stride
+        out = shapes.pool_output_size(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
+        formula = formulas.pool_formula(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
+        # With ceil_mode an extra last window runs past the end, so nothing is left unread.
+        if out > shapes.conv_output_size(q.size, kernel_size=k, stride=s, padding=p, dilation=d):
+            unused = unused_img = 0
+        else:
+            unused = shapes.unused_input(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
+            unused_img = shapes.unused_image(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
+    elif q.transposed:
+        s = 1 if q.stride is None else q.stride
+        kwargs = {"kernel_size": k, "stride": s, "padding": p, "output_padding": q.output_padding, "dilation": d}
+        out = shapes.conv_transpose_output_size(q.size, **kwargs)
+        formula = formulas.conv_transpose_formula(q.size, **kwargs)
+        # Every input cell scatters a whole kernel, so a transposed convolution reads all of its input.
+        unused = unused_img = 0
+    else:
+        s = 1 if q.stride is None else q.stride
+        out = shapes.conv_output_size(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
+        formula = formulas.conv_formula(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
+        unused = shapes.unused_input(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
+        unused_img = shapes.unused_image(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
+    return OutputSizeResponse(
+        output_size=out,
+        formula=formula,
+        unused_input=unused,
+        unused_image=unused_img,
+        effective_kernel_size=span,
+        stride=s,
+    )
+
+
+@router.get("/output-size")
+def output_size(q: Annotated[OutputSizeQuery, Query()]) -> OutputSizeResponse:
+    """Output length ``o`` of one layer along one axis, the formula with the numbers in, and what is left unread."""
+    return output_size_answer(q)

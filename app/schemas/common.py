@@ -1,0 +1,75 @@
+"""Bounded building blocks shared by the request models: integers, ``[h, w]`` pairs, finite numbers.
+
+The bounds are generous for arithmetic (a shape calculation costs the same for 7 and 7000) and tight where
+work grows with the value (tensors, traces); those limits come from :class:`app.settings.Settings` and are
+checked in the routers because they can be configured.
+"""
+
+import math
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt
+
+#: Largest spatial input size, channel count, kernel, stride, dilation or padding the shape arithmetic accepts.
+MAX_SIZE = 100_000
+MAX_CHANNELS = 100_000
+MAX_HYPER = 4096
+#: Layers in a stack sent to /shapes or /receptive-field/region: arithmetic only, so deeper than the zoo needs.
+MAX_STACK_LAYERS = 1000
+#: Length of any one axis of a toy tensor; the element count is bounded by Settings.max_tensor_elements.
+MAX_AXIS = 256
+#: Magnitude of a toy tensor value: far beyond any teaching example, small enough that sums stay finite.
+MAX_VALUE = 1e6
+#: Stride, padding, dilation and output_padding of an operation on a toy tensor (they size the padded copy).
+MAX_OP_HYPER = 64
+
+Size = Annotated[StrictInt, Field(ge=1, le=MAX_SIZE)]
+Channels = Annotated[StrictInt, Field(ge=1, le=MAX_CHANNELS)]
+Positive = Annotated[StrictInt, Field(ge=1, le=MAX_HYPER)]
+NonNegative = Annotated[StrictInt, Field(ge=0, le=MAX_HYPER)]
+PositivePair = Positive | tuple[Positive, Positive]
+OpPositive = Annotated[StrictInt, Field(ge=1, le=MAX_OP_HYPER)]
+OpNonNegative = Annotated[StrictInt, Field(ge=0, le=MAX_OP_HYPER)]
+OpPositivePair = OpPositive | tuple[OpPositive, OpPositive]
+OpNonNegativePair = OpNonNegative | tuple[OpNonNegative, OpNonNegative]
+NonNegativePair = NonNegative | tuple[NonNegative, NonNegative]
+Pair = tuple[int, int]
+FloatPair = tuple[float, float]
+
+
+class Model(BaseModel):
+    """Request models reject unknown fields, so a typo is a 422 naming it rather than a silent default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputShape(Model):
+    """A feature map's shape without the batch axis."""
+
+    channels: Channels
+    height: Size
+    width: Size
+
+
+class ShapeOut(BaseModel):
+    channels: int
+    height: int
+    width: int
+
+
+def _non_finite_as_text(value: Any) -> Any:
+    # Python's JSON parser accepts NaN and Infinity. Turned into text they fail validation with a message
+    # naming the field, and the 422 body stays valid JSON (a float NaN echoed back could not be serialized).
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    return value
+
+
+#: One value of a toy tensor: finite and bounded.
+Value = Annotated[
+    StrictFloat, BeforeValidator(_non_finite_as_text), Field(ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False)
+]
+Row = Annotated[list[Value], Field(min_length=1, max_length=MAX_AXIS)]
+Plane = Annotated[list[Row], Field(min_length=1, max_length=MAX_AXIS)]
+Volume = Annotated[list[Plane], Field(min_length=1, max_length=MAX_AXIS, description="(C, H, W)")]
+Weights = Annotated[list[Volume], Field(min_length=1, max_length=MAX_AXIS)]
