@@ -2,12 +2,14 @@
 
 from fastapi import APIRouter
 
-from app.routers import health, kernels, output_size, pages, shapes
+from app.routers import experiments, health, kernels, ops_norm, output_size, pages, shapes
 
 API_ROUTERS: list[APIRouter] = [
     health.router,
     kernels.router,
     output_size.router,
     shapes.router,
+    ops_norm.router,
+    experiments.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router]

@@ -1,0 +1,153 @@
+"""The lessons' experiments: residual variance against depth, dropout over many masks, parameter counts.
+
+Each is one bounded call into :mod:`convcore`; the pages plot what comes back.
+"""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from app.routers.ops_norm import Row, SettingsDep, as_tensor, orjson_response
+from convcore import dropout as dropout_ops
+from convcore import residual, shapes
+
+router = APIRouter(prefix="/experiments", tags=["experiments"])
+
+MAX_WIDTH = 128
+MAX_SAMPLES = 256
+MAX_NETWORKS = 64
+MAX_MASKS = 2000
+
+
+class ResidualResponse(BaseModel):
+    depths: list[int] = Field(description="0..depth; 0 is the input")
+    variances: dict[str, list[float]] = Field(description="variance after each depth, pooled over all networks")
+    low: dict[str, list[float]] = Field(description="10th percentile of the per-network variance")
+    high: dict[str, list[float]] = Field(description="90th percentile of the per-network variance")
+    theoretical: dict[str, list[float]] = Field(description="the argument's prediction for Var(h_0) = 1")
+    ratio_per_block: dict[str, float] = Field(description="2^slope of log2(variance) fitted over all depths")
+    increment_per_block: dict[str, float] = Field(description="slope of the variance itself")
+    depth: int
+    width: int
+    samples: int
+    networks: int
+    seed: int
+    dtype: str
+    init: str
+    block: str
+
+
+@router.get("/residual", response_model=ResidualResponse)
+def residual_experiment(
+    depth: Annotated[int, Query(ge=1, le=residual.MAX_DEPTH, description="number of blocks")] = residual.MAX_DEPTH,
+    width: Annotated[int, Query(ge=2, le=MAX_WIDTH, description="units per layer")] = 64,
+    samples: Annotated[int, Query(ge=2, le=MAX_SAMPLES, description="inputs per network (its batch)")] = 16,
+    networks: Annotated[int, Query(ge=1, le=MAX_NETWORKS, description="independently initialised networks")] = 32,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+) -> Response:
+    """Activation variance after 0..depth blocks: plain, residual, residual × 1/√2, residual with batch norm."""
+    result = residual.run_residual_experiment(depth=depth, width=width, samples=samples, networks=networks, seed=seed)
+    theoretical = {
+        variant: [residual.theoretical_variance(variant, k) for k in result.depths] for variant in residual.VARIANTS
+    }
+    return orjson_response(
+        {
+            "depths": result.depths,
+            "variances": result.variances,
+            "low": result.low,
+            "high": result.high,
+            "theoretical": theoretical,
+            "ratio_per_block": result.ratio_per_block,
+            "increment_per_block": result.increment_per_block,
+            "depth": result.depth,
+            "width": result.width,
+            "samples": result.samples,
+            "networks": result.networks,
+            "seed": result.seed,
+            "dtype": result.dtype,
+            "init": result.init,
+            "block": result.block,
+        }
+    )
+
+
+class DropoutExperimentRequest(BaseModel):
+    x: Row = Field(description="activations of one layer (a vector of units)")
+    p: float = Field(0.5, ge=0.0, le=1.0, description="probability of dropping a unit")
+    inverted: bool = True
+    n_masks: int = Field(200, ge=1, le=MAX_MASKS, description="masks drawn for the measurement")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class DropoutExperimentResponse(BaseModel):
+    expected_training: list[float] = Field(description="E[output] over masks in training, per unit")
+    measured_training: list[float] = Field(description="mean training output over n_masks masks, per unit")
+    inference_output: list[float]
+    ensemble_average: list[float] = Field(description="mean of the n_masks masked outputs")
+    rms_error: list[float] = Field(description="RMS(mean of first k masked outputs − inference output), k=1..n")
+    n_units: int
+    n_distinct_masks: str = Field(description="2^n_units as decimal digits (exact; may exceed 2^53)")
+    p: float
+    inverted: bool
+    n_masks: int
+    seed: int
+
+
+@router.post("/dropout", response_model=DropoutExperimentResponse)
+def dropout_experiment(body: DropoutExperimentRequest, settings: SettingsDep) -> Response:
+    """Expected vs measured training activation over many masks, and the ensemble average vs inference."""
+    x = as_tensor(body.x, "x", settings, ndim=1)
+    expected = dropout_ops.expected_activation(x, p=body.p, inverted=body.inverted, training=True)
+    measured = dropout_ops.measure_mean_activation(
+        x, p=body.p, inverted=body.inverted, n_masks=body.n_masks, seed=body.seed
+    )
+    ensemble = dropout_ops.ensemble_average(x, p=body.p, inverted=body.inverted, n_masks=body.n_masks, seed=body.seed)
+    return orjson_response(
+        {
+            "expected_training": expected,
+            "measured_training": measured,
+            "inference_output": ensemble.inference_output,
+            "ensemble_average": ensemble.average,
+            "rms_error": ensemble.rms_error,
+            "n_units": int(x.size),
+            "n_distinct_masks": str(ensemble.n_distinct_masks),
+            "p": body.p,
+            "inverted": body.inverted,
+            "n_masks": body.n_masks,
+            "seed": body.seed,
+        }
+    )
+
+
+class ParameterCountResponse(BaseModel):
+    layer: str
+    params: int
+    formula: str = Field(description="the count with the numbers plugged in")
+
+
+@router.get("/parameter-count", response_model=ParameterCountResponse)
+def parameter_count(
+    layer: Annotated[Literal["conv2d", "linear", "batch_norm2d", "max_pool2d", "avg_pool2d"], Query()],
+    in_channels: Annotated[int, Query(ge=1, le=1_000_000, description="C_in, in_features, or BN's channels")] = 1,
+    out_channels: Annotated[int, Query(ge=1, le=1_000_000, description="C_out or out_features")] = 1,
+    kernel_size: Annotated[int, Query(ge=1, le=64)] = 3,
+    groups: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    bias: bool = True,
+) -> Response:
+    """Trainable parameters of one layer, as the lecture asks ("how many trainable parameters?")."""
+    bias_term = f" + {out_channels}" if bias else ""
+    if layer == "conv2d":
+        params = shapes.conv_params(in_channels, out_channels, (kernel_size, kernel_size), groups=groups, bias=bias)
+        per_group = in_channels // groups
+        formula = f"{out_channels}·{per_group}·{kernel_size}·{kernel_size}{bias_term} = {params}"
+    elif layer == "linear":
+        params = shapes.linear_params(in_channels, out_channels, bias=bias)
+        formula = f"{in_channels}·{out_channels}{bias_term} = {params}"
+    elif layer == "batch_norm2d":
+        params = shapes.batch_norm_params(in_channels)
+        formula = f"2·{in_channels} = {params}"
+    else:
+        params = 0
+        formula = "0"
+    return orjson_response({"layer": layer, "params": params, "formula": formula})

@@ -1,0 +1,149 @@
+"""/api/v1/experiments/{residual, dropout, parameter-count}: bodies equal convcore's, and the lecture's claims hold."""
+
+import math
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import app
+from convcore import dropout as dropout_ops
+from convcore import residual, shapes
+
+client = TestClient(app)
+URL = "/api/v1/experiments"
+
+
+def test_residual_body_equals_convcore() -> None:
+    params = {"depth": 6, "width": 16, "samples": 8, "networks": 4, "seed": 3}
+    response = client.get(f"{URL}/residual", params=params)
+    assert response.status_code == 200
+    result = residual.run_residual_experiment(**params)
+    assert response.json() == {
+        "depths": [0, 1, 2, 3, 4, 5, 6],
+        "variances": result.variances,
+        "low": result.low,
+        "high": result.high,
+        "theoretical": {
+            "plain": [1.0] * 7,
+            "residual": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+            "scaled": [1.0] * 7,
+            "batch_norm": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+        },
+        "ratio_per_block": result.ratio_per_block,
+        "increment_per_block": result.increment_per_block,
+        **params,
+        "dtype": "float64",
+        "init": result.init,
+        "block": result.block,
+    }
+
+
+def test_residual_variance_doubles_per_block_and_scaling_keeps_it_flat() -> None:
+    body = client.get(f"{URL}/residual").json()
+    assert body["depths"] == list(range(51))
+    assert (body["width"], body["samples"], body["networks"], body["seed"]) == (64, 16, 32, 0)
+    variances = {name: np.asarray(values) for name, values in body["variances"].items()}
+    # doubling: the fitted factor per block within 5 % of 2, and every single block's ratio within 25 %
+    assert body["ratio_per_block"]["residual"] == pytest.approx(2.0, rel=0.05)
+    steps = variances["residual"][1:] / variances["residual"][:-1]
+    assert np.all(np.abs(steps - 2.0) < 0.5)
+    assert variances["residual"][-1] > 2.0**45
+    # 1/√2: flat — fitted factor within 2 % of 1 and 50 blocks stay within a factor 2 of the input's variance
+    assert body["ratio_per_block"]["scaled"] == pytest.approx(1.0, abs=0.02)
+    assert np.all((variances["scaled"] > 0.5) & (variances["scaled"] < 2.0))
+    # batch norm: linear growth, about one unit of variance per block
+    assert body["increment_per_block"]["batch_norm"] == pytest.approx(1.0, abs=0.2)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"depth": 51}, {"depth": 0}, {"width": 129}, {"samples": 1}, {"networks": 65}, {"seed": -1}],
+)
+def test_residual_bounds(params: dict[str, int]) -> None:
+    assert client.get(f"{URL}/residual", params=params).status_code == 422
+
+
+def test_residual_work_bound_is_a_message() -> None:
+    response = client.get(f"{URL}/residual", params={"width": 128, "samples": 256, "networks": 64})
+    assert response.status_code == 422
+    assert "reduce networks, samples, width or depth" in response.json()["detail"]
+
+
+def test_dropout_experiment_body_equals_convcore() -> None:
+    x = [1.0, -2.0, 0.5, 3.0]
+    params = {"p": 0.3, "inverted": False, "n_masks": 50, "seed": 11}
+    response = client.post(f"{URL}/dropout", json={"x": x, **params})
+    assert response.status_code == 200
+    array = np.array(x)
+    ensemble = dropout_ops.ensemble_average(array, p=0.3, inverted=False, n_masks=50, seed=11)
+    assert response.json() == {
+        "expected_training": dropout_ops.expected_activation(array, p=0.3, inverted=False).tolist(),
+        "measured_training": dropout_ops.measure_mean_activation(
+            array, p=0.3, inverted=False, n_masks=50, seed=11
+        ).tolist(),
+        "inference_output": ensemble.inference_output.tolist(),
+        "ensemble_average": ensemble.average.tolist(),
+        "rms_error": ensemble.rms_error.tolist(),
+        "n_units": 4,
+        "n_distinct_masks": "16",
+        **params,
+    }
+
+
+def test_inverted_dropout_measured_mean_matches_input() -> None:
+    x = np.linspace(-2.0, 3.0, 64)
+    body = client.post(f"{URL}/dropout", json={"x": x.tolist(), "p": 0.5, "n_masks": 2000, "seed": 0}).json()
+    np.testing.assert_allclose(body["expected_training"], x)
+    # per unit the standard error is |x|·√(p/(1-p)/n) = |x|/√2000 ≈ 0.022·|x|; allow five of them
+    measured = np.asarray(body["measured_training"])
+    assert np.all(np.abs(measured - x) <= 5 * np.abs(x) / math.sqrt(2000) + 1e-12)
+    # averaging many sub-networks approaches the inference output: the error shrinks roughly as 1/√k
+    rms = np.asarray(body["rms_error"])
+    assert rms[-1] < rms[9] / 5
+
+
+def test_distinct_mask_count_is_exact_beyond_float_precision() -> None:
+    body = client.post(f"{URL}/dropout", json={"x": [1.0] * 100, "n_masks": 1}).json()
+    assert body["n_distinct_masks"] == str(2**100)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (
+            {"layer": "conv2d", "in_channels": 3, "out_channels": 16, "kernel_size": 3},
+            {"layer": "conv2d", "params": 448, "formula": "16·3·3·3 + 16 = 448"},
+        ),
+        (
+            {"layer": "conv2d", "in_channels": 8, "out_channels": 8, "kernel_size": 3, "groups": 8, "bias": False},
+            {"layer": "conv2d", "params": 72, "formula": "8·1·3·3 = 72"},
+        ),
+        (
+            {"layer": "linear", "in_channels": 512, "out_channels": 1000},
+            {"layer": "linear", "params": 513000, "formula": "512·1000 + 1000 = 513000"},
+        ),
+        (
+            {"layer": "batch_norm2d", "in_channels": 64},
+            {"layer": "batch_norm2d", "params": 128, "formula": "2·64 = 128"},
+        ),
+        ({"layer": "max_pool2d"}, {"layer": "max_pool2d", "params": 0, "formula": "0"}),
+    ],
+)
+def test_parameter_count(params: dict[str, object], expected: dict[str, object]) -> None:
+    response = client.get(f"{URL}/parameter-count", params=params)
+    assert response.status_code == 200
+    assert response.json() == expected
+
+
+def test_parameter_count_uses_convcore() -> None:
+    body = client.get(
+        f"{URL}/parameter-count", params={"layer": "conv2d", "in_channels": 6, "out_channels": 4, "groups": 2}
+    ).json()
+    assert body["params"] == shapes.conv_params(6, 4, (3, 3), groups=2)
+
+
+def test_parameter_count_bad_groups_is_422() -> None:
+    response = client.get(f"{URL}/parameter-count", params={"layer": "conv2d", "in_channels": 3, "groups": 2})
+    assert response.status_code == 422
+    assert response.json() == {"detail": "in_channels (3) must be divisible by groups (2)"}
