@@ -1,0 +1,141 @@
+// The multiply-and-sum of one animation step, computed in the page so every frame can show it at once.
+// The server's trace (server.js) is the authority: its sums are checked against these and shown beside them.
+import { isPadding, scatterTargets, windowInput } from "./geometry.js";
+
+// Flat indices of the NCHW-style arrays kept in the state (batch of one).
+const at3 = (c, i, j, h, w) => (c * h + i) * w + j;
+const at4 = (o, c, i, j, d1, kh, kw) => ((o * d1 + c) * kh + i) * kw + j;
+
+// Output position of step `step` in conv/pool modes: channel-major, then rows, then columns.
+export function outputPosition(layer, step) {
+  const per = layer.outH * layer.outW;
+  const oc = Math.floor(step / per);
+  const rest = step % per;
+  return { oc, oh: Math.floor(rest / layer.outW), ow: rest % layer.outW };
+}
+
+export function stepOfOutput(layer, oc, oh, ow) {
+  return (oc * layer.outH + oh) * layer.outW + ow;
+}
+
+// Input cell of step `step` in the transposed scatter view.
+export function inputPosition(layer, step) {
+  const per = layer.rows.size * layer.cols.size;
+  const ic = Math.floor(step / per);
+  const rest = step % per;
+  return { ic, ih: Math.floor(rest / layer.cols.size), iw: rest % layer.cols.size };
+}
+
+// One sliding-window step: every tap of every input channel in the group, its product and the sum.
+// Max pooling reads padding as −∞ (torch pads max pooling that way); avg pooling counts padding as 0.
+export function windowStep(layer, values, step) {
+  const { oc, oh, ow } = outputPosition(layer, step);
+  const { rows, cols } = layer;
+  const group = Math.floor(oc / layer.coutPerGroup);
+  const channels = layer.pool ? [oc] : Array.from({ length: layer.cinPerGroup }, (_, c) => group * layer.cinPerGroup + c);
+  const rowTaps = windowInput(rows, oh);
+  const colTaps = windowInput(cols, ow);
+  const terms = [];
+  for (const c of channels) {
+    rowTaps.forEach((ih, a) => {
+      colTaps.forEach((iw, b) => {
+        const pad = isPadding(rows, ih) || isPadding(cols, iw);
+        let x = pad ? 0 : values.x[at3(c, ih, iw, rows.size, cols.size)];
+        if (pad && layer.mode === "maxpool") x = -Infinity;
+        const term = { c, a, b, ih, iw, pad, x };
+        if (!layer.pool) {
+          const fa = layer.flip ? rows.kernel - 1 - a : a;
+          const fb = layer.flip ? cols.kernel - 1 - b : b;
+          term.ka = fa;
+          term.kb = fb;
+          term.w = values.wt[at4(oc, c - group * layer.cinPerGroup, fa, fb, layer.cinPerGroup, rows.kernel, cols.kernel)];
+          term.product = x * term.w;
+        }
+        terms.push(term);
+      });
+    });
+  }
+  const result = { oc, oh, ow, group, channels, terms, bias: layer.bias ? values.b[oc] : 0 };
+  if (layer.mode === "maxpool") {
+    result.winner = terms.reduce((best, t, n) => (t.x > terms[best].x ? n : best), 0);
+    result.value = terms[result.winner].x;
+  } else if (layer.mode === "avgpool") {
+    result.sum = terms.reduce((acc, t) => acc + t.x, 0);
+    result.value = result.sum / terms.length;
+  } else {
+    result.sum = terms.reduce((acc, t) => acc + t.product, 0);
+    result.value = result.sum + result.bias;
+  }
+  return result;
+}
+
+// One scatter step of a transposed convolution: input cell × every kernel tap, added to the outputs it hits.
+export function scatterStep(layer, values, step) {
+  const { ic, ih, iw } = inputPosition(layer, step);
+  const { rows, cols } = layer;
+  const group = Math.floor(ic / layer.cinPerGroup);
+  const x = values.x[at3(ic, ih, iw, rows.size, cols.size)];
+  const targets = [];
+  for (let o = 0; o < layer.coutPerGroup; o++) {
+    const oc = group * layer.coutPerGroup + o;
+    for (const h of scatterTargets(rows, ih)) {
+      for (const v of scatterTargets(cols, iw)) {
+        const w = values.wt[at4(ic, o, h.tap, v.tap, layer.coutPerGroup, rows.kernel, cols.kernel)];
+        targets.push({ oc, oh: h.out, ow: v.out, a: h.tap, b: v.tap, w, product: x * w });
+      }
+    }
+  }
+  return { ic, ih, iw, x, group, targets };
+}
+
+// The output map after steps 0…upTo (inclusive); bias is added from the start, as torch's result holds it.
+export function scatterOutput(layer, values, upTo = layer.steps - 1) {
+  const out = new Float64Array(layer.cout * layer.outH * layer.outW);
+  if (layer.bias) for (let oc = 0; oc < layer.cout; oc++) out.fill(values.b[oc], oc * layer.outH * layer.outW, (oc + 1) * layer.outH * layer.outW);
+  for (let step = 0; step <= upTo; step++) {
+    for (const t of scatterStep(layer, values, step).targets) out[at3(t.oc, t.oh, t.ow, layer.outH, layer.outW)] += t.product;
+  }
+  return out;
+}
+
+export function windowOutput(layer, values) {
+  const out = new Float64Array(layer.cout * layer.outH * layer.outW);
+  for (let step = 0; step < out.length; step++) out[step] = windowStep(layer, values, step).value;
+  return out;
+}
+
+// The zero-insertion view of a transposed convolution as an ordinary convolution layer with its own arrays:
+// zeros between input cells, padding d·(k − 1) − p (+ output_padding after), the kernel flipped and its
+// in/out channel axes swapped (torch stores a transposed weight as (C_in, C_out/g, kH, kW)).
+export function zeroInsertionLayer(layer, values) {
+  const rows = layer.zeroRows;
+  const cols = layer.zeroCols;
+  const { kernel: kh } = layer.rows;
+  const { kernel: kw } = layer.cols;
+  const x = new Array(layer.cin * rows.size * cols.size).fill(0);
+  const inserted = new Uint8Array(x.length).fill(1);
+  for (let c = 0; c < layer.cin; c++) {
+    for (let i = 0; i < layer.rows.size; i++) {
+      for (let j = 0; j < layer.cols.size; j++) {
+        const n = at3(c, i * layer.rows.stride, j * layer.cols.stride, rows.size, cols.size);
+        x[n] = values.x[at3(c, i, j, layer.rows.size, layer.cols.size)];
+        inserted[n] = 0;
+      }
+    }
+  }
+  const wt = new Array(layer.cout * layer.cinPerGroup * kh * kw);
+  for (let oc = 0; oc < layer.cout; oc++) {
+    const group = Math.floor(oc / layer.coutPerGroup);
+    for (let c = 0; c < layer.cinPerGroup; c++) {
+      for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) {
+          const source = at4(group * layer.cinPerGroup + c, oc - group * layer.coutPerGroup, kh - 1 - a, kw - 1 - b, layer.coutPerGroup, kh, kw);
+          wt[at4(oc, c, a, b, layer.cinPerGroup, kh, kw)] = values.wt[source];
+        }
+      }
+    }
+  }
+  const conv = { ...layer, mode: "conv", transposed: false, rows, cols, flip: false };
+  conv.steps = layer.cout * layer.outH * layer.outW;
+  return { layer: conv, values: { x, wt, b: values.b }, inserted };
+}

@@ -1,0 +1,134 @@
+// Valid ranges of every control given the others (after CNN Explainer's valid-range clamps), so an
+// impossible layer cannot be chosen. Each narrowed bound carries the reason shown under the control.
+import { AXIS_PAIRS, LIMITS } from "./state.js";
+
+// The transposed output (and its zero-inserted input) is drawn cell by cell; this keeps it on screen.
+export const MAX_TRANSPOSED_OUTPUT = 64;
+
+const ceilDiv = (a, b) => Math.ceil(a / b);
+
+function bound(min, max, whyMin = null, whyMax = null) {
+  return { min, max, whyMin, whyMax };
+}
+
+// Tighten `r` to at least `min` / at most `max`, remembering why when the bound actually moves.
+function atLeast(r, min, why) {
+  return min > r.min ? { ...r, min, whyMin: why } : r;
+}
+
+function atMost(r, max, why) {
+  return max < r.max ? { ...r, max, whyMax: why } : r;
+}
+
+// One axis: i (size), k, s, p, d, op (output padding) under `mode`.
+export function axisRanges(mode, { i, k, s, p, d, op }) {
+  const pool = mode === "maxpool" || mode === "avgpool";
+  const span = d * (k - 1) + 1;
+  let ri = bound(1, LIMITS.size);
+  let rk = bound(1, LIMITS.kernel);
+  let rs = bound(1, LIMITS.stride);
+  let rp = bound(0, LIMITS.padding);
+  let rd = bound(1, LIMITS.dilation);
+  let rop = bound(0, 0);
+  if (mode === "transposed") {
+    // Zero-insertion view: the equivalent convolution pads by d·(k − 1) − p, which must not be negative.
+    rp = atMost(rp, d * (k - 1), { key: "why.padding.transposed", vars: { max: d * (k - 1) } });
+    if (p > 0) {
+      rk = atLeast(rk, ceilDiv(p, d) + 1, { key: "why.kernel.transposed", vars: { p } });
+      if (k > 1) rd = atLeast(rd, ceilDiv(p, k - 1), { key: "why.dilation.transposed", vars: { p } });
+    }
+    rop = bound(0, Math.max(s, d) - 1, null, { key: "why.output_padding", vars: { s, d } });
+    if (op >= d) rs = atLeast(rs, op + 1, { key: "why.stride.output_padding", vars: { op } });
+    if (op >= s) rd = atLeast(rd, op + 1, { key: "why.dilation.output_padding", vars: { op } });
+    const room = MAX_TRANSPOSED_OUTPUT - 1 - op + 2 * p;
+    const tooBig = { key: "why.output.too_large", vars: { max: MAX_TRANSPOSED_OUTPUT } };
+    ri = atMost(ri, Math.floor((room - (span - 1)) / s) + 1, tooBig);
+    if (i > 1) rs = atMost(rs, Math.floor((room - (span - 1)) / (i - 1)), tooBig);
+    rk = atMost(rk, Math.floor((room - (i - 1) * s) / d) + 1, tooBig);
+    if (k > 1) rd = atMost(rd, Math.floor((room - (i - 1) * s) / (k - 1)), tooBig);
+    return { i: ri, k: rk, s: rs, p: rp, d: rd, op: rop };
+  }
+  if (pool) {
+    rp = atMost(rp, Math.floor(k / 2), { key: "why.padding.pool", vars: { max: Math.floor(k / 2) } });
+    rk = atLeast(rk, 2 * p, { key: "why.kernel.pool", vars: { p } });
+  }
+  if (mode === "avgpool") rd = bound(1, 1, null, { key: "why.dilation.avgpool", vars: {} });
+  // The effective kernel d·(k − 1) + 1 must fit in the padded input i + 2p.
+  const fit = { key: "why.fit", vars: { span, padded: i + 2 * p } };
+  ri = atLeast(ri, span - 2 * p, { key: "why.size.fit", vars: { span, p } });
+  rk = atMost(rk, Math.floor((i + 2 * p - 1) / d) + 1, fit);
+  if (k > 1) rd = atMost(rd, Math.floor((i + 2 * p - 1) / (k - 1)), fit);
+  rp = atLeast(rp, Math.max(0, ceilDiv(span - i, 2)), { key: "why.padding.fit", vars: { span, i } });
+  return { i: ri, k: rk, s: rs, p: rp, d: rd, op: rop };
+}
+
+const AXIS_KEYS = { i: ["h", "w"], k: ["kh", "kw"], s: ["sh", "sw"], p: ["ph", "pw"], d: ["dh", "dw"], op: ["oph", "opw"] };
+
+function axisValues(s, n) {
+  const v = (name) => s[AXIS_KEYS[name][n]];
+  return { i: v("i"), k: v("k"), s: v("s"), p: v("p"), d: v("d"), op: v("op") };
+}
+
+function divisors(n) {
+  const out = [];
+  for (let g = 1; g <= n; g++) if (n % g === 0) out.push(g);
+  return out;
+}
+
+// Ranges of every control key (h, w, kh, …, cin, cout) plus the valid group counts.
+export function ranges(s) {
+  const out = {};
+  for (let n = 0; n < 2; n++) {
+    const r = axisRanges(s.mode, axisValues(s, n));
+    for (const [name, keys] of Object.entries(AXIS_KEYS)) out[keys[n]] = r[name];
+  }
+  const pool = s.mode === "maxpool" || s.mode === "avgpool";
+  const groupsWhy = { key: "why.channels.groups", vars: { g: s.groups } };
+  out.cin = pool ? bound(1, LIMITS.channels) : bound(s.groups, LIMITS.channels, s.groups > 1 ? groupsWhy : null);
+  out.cout = pool ? bound(s.cin, s.cin, null, { key: "why.cout.pool", vars: {} }) : { ...out.cin };
+  const common = divisors(s.cin).filter((g) => s.cout % g === 0);
+  out.groups = { options: pool ? [s.cin] : common, why: pool ? { key: "why.groups.pool", vars: {} } : null };
+  if (!pool && common.length < LIMITS.groups) out.groups.why = { key: "why.groups.divide", vars: {} };
+  return out;
+}
+
+// The range a linked control (both axes at once) may take: the intersection of the two axes.
+export function linkedRange(all, hKey, wKey) {
+  const h = all[hKey];
+  const w = all[wKey];
+  return {
+    min: Math.max(h.min, w.min),
+    max: Math.min(h.max, w.max),
+    whyMin: h.min >= w.min ? h.whyMin : w.whyMin,
+    whyMax: h.max <= w.max ? h.whyMax : w.whyMax,
+  };
+}
+
+export function clamp(value, r) {
+  return Math.min(r.max, Math.max(r.min, value));
+}
+
+// Bring a state from a URL or a mode switch into the valid region: clamp repeatedly until nothing moves.
+export function repair(s) {
+  if (!s.axes) for (const [h, w] of AXIS_PAIRS) s[w] = s[h];
+  const keys = ["ph", "pw", "oph", "opw", "kh", "kw", "dh", "dw", "sh", "sw", "h", "w"];
+  for (let round = 0; round < 6; round++) {
+    let moved = false;
+    for (const key of keys) {
+      const r = ranges(s)[key];
+      const v = clamp(s[key], r);
+      if (v !== s[key]) {
+        s[key] = v;
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  const pool = s.mode === "maxpool" || s.mode === "avgpool";
+  if (!pool && (s.cin % s.groups || s.cout % s.groups)) s.groups = 1;
+  if (s.mode === "avgpool") {
+    s.dh = 1;
+    s.dw = 1;
+  }
+  return s;
+}

@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { axisRanges, ranges, repair } from "../../static/js/playground/ranges.js";
+import { readPlaygroundState } from "../../static/js/playground/state.js";
+import { convOutputSize, transposeOutputSize } from "../../static/js/playground/geometry.js";
+
+const fixtures = JSON.parse(readFileSync(new URL("./fixtures/geometry.json", import.meta.url)));
+const within = (v, r) => v >= r.min && v <= r.max;
+
+test("conv: kernel, dilation, padding and size ranges admit exactly the layers convcore accepts", () => {
+  for (const { axis, output_size } of fixtures.conv) {
+    const values = { i: axis.size, k: axis.kernel, s: axis.stride, p: axis.padBefore, d: axis.dilation, op: 0 };
+    const r = axisRanges("conv", { ...values, k: 1 });
+    assert.equal(within(axis.kernel, r.k), output_size > 0, JSON.stringify(axis));
+    const rp = axisRanges("conv", { ...values, p: 0 });
+    assert.equal(within(axis.padBefore, rp.p), output_size > 0, JSON.stringify(axis));
+  }
+});
+
+test("pooling: padding at most half the kernel, as convcore.shapes.pool_output_size demands", () => {
+  const accepted = new Set(fixtures.pool.map(({ axis }) => JSON.stringify(axis)));
+  for (const { axis } of fixtures.conv) {
+    const values = { i: axis.size, k: axis.kernel, s: axis.stride, p: 0, d: axis.dilation, op: 0 };
+    const r = axisRanges("maxpool", values);
+    if (within(axis.kernel, axisRanges("maxpool", { ...values, p: axis.padBefore, k: 1 }).k)) {
+      assert.equal(within(axis.padBefore, r.p), accepted.has(JSON.stringify(axis)), JSON.stringify(axis));
+    }
+  }
+  const why = axisRanges("maxpool", { i: 5, k: 3, s: 1, p: 1, d: 1, op: 0 }).p.whyMax;
+  assert.equal(why.key, "why.padding.pool");
+});
+
+test("transposed: output_padding below max(stride, dilation) and the output kept on screen", () => {
+  const r = axisRanges("transposed", { i: 32, k: 3, s: 2, p: 0, d: 1, op: 0 });
+  assert.equal(r.op.max, 1);
+  assert.ok(transposeOutputSize({ size: r.i.max, kernel: 3, stride: 2, padBefore: 0, dilation: 1, outputPadding: 0 }) <= 64);
+  assert.equal(r.i.whyMax.key, "why.output.too_large");
+});
+
+test("groups offered are the common divisors of both channel counts", () => {
+  const s = { ...readPlaygroundState(""), cin: 4, cout: 2 };
+  assert.deepEqual(ranges(s).groups.options, [1, 2]);
+});
+
+test("repair clamps a state that a mode switch made impossible", () => {
+  const s = repair({ ...readPlaygroundState(""), ph: 3, pw: 3, mode: "maxpool" });
+  assert.equal(s.ph, 1);
+  assert.equal(s.pw, 1);
+  const t = repair({ ...readPlaygroundState(""), kh: 7, kw: 7, h: 2, w: 2, ph: 0, pw: 0, sh: 1, sw: 1 });
+  assert.ok(convOutputSize({ size: 2, kernel: t.kh, stride: 1, padBefore: t.ph, padAfter: t.ph, dilation: 1 }) >= 1);
+});
