@@ -228,7 +228,8 @@ def _prepare(
                 f"bias must have shape ({geometry.out_channels},) (one per output channel), got {b_arr.shape}"
             )
     if flip:
-        w_arr = w_arr[:, :, ::-1, ::-1]
+        # A copy, not a view: torch.from_numpy refuses the negative strides of a reversed view.
+        w_arr = w_arr[:, :, ::-1, ::-1].copy()
     return _Prepared(geometry, pad2d(x_arr, geometry.padding, padding_mode), w_arr, b_arr)
 
 

@@ -175,6 +175,17 @@ def avg_pool2d(
     if divisor_override is not None:
         total /= divisor_override
         return total
+    rows, cols = avg_divisors(g, count_include_pad=count_include_pad)
+    total /= rows[:, None] * cols[None, :]
+    return total
+
+
+def avg_divisors(g: PoolGeometry, *, count_include_pad: bool) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Torch's average-pooling divisor per output row and per output column (the divisor is their product).
+
+    A window ``[start, start + k)`` is clipped to ``[−p, H + p)``; without ``count_include_pad`` it is
+    clipped further to the image ``[0, H)``. Its length there is the count along that axis.
+    """
     counts = []
     for axis in range(2):
         start = g.window_start(axis)
@@ -182,8 +193,7 @@ def avg_pool2d(
         if not count_include_pad:
             start, end = np.maximum(start, 0), np.minimum(end, g.input_size[axis])
         counts.append(end - start)
-    total /= counts[0][:, None] * counts[1][None, :]
-    return total
+    return counts[0], counts[1]
 
 
 def global_avg_pool2d(x: ArrayLike) -> Array:

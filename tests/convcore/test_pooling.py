@@ -132,3 +132,15 @@ def test_a_single_image_must_be_batched(function):
     params = {} if function is global_avg_pool2d else {"kernel_size": 2}
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         function(np.zeros((1, 5, 5)), **params)
+
+
+def test_max_pool_window_that_dilation_steps_over_the_image_is_minus_infinity_like_torch():
+    # 1×1 input, kernel 2 with dilation 2 and padding 1: the taps at rows −1 and 1 miss the only cell.
+    x = np.ones((1, 1, 1, 1))
+    params = {"kernel_size": (2, 1), "padding": (1, 0), "dilation": (2, 1), "return_indices": True}
+    values, indices = max_pool2d(x, **params)
+    expected, expected_indices = F.max_pool2d(torch.from_numpy(x), **params)
+    assert values.shape == tuple(expected.shape) == (1, 1, 1, 1)
+    np.testing.assert_array_equal(values, expected.numpy())
+    np.testing.assert_array_equal(indices, expected_indices.numpy())
+    assert values[0, 0, 0, 0] == -np.inf
