@@ -126,8 +126,8 @@ def _masked_outputs(x: np.ndarray, *, p: float, inverted: bool, n_masks: int, se
     """Training outputs for ``n_masks`` masks, stacked on a new leading axis."""
     x = _as_float_array(x)
     _check_p(p)
-    if n_masks < 1:
-        raise ValueError(f"n_masks must be at least 1, got {n_masks}")
+    if isinstance(n_masks, bool) or not isinstance(n_masks, int | np.integer) or n_masks < 1:
+        raise ValueError(f"n_masks must be an integer of at least 1, got {n_masks!r}")
     if n_masks * x.size > MAX_MONTE_CARLO_VALUES:
         raise ValueError(
             f"n_masks × number of units must be at most {MAX_MONTE_CARLO_VALUES:,}, got "
@@ -157,6 +157,6 @@ def _check_p(p: float) -> None:
 
 
 def _check_seed(seed: int) -> int:
-    if seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
     return seed

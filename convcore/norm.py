@@ -289,8 +289,8 @@ def _check_shape4(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
 
 
 def _check_groups(channels: int, num_groups: int) -> None:
-    if num_groups < 1:
-        raise ValueError(f"num_groups must be at least 1, got {num_groups}")
+    if isinstance(num_groups, bool) or not isinstance(num_groups, int | np.integer) or num_groups < 1:
+        raise ValueError(f"num_groups must be an integer of at least 1, got {num_groups!r}")
     if channels % num_groups != 0:
         raise ValueError(
             f"the number of channels ({channels}) must be divisible by num_groups ({num_groups}); "

@@ -110,8 +110,8 @@ def run_residual_experiment(
             f"networks × samples × width² × depth must be at most {MAX_WORK:,}, got {work:,}; "
             "reduce networks, samples, width or depth"
         )
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
 
     generator = torch.Generator().manual_seed(seed)
     h0 = torch.randn(networks, samples, width, generator=generator, dtype=torch.float64)

@@ -163,7 +163,11 @@ def test_first_measured_mask_is_the_dropout_mask_of_the_same_seed() -> None:
         (lambda: dropout(np.ones(3), p=-0.1), "p must be between 0 and 1"),
         (lambda: dropout(np.ones(3), seed=-1), "seed must be a non-negative integer"),
         (lambda: dropout(np.ones(0)), "must not be empty"),
-        (lambda: measure_mean_activation(np.ones(3), p=0.5, inverted=True, n_masks=0), "n_masks must be at least 1"),
+        (
+            lambda: measure_mean_activation(np.ones(3), p=0.5, inverted=True, n_masks=0),
+            "n_masks must be an integer of at least 1",
+        ),
+        (lambda: dropout(np.ones(3), seed=1.5), "seed must be a non-negative integer"),  # type: ignore[arg-type]
         (
             lambda: measure_mean_activation(np.ones(1000), p=0.5, inverted=True, n_masks=100_000),
             "at most 10,000,000",

@@ -242,8 +242,10 @@ def test_group_norm_channels_must_divide() -> None:
         F.group_norm(torch.from_numpy(x), 4)
     with pytest.raises(ValueError, match=r"channels \(6\) must be divisible by num_groups \(4\)"):
         group_norm(x, 4)
-    with pytest.raises(ValueError, match="num_groups must be at least 1"):
+    with pytest.raises(ValueError, match="num_groups must be an integer of at least 1"):
         group_norm(x, 0)
+    with pytest.raises(ValueError, match="num_groups must be an integer"):
+        group_norm(x, 2.0)  # type: ignore[arg-type]
 
 
 def test_instance_norm_needs_more_than_one_pixel() -> None:

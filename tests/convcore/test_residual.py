@@ -107,6 +107,7 @@ def test_theoretical_curves() -> None:
         ({"networks": 0}, "networks must be an integer from 1 to 256"),
         ({"depth": 2.5}, "depth must be an integer"),
         ({"seed": -3}, "seed must be a non-negative integer"),
+        ({"seed": 0.5}, "seed must be a non-negative integer"),
         ({"width": 512, "samples": 1024, "networks": 256}, "must be at most 1,073,741,824"),
     ],
 )
