@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routers import experiments, health, kernels, ops_norm, output_size, pages, shapes
+from app.routers import experiments, health, kernels, ops, ops_norm, output_size, pages, shapes
 
 API_ROUTERS: list[APIRouter] = [
     health.router,
@@ -11,5 +11,6 @@ API_ROUTERS: list[APIRouter] = [
     shapes.router,
     ops_norm.router,
     experiments.router,
+    ops.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router]

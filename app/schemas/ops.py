@@ -5,7 +5,7 @@ Operations take a single image ``x`` of shape ``(C, H, W)`` — what the playgro
 torch: ``(C_out, C_in/groups, kH, kW)`` for conv2d and ``(C_in, C_out/groups, kH, kW)`` for the transposed one.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
@@ -18,6 +18,7 @@ from app.schemas.common import (
     Volume,
     Weights,
 )
+from convcore.trace import ConvStep, ConvTransposeStep, PoolStep
 
 Groups = Annotated[StrictInt, Field(ge=1, le=MAX_AXIS)]
 TraceFlag = Annotated[StrictBool, Field(description="also return the step-by-step trace (bounded by max_trace_steps)")]
@@ -87,4 +88,9 @@ class OpResponse(BaseModel):
     indices: list[list[list[int]]] | None = Field(
         default=None, description="max_pool2d only: torch's argmax per window, a flat index row·W + col"
     )
-    trace: Any = Field(default=None, description="the step-by-step trace from convcore.trace, or null")
+    trace: list[ConvStep] | list[ConvTransposeStep] | list[PoolStep] | None = Field(
+        default=None,
+        description="null unless asked for. conv2d and the pools: one step per output cell (channel, row, column "
+        "order) with the window's input coordinates in the unpadded image, which are padding, the values and "
+        "the result; conv_transpose2d: one step per input cell with the output cells it scatters to.",
+    )
