@@ -20,11 +20,12 @@ The four stacks, k = 1..depth blocks, all sharing the same weights W_1..W_depth:
   the statistics of each network's batch of ``samples`` inputs (training mode), γ = 1, β = 0, eps = 1e-5.
 
 The argument is about the expectation over the random initialization, and a single finite-width network
-drifts away from it (its per-block factor fluctuates by roughly ±√(2/D)). So the experiment runs
-``networks`` independently initialised copies of each stack, each on its own batch of ``samples`` inputs
-with i.i.d. N(0, 1) entries, and reports the biased variance of all networks × samples × D activations
-pooled, plus the 10th and 90th percentiles of the per-network variance. Computed with torch in float64
-(2^50 ≈ 1e15 is far from overflow) from a ``torch.Generator`` seeded with ``seed``.
+drifts away from it (its per-block factor fluctuates by some percent at width 64, and the fluctuations
+compound over depth). So the experiment runs ``networks`` independently initialised copies of each stack,
+each on its own batch of ``samples`` inputs with i.i.d. N(0, 1) entries, and reports the biased variance
+of all networks × samples × D activations pooled, plus the 10th and 90th percentiles of the per-network
+variance. Computed with torch in float64 (2^50 ≈ 1e15 is far from overflow) from a ``torch.Generator``
+seeded with ``seed``.
 """
 
 import math
