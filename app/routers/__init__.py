@@ -2,13 +2,14 @@
 
 from fastapi import APIRouter
 
-from app.routers import experiments, health, kernels, ops, ops_norm, output_size, pages, shapes
+from app.routers import experiments, health, images, kernels, ops, ops_norm, output_size, pages, shapes
 
 API_ROUTERS: list[APIRouter] = [
     health.router,
     kernels.router,
     output_size.router,
     shapes.router,
+    images.router,
     ops_norm.router,
     experiments.router,
     ops.router,

@@ -1,0 +1,278 @@
+"""Image endpoints: built-in samples, feature maps of a layer stack, and the receptive field of one unit.
+
+Both POST endpoints take a multipart form: an image ``file`` (PNG, JPEG or WebP) *or* a ``sample`` name,
+``layers`` (the layer list as JSON text, with the image-only weight fields of :mod:`convcore.network`),
+``color`` (``gray`` or ``rgb``) and ``seed``. The server keeps nothing between requests: the page sends the
+image again for a receptive-field click. Responses are serialized with orjson; maps travel as PNG data URLs.
+"""
+
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import orjson
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
+from fastapi.responses import Response
+
+from app import imaging
+from app.settings import Settings, get_settings
+from convcore.erf import effective_receptive_field
+from convcore.layers import Shape
+from convcore.network import Network, build_network, run_network
+from convcore.receptive_field import AxisField
+from convcore.stack import analyze, region
+
+router = APIRouter(tags=["images"])
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "static" / "samples"
+#: name → (Russian title, English title); the files are drawn by scripts/make_samples.py.
+SAMPLES: dict[str, tuple[str, str]] = {
+    "house": ("Домик", "House"),
+    "checkerboard": ("Шахматная доска", "Checkerboard"),
+    "circle": ("Круг с градиентом", "Circle gradient"),
+    "text": ("Текст издали", "Text from afar"),
+    "landscape": ("Пейзаж 512×512", "Landscape 512×512"),
+}
+#: Bounds on the work one request may ask for (the pixel bounds are in Settings).
+MAX_IMAGE_LAYERS = 12
+MAX_IMAGE_CHANNELS = 16
+MAX_IMAGE_KERNEL = 31
+MAX_IMAGE_MACS = 1_000_000_000
+MAX_LAYERS_JSON = 256 * 1024
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Color = Literal["gray", "rgb"]
+
+
+def _json(content: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
+def _reject(exc: imaging.ImageRejected) -> HTTPException:
+    return HTTPException(status_code=exc.status_code, detail=str(exc))
+
+
+@lru_cache(maxsize=32)
+def _sample(name: str, color: Color, max_work_pixels: int) -> imaging.DecodedImage:
+    data = (SAMPLE_DIR / f"{name}.png").read_bytes()
+    decoded = imaging.decode_image(
+        data, color=color, max_bytes=len(data), max_image_pixels=2**31, max_work_pixels=max_work_pixels
+    )
+    decoded.pixels.flags.writeable = False
+    return decoded
+
+
+async def _load_image(
+    file: UploadFile | None, sample: str | None, color: Color, settings: Settings
+) -> tuple[imaging.DecodedImage, str]:
+    if file is not None and sample is not None:
+        raise ValueError("send either file (an uploaded image) or sample (a built-in sample name), not both")
+    if sample is not None:
+        if sample not in SAMPLES:
+            raise ValueError(f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}")
+        return _sample(sample, color, settings.max_work_pixels), f"sample:{sample}"
+    if file is None:
+        raise ValueError("send an image: file (an uploaded PNG, JPEG or WebP) or sample (a built-in sample name)")
+    # The body-size middleware has bounded the request, and multipart parts are kept in memory.
+    data = await file.read()
+    try:
+        decoded = imaging.decode_image(
+            data,
+            color=color,
+            max_bytes=settings.max_upload_bytes,
+            max_image_pixels=settings.max_image_pixels,
+            max_work_pixels=settings.max_work_pixels,
+        )
+    except imaging.ImageRejected as exc:
+        raise _reject(exc) from exc
+    return decoded, "upload"
+
+
+def _parse_layers(text: str) -> list[Any]:
+    if len(text) > MAX_LAYERS_JSON:
+        raise ValueError(f"layers is {len(text)} characters long; the limit is {MAX_LAYERS_JSON}")
+    try:
+        layers = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"layers must be a JSON list of layer objects: {exc}") from exc
+    if not isinstance(layers, list) or not layers:
+        raise ValueError("layers must be a non-empty JSON list of layer objects")
+    if len(layers) > MAX_IMAGE_LAYERS:
+        raise ValueError(f"the image lab runs at most {MAX_IMAGE_LAYERS} layers, got {len(layers)}: remove some")
+    return layers
+
+
+def _network(layers_text: str, pixels: np.ndarray, seed: int) -> Network:
+    raw = _parse_layers(layers_text)
+    network = build_network(raw, Shape(*pixels.shape), seed=seed)
+    for i, result in enumerate(network.results):
+        layer = result.layer
+        if result.output.channels > MAX_IMAGE_CHANNELS:
+            raise ValueError(
+                f"layer {i} ({layer.type}): at most {MAX_IMAGE_CHANNELS} channels in the image lab, "
+                f"got {result.output.channels}"
+            )
+        if max(layer.kernel_size) > MAX_IMAGE_KERNEL or max(layer.dilation) > MAX_IMAGE_KERNEL:
+            raise ValueError(f"layer {i} ({layer.type}): kernel_size and dilation must be at most {MAX_IMAGE_KERNEL}")
+    macs = sum(r.macs for r in network.results)
+    if macs > MAX_IMAGE_MACS:
+        raise ValueError(
+            f"the stack needs {macs / 1e9:.2f} billion multiply-adds on this image; the limit is "
+            f"{MAX_IMAGE_MACS / 1e9:.0f} billion — use fewer channels, smaller kernels or an earlier pool"
+        )
+    return network
+
+
+def _field(field: tuple[AxisField, AxisField] | None) -> dict[str, list[int]] | None:
+    if field is None:
+        return None
+    h, w = field
+    return {"size": [h.size, w.size], "stride": [h.stride, w.stride], "padding": [h.padding, w.padding]}
+
+
+def _input_info(decoded: imaging.DecodedImage, source: str) -> dict[str, Any]:
+    channels, height, width = decoded.pixels.shape
+    info: dict[str, Any] = {
+        "channels": channels,
+        "height": height,
+        "width": width,
+        "original": {"height": decoded.original_size[0], "width": decoded.original_size[1]},
+        "scaled": decoded.scaled,
+        "source": source,
+        "note": None,
+    }
+    if decoded.scaled:
+        oh, ow = decoded.original_size
+        info["note"] = {
+            "code": "scaled",
+            "message": f"the photo was {ow}×{oh} and has been scaled down to {width}×{height} to bound the work",
+        }
+    return info
+
+
+def _stats(values: np.ndarray) -> dict[str, float]:
+    return {"min": float(values.min()), "max": float(values.max()), "mean": float(values.mean())}
+
+
+@router.get("/images/samples")
+def list_samples(settings: SettingsDep) -> Response:
+    """The built-in sample images: name, titles in Russian and English, size and URL."""
+    samples = []
+    for name, (title_ru, title_en) in SAMPLES.items():
+        _, height, width = _sample(name, "gray", 2**31).pixels.shape
+        samples.append(
+            {
+                "name": name,
+                "title_ru": title_ru,
+                "title_en": title_en,
+                "width": width,
+                "height": height,
+                "url": f"/static/samples/{name}.png",
+            }
+        )
+    return _json({"samples": samples})
+
+
+LayersField = Annotated[str, Form(description="the layer list as JSON text (see convcore.network)")]
+FileField = Annotated[UploadFile | None, File(description="a PNG, JPEG or WebP image")]
+SampleField = Annotated[str | None, Form(description="a built-in sample name (GET /images/samples)")]
+ColorField = Annotated[Color, Form()]
+SeedField = Annotated[int, Form(ge=0, le=2**31 - 1)]
+Index = Annotated[int, Form(ge=0, le=100_000)]
+
+
+@router.post("/images/feature-maps")
+async def feature_maps(
+    settings: SettingsDep,
+    layers: LayersField,
+    file: FileField = None,
+    sample: SampleField = None,
+    color: ColorField = "gray",
+    seed: SeedField = 0,
+) -> Response:
+    """Every layer's feature maps for an image: per layer the output shape, the receptive field
+    ``{size, stride, padding}`` per axis, one PNG per channel on a two-sided colour scale ``[−m, m]`` shared by
+    the layer (``scale``), and min/max/mean per map; 1×1 maps (after global pooling) also carry their value."""
+    decoded, source = await _load_image(file, sample, color, settings)
+    started = time.perf_counter()
+    network = _network(layers, decoded.pixels, seed)
+    maps = run_network(network, decoded.pixels)
+    computed = time.perf_counter()
+    report = analyze(network.layers, network.input_shape)
+    out_layers = []
+    for row, values in zip(report.layers, maps, strict=True):
+        max_abs = float(np.abs(values).max())
+        channels = []
+        for c, channel in enumerate(values):
+            item: dict[str, Any] = {"channel": c, **_stats(channel), "image": imaging.encode_map(channel, max_abs)}
+            if channel.size == 1:
+                item["value"] = float(channel.flat[0])
+            channels.append(item)
+        out_layers.append(
+            {
+                "index": row.index,
+                "type": row.layer.type,
+                "output": {"channels": values.shape[0], "height": values.shape[1], "width": values.shape[2]},
+                "receptive_field": _field(row.field),
+                "scale": {"min": -max_abs, "max": max_abs},
+                **_stats(values),
+                "maps": channels,
+            }
+        )
+    encoded = time.perf_counter()
+    return _json(
+        {
+            "input": {**_input_info(decoded, source), "image": imaging.encode_photo(decoded.pixels)},
+            "layers": out_layers,
+            "warnings": [{"code": w.code, "layer": w.layer, "message": w.message} for w in report.warnings],
+            "timing_ms": {"compute": (computed - started) * 1e3, "encode": (encoded - computed) * 1e3},
+        }
+    )
+
+
+@router.post("/images/receptive-field")
+async def image_receptive_field(
+    settings: SettingsDep,
+    layers: LayersField,
+    layer_index: Index,
+    row: Index,
+    col: Index,
+    file: FileField = None,
+    sample: SampleField = None,
+    color: ColorField = "gray",
+    seed: SeedField = 0,
+    channel: Index = 0,
+    erf: Annotated[bool, Form()] = True,
+) -> Response:
+    """The input box unit ``(channel, row, col)`` of layer ``layer_index`` sees: unclipped
+    ``[[row0, row1], [col0, col1]]`` (``u·S − P`` to ``u·S − P + r − 1``, may leave the image), clipped to the
+    image, and its centre; with ``erf`` also the effective receptive field (|∂unit/∂input| summed over input
+    channels, divided by its peak) as a white-to-red PNG and the bounding box of its non-zero pixels."""
+    decoded, source = await _load_image(file, sample, color, settings)
+    network = _network(layers, decoded.pixels, seed)
+    if layer_index >= len(network.steps):
+        raise ValueError(f"layer_index must be between 0 and {len(network.steps) - 1}, got {layer_index}")
+    box = region(network.layers, network.input_shape, (row, col), layer_index)
+    body: dict[str, Any] = {
+        "layer_index": layer_index,
+        "position": [row, col],
+        "channel": channel,
+        "input": _input_info(decoded, source),
+        "receptive_field": _field(box.field),
+        "unclipped": [list(box.unclipped[0]), list(box.unclipped[1])],
+        "clipped": None if box.clipped is None else [list(box.clipped[0]), list(box.clipped[1])],
+        "center": list(box.center),
+        "erf": None,
+    }
+    if erf:
+        result = effective_receptive_field(
+            network, decoded.pixels, layer_index=layer_index, row=row, col=col, channel=channel
+        )
+        body["erf"] = {
+            "image": imaging.encode_heatmap(result.heatmap),
+            "peak": result.peak,
+            "support": None if result.support is None else [list(result.support[0]), list(result.support[1])],
+        }
+    return _json(body)
