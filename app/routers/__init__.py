@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routers import experiments, health, images, kernels, ops, ops_norm, output_size, pages, shapes
+from app.routers import architectures, experiments, health, images, kernels, ops, ops_norm, output_size, pages, receptive_field, shapes, solve
 
 API_ROUTERS: list[APIRouter] = [
     health.router,
@@ -13,5 +13,8 @@ API_ROUTERS: list[APIRouter] = [
     ops_norm.router,
     experiments.router,
     ops.router,
+    solve.router,
+    receptive_field.router,
+    architectures.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router]

@@ -1,0 +1,33 @@
+"""``POST /receptive-field/region``: the input box one output position of a layer sees."""
+
+from fastapi import APIRouter
+
+from app.schemas.layers import layer_dicts
+from app.schemas.shapes import Box, ReceptiveFieldOut, RegionRequest, RegionResponse
+from convcore.layers import Shape, parse_layers
+from convcore.stack import region
+
+router = APIRouter(tags=["receptive field"])
+
+
+def _box(rows: tuple[int, int], cols: tuple[int, int]) -> Box:
+    return Box(top=rows[0], left=cols[0], bottom=rows[1], right=cols[1])
+
+
+@router.post("/receptive-field/region")
+def receptive_field_region(body: RegionRequest) -> RegionResponse:
+    """Per axis the interval ``[u·S − P, u·S − P + r − 1]`` (Araujo et al.), unclipped and clipped to the image.
+
+    Boxes are inclusive pixel indices (see :class:`Box`); ``layer_index`` defaults to the last layer.
+    """
+    shape = Shape(body.input.channels, body.input.height, body.input.width)
+    found = region(parse_layers(layer_dicts(body.layers)), shape, body.position, body.layer_index)
+    h, w = found.field
+    return RegionResponse(
+        unclipped=_box(*found.unclipped),
+        clipped=None if found.clipped is None else _box(*found.clipped),
+        center=found.center,
+        receptive_field=ReceptiveFieldOut(
+            size=(h.size, w.size), stride=(h.stride, w.stride), padding=(h.padding, w.padding)
+        ),
+    )

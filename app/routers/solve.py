@@ -1,0 +1,77 @@
+"""``POST /solve``: the inverse of the output-size formula (which settings turn ``size`` into ``output_size``)."""
+
+from fastapi import APIRouter
+
+from app.schemas.shapes import SettingOut, SolveRequest, SolveResponse
+from convcore import formulas, solve
+
+router = APIRouter(tags=["shapes"])
+
+
+def _formula(op: str, size: int, s: solve.Setting) -> str:
+    if op == "conv":
+        return formulas.conv_formula(
+            size, kernel_size=s.kernel_size, stride=s.stride, padding=s.padding, dilation=s.dilation
+        )
+    if op == "pool":
+        return formulas.pool_formula(
+            size, kernel_size=s.kernel_size, stride=s.stride, padding=s.padding, dilation=s.dilation
+        )
+    return formulas.conv_transpose_formula(
+        size,
+        kernel_size=s.kernel_size,
+        stride=s.stride,
+        padding=s.padding,
+        output_padding=s.output_padding,
+        dilation=s.dilation,
+    )
+
+
+def _message(body: SolveRequest, solution: solve.Solution) -> str:
+    if solution.exact:
+        return (
+            f"{len(solution.settings)} setting(s) turn {body.size} into {body.output_size}, simplest first "
+            "(nothing left unread, no padding wider than the kernel, no dilation, then small numbers)"
+        )
+    if not solution.settings:
+        return f"none exists: no {body.op} with these fixed values can run on an input of {body.size}"
+    nearest = sorted({s.output_size for s in solution.settings}, key=lambda o: (abs(o - body.output_size), o))
+    return (
+        f"none exists: no {body.op} with these fixed values turns {body.size} into {body.output_size}; "
+        f"nearest: output size {', '.join(map(str, nearest))} (settings below)"
+    )
+
+
+@router.post("/solve")
+def solve_settings(body: SolveRequest) -> SolveResponse:
+    """Settings (padding solved first, in closed form) giving ``output_size``, or the nearest ones.
+
+    Unset ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are searched (kernel ≤ 31, stride ≤ 8,
+    dilation ≤ 8); set ones stay fixed. Every returned setting is checked with the forward formula.
+    """
+    solution = solve.solve(
+        body.size,
+        body.output_size,
+        op=body.op,
+        kernel_size=body.kernel_size,
+        stride=body.stride,
+        padding=body.padding,
+        dilation=body.dilation,
+    )
+    return SolveResponse(
+        exact=solution.exact,
+        settings=[
+            SettingOut(
+                kernel_size=s.kernel_size,
+                stride=s.stride,
+                padding=s.padding,
+                dilation=s.dilation,
+                output_padding=s.output_padding,
+                output_size=s.output_size,
+                unused_rows=s.unused_rows,
+                formula=_formula(body.op, body.size, s),
+            )
+            for s in solution.settings
+        ],
+        message=_message(body, solution),
+    )
