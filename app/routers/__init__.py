@@ -2,7 +2,20 @@
 
 from fastapi import APIRouter
 
-from app.routers import architectures, experiments, health, images, kernels, ops, ops_norm, output_size, pages, receptive_field, shapes, solve
+from app.routers import (
+    architectures,
+    experiments,
+    health,
+    images,
+    kernels,
+    ops,
+    ops_norm,
+    output_size,
+    pages,
+    receptive_field,
+    shapes,
+    solve,
+)
 
 API_ROUTERS: list[APIRouter] = [
     health.router,
