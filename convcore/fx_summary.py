@@ -133,7 +133,19 @@ def _conv_windows(kernel: Any, stride: Any, padding: Any, dilation: Any, where: 
     )
 
 
+def _pad_windows(pad: Any, where: str) -> tuple[Window, Window]:
+    """Explicit padding ``(left, right, top, bottom)`` (torch's order, last axis first) shifts the field."""
+    values = (pad,) * 4 if isinstance(pad, int) else tuple(pad)
+    if len(values) != 4 or min(values) < 0:
+        raise ValueError(f"{where}: only non-negative padding of the last two axes is supported, got {pad!r}")
+    return (Window(1, 1, values[2]), Window(1, 1, values[0]))
+
+
 def _adaptive(in_size: tuple[int, int], out_size: tuple[int, int]) -> tuple[Role, tuple[Window, Window] | None, str]:
+    """Adaptive pooling is a sliding window only when the input divides evenly into the output."""
+    if out_size == (1, 1):
+        # global pooling, spelled as the layer list spells it (stride 1, which a 1×1 map never uses)
+        return "window", whole_map(*in_size), ""
     if all(i % o == 0 for i, o in zip(in_size, out_size, strict=True)):
         k = (in_size[0] // out_size[0], in_size[1] // out_size[1])
         return "window", (Window(k[0], k[0], 0), Window(k[1], k[1], 0)), ""
@@ -151,6 +163,7 @@ class _Builder:
     def __init__(self, gm: fx.GraphModule) -> None:
         self.gm = gm
         self.modules = dict(gm.named_modules())
+        self.calls: dict[str, int] = {}
 
     def node(self, n: fx.Node, inputs: tuple[str, ...], in_shapes: list[tuple[int, ...]]) -> Node:
         out = _shape(n)
@@ -208,6 +221,8 @@ class _Builder:
             dilation = _arg(n, 4, "dilation", 1) if target is F.max_pool2d else 1
             windows = _conv_windows(kernel, stride, _arg(n, 3, "padding", 0), dilation, where)
             return Node(n.name, op.split(".")[-1], "window", inputs, out, windows, target=op)
+        if target is F.pad:
+            return Node(n.name, "pad", "window", inputs, out, _pad_windows(_arg(n, 1, "pad", ()), where), target=op)
         if target in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d):
             role, adaptive, note = _adaptive(in_size, (out[-2], out[-1]))
             return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=op, note=note)
@@ -224,31 +239,37 @@ class _Builder:
         params = sum(p.numel() for p in module.parameters(recurse=False))
         op = _camel_to_snake(kind)
         where = f"module {n.target} ({kind})"
+        # a module called again (one ReLU reused in a block) is numbered as torch.fx numbers its nodes
+        calls = self.calls.get(n.target, 0)
+        self.calls[n.target] = calls + 1
+        target = f"{n.target}_{calls}" if calls else n.target
         if isinstance(module, _PASS_MODULES):
-            return Node(n.name, op, "pass", inputs, out, None, params, 0, n.target)
+            return Node(n.name, op, "pass", inputs, out, None, params, 0, target)
         if isinstance(module, nn.Conv2d):
             windows = _conv_windows(module.kernel_size, module.stride, module.padding, module.dilation, where)
             macs = out[-2] * out[-1] * module.weight.numel()
-            return Node(n.name, "conv2d", "window", inputs, out, windows, params, macs, n.target)
+            return Node(n.name, "conv2d", "window", inputs, out, windows, params, macs, target)
         if isinstance(module, nn.ConvTranspose2d):
             macs = in_size[0] * in_size[1] * module.weight.numel()
             note = "transposed convolution upsamples: no receptive field from here on"
-            return Node(n.name, "conv_transpose2d", "opaque", inputs, out, None, params, macs, n.target, note)
+            return Node(n.name, "conv_transpose2d", "opaque", inputs, out, None, params, macs, target, note)
         if isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
             dilation = module.dilation if isinstance(module, nn.MaxPool2d) else 1
             stride = module.stride if module.stride is not None else module.kernel_size
             windows = _conv_windows(module.kernel_size, stride, module.padding, dilation, where)
-            return Node(n.name, op, "window", inputs, out, windows, params, 0, n.target)
+            return Node(n.name, op, "window", inputs, out, windows, params, 0, target)
         if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
             role, adaptive, note = _adaptive(in_size, (out[-2], out[-1]))
-            return Node(n.name, op, role, inputs, out, adaptive, params, 0, n.target, note)
+            return Node(n.name, op, role, inputs, out, adaptive, params, 0, target, note)
+        if isinstance(module, nn.ZeroPad2d | nn.ConstantPad2d | nn.ReflectionPad2d | nn.ReplicationPad2d):
+            return Node(n.name, op, "window", inputs, out, _pad_windows(module.padding, where), params, 0, target)
         if isinstance(module, nn.Flatten):
-            return self._reshape(n, inputs, self._in_shape(n), out, "flatten", n.target)
+            return self._reshape(n, inputs, self._in_shape(n), out, "flatten", target)
         if isinstance(module, nn.Linear):
-            return self._linear(n, inputs, self._in_shape(n), out, params, module.weight.numel(), n.target)
+            return self._linear(n, inputs, self._in_shape(n), out, params, module.weight.numel(), target)
         if isinstance(module, nn.Upsample | nn.UpsamplingNearest2d | nn.UpsamplingBilinear2d | nn.PixelShuffle):
             note = "upsampling: no receptive field from here on"
-            return Node(n.name, op, "opaque", inputs, out, None, params, 0, n.target, note)
+            return Node(n.name, op, "opaque", inputs, out, None, params, 0, target, note)
         raise self.unsupported(n, f"{kind} (module {n.target})")
 
     def _in_shape(self, n: fx.Node) -> tuple[int, ...]:

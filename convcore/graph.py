@@ -249,3 +249,48 @@ def from_layers(
             source = add.name
         outputs[i] = (source, shape)
     return nodes
+
+
+def _field_dict(field: Field | None) -> dict[str, list[int]] | None:
+    if field is None:
+        return None
+    return {
+        "size": [field[0].size, field[1].size],
+        "stride": [field[0].stride, field[1].stride],
+        "padding": [field[0].padding, field[1].padding],
+    }
+
+
+def report_to_dict(report: GraphReport) -> dict[str, Any]:
+    """The table as plain JSON-ready data: one row per node, totals, the main path.
+
+    Each row: ``name``, ``op``, ``target`` (the module path where known), ``role``, ``inputs``, ``output``
+    (shape without the batch axis), ``params``, ``macs``, ``receptive_field`` (``size``/``stride``/``padding``
+    as ``[height, width]``, or ``null``), ``aligned`` (merges only), ``offsets`` (per merged branch the centre
+    offset ``(r − 1)/2 − P`` as ``[height, width]``), ``note``.
+    """
+    rows = []
+    for n in report.nodes:
+        rows.append(
+            {
+                "name": n.node.name,
+                "op": n.node.op,
+                "target": n.node.target,
+                "role": n.node.role,
+                "inputs": list(n.node.inputs),
+                "output": list(n.node.output),
+                "params": n.node.params,
+                "macs": n.node.macs,
+                "receptive_field": _field_dict(n.field),
+                "aligned": n.merge.aligned if n.merge else None,
+                "offsets": [list(o) for o in n.merge.offsets] if n.merge else None,
+                "note": n.note,
+            }
+        )
+    return {
+        "input": list(report.nodes[0].node.output) if report.nodes else [],
+        "nodes": rows,
+        "total_params": report.total_params,
+        "total_macs": report.total_macs,
+        "main_path": report.main_path,
+    }
