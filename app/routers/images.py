@@ -132,6 +132,11 @@ def _field(field: tuple[AxisField, AxisField] | None) -> dict[str, list[int]] | 
     return {"size": [h.size, w.size], "stride": [h.stride, w.stride], "padding": [h.padding, w.padding]}
 
 
+def _box(rows: tuple[int, int], cols: tuple[int, int]) -> dict[str, int]:
+    # The box form of POST /receptive-field/region: inclusive pixel indices.
+    return {"top": rows[0], "left": cols[0], "bottom": rows[1], "right": cols[1]}
+
+
 def _input_info(decoded: imaging.DecodedImage, source: str) -> dict[str, Any]:
     channels, height, width = decoded.pixels.shape
     info: dict[str, Any] = {
@@ -246,10 +251,11 @@ async def image_receptive_field(
     channel: Index = 0,
     erf: Annotated[bool, Form()] = True,
 ) -> Response:
-    """The input box unit ``(channel, row, col)`` of layer ``layer_index`` sees: unclipped
-    ``[[row0, row1], [col0, col1]]`` (``u·S − P`` to ``u·S − P + r − 1``, may leave the image), clipped to the
-    image, and its centre; with ``erf`` also the effective receptive field (|∂unit/∂input| summed over input
-    channels, divided by its peak) as a white-to-red PNG and the bounding box of its non-zero pixels."""
+    """The input box unit ``(channel, row, col)`` of layer ``layer_index`` sees, as ``POST /receptive-field/region``
+    gives it: unclipped ``{top, left, bottom, right}`` (inclusive, ``u·S − P`` to ``u·S − P + r − 1`` per axis,
+    may leave the image), clipped to the image, and its centre ``[y, x]``; with ``erf`` also the effective
+    receptive field (|∂unit/∂input| summed over input channels, divided by its peak) as a white-to-red PNG and
+    the bounding box of its non-zero pixels."""
     decoded, source = await _load_image(file, sample, color, settings)
     network = _network(layers, decoded.pixels, seed)
     if layer_index >= len(network.steps):
@@ -261,8 +267,8 @@ async def image_receptive_field(
         "channel": channel,
         "input": _input_info(decoded, source),
         "receptive_field": _field(box.field),
-        "unclipped": [list(box.unclipped[0]), list(box.unclipped[1])],
-        "clipped": None if box.clipped is None else [list(box.clipped[0]), list(box.clipped[1])],
+        "unclipped": _box(*box.unclipped),
+        "clipped": None if box.clipped is None else _box(*box.clipped),
         "center": list(box.center),
         "erf": None,
     }
@@ -273,6 +279,6 @@ async def image_receptive_field(
         body["erf"] = {
             "image": imaging.encode_heatmap(result.heatmap),
             "peak": result.peak,
-            "support": None if result.support is None else [list(result.support[0]), list(result.support[1])],
+            "support": None if result.support is None else _box(*result.support),
         }
     return _json(body)

@@ -214,29 +214,31 @@ def test_receptive_field_box_matches_convcore_and_the_erf_lies_inside(client: Te
     body = response.json()
     expected = region(parse_layers([{k: v for k, v in layer.items() if k != "kernels"} for layer in EDGES]),
                       Shape(1, 256, 256), (0, 16), 2)  # fmt: skip
-    assert body["unclipped"] == [[-1, 2], [31, 34]] == [list(a) for a in expected.unclipped]
-    assert body["clipped"] == [[0, 2], [31, 34]]
+    (top, bottom), (left, right) = expected.unclipped
+    assert body["unclipped"] == {"top": -1, "left": 31, "bottom": 2, "right": 34}
+    assert (top, left, bottom, right) == (-1, 31, 2, 34)
+    assert body["clipped"] == {"top": 0, "left": 31, "bottom": 2, "right": 34}
     assert body["center"] == [0.5, 32.5]
     assert body["receptive_field"] == {"size": [4, 4], "stride": [2, 2], "padding": [1, 1]}
     assert body["layer_index"] == 2 and body["position"] == [0, 16] and body["channel"] == 0
     erf = body["erf"]
     assert erf["image"].startswith("data:image/png;base64,") and erf["peak"] > 0
-    (r0, r1), (c0, c1) = erf["support"]
-    assert 0 <= r0 <= r1 <= 2 and 31 <= c0 <= c1 <= 34
+    support = erf["support"]
+    assert 0 <= support["top"] <= support["bottom"] <= 2 and 31 <= support["left"] <= support["right"] <= 34
 
 
 def test_single_conv_erf_support_is_the_box_through_the_api(client: TestClient) -> None:
     layers = [{"type": "conv2d", "out_channels": 1, "kernel_size": 5, "padding": 2, "kernels": "gaussian_blur_5"}]
     data = {"layers": json.dumps(layers), "sample": "circle", "layer_index": "0", "row": "255", "col": "100"}
     body = client.post("/api/v1/images/receptive-field", data=data).json()
-    assert body["unclipped"] == [[253, 257], [98, 102]]
-    assert body["erf"]["support"] == body["clipped"] == [[253, 255], [98, 102]]
+    assert body["unclipped"] == {"top": 253, "left": 98, "bottom": 257, "right": 102}
+    assert body["erf"]["support"] == body["clipped"] == {"top": 253, "left": 98, "bottom": 255, "right": 102}
 
 
 def test_erf_can_be_left_out(client: TestClient) -> None:
     data = {"layers": json.dumps(EDGES), "sample": "house", "layer_index": "0", "row": "0", "col": "0", "erf": "false"}
     body = client.post("/api/v1/images/receptive-field", data=data).json()
-    assert body["erf"] is None and body["clipped"] == [[0, 1], [0, 1]]
+    assert body["erf"] is None and body["clipped"] == {"top": 0, "left": 0, "bottom": 1, "right": 1}
 
 
 @pytest.mark.parametrize(
