@@ -5,8 +5,8 @@ Shapes: ``x`` is ``(N, C, H, W)`` (wrap one image as ``x[None]``); the result is
 start the last window in the right padding (see :func:`convcore.shapes.pool_output_size`).
 
 Each window ``(i, j)`` starts at row ``i·s − p`` and column ``j·s − p`` of the unpadded input. Instead of a
-loop over windows, the code loops over the ``kH·kW`` kernel taps: tap ``(a, b)`` of every window at once is
-one strided slice of the padded input, so the work is ``kH·kW`` vectorised passes over the output.
+loop over windows, the code loops over the kernel taps: tap ``(a, b)`` of every window at once is one
+strided slice of the padded input, so the work is a few vectorised passes over the output.
 """
 
 from collections.abc import Sequence
@@ -72,12 +72,9 @@ def pool_geometry(
     return PoolGeometry(size, kernel, steps, pads, dilations, (out[0], out[1]))
 
 
-def _padded_taps(x: Array, g: PoolGeometry, fill: float) -> tuple[Array, list[tuple[int, int, Array]]]:
-    """Pad ``x`` with ``fill`` (also past the right edge for ceil_mode's last window) and slice every tap.
-
-    Returns the padded input and, per tap ``(a, b)``, the ``(N, C, H_out, W_out)`` slice it reads.
-    """
-    (ho, wo), (sh, sw), (dh, dw) = g.output_size, g.stride, g.dilation
+def _pad_for_windows(x: Array, g: PoolGeometry, fill: float) -> Array:
+    """Pad ``x`` with ``fill`` by ``p`` on each side, and further on the bottom/right where ceil_mode's last
+    window runs past the padding, so that every window is a plain slice of the result."""
     extra = [
         max(
             0,
@@ -91,15 +88,22 @@ def _padded_taps(x: Array, g: PoolGeometry, fill: float) -> tuple[Array, list[tu
     ]
     ph, pw = g.padding
     if ph == pw == extra[0] == extra[1] == 0:
-        padded = x
-    else:
-        padded = np.pad(x, ((0, 0), (0, 0), (ph, ph + extra[0]), (pw, pw + extra[1])), constant_values=fill)
-    taps = [
-        (a, b, padded[:, :, a * dh : a * dh + (ho - 1) * sh + 1 : sh, b * dw : b * dw + (wo - 1) * sw + 1 : sw])
-        for a in range(g.kernel_size[0])
-        for b in range(g.kernel_size[1])
-    ]
-    return padded, taps
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph + extra[0]), (pw, pw + extra[1])), constant_values=fill)
+
+
+def _tap(g: PoolGeometry, axis: int, tap: int) -> slice:
+    """The slice of a padded axis that kernel tap ``tap`` reads across all windows."""
+    start = tap * g.dilation[axis]
+    return slice(start, start + (g.output_size[axis] - 1) * g.stride[axis] + 1, g.stride[axis])
+
+
+def _sum(arrays: list[Array]) -> Array:
+    """Element-wise sum into a new array, in order, without an extra copy pass."""
+    total = arrays[0] + arrays[1] if len(arrays) > 1 else arrays[0].copy()
+    for array in arrays[2:]:
+        total += array
+    return total
 
 
 def max_pool2d(
@@ -121,7 +125,12 @@ def max_pool2d(
     g = pool_geometry(
         x_arr.shape, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
     )
-    _, taps = _padded_taps(x_arr, g, -np.inf)
+    padded = _pad_for_windows(x_arr, g, -np.inf)
+    taps = [
+        (a, b, padded[:, :, _tap(g, 0, a), _tap(g, 1, b)])
+        for a in range(g.kernel_size[0])
+        for b in range(g.kernel_size[1])
+    ]
     out = taps[0][2].copy()
     if not return_indices:
         for _, _, values in taps[1:]:
@@ -168,15 +177,17 @@ def avg_pool2d(
     if divisor_override is not None and (isinstance(divisor_override, bool) or divisor_override < 1):
         raise ValueError(f"divisor_override must be a positive integer or None, got {divisor_override!r}")
     g = pool_geometry(x_arr.shape, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
-    _, taps = _padded_taps(x_arr, g, 0.0)
-    total = taps[0][2].copy()
-    for _, _, values in taps[1:]:
-        total += values
+    padded = _pad_for_windows(x_arr, g, 0.0)
+    # The window sum is separable: add the kernel's rows first (contiguous reads), then its columns.
+    row_sums = _sum([padded[:, :, _tap(g, 0, a), :] for a in range(g.kernel_size[0])])
+    total = _sum([row_sums[:, :, :, _tap(g, 1, b)] for b in range(g.kernel_size[1])])
     if divisor_override is not None:
         total /= divisor_override
         return total
     rows, cols = avg_divisors(g, count_include_pad=count_include_pad)
-    total /= rows[:, None] * cols[None, :]
+    divisors = rows[:, None] * cols[None, :]
+    # Windows that all hold k_h·k_w counted cells (the usual case) divide by one scalar, a faster pass.
+    total /= divisors[0, 0] if np.all(divisors == divisors[0, 0]) else divisors
     return total
 
 
