@@ -165,14 +165,26 @@ def _topological(graph: onnx.GraphProto) -> list[int]:
 
 
 def _input(model: onnx.ModelProto, input_shape: Sequence[int] | None) -> onnx.ValueInfoProto:
+    """The image input: the first graph input that is not an initializer.
+
+    Further inputs must have fixed shapes; they are weights kept outside the initializers (an export with
+    ``export_params=False`` or ``keep_initializers_as_inputs``) and count as parameters of the nodes using them.
+    """
     initializers = {t.name for t in model.graph.initializer}
     inputs = [i for i in model.graph.input if i.name not in initializers]
-    if len(inputs) != 1:
-        raise ValueError(f"the model has {len(inputs)} inputs; the summary needs exactly one image input")
-    tensor_type = inputs[0].type.tensor_type
-    dims = tensor_type.shape.dim
+    if not inputs:
+        raise ValueError("the model has no input: the summary needs one image input")
+    for extra in inputs[1:]:
+        found = _dims(extra)
+        if found is None or min(found, default=0) < 1:
+            raise ValueError(
+                f"the model has a second input {extra.name!r} without a fixed shape; the summary needs exactly one "
+                f"image input (other inputs must be weights of fixed shape)"
+            )
+    image = inputs[0]
+    dims = image.type.tensor_type.shape.dim
     if len(dims) != 4:
-        raise ValueError(f"the input {inputs[0].name!r} has rank {len(dims)}; the summary needs an NCHW image input")
+        raise ValueError(f"the input {image.name!r} has rank {len(dims)}; the summary needs an NCHW image input")
     if input_shape is not None:
         dims[0].dim_value = 1
         for dim, value in zip(dims[1:], input_shape, strict=True):
@@ -180,9 +192,9 @@ def _input(model: onnx.ModelProto, input_shape: Sequence[int] | None) -> onnx.Va
     for dim, axis in zip(dims[1:], ("channels", "height", "width"), strict=True):
         if not dim.HasField("dim_value") or dim.dim_value < 1:
             raise ValueError(
-                f"the input {inputs[0].name!r} has no fixed {axis}; export with a fixed input size or give one"
+                f"the input {image.name!r} has no fixed {axis}; export with a fixed input size or give one"
             )
-    return inputs[0]
+    return image
 
 
 def _dims(value: onnx.ValueInfoProto) -> tuple[int, ...] | None:
@@ -287,6 +299,12 @@ def _build(node: onnx.NodeProto, name: str, inputs: tuple[str, ...], ctx: _Conte
         return Node(name, op, role, inputs, output, None, 0, 0, target)
     if op == "Conv":
         weight = ctx.dims[node.input[1]]
+        groups = int(attrs.get("group", 1))  # type: ignore[call-overload]
+        if len(weight) != 4 or len(first) != 4 or weight[1] * groups != first[1]:
+            raise ValueError(
+                f"node {name!r} (Conv): its weight expects {weight[1] * groups if len(weight) == 4 else '?'} input "
+                f"channels, the input has {first[1] if len(first) == 4 else '?'}"
+            )
         kernel = attrs.get("kernel_shape", weight[2:])
         windows = _windows(node, attrs, kernel, in_size)  # type: ignore[arg-type]
         params = sum(_numel(ctx, t) for t in node.input[1:3])
