@@ -36,3 +36,15 @@ test-js:
 	node --test tests/js/
 
 test: lint test-js test-py
+
+# The classroom stack for real (tests marked `deploy`): needs a Docker engine. When none answers, start
+# the local one with DOCKER_LOCAL (this repository's sibling tool) and stop it afterwards.
+DOCKER_LOCAL ?= ../shared/tools/docker-local.sh
+
+.PHONY: test-deploy
+test-deploy: $(VENV)/.installed-test
+	@started=0; \
+	if ! docker info >/dev/null 2>&1; then $(DOCKER_LOCAL) up && started=1 || exit 1; fi; \
+	$(BIN)/python -m pytest -m deploy tests/deploy -v; status=$$?; \
+	if [ $$started = 1 ]; then $(DOCKER_LOCAL) down; fi; \
+	exit $$status
