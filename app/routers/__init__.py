@@ -8,6 +8,7 @@ from app.routers import (
     health,
     images,
     kernels,
+    models,
     ops,
     ops_norm,
     output_size,
@@ -29,5 +30,6 @@ API_ROUTERS: list[APIRouter] = [
     solve.router,
     receptive_field.router,
     architectures.router,
+    models.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router]
