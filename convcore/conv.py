@@ -35,7 +35,7 @@ Method = Literal["naive", "im2col", "fft", "torch"]
 NAIVE_MAX_MACS = 2_000_000
 
 #: Bytes of im2col column buffer per tile: small enough to stay in cache, large enough for a fast matmul.
-IM2COL_TILE_BYTES = 2 * 2**20
+IM2COL_TILE_BYTES = 4 * 2**20
 
 # torch's F.pad modes spelled as numpy.pad modes.
 _NUMPY_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
