@@ -1,0 +1,29 @@
+// Number formatting shared by the lesson pages: a real minus sign, a fixed number of decimals, no "-0".
+
+export function fmt(value, digits = 2) {
+  if (!Number.isFinite(value)) return String(value);
+  const rounded = Number(value.toFixed(digits));
+  const text = (Object.is(rounded, -0) ? 0 : rounded).toFixed(digits);
+  return text.startsWith("-") ? `−${text.slice(1)}` : text;
+}
+
+// Large or small magnitudes in scientific notation (1.2·10^15), others with `digits` significant digits.
+export function fmtSci(value, digits = 3) {
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return "0";
+  const exponent = Math.floor(Math.log10(Math.abs(value)));
+  if (exponent >= -2 && exponent < 5) return fmt(value, Math.max(0, digits - 1 - exponent));
+  const mantissa = value / 10 ** exponent;
+  return `${fmt(mantissa, digits - 1)}·10^${exponent}`;
+}
+
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+// Axis labels of a log scale: 10⁻², 10⁰, 10¹³ for exact powers of ten, fmtSci otherwise.
+export function fmtPow10(value) {
+  const exponent = Math.round(Math.log10(value));
+  if (value > 0 && Math.abs(value / 10 ** exponent - 1) < 1e-9) {
+    return `10${[...String(exponent)].map((ch) => SUPERSCRIPT[ch]).join("")}`;
+  }
+  return fmtSci(value);
+}
