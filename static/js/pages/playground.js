@@ -1,8 +1,284 @@
-import { registerStrings } from "../common/i18n.js";
+// The convolution playground: one state object, pure draw functions, one requestAnimationFrame loop.
+import "../playground/strings.js";
+import { getLang, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
+import { createLoop } from "../playground/anim.js";
+import { buildControls } from "../playground/controls.js";
+import { renderMatrix } from "../playground/matrix.js";
+import { clamp, ranges, repair } from "../playground/ranges.js";
+import { createScene } from "../playground/scene.js";
+import { createServerView } from "../playground/serverview.js";
+import { createStage } from "../playground/stage.js";
+import { renderInfo, renderStep } from "../playground/panels.js";
+import {
+  AXIS_PAIRS,
+  defaultBias,
+  defaultInput,
+  defaultWeights,
+  inputShape,
+  readPlaygroundState,
+  resize,
+  serializePlaygroundState,
+  weightShape,
+} from "../playground/state.js";
 
-registerStrings({
-  en: { "playground.title": "Convolution playground" },
-  ru: { "playground.title": "Песочница свёрток" },
-});
+const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+// Changing these keys keeps the layer and its output; anything else recomputes them.
+const VIEW_ONLY = new Set(["step", "speed", "matrix"]);
+const $ = (id) => document.getElementById(id);
+
 initShell();
+const state = repair(readPlaygroundState(location.search));
+const scenes = createScene();
+let scene = null;
+let urlTimer = 0;
+let measures = 0;
+
+const loop = createLoop({ render, advance });
+const server = createServerView();
+const controls = buildControls($("pg-sliders"), (key, value) => setParam(key, value));
+const stage = createStage(
+  { input: $("pg-input"), kernel: $("pg-kernel"), output: $("pg-output") },
+  {
+    onHover: () => scene && stage.marks(scene),
+    onEditInput: editInput,
+    onEditKernel: editKernel,
+    onPin: pin,
+    currentOutputCell: (channel) => (scene && !scene.scatter && scene.info.oc === channel ? [scene.info.oh, scene.info.ow] : [0, 0]),
+    stepInfoAt: (step) => scenes.stepInfo(scene, step),
+  },
+);
+
+// Shapes of the value arrays follow the layer; values that still have a place are kept.
+function reshapeValues(before) {
+  state.x = resize(state.x, inputShape(before), inputShape(state), defaultInput(state));
+  state.wt = resize(state.wt, weightShape(before), weightShape(state), defaultWeights(state));
+  state.b = resize(state.b, [before.cout], [state.cout], defaultBias(state));
+}
+
+function update(patch) {
+  const before = { ...state };
+  Object.assign(state, patch);
+  const layerChanged = Object.keys(patch).some((key) => !VIEW_ONLY.has(key));
+  if (layerChanged) {
+    repair(state);
+    reshapeValues(before);
+    scenes.invalidate();
+  }
+  loop.schedule();
+}
+
+function setParam(key, value) {
+  const all = ranges(state);
+  const pair = AXIS_PAIRS.find(([h]) => h === key);
+  const patch = { [key]: clamp(Math.round(value), all[key]) };
+  if (pair && !state.axes) patch[pair[1]] = clamp(patch[key], all[pair[1]]);
+  update(patch);
+}
+
+function advance(count) {
+  const last = scene.anim.layer.steps - 1;
+  const next = Math.min(last, state.step + count);
+  update({ step: next });
+  return next < last;
+}
+
+function stepBy(delta) {
+  loop.stop();
+  const last = scene.anim.layer.steps - 1;
+  update({ step: Math.min(last, Math.max(0, state.step + delta)) });
+}
+
+function togglePlay() {
+  if (loop.playing) loop.stop();
+  else {
+    if (state.step >= scene.anim.layer.steps - 1) state.step = 0;
+    loop.play(state.speed);
+  }
+  loop.schedule();
+}
+
+function pin(channel, r, c) {
+  if (scene.scatter) return;
+  loop.stop();
+  update({ step: scenes.stepOfOutput(scene, channel, r, c) });
+}
+
+function editInput(channel, r, c) {
+  const target = scenes.inputIndex(scene, channel, r, c);
+  if (target === null) return;
+  stage.inputGrid(channel).edit(r, c, state.x[target], t("grid.edit", { r: r + 1, c: c + 1 }), (v) => {
+    const x = state.x.slice();
+    x[target] = v;
+    update({ x });
+  });
+}
+
+function editKernel(n, a, b) {
+  const pair = scene.kernelPairs[n];
+  const target = pair.stored(a, b);
+  stage.kernelGrid(n).edit(a, b, state.wt[target], t("grid.edit", { r: a + 1, c: b + 1 }), (v) => {
+    const wt = state.wt.slice();
+    wt[target] = v;
+    update({ wt });
+  });
+}
+
+function randomValues(count, lo, hi) {
+  return Array.from({ length: count }, () => lo + Math.floor(Math.random() * (hi - lo + 1)));
+}
+
+function writeUrl() {
+  urlTimer = 0;
+  const query = serializePlaygroundState(state, location.search);
+  history.replaceState(history.state, "", query ? `${location.pathname}?${query}` : location.pathname);
+}
+
+function renderStatic() {
+  for (const radio of document.querySelectorAll('input[name="mode"]')) radio.checked = radio.value === state.mode;
+  for (const radio of document.querySelectorAll('input[name="view"]')) radio.checked = radio.value === state.view;
+  $("pg-view").hidden = state.mode !== "transposed";
+  const pool = state.mode === "maxpool" || state.mode === "avgpool";
+  for (const [id, key] of [
+    ["pg-axes", "axes"],
+    ["pg-bias", "bias"],
+    ["pg-flip", "flip"],
+    ["pg-matrix", "matrix"],
+  ]) {
+    $(id).checked = state[key];
+  }
+  $("pg-bias").disabled = pool;
+  $("pg-flip").disabled = state.mode !== "conv";
+  const all = ranges(state);
+  const select = $("pg-groups");
+  const options = all.groups.options.map(String);
+  if ([...select.options].map((o) => o.value).join() !== options.join()) {
+    select.replaceChildren(...options.map((g) => new Option(g, g)));
+  }
+  select.value = String(pool ? state.cin : state.groups);
+  select.disabled = pool;
+  $("pg-depthwise").disabled = pool || state.cin === 1;
+  $("pg-depthwise").setAttribute("aria-pressed", String(!pool && state.cin > 1 && state.groups === state.cin));
+  const why = $("pg-why-groups");
+  why.hidden = !all.groups.why;
+  why.textContent = all.groups.why ? t(all.groups.why.key, all.groups.why.vars) : "";
+  $("pg-preset").disabled = pool;
+  $("pg-random-kernel").disabled = pool;
+}
+
+function renderAnimation() {
+  const steps = scene.anim.layer.steps;
+  const position = $("pg-position");
+  position.max = String(steps - 1);
+  position.value = String(scene.step);
+  const where = t("step.title", { n: scene.step + 1, total: steps });
+  position.setAttribute("aria-valuetext", where);
+  $("pg-position-text").textContent = `${scene.step + 1}/${steps}`;
+  const speedIndex = SPEEDS.indexOf(state.speed);
+  $("pg-speed").value = String(speedIndex < 0 ? 3 : speedIndex);
+  $("pg-speed").setAttribute("aria-valuetext", t("anim.speed_value", { v: state.speed }));
+  $("pg-speed-text").textContent = t("anim.speed_value", { v: state.speed });
+  const play = $("pg-play");
+  play.dataset.i18n = loop.playing ? "anim.pause" : "anim.play";
+  play.textContent = t(play.dataset.i18n);
+  $("pg-back").disabled = scene.step === 0;
+  $("pg-forward").disabled = scene.step >= steps - 1;
+  $("pg-step-sum").setAttribute("aria-live", loop.playing ? "off" : "polite");
+}
+
+function render() {
+  const start = performance.now();
+  scene = scenes.build(state);
+  state.step = scene.step;
+  controls.update(state, ranges(state));
+  renderStatic();
+  renderAnimation();
+  stage.render(scene);
+  renderStep(scene);
+  renderInfo(state, scene.layer);
+  renderMatrix(scene);
+  server.update(state, scene);
+  if (!urlTimer) urlTimer = setTimeout(writeUrl, 250);
+  // benchmarks/playground_render.py reads these measures; the buffer is kept short.
+  if (++measures > 500) {
+    performance.clearMeasures("playground-render");
+    measures = 1;
+  }
+  performance.measure("playground-render", { start, end: performance.now() });
+}
+
+function bind() {
+  for (const radio of document.querySelectorAll('input[name="mode"]')) {
+    radio.addEventListener("change", () => update({ mode: radio.value, step: 0 }));
+  }
+  for (const radio of document.querySelectorAll('input[name="view"]')) {
+    radio.addEventListener("change", () => update({ view: radio.value, step: 0 }));
+  }
+  $("pg-axes").addEventListener("change", (e) => update({ axes: e.target.checked }));
+  $("pg-bias").addEventListener("change", (e) => update({ bias: e.target.checked }));
+  $("pg-flip").addEventListener("change", (e) => update({ flip: e.target.checked }));
+  $("pg-matrix").addEventListener("change", (e) => update({ matrix: e.target.checked }));
+  $("pg-groups").addEventListener("change", (e) => update({ groups: Number(e.target.value) }));
+  $("pg-depthwise").addEventListener("click", () => update({ groups: state.cin, cout: state.cin }));
+  $("pg-random-input").addEventListener("click", () => update({ x: randomValues(state.x.length, -3, 5) }));
+  $("pg-random-kernel").addEventListener("click", () => update({ wt: randomValues(state.wt.length, -2, 2) }));
+  $("pg-play").addEventListener("click", togglePlay);
+  $("pg-back").addEventListener("click", () => stepBy(-1));
+  $("pg-forward").addEventListener("click", () => stepBy(1));
+  $("pg-position").addEventListener("input", (e) => {
+    loop.stop();
+    update({ step: Number(e.target.value) });
+  });
+  $("pg-speed").addEventListener("input", (e) => {
+    const speed = SPEEDS[Number(e.target.value)];
+    loop.setSpeed(speed);
+    update({ speed });
+  });
+  $("pg-copy").addEventListener("click", copyTorchLine);
+  server.bindPresets($("pg-preset"), (preset) => applyPreset(preset));
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("langchange", () => {
+    server.relabel();
+    loop.schedule();
+  });
+  window.addEventListener("resize", () => loop.schedule());
+}
+
+function onKey(e) {
+  if (e.target.closest?.("input, select, textarea, button, svg, [contenteditable]") || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.key === " ") togglePlay();
+  else if (e.key === "ArrowRight") stepBy(1);
+  else if (e.key === "ArrowLeft") stepBy(-1);
+  else return;
+  e.preventDefault();
+}
+
+async function copyTorchLine() {
+  const status = $("pg-copy-status");
+  try {
+    await navigator.clipboard.writeText($("pg-torch").textContent);
+    status.textContent = t("info.copied");
+  } catch {
+    getSelection().selectAllChildren($("pg-torch"));
+    status.textContent = t("info.copy_failed");
+  }
+}
+
+// A preset fills every kernel of the layer; its size becomes the kernel size if the input allows it.
+function applyPreset(preset) {
+  const k = preset.weights.length;
+  const all = ranges(state);
+  const note = $("pg-preset-note");
+  const fits = ["kh", "kw"].every((key) => k >= all[key].min && k <= all[key].max);
+  if (!fits) {
+    note.textContent = t("error.preset_size", { k });
+    return;
+  }
+  note.textContent = preset[`description_${getLang()}`];
+  update({ kh: k, kw: k });
+  const flat = preset.weights.flat();
+  update({ wt: state.wt.map((_, n) => flat[n % flat.length]) });
+}
+
+bind();
+render();

@@ -88,7 +88,7 @@ export function ranges(s) {
   out.cout = pool ? bound(s.cin, s.cin, null, { key: "why.cout.pool", vars: {} }) : { ...out.cin };
   const common = divisors(s.cin).filter((g) => s.cout % g === 0);
   out.groups = { options: pool ? [s.cin] : common, why: pool ? { key: "why.groups.pool", vars: {} } : null };
-  if (!pool && common.length < LIMITS.groups) out.groups.why = { key: "why.groups.divide", vars: {} };
+  if (!pool && common.length === 1 && Math.max(s.cin, s.cout) > 1) out.groups.why = { key: "why.groups.divide", vars: {} };
   return out;
 }
 

@@ -46,11 +46,11 @@ export const AXIS_PAIRS = [
 function hashValue(seed, salt, indices, lo, hi) {
   let h = (seed * 2654435761 + salt * 40503) >>> 0;
   for (const i of indices) {
-    h = Math.imul(h ^ (i + 0x9e3779b9), 0x85ebca6b) >>> 0;
-    h ^= h >>> 13;
+    h = Math.imul((h ^ (i + 0x9e3779b9)) >>> 0, 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
   }
   h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
+  h = (h ^ (h >>> 16)) >>> 0;
   return lo + (h % (hi - lo + 1));
 }
 

@@ -1,0 +1,88 @@
+// The hyper-parameter controls: a slider and a number field per value, sharing one visible label, with the
+// reason under the control whenever its valid range is narrower than usual.
+import { t } from "../common/i18n.js";
+import { linkedRange } from "./ranges.js";
+
+const ROWS = [
+  { key: "h", label: "ctl.h" },
+  { key: "w", label: "ctl.w" },
+  { key: "cin", label: "ctl.cin" },
+  { key: "cout", label: "ctl.cout" },
+  { key: "kh", pair: "kw", label: "ctl.kernel", axis: "h" },
+  { key: "kw", label: "ctl.kernel", axis: "w" },
+  { key: "sh", pair: "sw", label: "ctl.stride", axis: "h" },
+  { key: "sw", label: "ctl.stride", axis: "w" },
+  { key: "ph", pair: "pw", label: "ctl.padding", axis: "h" },
+  { key: "pw", label: "ctl.padding", axis: "w" },
+  { key: "dh", pair: "dw", label: "ctl.dilation", axis: "h" },
+  { key: "dw", label: "ctl.dilation", axis: "w" },
+  { key: "oph", pair: "opw", label: "ctl.output_padding", axis: "h", transposedOnly: true },
+  { key: "opw", label: "ctl.output_padding", axis: "w", transposedOnly: true },
+];
+
+function makeRow(host, row, onChange) {
+  const wrap = document.createElement("div");
+  wrap.className = "control";
+  const label = document.createElement("label");
+  label.id = `pg-label-${row.key}`;
+  label.htmlFor = `pg-${row.key}`;
+  const slider = document.createElement("input");
+  slider.type = "range";
+  slider.id = `pg-${row.key}`;
+  slider.step = "1";
+  const number = document.createElement("input");
+  number.type = "number";
+  number.step = "1";
+  number.setAttribute("aria-labelledby", label.id);
+  const why = document.createElement("p");
+  why.className = "pg-why note";
+  why.id = `pg-why-${row.key}`;
+  why.hidden = true;
+  for (const input of [slider, number]) input.setAttribute("aria-describedby", why.id);
+  wrap.append(label, slider, number, why);
+  host.append(wrap);
+  slider.addEventListener("input", () => onChange(row.key, Number(slider.value)));
+  // Typing "12" passes through "1": apply what is in range at once, clamp the rest when the field is left.
+  const entry = { row, wrap, label, slider, number, why, typing: false };
+  number.addEventListener("input", () => {
+    entry.typing = true;
+    const v = Number(number.value);
+    if (number.value !== "" && Number.isInteger(v) && v >= Number(number.min) && v <= Number(number.max)) {
+      onChange(row.key, v);
+    }
+  });
+  number.addEventListener("change", () => {
+    entry.typing = false;
+    onChange(row.key, Number(number.value) || Number(number.min));
+  });
+  return entry;
+}
+
+export function buildControls(host, onChange) {
+  const rows = ROWS.map((row) => makeRow(host, row, onChange));
+  return {
+    update(state, all) {
+      for (const r of rows) {
+        const { key, axis, pair, transposedOnly } = r.row;
+        r.wrap.hidden = (axis === "w" && !state.axes) || (transposedOnly && state.mode !== "transposed");
+        const labelKey = axis && state.axes ? `${r.row.label}.${axis}` : r.row.label;
+        if (r.label.dataset.i18n !== labelKey) r.label.dataset.i18n = labelKey;
+        r.label.textContent = t(labelKey);
+        const range = pair && !state.axes ? linkedRange(all, key, pair) : all[key];
+        for (const input of [r.slider, r.number]) {
+          input.min = String(range.min);
+          input.max = String(range.max);
+          input.disabled = range.min === range.max;
+        }
+        const value = String(state[key]);
+        if (r.slider.value !== value) r.slider.value = value;
+        if (r.number.value !== value && !r.typing) r.number.value = value;
+        // The reason shows when the value sits on a bound that the other settings narrowed.
+        const reasons = [state[key] <= range.min && range.whyMin, state[key] >= range.max && range.whyMax].filter(Boolean);
+        const text = reasons.map((w) => t(w.key, w.vars)).join(" ");
+        r.why.hidden = text === "";
+        if (r.why.textContent !== text) r.why.textContent = text;
+      }
+    },
+  };
+}

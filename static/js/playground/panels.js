@@ -1,0 +1,178 @@
+// The text panels: the current step's products and sum, and the layer's sizes, counts and PyTorch line.
+import { t } from "../common/i18n.js";
+import { formatValue } from "./grid.js";
+
+const $ = (id) => document.getElementById(id);
+const MAX_LISTED_TERMS = 12;
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+// A table per input channel, kernel-shaped: each cell "x × w" over "= product", padding marked in words.
+function productTables(info, kh, kw) {
+  const fragment = document.createDocumentFragment();
+  for (const c of info.channels) {
+    const table = document.createElement("table");
+    table.className = "pg-products";
+    const caption = document.createElement("caption");
+    caption.textContent = t("grid.input_channel", { c: c + 1 });
+    table.append(caption);
+    const terms = info.terms.filter((term) => term.c === c);
+    for (let a = 0; a < kh; a++) {
+      const tr = document.createElement("tr");
+      for (let b = 0; b < kw; b++) {
+        const term = terms[a * kw + b];
+        const td = document.createElement("td");
+        if (term.pad) td.className = "pad";
+        if (info.winner !== undefined && info.terms[info.winner] === term) td.className += " winner";
+        const top = document.createElement("span");
+        top.textContent = term.w === undefined ? formatValue(term.x) : `${formatValue(term.x)} × ${formatValue(term.w)}`;
+        td.append(top);
+        if (term.product !== undefined) {
+          const bottom = document.createElement("span");
+          bottom.textContent = `= ${formatValue(term.product)}`;
+          td.append(bottom);
+        }
+        if (term.pad) {
+          const tag = document.createElement("span");
+          tag.className = "tag";
+          tag.textContent = t("step.pad");
+          td.append(tag);
+        }
+        if (info.winner !== undefined && info.terms[info.winner] === term) {
+          const tag = document.createElement("span");
+          tag.className = "tag";
+          tag.textContent = "max";
+          td.append(tag);
+        }
+        tr.append(td);
+      }
+      table.append(tr);
+    }
+    fragment.append(table);
+  }
+  return fragment;
+}
+
+function sumLine(info, layer) {
+  const n = info.terms.length;
+  if (layer.mode === "maxpool") return t("step.max", { n, y: formatValue(info.value) });
+  if (layer.mode === "avgpool") {
+    const sum = n <= MAX_LISTED_TERMS ? info.terms.map((x) => formatValue(x.x)).join(" + ") : formatValue(info.sum);
+    return t("step.avg", { sum, n, y: formatValue(info.value) });
+  }
+  const terms = info.terms.map((x) => formatValue(x.product)).join(" + ").replaceAll("+ −", "− ");
+  let line =
+    n <= MAX_LISTED_TERMS
+      ? t("step.sum", { terms, sum: formatValue(info.sum) })
+      : t("step.sum_many", { n, sum: formatValue(info.sum) });
+  if (layer.bias) line += `; ${t("step.bias", { sum: formatValue(info.sum), b: formatValue(info.bias), y: formatValue(info.value) })}`;
+  return line;
+}
+
+// One kernel-shaped table per output channel: x × w and where the product lands ("—" where it is cut off).
+function scatterTables(info, layer) {
+  const fragment = document.createDocumentFragment();
+  const kh = layer.rows.kernel;
+  const kw = layer.cols.kernel;
+  const first = Math.floor(info.ic / layer.cinPerGroup) * layer.coutPerGroup;
+  for (let oc = first; oc < first + layer.coutPerGroup; oc++) {
+    const table = document.createElement("table");
+    table.className = "pg-products";
+    const caption = document.createElement("caption");
+    caption.textContent = t("grid.output_channel", { c: oc + 1 });
+    table.append(caption);
+    for (let a = 0; a < kh; a++) {
+      const tr = document.createElement("tr");
+      for (let b = 0; b < kw; b++) {
+        const td = document.createElement("td");
+        const hit = info.targets.find((x) => x.oc === oc && x.a === a && x.b === b);
+        const top = document.createElement("span");
+        const bottom = document.createElement("span");
+        if (hit) {
+          top.textContent = `${formatValue(info.x)} × ${formatValue(hit.w)}`;
+          bottom.textContent = `→ (${hit.oh + 1}, ${hit.ow + 1}) += ${formatValue(hit.product)}`;
+        } else {
+          td.className = "pad";
+          top.textContent = "—";
+        }
+        td.append(top, bottom);
+        tr.append(td);
+      }
+      table.append(tr);
+    }
+    fragment.append(table);
+  }
+  return fragment;
+}
+
+export function renderStep(scene) {
+  const { info, layer } = scene;
+  const anim = scene.anim.layer;
+  setText($("pg-step-title"), t("step.title", { n: scene.step + 1, total: anim.steps }));
+  const body = $("pg-step-body");
+  body.replaceChildren();
+  if (scene.scatter) {
+    setText($("pg-step-where"), t("step.scatter", { c: info.ic + 1, r: info.ih + 1, col: info.iw + 1 }));
+    body.append(scatterTables(info, layer));
+    const total = layer.coutPerGroup * layer.rows.kernel * layer.cols.kernel;
+    let line = t("step.scatter_line", { x: formatValue(info.x), n: info.targets.length });
+    if (info.targets.length < total) line += `. ${t("step.dropped", { n: total - info.targets.length })}`;
+    setText($("pg-step-sum"), line);
+    return;
+  }
+  setText($("pg-step-where"), t("step.output", { c: info.oc + 1, r: info.oh + 1, col: info.ow + 1 }));
+  body.append(productTables(info, anim.rows.kernel, anim.cols.kernel));
+  setText($("pg-step-sum"), sumLine(info, anim));
+}
+
+export function renderServerCheck(status) {
+  setText($("pg-step-server"), status);
+}
+
+function torchArgs(s, h, w) {
+  return s[h] === s[w] ? String(s[h]) : `(${s[h]}, ${s[w]})`;
+}
+
+// The equivalent PyTorch module, torch's argument names and order.
+export function torchLine(s) {
+  const k = torchArgs(s, "kh", "kw");
+  const st = torchArgs(s, "sh", "sw");
+  const p = torchArgs(s, "ph", "pw");
+  const d = torchArgs(s, "dh", "dw");
+  if (s.mode === "maxpool") return `nn.MaxPool2d(kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d})`;
+  if (s.mode === "avgpool") return `nn.AvgPool2d(kernel_size=${k}, stride=${st}, padding=${p})`;
+  const bias = s.bias ? "" : ", bias=False";
+  if (s.mode === "transposed") {
+    const op = torchArgs(s, "oph", "opw");
+    return `nn.ConvTranspose2d(${s.cin}, ${s.cout}, kernel_size=${k}, stride=${st}, padding=${p}, output_padding=${op}, groups=${s.groups}${bias}, dilation=${d})`;
+  }
+  return `nn.Conv2d(${s.cin}, ${s.cout}, kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d}, groups=${s.groups}${bias})`;
+}
+
+export function renderInfo(s, layer) {
+  setText($("pg-output-shape"), t("info.output", { c: layer.cout, h: layer.outH, w: layer.outW }));
+  setText($("pg-torch"), torchLine(s));
+}
+
+export function renderFormulas(h, w) {
+  setText($("pg-formula-h"), h.formula);
+  setText($("pg-formula-w"), w.formula);
+  const rows = h.unused_image;
+  const cols = w.unused_image;
+  setText($("pg-unread"), rows || cols ? t("info.unread", { rows, cols }) : t("info.unread_none"));
+}
+
+export function renderCounts(report) {
+  const row = report.layers[0];
+  const fmt = (n) => n.toLocaleString("en-US").replaceAll(",", " ");
+  setText($("pg-params"), t("info.params", { n: fmt(row.params) }));
+  setText($("pg-macs"), t("info.macs", { n: fmt(row.macs) }));
+}
+
+export function renderInfoError(message) {
+  const el = $("pg-info-error");
+  el.hidden = !message;
+  setText(el, message ? t("error.generic", { message }) : "");
+}

@@ -1,0 +1,242 @@
+// The grids: input channels (padded, or zero-inserted), the kernels in play, the output channels; the
+// current window, the output being written, what a hovered cell feeds, and the unread rows.
+import { t } from "../common/i18n.js";
+import { maxAbsOf } from "../common/colorscale.js";
+import { feeds, isPadding, scatterTargets, unusedInput, windowPadded } from "./geometry.js";
+import { stepOfOutput } from "./compute.js";
+import { Grid } from "./grid.js";
+
+const at3 = (c, i, j, h, w) => (c * h + i) * w + j;
+
+function syncGrids(list, host, count, options) {
+  while (list.length < count) list.push(new Grid(host, options(list.length)));
+  while (list.length > count) list.pop().remove();
+  return list;
+}
+
+function cellSize(available, cols, max = 44) {
+  return Math.max(12, Math.min(max, Math.floor(available / Math.max(1, cols))));
+}
+
+function padded(axis) {
+  return axis.size + axis.padBefore + axis.padAfter;
+}
+
+// Boxes outlining a window on the padded grid: one box when taps touch, else one per tap (dilation).
+function windowBoxes(rowTaps, colTaps, dilated, cls) {
+  if (!dilated) return [{ r0: rowTaps[0], c0: colTaps[0], r1: rowTaps.at(-1), c1: colTaps.at(-1), cls }];
+  const boxes = [];
+  for (const r of rowTaps) for (const c of colTaps) boxes.push({ r0: r, c0: c, r1: r, c1: c, cls });
+  return boxes;
+}
+
+export function createStage(hosts, handlers) {
+  const inputs = [];
+  const kernels = [];
+  const outputs = [];
+  let hover = null; // {grid: "input"|"output", channel, r, c}
+
+  const setHover = (value) => {
+    hover = value;
+    handlers.onHover();
+  };
+  const inputOptions = (channel) => ({
+    kind: "input",
+    onHover: (rc) => setHover(rc && { grid: "input", channel, r: rc[0], c: rc[1] }),
+    onActivate: (r, c) => handlers.onEditInput(channel, r, c),
+  });
+  const kernelOptions = (n) => ({
+    kind: "kernel",
+    onActivate: (r, c) => handlers.onEditKernel(n, r, c),
+  });
+  const outputOptions = (channel) => ({
+    kind: "output",
+    onHover: (rc) => setHover(rc && { grid: "output", channel, r: rc[0], c: rc[1] }),
+    onActivate: (r, c) => handlers.onPin(channel, r, c),
+    initialCursor: () => handlers.currentOutputCell(channel),
+  });
+
+  function drawInputs(scene, width) {
+    const { layer, values, inserted } = scene.anim;
+    const { rows, cols } = layer;
+    const grids = syncGrids(inputs, hosts.input, layer.cin, inputOptions);
+    const maxAbs = maxAbsOf(values.x);
+    const size = cellSize(width, padded(cols));
+    const unreadRows = padded(rows) - (scene.scatter ? 0 : unusedInput(rows));
+    const unreadCols = padded(cols) - (scene.scatter ? 0 : unusedInput(cols));
+    const maxPool = layer.mode === "maxpool";
+    grids.forEach((grid, ch) => {
+      grid.draw({
+        rows: padded(rows),
+        cols: padded(cols),
+        size,
+        maxAbs,
+        caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch + 1 }),
+        label: `${t("grid.aria_input", { c: ch + 1, h: rows.size, w: cols.size, p: `${rows.padBefore}×${cols.padBefore}` })} ${t("grid.aria_input_keys")}`,
+        cell: (r, c) => {
+          const ih = r - rows.padBefore;
+          const iw = c - cols.padBefore;
+          const unread = !scene.scatter && (r >= unreadRows || c >= unreadCols) ? " unread" : "";
+          if (isPadding(rows, ih) || isPadding(cols, iw)) {
+            return { value: 0, pad: true, text: maxPool ? "−∞" : "0", cls: `pad${unread}` };
+          }
+          const n = at3(ch, ih, iw, rows.size, cols.size);
+          const cls = inserted && inserted[n] ? "ins" : "";
+          return { value: values.x[n], cls: cls + unread };
+        },
+      });
+    });
+    return size;
+  }
+
+  function drawKernels(scene) {
+    const { layer, values } = scene.anim;
+    if (layer.pool) {
+      syncGrids(kernels, hosts.kernel, 0, kernelOptions);
+      return;
+    }
+    const kh = layer.rows.kernel;
+    const kw = layer.cols.kernel;
+    const pairs = scene.kernelPairs;
+    const grids = syncGrids(kernels, hosts.kernel, pairs.length, kernelOptions);
+    const maxAbs = maxAbsOf(values.wt);
+    const size = kw > 5 ? 30 : 38;
+    grids.forEach((grid, n) => {
+      const { o, c, index } = pairs[n];
+      const captionKey = scene.scatter ? "grid.kernel_t" : layer.flip || scene.zeroView ? "grid.kernel_flipped" : "grid.kernel";
+      grid.draw({
+        rows: kh,
+        cols: kw,
+        size,
+        maxAbs,
+        caption: t(captionKey, { o: o + 1, c: c + 1 }),
+        label: t("grid.aria_kernel", { kh, kw }),
+        cell: (a, b) => ({ value: values.wt[index(a, b)] }),
+      });
+    });
+  }
+
+  function drawOutputs(scene, width) {
+    const { layer } = scene;
+    const grids = syncGrids(outputs, hosts.output, layer.cout, outputOptions);
+    const maxAbs = maxAbsOf(Array.from(scene.output));
+    const size = cellSize(width, layer.outW);
+    const opRows = layer.transposed ? layer.rows.outputPadding : 0;
+    const opCols = layer.transposed ? layer.cols.outputPadding : 0;
+    grids.forEach((grid, ch) => {
+      grid.draw({
+        rows: layer.outH,
+        cols: layer.outW,
+        size,
+        maxAbs,
+        caption: t("grid.output_channel", { c: ch + 1 }),
+        label: t("grid.aria_output", { c: ch + 1, h: layer.outH, w: layer.outW }),
+        cell: (r, c) => {
+          const later = !scene.scatter && stepOfOutput(layer, ch, r, c) > scene.step ? "later" : "";
+          const oppad = r >= layer.outH - opRows || c >= layer.outW - opCols ? " oppad" : "";
+          return { value: scene.output[at3(ch, r, c, layer.outH, layer.outW)], cls: later + oppad };
+        },
+      });
+    });
+    return size;
+  }
+
+  // Marks and boxes for the current step and the hovered cell.
+  function drawMarks(scene) {
+    const { layer: anim } = scene.anim;
+    const info = scene.info;
+    for (const g of [...inputs, ...outputs]) {
+      g.mark("win", []);
+      g.mark("feeds", []);
+      g.mark("cur", []);
+      g.mark("winner", []);
+      g.mark("hover", []);
+    }
+    const inputBoxes = inputs.map(() => []);
+    const outputBoxes = outputs.map(() => []);
+    if (scene.scatter) {
+      const cell = [info.ih, info.iw];
+      inputs[info.ic]?.mark("win", [cell]);
+      inputBoxes[info.ic]?.push({ r0: info.ih, c0: info.iw, r1: info.ih, c1: info.iw, cls: "box-win" });
+      for (let ch = 0; ch < outputs.length; ch++) {
+        const hits = info.targets.filter((x) => x.oc === ch).map((x) => [x.oh, x.ow]);
+        outputs[ch].mark("win", hits);
+        if (hits.length) outputBoxes[ch].push(...hits.map(([r, c]) => ({ r0: r, c0: c, r1: r, c1: c, cls: "box-cur" })));
+      }
+    } else {
+      const rowTaps = windowPadded(anim.rows, info.oh);
+      const colTaps = windowPadded(anim.cols, info.ow);
+      const cells = rowTaps.flatMap((r) => colTaps.map((c) => [r, c]));
+      const dilated = anim.rows.dilation > 1 || anim.cols.dilation > 1;
+      for (const ch of info.channels) {
+        inputs[ch]?.mark("win", cells);
+        inputBoxes[ch]?.push(...windowBoxes(rowTaps, colTaps, dilated, "box-win"));
+      }
+      if (info.winner !== undefined) {
+        const w = info.terms[info.winner];
+        inputs[w.c]?.mark("winner", [[w.ih + anim.rows.padBefore, w.iw + anim.cols.padBefore]]);
+      }
+      outputs[info.oc]?.mark("cur", [[info.oh, info.ow]]);
+      outputBoxes[info.oc]?.push({ r0: info.oh, c0: info.ow, r1: info.oh, c1: info.ow, cls: "box-cur" });
+    }
+    drawHover(scene);
+    inputs.forEach((g, n) => g.boxes(inputBoxes[n]));
+    outputs.forEach((g, n) => g.boxes(outputBoxes[n]));
+  }
+
+  function drawHover(scene) {
+    if (!hover) return;
+    const { layer: anim } = scene.anim;
+    const group = (ch, per) => Math.floor(ch / per);
+    if (hover.grid === "input") {
+      const ih = hover.r - anim.rows.padBefore;
+      const iw = hover.c - anim.cols.padBefore;
+      const g = group(hover.channel, anim.cinPerGroup);
+      const hitsR = scene.scatter ? scatterTargets(anim.rows, ih) : feeds(anim.rows, ih);
+      const hitsC = scene.scatter ? scatterTargets(anim.cols, iw) : feeds(anim.cols, iw);
+      if (scene.scatter && (isPadding(anim.rows, ih) || isPadding(anim.cols, iw))) return;
+      const cells = hitsR.flatMap((h) => hitsC.map((w) => [h.out, w.out]));
+      outputs.forEach((grid, ch) => {
+        if (group(ch, anim.coutPerGroup) === g || anim.pool) grid.mark("feeds", anim.pool && ch !== hover.channel ? [] : cells);
+      });
+      return;
+    }
+    if (scene.scatter) {
+      const g = group(hover.channel, scene.layer.coutPerGroup);
+      const sources = [];
+      for (let ih = 0; ih < anim.rows.size; ih++) {
+        if (!scatterTargets(anim.rows, ih).some((h) => h.out === hover.r)) continue;
+        for (let iw = 0; iw < anim.cols.size; iw++) {
+          if (scatterTargets(anim.cols, iw).some((w) => w.out === hover.c)) sources.push([ih, iw]);
+        }
+      }
+      inputs.forEach((grid, ch) => group(ch, anim.cinPerGroup) === g && grid.mark("feeds", sources));
+      return;
+    }
+    const info = handlers.stepInfoAt(stepOfOutput(anim, hover.channel, hover.r, hover.c));
+    const cells = windowPadded(anim.rows, info.oh).flatMap((r) => windowPadded(anim.cols, info.ow).map((c) => [r, c]));
+    for (const ch of info.channels) inputs[ch]?.mark("hover", cells);
+    outputs[hover.channel]?.mark("feeds", [[hover.r, hover.c]]);
+  }
+
+  return {
+    render(scene) {
+      const width = hosts.input.parentElement.clientWidth;
+      const wide = width > 900;
+      const inputWidth = wide ? width * 0.5 : width - 8;
+      drawInputs(scene, inputWidth);
+      drawKernels(scene);
+      drawOutputs(scene, wide ? width * 0.3 : width - 8);
+      drawMarks(scene);
+    },
+    marks(scene) {
+      drawMarks(scene);
+    },
+    get hover() {
+      return hover;
+    },
+    inputGrid: (n) => inputs[n],
+    kernelGrid: (n) => kernels[n],
+    outputGrid: (n) => outputs[n],
+  };
+}
