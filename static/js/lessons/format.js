@@ -25,5 +25,5 @@ export function fmtPow10(value) {
   if (value > 0 && Math.abs(value / 10 ** exponent - 1) < 1e-9) {
     return `10${[...String(exponent)].map((ch) => SUPERSCRIPT[ch]).join("")}`;
   }
-  return fmtSci(value);
+  return fmtSci(value, 2);
 }

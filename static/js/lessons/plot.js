@@ -19,7 +19,7 @@ export function niceTicks(min, max, count = 5) {
 export function logTicks(min, max, count = 6) {
   const lo = Math.floor(Math.log10(min));
   const hi = Math.ceil(Math.log10(max));
-  const multiples = hi - lo <= 2 ? [1, 2, 5] : [1];
+  const multiples = Math.log10(max / min) <= 2 ? [1, 2, 5] : [1];
   const every = Math.max(1, Math.ceil((hi - lo + 1) / count));
   const ticks = [];
   for (let e = lo; e <= hi; e += every) {

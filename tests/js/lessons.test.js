@@ -1,0 +1,132 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fmt, fmtPow10, fmtSci } from "../../static/js/lessons/format.js";
+import { logTicks, niceTicks, scale, yExtent } from "../../static/js/lessons/plot.js";
+import { globalAvgPool, poolGeometry, poolOutputSize, poolPlane, poolStep, poolWindow } from "../../static/js/lessons/pool.js";
+import { mulberry32, normalSampler, randomBatch, tensor } from "../../static/js/lessons/rng.js";
+import { isCorrect } from "../../static/js/lessons/question.js";
+import { cubeCells } from "../../static/js/lessons/cube.js";
+
+const POOL_CASES = JSON.parse(readFileSync(new URL("./fixtures/lessons_pool.json", import.meta.url)));
+
+test("fmt uses a real minus sign and never prints −0", () => {
+  assert.equal(fmt(-1.234, 2), "−1.23");
+  assert.equal(fmt(-0.0001, 2), "0.00");
+  assert.equal(fmt(2, 0), "2");
+  assert.equal(fmtSci(1024), "1024");
+  assert.equal(fmtSci(2 ** 50), "1.13·10^15");
+  assert.equal(fmtSci(0.00012), "1.20·10^-4");
+  assert.equal(fmtPow10(1e13), "10¹³");
+  assert.equal(fmtPow10(0.01), "10⁻²");
+  assert.equal(fmtPow10(0.2), "0.20");
+});
+
+test("niceTicks are round numbers covering the range", () => {
+  assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(niceTicks(-1, 3, 4), [-1, 0, 1, 2, 3]);
+  assert.deepEqual(niceTicks(0, 50, 8), [0, 10, 20, 30, 40, 50]);
+  assert.deepEqual(niceTicks(2, 2), [2]);
+});
+
+test("logTicks are powers of ten, with 2 and 5 on short axes", () => {
+  assert.deepEqual(logTicks(1, 1e15, 6), [1, 1e3, 1e6, 1e9, 1e12, 1e15]);
+  assert.deepEqual(logTicks(0.05, 3), [0.05, 0.1, 0.2, 0.5, 1, 2]);
+});
+
+test("scale maps the domain onto the range, linearly or by log10", () => {
+  const lin = scale([0, 10], [100, 200]);
+  assert.equal(lin(5), 150);
+  const log = scale([1, 100], [0, 10], true);
+  assert.equal(log(10), 5);
+  assert.equal(scale([3, 3], [0, 10])(3), 5);
+});
+
+test("yExtent includes zero on a linear axis and skips non-positive values on a log axis", () => {
+  const series = [{ points: [[0, 2], [1, 5]] }, { points: [[0, -1], [1, 0]] }];
+  assert.deepEqual(yExtent(series), [-1, 5]);
+  assert.deepEqual(yExtent(series, [], true), [2, 5]);
+  assert.deepEqual(yExtent([{ points: [[0, 4]] }], [{ low: [3], high: [9] }]), [0, 9]);
+});
+
+test("the seeded generator is reproducible and uniform-looking", () => {
+  const a = mulberry32(42);
+  const b = mulberry32(42);
+  const xs = Array.from({ length: 1000 }, () => a());
+  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()));
+  assert.ok(xs.every((x) => x >= 0 && x < 1));
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(Math.abs(mean - 0.5) < 0.05);
+  const normal = normalSampler(7);
+  const zs = Array.from({ length: 4000 }, normal);
+  const m = zs.reduce((s, z) => s + z, 0) / zs.length;
+  const v = zs.reduce((s, z) => s + (z - m) ** 2, 0) / zs.length;
+  assert.ok(Math.abs(m) < 0.06 && Math.abs(v - 1) < 0.1, `mean ${m}, var ${v}`);
+});
+
+test("tensor and randomBatch build nested lists of the asked shape", () => {
+  assert.deepEqual(tensor([2, 3], ([i, j]) => i * 10 + j), [[0, 1, 2], [10, 11, 12]]);
+  const batch = randomBatch([2, 3, 2, 2], 1, [100, 0, -100], [0, 0, 0]);
+  assert.equal(batch.length, 2);
+  assert.equal(batch[0].length, 3);
+  assert.deepEqual(batch[1][2], [[-100, -100], [-100, -100]]);
+  assert.deepEqual(randomBatch([2, 1, 2, 2], 5, [0], [1]), randomBatch([2, 1, 2, 2], 5, [0], [1]));
+});
+
+test("pool output size follows torch, including ceil_mode's dropped window", () => {
+  assert.equal(poolOutputSize(7, 2, 2, 0, false), 3);
+  assert.equal(poolOutputSize(7, 2, 2, 0, true), 4);
+  // ceil would give 3, but the third window would start in the right padding (index 4 ≥ 3 + 1)
+  assert.equal(poolOutputSize(3, 2, 2, 1, true), 2);
+  assert.equal(poolOutputSize(2, 5, 1, 1, false), 0);
+});
+
+test("pooling agrees with convcore on every fixture case (values, winners, divisors)", () => {
+  for (const c of POOL_CASES) {
+    const name = JSON.stringify({ ...c, plane: undefined, max: undefined, avg: undefined, argmax: undefined });
+    const base = { height: c.height, width: c.width, kernel: c.kernel, stride: c.stride, padding: c.padding };
+    const maxGeom = poolGeometry({ ...base, ceilMode: c.ceilMode, mode: "max" });
+    assert.equal(maxGeom.outHeight, c.outHeight, name);
+    assert.equal(maxGeom.outWidth, c.outWidth, name);
+    assert.deepEqual(poolPlane(maxGeom, c.plane), c.max, name);
+    for (let i = 0; i < c.outHeight; i++) {
+      for (let j = 0; j < c.outWidth; j++) {
+        const { winner } = poolStep(maxGeom, c.plane, i, j);
+        assert.equal(winner.r * c.width + winner.c, c.argmax[i][j], `${name} winner (${i}, ${j})`);
+      }
+    }
+    const avgGeom = poolGeometry({ ...base, ceilMode: c.ceilMode, mode: "avg", countIncludePad: c.countIncludePad });
+    const avg = poolPlane(avgGeom, c.plane);
+    avg.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - c.avg[i][j]) < 1e-12, `${name} avg (${i}, ${j})`)));
+  }
+});
+
+test("a ceil_mode window past the padded input reports its cells as beyond", () => {
+  const geom = poolGeometry({ height: 5, width: 5, kernel: 2, stride: 2, padding: 0, ceilMode: true, mode: "avg" });
+  const kinds = poolWindow(geom, 2, 2).map((cell) => cell.kind);
+  assert.deepEqual(kinds, ["image", "beyond", "beyond", "beyond"]);
+  const plane = tensor([5, 5], ([i, j]) => i * 5 + j);
+  assert.deepEqual({ ...poolStep(geom, plane, 2, 2), cells: undefined }, { cells: undefined, sum: 24, divisor: 1, value: 24 });
+});
+
+test("global average pooling gives one mean per channel for any plane size", () => {
+  assert.deepEqual(globalAvgPool([[[1, 2], [3, 4]], [[0, 0, 6]]]), [2.5, 2]);
+});
+
+test("isCorrect compares numbers within a tolerance and big integers as exact strings", () => {
+  assert.equal(isCorrect("448", 448), true);
+  assert.equal(isCorrect("447", 448), false);
+  assert.equal(isCorrect("0.52", 0.5, 0.05), true);
+  assert.equal(isCorrect("abc", 1), false);
+  assert.equal(isCorrect("1 267 650 600 228 229 401 496 703 205 376", String(2n ** 100n)), true);
+});
+
+test("the cube has N·HW front, N·C top and C·HW side cells", () => {
+  const { cells, width, height } = cubeCells(3, 4, 2, { cell: 10, depth: 0.5 });
+  const count = (face) => cells.filter((c) => c.face === face).length;
+  assert.deepEqual([count("front"), count("top"), count("side")], [6, 12, 8]);
+  assert.equal(width, 30 + 4 * 5);
+  assert.equal(height, 4 * 4 + 20);
+  const front = cells.find((c) => c.face === "front" && c.n === 1 && c.k === 1);
+  assert.deepEqual(front.points[0], [10, 26]);
+});
