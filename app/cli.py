@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app.cli_summary import add_parser as add_summary_parser
 from app.settings import get_settings
 from convcore import zoo
 from convcore.layers import Shape, parse_layers
@@ -230,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         solve.add_argument(f"--{name}", type=int, help=f"fix the {name.replace('-', '_')} (searched when omitted)")
     solve.add_argument("--json", action="store_true", help="print JSON instead of a table")
     solve.set_defaults(handler=_solve)
+    add_summary_parser(commands)
     return parser
 
 

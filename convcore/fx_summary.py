@@ -6,7 +6,9 @@ runs and the weights are never read. Each tensor-valued node becomes a :class:`c
 :func:`convcore.graph.analyze` does the receptive-field arithmetic.
 """
 
+import contextlib
 import copy
+import io
 import operator
 import re
 import traceback
@@ -178,20 +180,20 @@ class _Builder:
         if n.op == "call_method":
             assert isinstance(target, str)
             if target in _PASS_METHODS:
-                return Node(n.name, target, "pass", inputs, out, target=op)
+                return Node(n.name, target, "pass", inputs, out, target=n.name)
             if target in _ELEMENTWISE_METHODS:
-                return Node(n.name, target, "merge" if len(inputs) > 1 else "pass", inputs, out, target=op)
+                return Node(n.name, target, "merge" if len(inputs) > 1 else "pass", inputs, out, target=n.name)
             if target in _RESHAPE_METHODS:
                 return self._reshape(n, inputs, first, out, target)
             if target == "mean" and len(first) >= 3 and (len(out) < 3 or out[-2:] == (1, 1)):
-                return Node(n.name, "mean", "window", inputs, out, whole_map(*in_size), target=op)
+                return Node(n.name, "mean", "window", inputs, out, whole_map(*in_size), target=n.name)
             raise self.unsupported(n, f"method .{target}()")
         if target in _PASS_FUNCTIONS:
-            return Node(n.name, op.split(".")[-1], "pass", inputs, out, target=op)
+            return Node(n.name, op.split(".")[-1], "pass", inputs, out, target=n.name)
         if target in _ELEMENTWISE:
-            return Node(n.name, op.split(".")[-1], "merge" if len(inputs) > 1 else "pass", inputs, out, target=op)
+            return Node(n.name, op.split(".")[-1], "merge" if len(inputs) > 1 else "pass", inputs, out, target=n.name)
         if target is torch.cat:
-            return Node(n.name, "cat", "merge" if len(inputs) > 1 else "pass", inputs, out, target=op)
+            return Node(n.name, "cat", "merge" if len(inputs) > 1 else "pass", inputs, out, target=n.name)
         if target in _RESHAPES:
             return self._reshape(n, inputs, first, out, "flatten")
         if target in _UPSAMPLES:
@@ -201,7 +203,7 @@ class _Builder:
                 "opaque",
                 inputs,
                 out,
-                target=op,
+                target=n.name,
                 note="upsampling: no receptive field beyond",
             )
         if target is F.conv2d:
@@ -214,22 +216,24 @@ class _Builder:
                 where,
             )
             params = self._numel(n.args[1]) + self._numel(_arg(n, 2, "bias", None))
-            return Node(n.name, "conv2d", "window", inputs, out, windows, params, out[-2] * out[-1] * _prod(weight), op)
+            return Node(
+                n.name, "conv2d", "window", inputs, out, windows, params, out[-2] * out[-1] * _prod(weight), n.name
+            )
         if target in (F.max_pool2d, F.avg_pool2d):
             kernel = _arg(n, 1, "kernel_size", None)
             stride = _arg(n, 2, "stride", None) or kernel
             dilation = _arg(n, 4, "dilation", 1) if target is F.max_pool2d else 1
             windows = _conv_windows(kernel, stride, _arg(n, 3, "padding", 0), dilation, where)
-            return Node(n.name, op.split(".")[-1], "window", inputs, out, windows, target=op)
+            return Node(n.name, op.split(".")[-1], "window", inputs, out, windows, target=n.name)
         if target is F.pad:
-            return Node(n.name, "pad", "window", inputs, out, _pad_windows(_arg(n, 1, "pad", ()), where), target=op)
+            return Node(n.name, "pad", "window", inputs, out, _pad_windows(_arg(n, 1, "pad", ()), where), target=n.name)
         if target in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d):
             role, adaptive, note = _adaptive(in_size, (out[-2], out[-1]))
-            return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=op, note=note)
+            return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=n.name, note=note)
         if target is F.linear:
             weight = self._param_shape(n.args[1])
             params = self._numel(n.args[1]) + self._numel(_arg(n, 2, "bias", None))
-            return self._linear(n, inputs, first, out, params, _prod(weight), op)
+            return self._linear(n, inputs, first, out, params, _prod(weight), n.name)
         raise self.unsupported(n, op)
 
     def _module(self, n: fx.Node, inputs: tuple[str, ...], in_size: tuple[int, int], out: tuple[int, ...]) -> Node:
@@ -287,8 +291,8 @@ class _Builder:
         target: str = "",
     ) -> Node:
         if len(first) >= 3 and (len(out) < 3 or out[-2:] != first[-2:]):
-            return Node(n.name, op, "window", inputs, out, whole_map(first[-2], first[-1]), target=target or op)
-        return Node(n.name, op, "pass", inputs, out, target=target or op)
+            return Node(n.name, op, "window", inputs, out, whole_map(first[-2], first[-1]), target=target or n.name)
+        return Node(n.name, op, "pass", inputs, out, target=target or n.name)
 
     def _linear(
         self,
@@ -372,7 +376,9 @@ def _on_meta(gm: fx.GraphModule) -> fx.GraphModule:
 
 def _propagate(gm: fx.GraphModule, input_shape: tuple[int, int, int]) -> None:
     try:
-        ShapeProp(gm).propagate(torch.zeros((1, *input_shape), device="meta"))
+        # ShapeProp prints the traceback of a failing node to stderr; the ValueError below says it instead
+        with contextlib.redirect_stderr(io.StringIO()):
+            ShapeProp(gm).propagate(torch.zeros((1, *input_shape), device="meta"))
     except Exception as exc:
         cause = exc.__cause__ or exc
         raise ValueError(

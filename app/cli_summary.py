@@ -1,0 +1,138 @@
+"""``convviz summary``: the per-node table of your own network — a PyTorch factory or an ONNX file.
+
+``convviz summary package.module:factory --input 3x224x224`` imports ``factory`` (a module class, a function
+returning a module, or a module instance), builds it on the meta device (no weights are allocated), traces
+it with ``torch.fx`` and prints per node: output shape, parameters, MACs, receptive field r/S/P and, where
+branches merge, whether they are aligned. ``convviz summary model.onnx`` does the same for an ONNX file
+(``--input`` fixes a symbolic input size). ``--json`` prints the ``/api/v1/models/summary`` JSON.
+"""
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from convcore.graph import GraphReport, report_to_dict
+
+
+def load_factory(spec: str) -> Any:
+    """``"package.module:factory"`` → the object ``factory`` in that module (the current directory is importable)."""
+    module_name, sep, attribute = spec.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ValueError(f"expected package.module:factory or a .onnx file, got {spec!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"cannot import {module_name!r}: {exc}") from exc
+    target: Any = module
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise ValueError(f"{module_name!r} has no attribute {attribute!r}")
+        target = getattr(target, part)
+    return target
+
+
+def build_module(factory: Any) -> Any:
+    """An ``nn.Module`` from a module instance, a class or a function, built on the meta device."""
+    import torch
+    from torch import nn
+
+    if isinstance(factory, nn.Module):
+        return factory
+    if not callable(factory):
+        raise ValueError(f"{factory!r} is neither an nn.Module nor something that builds one")
+    with torch.device("meta"):
+        try:
+            module = factory()
+        except TypeError as exc:
+            raise ValueError(f"calling the factory with no arguments failed: {exc}") from exc
+    if not isinstance(module, nn.Module):
+        raise ValueError(f"the factory returned {type(module).__name__}, not an nn.Module")
+    return module
+
+
+def summarize(source: str, input_text: str | None) -> GraphReport:
+    """The table for a ``.onnx`` path or a ``package.module:factory`` spec."""
+    from app.cli import parse_shape
+
+    shape = parse_shape(input_text) if input_text else None
+    size = (shape.channels, shape.height, shape.width) if shape else None
+    if source.lower().endswith(".onnx"):
+        from convcore.onnx_summary import summarize_onnx
+
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read {source}: {exc.strerror}") from exc
+        return summarize_onnx(data, input_shape=size)
+    if size is None:
+        raise ValueError("--input CxHxW is required for a PyTorch module, e.g. --input 3x224x224")
+    from convcore.fx_summary import summarize_module
+
+    return summarize_module(build_module(load_factory(source)), size)
+
+
+def _pair(values: tuple[int, int]) -> str:
+    return str(values[0]) if values[0] == values[1] else f"{values[0]}×{values[1]}"
+
+
+def summary_table(report: GraphReport) -> str:
+    """One row per node, totals and the main path's length below; notes after the table."""
+    from app.cli import format_table
+
+    header = ["#", "name", "op", "output", "params", "MACs", "RF size", "RF stride", "RF padding", "aligned"]
+    rows, notes = [], []
+    for i, row in enumerate(report.nodes):
+        node, field = row.node, row.field
+        aligned = "" if row.merge is None else ("yes" if row.merge.aligned else "NO")
+        rows.append(
+            [
+                str(i),
+                node.target or node.name,
+                node.op,
+                "×".join(map(str, node.output)),
+                f"{node.params:,}",
+                f"{node.macs:,}",
+                _pair((field[0].size, field[1].size)) if field else "-",
+                _pair((field[0].stride, field[1].stride)) if field else "-",
+                _pair((field[0].padding, field[1].padding)) if field else "-",
+                aligned,
+            ]
+        )
+        if row.note:
+            notes.append(f"note [{i} {node.target or node.name}]: {row.note}")
+    lines = [format_table(header, rows)]
+    lines.append(
+        f"total: {report.total_params:,} parameters, {report.total_macs:,} MACs; "
+        f"main path: {len(report.main_path)} of {len(report.nodes)} nodes"
+    )
+    return "\n".join([*lines, *notes])
+
+
+def _run(args: argparse.Namespace) -> int:
+    report = summarize(args.model, args.input)
+    if args.json:
+        print(json.dumps({"source": args.model, **report_to_dict(report)}, ensure_ascii=False, indent=2))
+    else:
+        print(summary_table(report))
+    return 0
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``convviz summary`` on the CLI's subparsers."""
+    parser = subparsers.add_parser(
+        "summary",
+        help="per-node shapes, parameters, MACs and receptive fields of a PyTorch module or an ONNX file",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: convviz summary mypkg.nets:ResNet18 --input 3x224x224   |   convviz summary model.onnx",
+    )
+    parser.add_argument("model", help="package.module:factory (a module class, function or instance) or a .onnx file")
+    parser.add_argument("--input", help="input shape CxHxW, e.g. 3x224x224 (required for PyTorch modules)")
+    parser.add_argument("--json", action="store_true", help="print the /api/v1/models/summary JSON instead of a table")
+    parser.set_defaults(handler=_run)
