@@ -7,6 +7,7 @@ import orjson
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
+from app.routers.caching import CachedRoute
 from app.routers.shapes import report_dict
 from app.schemas.architectures import ArchitectureResponse, ArchitectureSummary
 from app.schemas.common import MAX_SIZE
@@ -14,7 +15,7 @@ from convcore import zoo
 from convcore.layers import Shape, parse_layers
 from convcore.stack import analyze
 
-router = APIRouter(tags=["architectures"])
+router = APIRouter(tags=["architectures"], route_class=CachedRoute)
 
 
 @router.get("/architectures")

@@ -4,10 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.routers.caching import CachedRoute
 from app.schemas.shapes import OutputSizeQuery, OutputSizeResponse
 from convcore import formulas, shapes
 
-router = APIRouter(tags=["shapes"])
+router = APIRouter(tags=["shapes"], route_class=CachedRoute)
 
 
 def output_size_answer(q: OutputSizeQuery) -> OutputSizeResponse:

@@ -1,19 +1,19 @@
 """``POST /shapes``: a layer stack's per-layer shapes, parameters, MACs, receptive fields and warnings."""
 
-from functools import lru_cache
 from typing import Any
 
 import orjson
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from app.routers.caching import CachedRoute
 from app.schemas.common import InputShape
 from app.schemas.layers import layer_dicts
 from app.schemas.shapes import StackRequest, StackResponse
-from convcore.layers import Layer, Shape, parse_layers
+from convcore.layers import Shape, parse_layers
 from convcore.stack import StackReport, analyze
 
-router = APIRouter(tags=["shapes"])
+router = APIRouter(tags=["shapes"], route_class=CachedRoute)
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:
@@ -53,12 +53,6 @@ def report_dict(report: StackReport) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=256)
-def stack_json(layers: tuple[Layer, ...], input_shape: Shape | None) -> bytes:
-    """The serialized report, cached: layers and shapes are frozen dataclasses, and the zoo is asked often."""
-    return orjson.dumps(report_dict(analyze(layers, input_shape)))
-
-
 def to_shape(shape: InputShape | None) -> Shape | None:
     return None if shape is None else Shape(shape.channels, shape.height, shape.width)
 
@@ -69,5 +63,5 @@ def stack_shapes(body: StackRequest) -> Response:
 
     Without ``input`` only the receptive fields are computed (as far as layers allow) and sizes are null.
     """
-    layers = tuple(parse_layers(layer_dicts(body.layers)))
-    return Response(stack_json(layers, to_shape(body.input)), media_type="application/json")
+    report = analyze(parse_layers(layer_dicts(body.layers)), to_shape(body.input))
+    return Response(orjson.dumps(report_dict(report)), media_type="application/json")

@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
+from app.routers.caching import CachedRoute
 from app.schemas.shapes import SettingOut, SolveRequest, SolveResponse
 from convcore import formulas, solve
 
-router = APIRouter(tags=["shapes"])
+router = APIRouter(tags=["shapes"], route_class=CachedRoute)
 
 
 def _formula(op: str, size: int, s: solve.Setting) -> str:

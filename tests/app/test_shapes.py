@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.main import app
+from app.routers.caching import CACHE, ResponseCache
 from app.routers.shapes import report_dict
 from convcore.layers import Shape, parse_layers
 from convcore.stack import analyze
@@ -263,3 +264,28 @@ def test_output_shapes_match_torch(layers: list[dict[str, Any]], h: int, w: int)
     assert response.status_code == 200, response.json()
     out = response.json()["layers"][-1]["output"]
     assert (out["channels"], out["height"], out["width"]) == expected
+
+
+def test_repeats_are_answered_from_the_cache_and_errors_are_not_cached() -> None:
+    CACHE.clear()
+    body = {"input": {"channels": 3, "height": 30, "width": 30}, "layers": STEM}
+    first = client.post(URL, json=body)
+    key = ("POST", URL, b"", first.request.content)
+    assert CACHE.get(key) == (200, "application/json", first.content)
+    second = client.post(URL, json=body)
+    assert (second.status_code, second.content, second.headers["content-type"]) == (
+        200,
+        first.content,
+        "application/json",
+    )
+    bad = {"input": {"channels": 3, "height": 2, "width": 2}, "layers": [CONV]}
+    assert client.post(URL, json=bad).status_code == 422
+    assert CACHE.get(("POST", URL, b"", client.build_request("POST", URL, json=bad).content)) is None
+
+
+def test_cache_is_bounded() -> None:
+    cache = ResponseCache(max_entries=2)
+    for i in range(3):
+        cache.put(("GET", "/x", str(i).encode(), b""), (200, None, b"%d" % i))
+    assert cache.get(("GET", "/x", b"0", b"")) is None
+    assert cache.get(("GET", "/x", b"2", b"")) == (200, None, b"2")

@@ -1,0 +1,225 @@
+"""Throughput and latency of the REST API under wrk, next to a trivial endpoint measured in the same run.
+
+Starts ``uvicorn app.main:app --workers 2`` (uvloop + httptools from ``uvicorn[standard]``) on 127.0.0.1,
+drives each endpoint with ``wrk`` for a bounded time and prints requests/s and p50/p99 latency:
+
+- throughput at ``--connections`` (default 16) for ``/output-size`` and ``/shapes`` (ResNet-50 from the zoo),
+  each right after ``/health`` (the ceiling), with the ratio to it (target: within 1.3×, i.e. ratio ≥ 0.77).
+  Repeated identical requests are answered from the response cache (:mod:`app.routers.caching`); the
+  "uncached" line sends a different input size every time, so each request is validated and computed;
+- latency at one connection for ``/ops/conv2d`` with a trace (7×7 input, 3×3 kernel; target p50 < 5 ms) and,
+  when the images router is mounted, ``/images/feature-maps`` (512×512 sample, 3 layers; target p50 < 100 ms).
+
+Usage: ``.venv/bin/python benchmarks/api.py [--duration 5] [--connections 16]``. Needs ``wrk`` (Debian package).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from convcore import zoo  # noqa: E402
+
+API = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    path: str
+    body: str | None = None
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Result:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"uvicorn exited with code {server.returncode} before answering")
+        try:
+            with urllib.request.urlopen(f"{base}{API}/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("uvicorn did not answer /api/v1/health in time")
+
+
+#: In a body, this placeholder becomes a different number on every request (200, 201, … 10199, 200, …), so
+#: the server's response cache never sees a repeat within its 128 entries and every request is computed.
+VARY = "__N__"
+
+
+def _lua(case: Case, directory: str) -> str:
+    """A wrk script that POSTs ``case.body`` (wrk's default is a GET without a body)."""
+    body_file = Path(directory) / f"{abs(hash(case.label))}.body"
+    body_file.write_text(case.body or "", encoding="utf-8")
+    script = Path(directory) / f"{abs(hash(case.label))}.lua"
+    lines = [
+        f'local f = io.open("{body_file}", "rb")',
+        'local body = f:read("*a")',
+        "f:close()",
+        'wrk.method = "POST"',
+        "wrk.body = body",
+        f'wrk.headers["Content-Type"] = "{case.content_type}"',
+    ]
+    if VARY in (case.body or ""):
+        lines += [
+            "local n = 0",
+            "request = function()",
+            "  n = n + 1",
+            f'  return wrk.format(nil, nil, nil, (body:gsub("{VARY}", tostring(200 + n % 10000))))',
+            "end",
+        ]
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(script)
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+
+def run_wrk(base: str, case: Case, *, connections: int, duration: float, directory: str) -> Result:
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency"]
+    if case.body is not None:
+        command += ["-s", _lua(case, directory)]
+    output = subprocess.run([*command, base + case.path], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return Result(rate, p50, p99, int(errors.group(1)) if errors else 0)
+
+
+def _check(base: str, case: Case) -> None:
+    """One request first, so a broken endpoint fails loudly instead of being timed."""
+    data = None if case.body is None else case.body.replace(VARY, "224").encode()
+    request = urllib.request.Request(base + case.path, data=data, headers={"Content-Type": case.content_type})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        if response.status != 200:
+            raise SystemExit(f"{case.label}: HTTP {response.status}")
+
+
+def _has_route(base: str, path: str) -> bool:
+    with urllib.request.urlopen(f"{base}{API}/openapi.json", timeout=10) as response:
+        return path in json.load(response)["paths"]
+
+
+def cases(base: str) -> tuple[list[Case], list[Case]]:
+    resnet = zoo.get_architecture("resnet50")
+    shapes_body = {"input": {"channels": 3, "height": 224, "width": 224}, "layers": resnet.layers}
+    image = [[[float((3 * i + j) % 7 - 3) for j in range(7)] for i in range(7)]]
+    conv_body = {"x": image, "weight": [[[[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]]], "padding": 1}
+    throughput = [
+        Case("GET /health (ceiling)", f"{API}/health"),
+        Case("GET /output-size", f"{API}/output-size?size=224&kernel_size=7&stride=2&padding=3&dilation=1"),
+        Case(f"POST /shapes (ResNet-50, {len(resnet.layers)} layers)", f"{API}/shapes", json.dumps(shapes_body)),
+        Case(
+            "POST /shapes (ResNet-50, uncached: new size each)",
+            f"{API}/shapes",
+            json.dumps(shapes_body).replace('"height": 224', f'"height": {VARY}'),
+        ),
+    ]
+    latency = [Case("POST /ops/conv2d?trace=true (7×7, 3×3)", f"{API}/ops/conv2d?trace=true", json.dumps(conv_body))]
+    if _has_route(base, f"{API}/images/feature-maps"):
+        layers = [
+            {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+            {"type": "relu"},
+            {"type": "max_pool2d", "kernel_size": 2},
+        ]
+        form = urllib.parse.urlencode({"sample": "landscape", "layers": json.dumps(layers)})
+        latency.append(
+            Case(
+                "POST /images/feature-maps (512×512, 3 layers)",
+                f"{API}/images/feature-maps",
+                form,
+                "application/x-www-form-urlencoded",
+            )
+        )
+    return throughput, latency
+
+
+def _row(label: str, result: Result, extra: str = "") -> str:
+    errors = f"  NON-2XX: {result.non_2xx}" if result.non_2xx else ""
+    return (
+        f"{label:<48} {result.requests_per_s:>10,.0f} req/s   p50 {result.p50_ms:>7.2f} ms   "
+        f"p99 {result.p99_ms:>7.2f} ms{extra}{errors}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per endpoint (default 5)")
+    parser.add_argument("--connections", type=int, default=16, help="connections for the throughput runs")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(args.workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+        "--log-level", "warning",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        _wait_ready(base, server)
+        throughput, latency = cases(base)
+        with tempfile.TemporaryDirectory() as directory:
+            for case in throughput + latency:
+                _check(base, case)
+                # Warm every worker (imports, caches) before timing.
+                run_wrk(base, case, connections=args.connections, duration=1, directory=directory)
+            print(f"uvicorn app.main:app --workers {args.workers} (uvloop, httptools); wrk {args.duration:g} s each")
+            print(f"throughput at {args.connections} connections:")
+            ceiling_case, *measured = throughput
+            for case in measured:
+                # The machine is shared, so the ceiling is measured again right before each endpoint.
+                ceiling = run_wrk(
+                    base, ceiling_case, connections=args.connections, duration=args.duration, directory=directory
+                )
+                result = run_wrk(base, case, connections=args.connections, duration=args.duration, directory=directory)
+                print(_row(ceiling_case.label, ceiling))
+                print(_row(case.label, result, f"   {result.requests_per_s / ceiling.requests_per_s:.2f}× of ceiling"))
+            print("latency at 1 connection:")
+            for case in latency:
+                result = run_wrk(base, case, connections=1, duration=args.duration, directory=directory)
+                print(_row(case.label, result))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
