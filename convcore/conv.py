@@ -148,11 +148,10 @@ def conv_geometry(
     pads = _resolve_padding(padding, (kh, kw), stride_hw, dilation_hw)
     span = (effective_kernel_size(kh, dilation_hw[0]), effective_kernel_size(kw, dilation_hw[1]))
     if h + sum(pads[0]) < span[0] or w + sum(pads[1]) < span[1]:
-        pad_text = (
-            _dims((pads[0][0], pads[1][0])) if pads[0][0] == pads[0][1] and pads[1][0] == pads[1][1] else str(pads)
-        )
+        # Only an explicit (symmetric) padding can get here: 'same' keeps the size, 'valid' pads nothing.
         raise ValueError(
-            f"input {h}×{w} is too small for an effective kernel of {_dims(span)} with padding {pad_text}: "
+            f"input {h}×{w} is too small for an effective kernel of {_dims(span)} with padding "
+            f"{_dims((pads[0][0], pads[1][0]))}: "
             "increase padding or the input size (or use a smaller kernel or dilation)"
         )
     out = (

@@ -3,6 +3,8 @@
 Tolerance: ``rtol = atol = 1e-10`` (inputs are O(1), sums of at most a few hundred products, float64).
 """
 
+import tracemalloc
+
 import numpy as np
 import pytest
 import torch
@@ -151,6 +153,20 @@ def test_im2col_tiles_agree_with_torch(monkeypatch, tile_bytes):
     result = conv2d_im2col(x, weight, bias, **params)
     assert result.shape == expected.shape
     np.testing.assert_allclose(result, expected, **TOL)
+
+
+def test_im2col_memory_stays_bounded_by_the_tile():
+    # Untiled, the column buffer here would be 3·7·7 taps × 256² positions × 8 B ≈ 77 MB.
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1, 3, 256, 256))
+    weight = rng.standard_normal((3, 3, 7, 7))
+    tracemalloc.start()
+    result = conv2d_im2col(x, weight, padding=6, dilation=2)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result.shape == (1, 3, 256, 256)
+    padded_input, output = 3 * 268 * 268 * 8, result.nbytes
+    assert peak < conv.IM2COL_TILE_BYTES + padded_input + output + 2**20
 
 
 def test_methods_agree_on_a_larger_depthwise_input():
