@@ -1,0 +1,108 @@
+// Pure drawing of a map (or the photo) on a canvas, with the padding margin and a receptive-field box.
+// Everything is in map pixels; the canvas is scaled so the map plus its margin fills the given CSS width.
+import { divergingRgb } from "../common/colorscale.js";
+import { unitAt } from "../common/rfgeometry.js";
+
+const BOX_DARK = "#111";
+const BOX_LIGHT = "#ffd54f";
+const PAD_FILL = "#cfd4db";
+const PAD_LINE = "#9aa3ad";
+
+let hatch = null;
+function padPattern(ctx) {
+  if (!hatch) {
+    hatch = document.createElement("canvas");
+    hatch.width = hatch.height = 8;
+    const h = hatch.getContext("2d");
+    h.fillStyle = PAD_FILL;
+    h.fillRect(0, 0, 8, 8);
+    h.strokeStyle = PAD_LINE;
+    h.beginPath();
+    h.moveTo(0, 8);
+    h.lineTo(8, 0);
+    h.stroke();
+  }
+  return ctx.createPattern(hatch, "repeat");
+}
+
+// How many map pixels of padding the box needs around the map so that all of it can be drawn (capped).
+export function marginFor(box, height, width) {
+  if (!box) return 0;
+  const u = box.unclipped;
+  const need = Math.max(0, -u.top, -u.left, u.bottom - (height - 1), u.right - (width - 1));
+  return Math.min(need, Math.ceil(Math.max(height, width) / 2));
+}
+
+function strokeBox(ctx, x, y, w, h, scale, dashed) {
+  ctx.setLineDash(dashed ? [6, 4] : []);
+  ctx.lineWidth = 4;
+  ctx.strokeStyle = BOX_DARK;
+  ctx.strokeRect(x, y, w, h);
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = BOX_LIGHT;
+  ctx.strokeRect(x, y, w, h);
+  ctx.setLineDash([]);
+}
+
+// Draw `image` (a loaded <img> of a height × width map) into `canvas` at CSS width `cssWidth`.
+// overlay: {box: {unclipped, clipped} | null, pixel: {row, col} | null}.
+export function drawMap(canvas, image, height, width, overlay, cssWidth) {
+  const m = marginFor(overlay?.box, height, width);
+  const scale = cssWidth / (width + 2 * m);
+  const cssHeight = (height + 2 * m) * scale;
+  const ratio = globalThis.devicePixelRatio || 1;
+  canvas.width = Math.round(cssWidth * ratio);
+  canvas.height = Math.round(cssHeight * ratio);
+  canvas.style.width = `${cssWidth}px`;
+  canvas.style.height = `${cssHeight}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, cssWidth, cssHeight);
+  if (m > 0) {
+    ctx.fillStyle = padPattern(ctx);
+    ctx.fillRect(0, 0, cssWidth, cssHeight);
+  }
+  ctx.imageSmoothingEnabled = false;
+  if (image) ctx.drawImage(image, m * scale, m * scale, width * scale, height * scale);
+  const at = (i) => (i + m) * scale;
+  const box = overlay?.box;
+  if (box) {
+    const u = box.unclipped;
+    strokeBox(ctx, at(u.left), at(u.top), (u.right - u.left + 1) * scale, (u.bottom - u.top + 1) * scale, scale, true);
+    const c = box.clipped;
+    if (c) strokeBox(ctx, at(c.left), at(c.top), (c.right - c.left + 1) * scale, (c.bottom - c.top + 1) * scale, scale, false);
+  }
+  const pixel = overlay?.pixel;
+  if (pixel) strokeBox(ctx, at(pixel.col), at(pixel.row), scale, scale, scale, false);
+  return { margin: m, scale };
+}
+
+// The map pixel under a pointer event on a canvas drawn by drawMap (null when on the padding margin).
+export function pixelUnder(event, canvas, layout, height, width) {
+  const rect = canvas.getBoundingClientRect();
+  const offset = layout.margin * layout.scale;
+  const x = event.clientX - rect.left - offset;
+  const y = event.clientY - rect.top - offset;
+  const w = width * layout.scale;
+  const h = height * layout.scale;
+  if (x < 0 || y < 0 || x >= w || y >= h) return null;
+  return unitAt(x, y, w, h, height, width);
+}
+
+// The legend: a horizontal two-sided colour bar from −m to +m, with the colours of colorscale.js.
+export function drawLegend(canvas, cssWidth = 160, cssHeight = 12) {
+  const ratio = globalThis.devicePixelRatio || 1;
+  canvas.width = Math.round(cssWidth * ratio);
+  canvas.height = Math.round(cssHeight * ratio);
+  canvas.style.width = `${cssWidth}px`;
+  canvas.style.height = `${cssHeight}px`;
+  const ctx = canvas.getContext("2d");
+  for (let x = 0; x < canvas.width; x++) {
+    const v = (x / (canvas.width - 1)) * 2 - 1;
+    const [r, g, b] = divergingRgb(v, 1);
+    ctx.fillStyle = `rgb(${r} ${g} ${b})`;
+    ctx.fillRect(x, 0, 1, canvas.height);
+  }
+  ctx.strokeStyle = "#888";
+  ctx.strokeRect(0.5, 0.5, canvas.width - 1, canvas.height - 1);
+}

@@ -1,0 +1,97 @@
+// The explorer's state properties and the pure derivations the views draw from: which layer is chosen,
+// the cone's levels, the r/S series, the dilated comparison stacks.
+import { axisField, axisWindow, cone } from "../common/rfgeometry.js";
+
+export const SAMPLES = ["house", "checkerboard", "circle", "text", "landscape"];
+export const CUSTOM = "custom";
+export const DEFAULT_STACK = [
+  { type: "conv2d", out_channels: 16, kernel_size: 3, padding: 1 },
+  { type: "relu" },
+  { type: "max_pool2d", kernel_size: 2 },
+  { type: "conv2d", out_channels: 32, kernel_size: 3, padding: 1 },
+  { type: "relu" },
+  { type: "max_pool2d", kernel_size: 2 },
+  { type: "conv2d", out_channels: 64, kernel_size: 3, padding: 2, dilation: 2 },
+];
+
+export const PROPS = [
+  { key: "arch", type: "string", default: "vgg16" },
+  { key: "size", type: "int", default: 224, min: 8, max: 1024 },
+  { key: "stack", type: "string", default: JSON.stringify(DEFAULT_STACK) },
+  // −1: the default layer (the last one that still has a spatial map).
+  { key: "layer", type: "int", default: -1, min: -1, max: 1000 },
+  { key: "u", type: "int", default: -1, min: -1, max: 100000 },
+  { key: "row", type: "int", default: -1, min: -1, max: 100000 },
+  { key: "col", type: "int", default: -1, min: -1, max: 100000 },
+  { key: "sample", type: "enum", values: SAMPLES, default: "landscape" },
+  { key: "log", type: "bool", default: false },
+  { key: "dl", type: "int", default: 4, min: 1, max: 8 },
+];
+
+export function parseStack(text) {
+  try {
+    const stack = JSON.parse(text);
+    if (Array.isArray(stack) && stack.length > 0 && stack.every((l) => l && typeof l.type === "string")) return stack;
+  } catch {
+    // fall through
+  }
+  return structuredClone(DEFAULT_STACK);
+}
+
+// Rows that have a receptive field and a map larger than 1×1 can be drawn; the default is the last of them.
+export function drawable(row) {
+  return Boolean(row.receptive_field && row.output && (row.output.height > 1 || row.output.width > 1));
+}
+
+export function chosenLayer(report, wanted) {
+  const rows = report.layers;
+  if (wanted >= 0 && wanted < rows.length && rows[wanted].receptive_field && rows[wanted].output) return wanted;
+  for (let i = rows.length - 1; i >= 0; i--) if (drawable(rows[i])) return i;
+  return rows.findIndex((r) => r.receptive_field && r.output);
+}
+
+// The cone's levels along the height axis for output u of layer `chosen`: the input, then every layer up to it
+// that changes the geometry (pass-through layers repeat the level below and are left out).
+export function coneLevels(stack, report, chosen, u, inputLabel) {
+  const sizes = [report.input.height];
+  const windows = [];
+  for (let i = 0; i <= chosen; i++) {
+    windows.push(axisWindow(stack[i], 0, sizes[i]));
+    sizes.push(report.layers[i].output.height);
+  }
+  const positions = cone(windows, sizes, u);
+  const levels = [{ label: `${inputLabel} (${sizes[0]})`, size: sizes[0], field: { size: 1, stride: 1, padding: 0 }, positions: positions[0] }];
+  for (let i = 0; i <= chosen; i++) {
+    const w = windows[i];
+    if (i < chosen && w.kernel === 1 && w.stride === 1 && w.padding === 0) continue;
+    const row = report.layers[i];
+    levels.push({
+      label: `${i + 1}. ${row.name || row.type} (${sizes[i + 1]})`,
+      size: sizes[i + 1],
+      field: axisField(row.receptive_field, 0),
+      positions: positions[i + 1],
+    });
+  }
+  return levels;
+}
+
+// r and S (height axis) against the layer number, for the layers that have a receptive field.
+export function growthSeries(report) {
+  const r = [];
+  const s = [];
+  report.layers.forEach((row, i) => {
+    if (!row.receptive_field) return;
+    r.push({ x: i + 1, y: row.receptive_field.size[0] });
+    s.push({ x: i + 1, y: row.receptive_field.stride[0] });
+  });
+  return { r, s };
+}
+
+// L convolutions 3×3 with `channels` channels: plain, or with dilation 1, 2, 4, … and padding = dilation.
+export function comparisonStacks(layers, channels = 16) {
+  const conv = (d) => ({ type: "conv2d", out_channels: channels, kernel_size: 3, padding: d, dilation: d });
+  return {
+    plain: Array.from({ length: layers }, () => conv(1)),
+    dilated: Array.from({ length: layers }, (_, i) => conv(2 ** i)),
+  };
+}
