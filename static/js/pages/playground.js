@@ -43,6 +43,7 @@ const stage = createStage(
     onHover: () => scene && stage.marks(scene),
     onEditInput: editInput,
     onEditKernel: editKernel,
+    onEditBias: editBias,
     onPin: pin,
     currentOutputCell: (channel) => (scene && !scene.scatter && scene.info.oc === channel ? [scene.info.oh, scene.info.ow] : [0, 0]),
     stepInfoAt: (step) => scenes.stepInfo(scene, step),
@@ -107,7 +108,9 @@ function pin(channel, r, c) {
 function editInput(channel, r, c) {
   const target = scenes.inputIndex(scene, channel, r, c);
   if (target === null) return;
-  stage.inputGrid(channel).edit(r, c, state.x[target], t("grid.edit", { r: r + 1, c: c + 1 }), (v) => {
+  const row = Math.floor((target % (state.h * state.w)) / state.w);
+  const label = t("grid.edit", { r: row + 1, c: (target % state.w) + 1 });
+  stage.inputGrid(channel).edit(r, c, state.x[target], label, (v) => {
     const x = state.x.slice();
     x[target] = v;
     update({ x });
@@ -121,6 +124,15 @@ function editKernel(n, a, b) {
     const wt = state.wt.slice();
     wt[target] = v;
     update({ wt });
+  });
+}
+
+function editBias() {
+  const o = scene.biasChannel;
+  stage.biasGrid().edit(0, 0, state.b[o], t("grid.aria_bias", { o: o + 1 }), (v) => {
+    const b = state.b.slice();
+    b[o] = v;
+    update({ b });
   });
 }
 

@@ -75,6 +75,7 @@ export function createScene() {
         info,
         output,
         kernelPairs: kernelPairs(anim.layer, info, scatter),
+        biasChannel: scatter ? Math.floor(info.ic / layer.cinPerGroup) * layer.coutPerGroup : info.oc,
       };
     },
 

@@ -33,8 +33,12 @@ function windowBoxes(rowTaps, colTaps, dilated, cls) {
 export function createStage(hosts, handlers) {
   const inputs = [];
   const kernels = [];
+  const biases = [];
   const outputs = [];
   let hover = null; // {grid: "input"|"output", channel, r, c}
+  const biasHost = document.createElement("div");
+  biasHost.className = "pg-grid-group";
+  hosts.kernel.after(biasHost);
 
   const setHover = (value) => {
     hover = value;
@@ -48,6 +52,10 @@ export function createStage(hosts, handlers) {
   const kernelOptions = (n) => ({
     kind: "kernel",
     onActivate: (r, c) => handlers.onEditKernel(n, r, c),
+  });
+  const biasOptions = () => ({
+    kind: "kernel",
+    onActivate: () => handlers.onEditBias(),
   });
   const outputOptions = (channel) => ({
     kind: "output",
@@ -93,6 +101,7 @@ export function createStage(hosts, handlers) {
     const { layer, values } = scene.anim;
     if (layer.pool) {
       syncGrids(kernels, hosts.kernel, 0, kernelOptions);
+      syncGrids(biases, biasHost, 0, biasOptions);
       return;
     }
     const kh = layer.rows.kernel;
@@ -114,6 +123,20 @@ export function createStage(hosts, handlers) {
         cell: (a, b) => ({ value: values.wt[index(a, b)] }),
       });
     });
+    // The bias of the output channel being written (in the scatter view: of each channel the kernels feed).
+    const bias = syncGrids(biases, biasHost, layer.bias ? 1 : 0, biasOptions);
+    if (bias.length) {
+      const o = scene.biasChannel;
+      bias[0].draw({
+        rows: 1,
+        cols: 1,
+        size,
+        maxAbs: maxAbsOf(values.b),
+        caption: t("grid.bias", { o: o + 1 }),
+        label: t("grid.aria_bias", { o: o + 1 }),
+        cell: () => ({ value: values.b[o] }),
+      });
+    }
   }
 
   function drawOutputs(scene, width) {
@@ -237,6 +260,7 @@ export function createStage(hosts, handlers) {
     },
     inputGrid: (n) => inputs[n],
     kernelGrid: (n) => kernels[n],
+    biasGrid: () => biases[0],
     outputGrid: (n) => outputs[n],
   };
 }

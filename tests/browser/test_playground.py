@@ -1,0 +1,295 @@
+"""The convolution playground at ``/`` in a real Chromium against a real server.
+
+Controls are found by role and accessible name; sizes are checked against torch's real output shapes and
+every displayed sum against the API. The ``page`` fixture fails a test on any console error or request that
+leaves the app.
+"""
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+import torch
+import torch.nn.functional as F
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def open_playground(page: Any, base: str, query: str = "") -> None:
+    page.goto(f"{base}/?lang=en{'&' + query if query else ''}")
+    page.get_by_role("heading", name="Convolution playground").wait_for()
+    expect_formula(page)
+
+
+def expect_formula(page: Any) -> None:
+    expect(page.locator("#pg-formula-h")).not_to_contain_text("…")
+    expect(page.locator("#pg-formula-h")).not_to_be_empty()
+
+
+def set_number(page: Any, name: str, value: int) -> None:
+    field = page.get_by_role("spinbutton", name=name, exact=True)
+    field.fill(str(value))
+    field.press("Enter")
+
+
+def expect_shape(page: Any, shape: tuple[int, int, int]) -> None:
+    expect(page.locator("#pg-output-shape")).to_have_text("Output: {} × {} × {}".format(*shape))
+
+
+def shown_shape(page: Any) -> tuple[int, int, int]:
+    text = page.locator("#pg-output-shape").text_content()
+    c, h, w = (int(v) for v in re.findall(r"\d+", text))
+    return c, h, w
+
+
+def torch_shape(mode: str, c_in: int, c_out: int, h: int, w: int, **kw: Any) -> tuple[int, int, int]:
+    x = torch.zeros(1, c_in, h, w, dtype=torch.float64)
+    if mode in ("conv", "transposed"):
+        k = kw.pop("kernel_size")
+        shape = (c_out, c_in // kw.get("groups", 1)) if mode == "conv" else (c_in, c_out // kw.get("groups", 1))
+        weight = torch.zeros(*shape, k, k, dtype=torch.float64)
+        y = (F.conv2d if mode == "conv" else F.conv_transpose2d)(x, weight, **kw)
+    elif mode == "maxpool":
+        y = F.max_pool2d(x, **kw)
+    else:
+        y = F.avg_pool2d(x, **kw)
+    return tuple(y.shape[1:])  # type: ignore[return-value]
+
+
+def state_from_url(page: Any) -> dict[str, list[str]]:
+    expect(page).to_have_url(re.compile(r"[?&]x="))
+    return parse_qs(urlparse(page.url).query)
+
+
+def test_each_hyperparameter_changes_the_output_size_as_torch_does(page: Any, live_server: str) -> None:
+    open_playground(page, live_server)
+    settings = {"h": 5, "w": 5, "kernel_size": 3, "stride": 2, "padding": 1, "dilation": 1}
+    expect_shape(page, torch_shape("conv", 1, 1, 5, 5, kernel_size=3, stride=2, padding=1))
+    changes = [
+        ("Input height", "h", 11),
+        ("Input width", "w", 8),
+        ("Kernel size", "kernel_size", 5),
+        ("Stride", "stride", 3),
+        ("Padding", "padding", 2),
+        ("Dilation", "dilation", 2),
+        ("Output channels", None, 4),
+        ("Input channels", None, 2),
+    ]
+    c_in, c_out = 1, 1
+    for name, key, value in changes:
+        set_number(page, name, value)
+        if key:
+            settings[key] = value
+        elif name == "Output channels":
+            c_out = value
+        else:
+            c_in = value
+        conv = {k: v for k, v in settings.items() if k not in ("h", "w")}
+        expect_shape(page, torch_shape("conv", c_in, c_out, settings["h"], settings["w"], **conv))
+        expect(page.locator("#pg-formula-h")).to_have_text(re.compile(f"= {shown_shape(page)[1]}$"))
+        expect(page.locator("#pg-formula-w")).to_have_text(re.compile(f"= {shown_shape(page)[2]}$"))
+    page.get_by_label("Groups", exact=True).select_option("2")
+    expect_shape(page, torch_shape("conv", 2, 4, 11, 8, **conv, groups=2))
+    expect(page.locator("#pg-torch")).to_contain_text("groups=2")
+    screenshot(page, "playground-hyperparameters")
+
+
+@pytest.mark.parametrize(
+    ("mode", "label", "extra"),
+    [
+        ("transposed", "Transposed convolution", {"output_padding": 1}),
+        ("maxpool", "Max pooling", {}),
+        ("avgpool", "Average pooling", {}),
+    ],
+)
+def test_other_modes_match_torch(page: Any, live_server: str, mode: str, label: str, extra: dict[str, int]) -> None:
+    open_playground(page, live_server, "h=7&w=6")
+    page.get_by_role("radio", name=label).check()
+    if mode == "transposed":
+        set_number(page, "Output padding", extra["output_padding"])
+    kw: dict[str, Any] = {"kernel_size": 3, "stride": 2, "padding": 1, **extra}
+    expect_shape(page, torch_shape(mode, 1, 1, 7, 6, **kw))
+    expect(page.locator("#pg-formula-h")).to_have_text(re.compile(f"= {shown_shape(page)[1]}$"))
+    if mode == "transposed":
+        expected = "nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, output_padding=1"
+        expect(page.locator("#pg-torch")).to_contain_text(expected)
+    screenshot(page, f"playground-{mode}")
+
+
+def test_pooling_padding_is_clamped_to_half_the_kernel_with_the_reason(page: Any, live_server: str) -> None:
+    open_playground(page, live_server)
+    page.get_by_role("radio", name="Max pooling").check()
+    expect(page.get_by_role("slider", name="Padding", exact=True)).to_have_attribute("max", "1")
+    set_number(page, "Padding", 3)
+    expect(page.get_by_role("spinbutton", name="Padding", exact=True)).to_have_value("1")
+    expect(page.locator("#pg-why-ph")).to_contain_text("at most half the kernel")
+
+
+def test_every_sum_of_the_5x5_3x3_s2_p1_animation_equals_the_api(page: Any, live_server: str) -> None:
+    open_playground(page, live_server, "bias=1")
+    page.get_by_role("button", name="Random input").click()
+    page.get_by_role("button", name="Random kernel").click()
+    page.get_by_role("application", name=re.compile("^Bias of output channel 1")).click()
+    editor = page.get_by_role("spinbutton", name=re.compile("^Bias of output channel 1"))
+    editor.fill("0.5")
+    editor.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]b=0.5"))
+    query = state_from_url(page)
+    x = [float(v) for v in query["x"][0].split(",")]
+    weight = [float(v) for v in query["wt"][0].split(",")]
+    body = {
+        "x": [[x[r * 5 : r * 5 + 5] for r in range(5)]],
+        "weight": [[[weight[r * 3 : r * 3 + 3] for r in range(3)]]],
+        "bias": [0.5],
+        "stride": 2,
+        "padding": 1,
+        "trace": True,
+    }
+    trace = httpx.post(f"{live_server}/api/v1/ops/conv2d", json=body).json()["trace"]
+    assert len(trace) == 9
+    forward = page.get_by_role("button", name="Step forward")
+    for n, step in enumerate(trace):
+        expect(page.locator("#pg-step-title")).to_have_text(f"Step {n + 1} of 9")
+        line = page.locator("#pg-step-sum").text_content()
+        shown = float(line.rsplit("=", 1)[1].replace("−", "-"))
+        assert shown == pytest.approx(step["result"], abs=1e-9), line
+        expect(page.locator("#pg-step-server")).to_contain_text("✓")
+        if n < 8:
+            forward.click()
+    expect(forward).to_be_disabled()
+    screenshot(page, "playground-last-step")
+
+
+def test_pinning_an_output_cell_highlights_its_window(page: Any, live_server: str) -> None:
+    open_playground(page, live_server)
+    output = page.get_by_role("application", name=re.compile("^Output channel 1"))
+    # Output (row 1, column 2), 0-based, of 5×5 / k=3 / s=2 / p=1 reads padded rows 2…4 and columns 4…6.
+    output.locator("g[data-i='5']").click()
+    expect(page.locator("#pg-step-where")).to_have_text("output channel 1, row 2, column 3")
+    expect(page.locator("#pg-input svg g.m-win")).to_have_count(9)
+    padded_width = 7
+    marked = page.locator("#pg-input svg g.m-win").evaluate_all("els => els.map(e => Number(e.dataset.i))")
+    cells = sorted((i // padded_width, i % padded_width) for i in marked)
+    assert cells == [(r, c) for r in (2, 3, 4) for c in (4, 5, 6)]
+    pads = page.locator("#pg-input svg g.m-win.pad").count()
+    assert pads == 3
+    screenshot(page, "playground-pinned")
+
+
+def test_hovering_an_input_cell_marks_every_output_it_feeds(page: Any, live_server: str) -> None:
+    open_playground(page, live_server)
+    page.locator("#pg-input svg g[data-i='24']").hover()
+    expect(page.locator("#pg-output svg g.m-feeds")).to_have_count(1)
+    # Input (2, 2) 0-based is padded (3, 3); with k=3, s=2, p=1 it feeds outputs (1…1)×(1…1) only…
+    fed = page.locator("#pg-output svg g.m-feeds").evaluate_all("els => els.map(e => Number(e.dataset.i))")
+    assert sorted(fed) == [4]
+    # …and padded (2, 2), input (1, 1), feeds outputs rows 0…1 × columns 0…1.
+    page.locator("#pg-input svg g[data-i='16']").hover()
+    expect(page.locator("#pg-output svg g.m-feeds")).to_have_count(4)
+    fed = page.locator("#pg-output svg g.m-feeds").evaluate_all("els => els.map(e => Number(e.dataset.i))")
+    assert sorted(fed) == [0, 1, 3, 4]
+
+
+def test_the_url_restores_the_whole_state(page: Any, live_server: str) -> None:
+    open_playground(page, live_server)
+    page.get_by_role("checkbox", name="Height and width separately").check()
+    set_number(page, "Kernel size (width)", 2)
+    set_number(page, "Stride (height)", 1)
+    page.get_by_role("checkbox", name="True convolution (flip the kernel)").check()
+    page.get_by_role("button", name="Step forward").click()
+    page.get_by_role("button", name="Step forward").click()
+    page.locator("#pg-input svg g[data-i='8']").click()
+    editor = page.get_by_role("spinbutton", name="Value at row 1, column 1")
+    editor.fill("7.5")
+    editor.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]x=.*7\.5"))
+    url = page.url
+    before = {
+        "shape": shown_shape(page),
+        "step": page.locator("#pg-step-title").text_content(),
+        "sum": page.locator("#pg-step-sum").text_content(),
+        "torch": page.locator("#pg-torch").text_content(),
+    }
+    page.goto(url)
+    expect_formula(page)
+    after = {
+        "shape": shown_shape(page),
+        "step": page.locator("#pg-step-title").text_content(),
+        "sum": page.locator("#pg-step-sum").text_content(),
+        "torch": page.locator("#pg-torch").text_content(),
+    }
+    assert after == before
+    assert "kernel_size=(3, 2), stride=(1, 2)" in after["torch"]
+    assert page.locator("#pg-input svg g[data-i='8'] text").text_content() == "7.5"
+    assert page.get_by_role("checkbox", name="True convolution (flip the kernel)").is_checked()
+
+
+def test_language_switch_translates_the_page_and_is_remembered(page: Any, live_server: str) -> None:
+    open_playground(page, live_server)
+    page.get_by_role("button", name="RU").click()
+    page.get_by_role("heading", name="Песочница свёрток").wait_for()
+    expect(page.get_by_role("slider", name="Размер ядра", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Шаг вперёд")).to_be_visible()
+    expect(page.locator("#pg-step-title")).to_have_text("Шаг 1 из 9")
+    expect(page.locator("#pg-output-shape")).to_have_text("Выход: 1 × 3 × 3")
+    page.goto(f"{live_server}/")
+    page.get_by_role("heading", name="Песочница свёрток").wait_for()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    screenshot(page, "playground-ru")
+
+
+def test_play_pause_and_keyboard(page: Any, live_server: str) -> None:
+    open_playground(page, live_server, "speed=8")
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#pg-step-title")).to_contain_text("Step 3 ")
+    page.get_by_role("button", name="Pause").click()
+    stopped = page.locator("#pg-step-title").text_content()
+    page.wait_for_timeout(400)
+    assert page.locator("#pg-step-title").text_content() == stopped
+    page.locator("h1").click()
+    page.keyboard.press("ArrowLeft")
+    n = int(re.findall(r"\d+", stopped)[0])
+    expect(page.locator("#pg-step-title")).to_contain_text(f"Step {n - 1} ")
+    output = page.get_by_role("application", name=re.compile("^Output channel 1"))
+    output.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator("#pg-step-where")).to_contain_text("output channel 1, row 2")
+    assert page.get_by_role("slider", name="Speed").get_attribute("aria-valuetext") == "8 steps/s"
+
+
+def test_transposed_views_matrix_view_and_narrow_screen(page: Any, live_server: str) -> None:
+    open_playground(page, live_server, "mode=transposed&h=3&w=3&oph=1&opw=1&ph=0&pw=0&cout=2&matrix=1&step=4")
+    expect(page.locator("#pg-output svg g.oppad")).to_have_count(2 * (8 + 8 - 1))
+    expect(page.locator("#pg-output svg g.m-win")).to_have_count(2 * 9)
+    expect(page.locator("#pg-matrix-caption")).to_contain_text("Mᵀ")
+    expect(page.locator("#pg-step-server")).to_contain_text("✓")
+    screenshot(page, "playground-transposed-scatter")
+    page.get_by_role("radio", name="Zero insertion + ordinary convolution").check()
+    expect(page.locator("#pg-input svg g.ins")).to_have_count(5 * 5 - 9)
+    expect(page.locator("#pg-step-server")).to_contain_text("✓")
+    screenshot(page, "playground-transposed-zeros")
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.get_by_role("radio", name="Convolution", exact=True).check()
+    expect_formula(page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    screenshot(page, "playground-360")
+
+
+def test_depthwise_in_one_click(page: Any, live_server: str) -> None:
+    open_playground(page, live_server, "cin=3&cout=2")
+    page.get_by_role("button", name="Depthwise").click()
+    expect_formula(page)
+    assert (
+        "nn.Conv2d(3, 3, kernel_size=3, stride=2, padding=1, dilation=1, groups=3"
+        in page.locator("#pg-torch").text_content()
+    )
+    expect(page.get_by_role("button", name="Depthwise")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#pg-params")).to_contain_text("27")
+    screenshot(page, "playground-depthwise")
