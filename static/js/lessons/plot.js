@@ -56,9 +56,13 @@ function el(name, attrs = {}, text) {
 }
 
 // Draws series [{label, points: [[x, y]...], cls, dashed}] and bands [{xs, low, high, cls}] into svg.
-// options: {width, height, xLabel, yLabel, logY, formatY, title}; the svg gets a viewBox and scales to its box.
+// options: {width (at most), height, xLabel, yLabel, logY, formatY, title}; the svg gets a viewBox and scales
+// to its box.
 export function linePlot(svg, series, options = {}) {
-  const { width = 640, height = 320, xLabel = "", yLabel = "", logY = false, bands = [], title = "" } = options;
+  const { xLabel = "", yLabel = "", logY = false, bands = [], title = "" } = options;
+  // draw in the svg's own pixel width (when laid out), so 12 px labels stay 12 px on a phone
+  const width = Math.round(Math.max(300, Math.min(options.width ?? 640, svg.clientWidth || Infinity)));
+  const height = Math.min(options.height ?? 320, Math.round(width * 0.8));
   const formatY = options.formatY ?? ((v) => String(v));
   const margin = { left: 72, right: 12, top: 12, bottom: 42 };
   svg.replaceChildren();
