@@ -79,7 +79,7 @@ def threads(count: int) -> Iterator[None]:
 
 def describe_blas() -> str:
     """The BLAS/OpenMP libraries loaded, with the CPU kernel OpenBLAS chose."""
-    lines = [f"numpy {np.__version__}, torch {torch.__version__}, float64, {os.cpu_count()} CPUs"]
+    lines = [f"numpy {np.__version__}, torch {torch.__version__}, float64, {os.cpu_count()} CPUs, {load_average()}"]
     lines.append(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     if threadpoolctl is None:
         lines.append("threadpoolctl not installed: BLAS kernel unknown; threads set through the environment")
@@ -91,6 +91,11 @@ def describe_blas() -> str:
             f"({os.path.basename(pool['filepath'])})"
         )
     return "\n".join(lines)
+
+
+def load_average() -> str:
+    """The 1-minute load average: other processes on the same cores make every figure noisier."""
+    return f"load average {os.getloadavg()[0]:.1f}"
 
 
 def ms(seconds: float) -> str:
@@ -175,6 +180,7 @@ def run(thread_counts: tuple[int, ...], *, sweep: bool) -> None:
     if sweep:
         print()
         print("\n".join(kernel_sweep()))
+    print(f"\nfinished at {load_average()}")
 
 
 def main() -> None:
