@@ -72,6 +72,10 @@ export function drawMap(canvas, image, height, width, overlay, cssWidth) {
     const c = box.clipped;
     if (c) strokeBox(ctx, at(c.left), at(c.top), (c.right - c.left + 1) * scale, (c.bottom - c.top + 1) * scale, scale, false);
   }
+  // What is drawn, readable from the page (tests compare it with the API; screen readers get the text panel).
+  const edges = (b) => (b ? `${b.top},${b.left},${b.bottom},${b.right}` : "");
+  canvas.dataset.unclipped = edges(box?.unclipped);
+  canvas.dataset.clipped = edges(box?.clipped);
   const pixel = overlay?.pixel;
   if (pixel) strokeBox(ctx, at(pixel.col), at(pixel.row), scale, scale, scale, false);
   return { margin: m, scale };

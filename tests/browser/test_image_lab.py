@@ -1,0 +1,176 @@
+"""The image lab in a real Chromium against a real server: upload, build a stack, click a map pixel."""
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ROOT, screenshot
+
+pytestmark = pytest.mark.browser
+SAMPLES = ROOT / "static" / "samples"
+
+
+def wait_for_maps(page, layers: int) -> None:  # type: ignore[no-untyped-def]
+    # Locator assertions, not wait_for_function: the page's CSP forbids evaluating strings.
+    expect(page.locator("#maps .map-card")).to_have_count(layers)
+    expect(page.locator("#status")).to_have_text("")
+
+
+def url_state(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def region(base: str, layers: list[dict], size: tuple[int, int], position: list[int], index: int) -> dict:
+    # The API's own layer format has no weights; the geometry does not depend on them.
+    plain = [{k: v for k, v in layer.items() if k not in {"kernels", "training", "seed"}} for layer in layers]
+    body = {"input": {"channels": 1, "height": size[0], "width": size[1]}, "layers": plain,
+            "position": position, "layer_index": index}  # fmt: skip
+    response = httpx.post(f"{base}/api/v1/receptive-field/region", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def edges(box: dict | None) -> str:
+    return "" if box is None else f"{box['top']},{box['left']},{box['bottom']},{box['right']}"
+
+
+def test_upload_add_layers_and_click_a_pixel_draws_the_api_box(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/image?lang=en")
+    wait_for_maps(page, 3)
+    page.get_by_label("Upload a photo").set_input_files(str(SAMPLES / "checkerboard.png"))
+    expect(page.locator("#source-note")).to_contain_text("checkerboard.png")
+    page.get_by_label("Layer type").select_option("conv2d")
+    page.get_by_role("button", name="Add layer").click()
+    page.get_by_label("Layer type").select_option("max_pool2d")
+    page.get_by_role("button", name="Add layer").click()
+    wait_for_maps(page, 5)
+    page.get_by_label("Stride").nth(2).fill("2")
+    page.get_by_label("Stride").nth(2).press("Enter")
+    expect(page).to_have_url(re.compile(r"%22stride%22%3A2%2C%22padding%22%3A1"))
+    expect(page.locator("#maps .map-card").nth(4)).to_contain_text("output 1 × 32 × 32")
+
+    target = page.get_by_role("img", name="Layer 5, channel 0: click a pixel to see its receptive field")
+    target.click(position={"x": 3, "y": 3})
+    state = url_state(page)
+    layer, channel, row, col = (int(float(x)) for x in state["sel"].split(","))
+    assert (layer, channel) == (4, 0)
+    expected = region(live_server, json.loads(state["layers"]), (256, 256), [row, col], layer)
+    photo = page.locator("#photo")
+    assert photo.get_attribute("data-unclipped") == edges(expected["unclipped"])
+    assert photo.get_attribute("data-clipped") == edges(expected["clipped"])
+    assert expected["unclipped"]["top"] < 0, "a corner pixel's box should reach into the padding"
+    rf = expected["receptive_field"]
+    rows = page.locator("#rf-table tbody tr").nth(0).locator("td")
+    assert [rows.nth(i).inner_text() for i in range(1, 4)] == [str(rf["size"][0]), str(rf["stride"][0]),
+                                                                 str(rf["padding"][0])]  # fmt: skip
+    u, c = expected["unclipped"], expected["clipped"]
+    assert page.locator("#rf-box").inner_text() == f"[{u['top']}…{u['bottom']}] × [{u['left']}…{u['right']}]"
+    assert page.locator("#rf-clipped").inner_text() == f"[{c['top']}…{c['bottom']}] × [{c['left']}…{c['right']}]"
+
+    # Every earlier map carries the unit's box in its own coordinates: the sub-stack's region on that map.
+    first = page.locator("canvas.map[data-layer='0']").first
+    on_first = region(live_server, json.loads(state["layers"])[1:], (256, 256), [row, col], layer - 1)
+    assert first.get_attribute("data-unclipped") == edges(on_first["unclipped"])
+    screenshot(page, "image-lab-click")
+
+
+def test_the_box_follows_a_click_within_one_frame(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/image?lang=en&sample=checkerboard")
+    wait_for_maps(page, 3)
+    canvas = page.locator("canvas.map[data-layer='2'][data-channel='1']")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    elapsed = page.evaluate(
+        """([x, y]) => new Promise((resolve) => {
+          const start = performance.now();
+          const target = document.elementFromPoint(x, y);
+          target.dispatchEvent(new MouseEvent('click', {clientX: x, clientY: y, bubbles: true}));
+          const drawn = document.getElementById('photo').dataset.unclipped;
+          requestAnimationFrame(() => resolve([performance.now() - start, drawn]));
+        })""",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    ms, drawn = elapsed
+    assert drawn != "", "the box must be drawn synchronously in the click handler"
+    assert ms < 50, f"drawing the box took {ms:.1f} ms"
+
+
+def test_erf_and_global_average_pooling_on_two_sizes(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/image?lang=en&sample=house")
+    wait_for_maps(page, 3)
+    page.get_by_label("Layer type").select_option("global_avg_pool2d")
+    page.get_by_role("button", name="Add layer").click()
+    wait_for_maps(page, 4)
+    page.get_by_role("button", name="Run the same stack on this photo at half size").click()
+    page.wait_for_selector("#gap-table")
+    rows = page.locator("#gap-table tbody tr")
+    assert rows.nth(0).locator("td").nth(1).inner_text() == "1 × 288 × 384"
+    assert rows.nth(0).locator("td").nth(2).inner_text() == "1 × 144 × 192"
+    assert rows.nth(3).locator("td").nth(1).inner_text() == "2 × 144 × 192"
+    assert rows.nth(3).locator("td").nth(2).inner_text() == "2 × 72 × 96"
+    assert rows.nth(4).locator("td").nth(1).inner_text() == rows.nth(4).locator("td").nth(2).inner_text() == "2 × 1 × 1"
+    assert page.locator("#gap-vector li").count() == 2
+
+    page.get_by_label("Show the effective receptive field").check()
+    page.get_by_role("img", name="Layer 1, channel 0: click a pixel to see its receptive field").click(
+        position={"x": 120, "y": 60}
+    )
+    page.wait_for_selector("#erf-figure:not([hidden])")
+    assert re.search(r"rows \d+–\d+|zero everywhere", page.locator("#erf-note").inner_text())
+    screenshot(page, "image-lab-erf-gap")
+
+
+def test_a_wrong_file_gets_a_clear_message(browser, live_server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Its own context: the browser logs the expected 415 as a console error, and only that one is allowed.
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(f"{live_server}/image?lang=en")
+    wait_for_maps(page, 3)
+    bad = tmp_path / "notes.png"
+    bad.write_text("this is text, not a picture")
+    page.get_by_label("Upload a photo").set_input_files(str(bad))
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("This file is not a PNG, JPEG or WebP image.")
+    expect(alert).to_contain_text("judged by its content, not its name")
+    screenshot(page, "image-lab-wrong-file")
+    context.close()
+    assert errors == ["Failed to load resource: the server responded with a status of 415 (Unsupported Media Type)"]
+
+
+def test_language_switch_and_url_round_trip(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/image?lang=en&sample=circle&color=rgb")
+    wait_for_maps(page, 3)
+    page.get_by_role("img", name="Layer 3, channel 1: click a pixel to see its receptive field").click(
+        position={"x": 10, "y": 10}
+    )
+    page.get_by_role("button", name="RU").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Лаборатория изображений"
+    assert page.get_by_label("Пример").is_visible()
+    unit = page.locator("#rf-unit").inner_text()
+    assert unit.startswith("Слой 3 (Max-пулинг), канал 1")
+    shared = page.url
+    page.goto(shared)
+    wait_for_maps(page, 3)
+    assert page.locator("#rf-unit").inner_text() == unit
+    assert page.get_by_label("RGB (3 канала)").is_checked()
+    assert page.locator("#photo-caption").inner_text() == "Вход: 3 × 256 × 256"
+    screenshot(page, "image-lab-ru")
+
+
+def test_works_at_360_px(browser, live_server: str, problems) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 360, "height": 800}, locale="ru-RU")
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.console_errors.append(m.text))
+    page.goto(f"{live_server}/image?sel=0,0,5,5")
+    wait_for_maps(page, 3)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "image-lab-360")
+    context.close()
+    assert problems.console_errors == []
