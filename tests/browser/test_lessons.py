@@ -104,6 +104,7 @@ def test_pooling_steps_show_the_winner_and_the_ceil_window(page, live_server: st
 def test_pooling_gap_vector_equals_convcore(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/pooling?lang=en&gc=2&gh=3&gw=5")
     maps = page.locator("#gap-maps table")
+    maps.first.wait_for()
     volume = np.array([grid(maps.nth(c)) for c in range(maps.count())], dtype=float)
     assert volume.shape == (2, 3, 5)
     expected = pooling.global_avg_pool2d(volume[None])[0, :, 0, 0]

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fmt, fmtPow10, fmtSci } from "../../static/js/lessons/format.js";
 import { logTicks, niceTicks, scale, yExtent } from "../../static/js/lessons/plot.js";
-import { globalAvgPool, poolGeometry, poolOutputSize, poolPlane, poolStep, poolWindow } from "../../static/js/lessons/pool.js";
+import { cellKind, poolOutputSize } from "../../static/js/lessons/pool.js";
 import { mulberry32, normalSampler, randomBatch, tensor } from "../../static/js/lessons/rng.js";
 import { isCorrect } from "../../static/js/lessons/question.js";
 import { cubeCells } from "../../static/js/lessons/cube.js";
@@ -81,36 +81,19 @@ test("pool output size follows torch, including ceil_mode's dropped window", () 
   assert.equal(poolOutputSize(2, 5, 1, 1, false), 0);
 });
 
-test("pooling agrees with convcore on every fixture case (values, winners, divisors)", () => {
-  for (const c of POOL_CASES) {
-    const name = JSON.stringify({ ...c, plane: undefined, max: undefined, avg: undefined, argmax: undefined });
-    const base = { height: c.height, width: c.width, kernel: c.kernel, stride: c.stride, padding: c.padding };
-    const maxGeom = poolGeometry({ ...base, ceilMode: c.ceilMode, mode: "max" });
-    assert.equal(maxGeom.outHeight, c.outHeight, name);
-    assert.equal(maxGeom.outWidth, c.outWidth, name);
-    assert.deepEqual(poolPlane(maxGeom, c.plane), c.max, name);
-    for (let i = 0; i < c.outHeight; i++) {
-      for (let j = 0; j < c.outWidth; j++) {
-        const { winner } = poolStep(maxGeom, c.plane, i, j);
-        assert.equal(winner.r * c.width + winner.c, c.argmax[i][j], `${name} winner (${i}, ${j})`);
-      }
-    }
-    const avgGeom = poolGeometry({ ...base, ceilMode: c.ceilMode, mode: "avg", countIncludePad: c.countIncludePad });
-    const avg = poolPlane(avgGeom, c.plane);
-    avg.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - c.avg[i][j]) < 1e-12, `${name} avg (${i}, ${j})`)));
+test("pool output size agrees with convcore on every fixture case (0 where convcore refuses)", () => {
+  assert.ok(POOL_CASES.length > 1000);
+  for (const [size, kernel, stride, padding, ceil, out] of POOL_CASES) {
+    assert.equal(poolOutputSize(size, kernel, stride, padding, ceil), out, JSON.stringify({ size, kernel, stride, padding, ceil }));
   }
 });
 
-test("a ceil_mode window past the padded input reports its cells as beyond", () => {
-  const geom = poolGeometry({ height: 5, width: 5, kernel: 2, stride: 2, padding: 0, ceilMode: true, mode: "avg" });
-  const kinds = poolWindow(geom, 2, 2).map((cell) => cell.kind);
-  assert.deepEqual(kinds, ["image", "beyond", "beyond", "beyond"]);
-  const plane = tensor([5, 5], ([i, j]) => i * 5 + j);
-  assert.deepEqual({ ...poolStep(geom, plane, 2, 2), cells: undefined }, { cells: undefined, sum: 24, divisor: 1, value: 24 });
-});
-
-test("global average pooling gives one mean per channel for any plane size", () => {
-  assert.deepEqual(globalAvgPool([[[1, 2], [3, 4]], [[0, 0, 6]]]), [2.5, 2]);
+test("cells are image, padding, or beyond the padded input", () => {
+  assert.equal(cellKind(0, 4, 5, 5, 1), "image");
+  assert.equal(cellKind(-1, 2, 5, 5, 1), "pad");
+  assert.equal(cellKind(5, 5, 5, 5, 1), "pad");
+  assert.equal(cellKind(6, 2, 5, 5, 1), "beyond");
+  assert.equal(cellKind(2, 5, 5, 5, 0), "beyond");
 });
 
 test("isCorrect compares numbers within a tolerance and big integers as exact strings", () => {

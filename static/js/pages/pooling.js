@@ -1,6 +1,7 @@
 // Pooling: max and average windows step by step (torch's rules, incl. ceil_mode and count_include_pad),
-// overlapping windows, and global average pooling. The output-size formula comes from /api/v1/output-size.
-import { apiGet } from "../common/api.js";
+// overlapping windows, and global average pooling. Values, winners, divisors and formulas come from
+// /api/v1/ops/{max,avg,global_avg}_pool2d (with trace=true); the page only lays them out.
+import { apiGet, apiPost } from "../common/api.js";
 import { registerStrings, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
@@ -8,7 +9,7 @@ import { bindCheckbox, bindNumber, bindRadio, debounce, latest } from "../lesson
 import { fmt } from "../lessons/format.js";
 import { drawGrid } from "../lessons/grid.js";
 import { STRINGS } from "../lessons/pooling-strings.js";
-import { globalAvgPool, poolGeometry, poolStep } from "../lessons/pool.js";
+import { cellKind, poolOutputSize } from "../lessons/pool.js";
 import { createQuestion } from "../lessons/question.js";
 import { mulberry32, tensor } from "../lessons/rng.js";
 import "../lessons/strings.js";
@@ -40,7 +41,8 @@ const PRESETS = {
 initShell();
 const $ = (id) => document.getElementById(id);
 const state = readState(PROPS);
-let formulas = null;
+let pooled = null;
+let gap = null;
 let playing = null;
 let clampNote = "";
 
@@ -48,17 +50,10 @@ const plane = () => {
   const uniform = mulberry32(state.seed);
   return tensor([state.h, state.w], () => Math.floor(uniform() * 10));
 };
-const geometry = () =>
-  poolGeometry({
-    height: state.h,
-    width: state.w,
-    kernel: state.k,
-    stride: state.s,
-    padding: state.p,
-    ceilMode: state.ceil,
-    mode: state.mode,
-    countIncludePad: state.cip,
-  });
+const outputSize = () => [
+  poolOutputSize(state.h, state.k, state.s, state.p, state.ceil),
+  poolOutputSize(state.w, state.k, state.s, state.p, state.ceil),
+];
 
 // Keep the setup valid: torch wants padding ≤ k/2, and the window must fit in the padded input.
 function repair() {
@@ -71,57 +66,72 @@ function repair() {
     state.p = Math.floor(state.k / 2);
     clampNote = t("pool.clampP", { half: state.p });
   }
-  const g = geometry();
-  state.step = Math.min(state.step, g.outHeight * g.outWidth - 1);
+  const [oh, ow] = outputSize();
+  state.step = Math.max(0, Math.min(state.step, oh * ow - 1));
 }
 
-const fetchFormulas = latest(async (signal) => {
-  const common = { kernel_size: state.k, stride: state.s, padding: state.p, ceil_mode: state.ceil, op: "pool" };
-  const [height, width] = await Promise.all([
-    apiGet("/output-size", { size: state.h, ...common }, { signal }),
-    apiGet("/output-size", { size: state.w, ...common }, { signal }),
-  ]);
-  return { height, width };
+const fetchPool = latest((signal, values) => {
+  const body = {
+    x: [values],
+    kernel_size: state.k,
+    stride: state.s,
+    padding: state.p,
+    ceil_mode: state.ceil,
+    ...(state.mode === "avg" ? { count_include_pad: state.cip } : {}),
+  };
+  return apiPost(`/ops/${state.mode}_pool2d?trace=true`, body, { signal });
 });
+const fetchGap = latest((signal, volume) => apiPost("/ops/global_avg_pool2d", { x: volume }, { signal }));
 
-async function reloadFormulas() {
+async function reload() {
+  repair();
+  writeState(PROPS, state);
+  // the answer is drawn with the plane and setup it was asked for, even if the state moved on meanwhile
+  const values = plane();
+  const setup = { h: state.h, w: state.w, p: state.p, mode: state.mode, cip: state.cip };
   try {
-    const result = await fetchFormulas();
+    const result = await fetchPool(values);
     if (result === undefined) return;
-    formulas = result;
-    drawFormulas();
+    pooled = { ...result, setup, values };
+    $("pool-error").hidden = true;
+    draw();
   } catch (error) {
-    formulas = null;
-    $("pool-formula-h").textContent = t("error.generic", { message: error.message });
+    $("pool-error").hidden = false;
+    $("pool-error").textContent = t("error.generic", { message: error.message });
   }
 }
-const reloadFormulasSoon = debounce(reloadFormulas, 120);
+const reloadSoon = debounce(reload, 80);
 
-function drawFormulas() {
-  if (!formulas) return;
-  $("pool-formula-h").textContent = `H_out = ${formulas.height.formula}`;
-  $("pool-formula-w").textContent = `W_out = ${formulas.width.formula}`;
+async function reloadGap() {
+  writeState(PROPS, state);
+  const volume = gapVolume();
+  const result = await fetchGap(volume);
+  if (result === undefined) return;
+  gap = { ...result, volume };
+  drawGap();
 }
 
-// The padded input plus any cells past it that ceil_mode's last window reaches.
-function inputView(g, values, current) {
-  const rowEnd = Math.max(g.height + g.padding, (g.outHeight - 1) * g.stride - g.padding + g.kernel);
-  const colEnd = Math.max(g.width + g.padding, (g.outWidth - 1) * g.stride - g.padding + g.kernel);
+const reloadGapSoon = debounce(reloadGap, 80);
+
+// The padded input plus any cells past it that ceil_mode's last window reaches, with the current window.
+function inputView(values, setup, step) {
+  const { h, w, p } = setup;
+  const rowEnd = Math.max(h + p, ...pooled.trace.flatMap((s) => s.rows.map((r) => r + 1)));
+  const colEnd = Math.max(w + p, ...pooled.trace.flatMap((s) => s.cols.map((c) => c + 1)));
   const rows = [];
-  for (let r = -g.padding; r < rowEnd; r++) {
+  for (let r = -p; r < rowEnd; r++) {
     const row = [];
-    for (let c = -g.padding; c < colEnd; c++) row.push(r >= 0 && r < g.height && c >= 0 && c < g.width ? values[r][c] : null);
+    for (let c = -p; c < colEnd; c++) row.push(cellKind(r, c, h, w, p) === "image" ? values[r][c] : null);
     rows.push(row);
   }
-  const inWindow = new Set(current.cells.map((cell) => `${cell.r},${cell.c}`));
-  const winner = current.winner ? `${current.winner.r},${current.winner.c}` : "";
+  const inWindow = new Set(step.rows.map((r, i) => `${r},${step.cols[i]}`));
+  const winner = step.winner === null ? "" : `${step.rows[step.winner]},${step.cols[step.winner]}`;
   const cellClass = (i, j) => {
-    const r = i - g.padding;
-    const c = j - g.padding;
+    const r = i - p;
+    const c = j - p;
     const key = `${r},${c}`;
-    const classes = [];
-    const inPadded = r >= -g.padding && r < g.height + g.padding && c >= -g.padding && c < g.width + g.padding;
-    if (rows[i][j] === null) classes.push(inPadded ? "pad" : "beyond");
+    const kind = cellKind(r, c, h, w, p);
+    const classes = kind === "image" ? [] : [kind];
     if (key === winner) classes.push("winner");
     else if (inWindow.has(key)) classes.push("in-window");
     return classes.join(" ");
@@ -130,61 +140,54 @@ function inputView(g, values, current) {
 }
 
 function draw() {
-  repair();
-  writeState(PROPS, state);
   $("pool-range-note").textContent = clampNote;
-  const g = geometry();
-  const values = plane();
-  const total = g.outHeight * g.outWidth;
-  const oi = Math.floor(state.step / g.outWidth);
-  const oj = state.step % g.outWidth;
-  const current = poolStep(g, values, oi, oj);
-  const { rows, cellClass } = inputView(g, values, current);
+  if (!pooled) return;
+  const { setup, trace } = pooled;
+  const [outH, outW] = pooled.shape.slice(1);
+  const stepIndex = Math.min(state.step, trace.length - 1);
+  const step = trace[stepIndex];
+  const { rows, cellClass } = inputView(pooled.values, setup, step);
   drawGrid($("pool-input"), rows, { maxAbs: 12, digits: 0, label: t("pool.inputLabel"), cellClass });
-  const output = Array.from({ length: g.outHeight }, (_, i) =>
-    Array.from({ length: g.outWidth }, (_, j) =>
-      i * g.outWidth + j <= state.step ? poolStep(g, values, i, j).value : null,
-    ),
-  );
+  const output = pooled.output[0].map((row, i) => row.map((v, j) => (i * outW + j <= stepIndex ? v : null)));
   drawGrid($("pool-output"), output, {
     maxAbs: 12,
-    digits: state.mode === "max" ? 0 : 2,
+    digits: setup.mode === "max" ? 0 : 2,
     label: t("pool.outputLabel"),
-    cellClass: (i, j) => (i === oi && j === oj ? "current" : ""),
+    cellClass: (i, j) => (i === step.out_row && j === step.out_col ? "current" : ""),
   });
-  $("pool-input-caption").textContent = t("pool.inputCaption", { h: g.height, w: g.width, p: g.padding });
-  $("pool-output-caption").textContent = t("pool.outputCaption", { h: g.outHeight, w: g.outWidth });
-  $("pool-step").max = String(total - 1);
-  $("pool-step").value = String(state.step);
-  $("pool-step-out").textContent = `${state.step + 1} / ${total}`;
-  $("pool-explain").textContent = explain(g, values, current, oi, oj);
-  const beyond = current.cells.filter((cell) => cell.kind === "beyond").length;
-  const lastBeyond = poolStep(g, values, g.outHeight - 1, g.outWidth - 1).cells.some((c) => c.kind === "beyond");
-  $("pool-edge").hidden = !(lastBeyond || beyond);
+  $("pool-formula-h").textContent = `H_out = ${pooled.formula.height}`;
+  $("pool-formula-w").textContent = `W_out = ${pooled.formula.width}`;
+  $("pool-input-caption").textContent = t("pool.inputCaption", { h: setup.h, w: setup.w, p: setup.p });
+  $("pool-output-caption").textContent = t("pool.outputCaption", { h: outH, w: outW });
+  $("pool-step").max = String(trace.length - 1);
+  $("pool-step").value = String(stepIndex);
+  $("pool-step-out").textContent = `${stepIndex + 1} / ${trace.length}`;
+  $("pool-explain").textContent = explain(step, setup);
+  const hangs = trace.some((s) => s.rows.some((r, i) => cellKind(r, s.cols[i], setup.h, setup.w, setup.p) === "beyond"));
+  $("pool-edge").hidden = !hangs;
   $("pool-edge").textContent = t("pool.edge");
-  drawGap();
   for (const q of questions) q.refresh();
 }
 
-function explain(g, values, current, oi, oj) {
-  const read = current.cells.filter((cell) => cell.kind === "image").map((cell) => values[cell.r][cell.c]);
-  const at = { i: oi, j: oj };
-  if (g.mode === "max") {
+function explain(step, { mode, cip }) {
+  const read = step.values.filter((v) => v !== null);
+  const at = { i: step.out_row, j: step.out_col };
+  if (mode === "max") {
     return t("pool.explainMax", {
       ...at,
       values: read.join(", "),
-      max: current.value,
-      r: current.winner.r,
-      c: current.winner.c,
+      max: step.result,
+      r: step.rows[step.winner],
+      c: step.cols[step.winner],
     });
   }
   return t("pool.explainAvg", {
     ...at,
     values: read.join(" + "),
-    sum: current.sum,
-    divisor: current.divisor,
-    avg: fmt(current.value, 4),
-    rule: t(g.countIncludePad ? "pool.divisorPad" : "pool.divisorImage"),
+    sum: step.sum,
+    divisor: step.divisor,
+    avg: fmt(step.result, 4),
+    rule: t(cip ? "pool.divisorPad" : "pool.divisorImage"),
   });
 }
 
@@ -194,7 +197,10 @@ function gapVolume() {
 }
 
 function drawGap() {
-  const volume = gapVolume();
+  $("gap-h-out").textContent = String(state.gh);
+  $("gap-w-out").textContent = String(state.gw);
+  if (!gap) return;
+  const { volume } = gap;
   const maps = $("gap-maps");
   maps.replaceChildren();
   volume.forEach((channel, ch) => {
@@ -202,22 +208,22 @@ function drawGap() {
     drawGrid(cell, channel, { maxAbs: 12, digits: 0, caption: `c${ch + 1}`, label: t("pool.gapMap", { c: ch + 1 }) });
     maps.append(cell);
   });
-  const vector = globalAvgPool(volume);
+  const vector = gap.output.map((channel) => channel[0][0]);
   $("gap-vector").textContent = t("pool.gapVector", {
-    c: state.gc,
-    h: state.gh,
-    w: state.gw,
+    c: volume.length,
+    h: volume[0].length,
+    w: volume[0][0].length,
     values: vector.map((v) => fmt(v, 3)).join(", "),
   });
-  $("gap-compare").textContent = t("pool.gapCompare", { flat: state.gc * state.gh * state.gw, c: state.gc });
-  $("gap-h-out").textContent = String(state.gh);
-  $("gap-w-out").textContent = String(state.gw);
+  const flat = volume.length * volume[0].length * volume[0][0].length;
+  $("gap-compare").textContent = t("pool.gapCompare", { flat, c: volume.length });
 }
 
 function setStep(step) {
-  const g = geometry();
-  const total = g.outHeight * g.outWidth;
+  if (!pooled) return;
+  const total = pooled.trace.length;
   state.step = ((step % total) + total) % total;
+  writeState(PROPS, state);
   draw();
 }
 
@@ -244,22 +250,24 @@ function setPlaying(on) {
 
 function onSetupChange() {
   repair();
+  writeState(PROPS, state);
   for (const show of shows) show();
-  draw();
-  reloadFormulasSoon();
+  $("pool-range-note").textContent = clampNote;
+  reloadSoon();
+  reloadGapSoon();
 }
 
 const shows = [
   ...["h", "w", "k", "s", "p", "seed"].map((key) => bindNumber($(`pool-${key}`), state, key, onSetupChange)),
   bindCheckbox($("pool-ceil"), state, "ceil", onSetupChange),
-  bindCheckbox($("pool-cip"), state, "cip", draw),
-  bindRadio(document, "pool-mode", state, "mode", draw),
+  bindCheckbox($("pool-cip"), state, "cip", onSetupChange),
+  bindRadio(document, "pool-mode", state, "mode", onSetupChange),
 ];
-bindNumber($("pool-step"), state, "step", draw, { output: $("pool-step-out") });
+bindNumber($("pool-step"), state, "step", () => setStep(state.step), { output: $("pool-step-out") });
 bindNumber($("pool-speed"), state, "speed", () => writeState(PROPS, state));
-bindNumber($("gap-c"), state, "gc", draw);
-bindNumber($("gap-h"), state, "gh", draw, { output: $("gap-h-out") });
-bindNumber($("gap-w"), state, "gw", draw, { output: $("gap-w-out") });
+bindNumber($("gap-c"), state, "gc", reloadGapSoon);
+bindNumber($("gap-h"), state, "gh", reloadGapSoon, { output: $("gap-h-out") });
+bindNumber($("gap-w"), state, "gw", reloadGapSoon, { output: $("gap-w-out") });
 for (const [name, preset] of Object.entries(PRESETS)) {
   $(`pool-preset-${name}`).addEventListener("click", () => {
     Object.assign(state, preset, { step: 0 });
@@ -329,7 +337,8 @@ const questions = [
 
 document.addEventListener("langchange", () => {
   draw();
-  drawFormulas();
+  drawGap();
 });
-draw();
-reloadFormulas();
+repair();
+reload();
+reloadGap();
