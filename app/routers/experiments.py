@@ -18,6 +18,9 @@ MAX_WIDTH = 128
 MAX_SAMPLES = 256
 MAX_NETWORKS = 64
 MAX_MASKS = 2000
+# networks × samples × width² × depth for one request: the default (32 × 16 × 64² × 50 ≈ 1.0e8) takes well
+# under a second; this bound (≈ 1.3e8) keeps every allowed request about that cheap
+MAX_RESIDUAL_WORK = 2**27
 
 
 class ResidualResponse(BaseModel):
@@ -47,6 +50,12 @@ def residual_experiment(
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
 ) -> Response:
     """Activation variance after 0..depth blocks: plain, residual, residual × 1/√2, residual with batch norm."""
+    work = networks * samples * width * width * depth
+    if work > MAX_RESIDUAL_WORK:
+        raise ValueError(
+            f"networks × samples × width² × depth must be at most {MAX_RESIDUAL_WORK:,} for one request, got "
+            f"{work:,}; reduce networks, samples, width or depth"
+        )
     result = residual.run_residual_experiment(depth=depth, width=width, samples=samples, networks=networks, seed=seed)
     theoretical = {
         variant: [residual.theoretical_variance(variant, k) for k in result.depths] for variant in residual.VARIANTS

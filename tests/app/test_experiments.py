@@ -65,9 +65,12 @@ def test_residual_bounds(params: dict[str, int]) -> None:
 
 
 def test_residual_work_bound_is_a_message() -> None:
-    response = client.get(f"{URL}/residual", params={"width": 128, "samples": 256, "networks": 64})
+    response = client.get(f"{URL}/residual", params={"width": 128, "samples": 20, "networks": 64})
     assert response.status_code == 422
-    assert "reduce networks, samples, width or depth" in response.json()["detail"]
+    assert response.json() == {
+        "detail": "networks × samples × width² × depth must be at most 134,217,728 for one request, got "
+        "1,048,576,000; reduce networks, samples, width or depth"
+    }
 
 
 def test_dropout_experiment_body_equals_convcore() -> None:
