@@ -207,6 +207,27 @@ def test_norm_family_means_equal_convcore(page, live_server: str) -> None:  # ty
     assert page.locator('.cube-figure[data-kind="batch"] polygon.shared').count() == 3 * 4 + 3 + 4
 
 
+def test_normalization_url_round_trip(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/normalization?lang=en")
+    page.locator("#bn-stats tbody tr").first.wait_for()
+    page.get_by_label("Channels C").fill("3")
+    page.get_by_label("Channels C").press("Enter")
+    page.get_by_role("button", name="Next batch").click()
+    page.get_by_role("button", name="Next batch").click()
+    page.get_by_text("Batch 3 (running").wait_for()
+    page.get_by_role("radio", name="inference").check()
+    page.get_by_text("Inference: x̂ uses the running statistics").wait_for()
+    running = stats_column(page, 3)
+    output = batch_from(page, "#bn-y")
+    url = page.url
+    assert "c=3" in url and "steps=3" in url and "mode=eval" in url
+    page.goto(url)
+    page.get_by_text("Batch 3 (running").wait_for()
+    assert page.get_by_role("radio", name="inference").is_checked()
+    np.testing.assert_array_equal(stats_column(page, 3), running)
+    np.testing.assert_array_equal(batch_from(page, "#bn-y"), output)
+
+
 def test_batch_norm_parameter_question(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/normalization?lang=en&c=3")
     card = page.locator(".question-card").filter(has_text="BatchNorm2d(3)")
@@ -277,6 +298,20 @@ def test_residual_table_equals_convcore(page, live_server: str) -> None:  # type
     card.get_by_role("button", name="Check").click()
     card.get_by_text("Answer: 4096").wait_for()
     assert card.get_by_text("Correct!").is_visible()
+
+
+def test_residual_url_round_trip(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/residual?lang=en&depth=8&width=16&samples=8&networks=4")
+    page.locator('#res-table tr[data-variant="scaled"]').wait_for()
+    page.get_by_label("Seed").fill("5")
+    page.get_by_label("Seed").press("Enter")
+    page.get_by_label("Logarithmic y axis").uncheck()
+    page.wait_for_function("() => location.search.includes('seed=5') && location.search.includes('log=0')")
+    page.get_by_text("Seed 5;").wait_for()
+    page.goto(page.url)
+    page.get_by_text("Seed 5; 4 networks × 8 samples × width 16").wait_for()
+    assert page.get_by_label("Seed").input_value() == "5"
+    assert not page.get_by_label("Logarithmic y axis").is_checked()
 
 
 # ---------------------------------------------------------------- every page
