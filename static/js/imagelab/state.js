@@ -106,8 +106,3 @@ export function kernelGrid(entry, presets, size) {
 export function defaultPreset(presets, size) {
   return presets.find((p) => p.weights.length === size && p.name !== "identity")?.name ?? zeroKernel(size);
 }
-
-// Whether the stack ends in global average pooling (then the vector length is the channel count).
-export function hasGap(layers) {
-  return layers.some((l) => l.type === "global_avg_pool2d");
-}

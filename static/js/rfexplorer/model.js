@@ -39,7 +39,7 @@ export function parseStack(text) {
 }
 
 // Rows that have a receptive field and a map larger than 1×1 can be drawn; the default is the last of them.
-export function drawable(row) {
+function drawable(row) {
   return Boolean(row.receptive_field && row.output && (row.output.height > 1 || row.output.width > 1));
 }
 

@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  DEFAULT_LAYERS,
+  MAX_LAYERS,
+  addLayer,
+  defaultPreset,
+  kernelGrid,
+  moveLayer,
+  newLayer,
+  parseLayers,
+  removeLayer,
+} from "../../static/js/imagelab/state.js";
+
+const presets = [
+  { name: "identity", weights: [[0, 0, 0], [0, 1, 0], [0, 0, 0]] },
+  { name: "sobel_x", weights: [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] },
+  { name: "box_blur_5", weights: Array.from({ length: 5 }, () => Array(5).fill(0.04)) },
+];
+
+test("the URL's layer text round-trips, and anything malformed gives the default stack", () => {
+  const stack = [newLayer("conv2d"), newLayer("relu"), newLayer("global_avg_pool2d")];
+  assert.deepEqual(parseLayers(JSON.stringify(stack)), stack);
+  assert.deepEqual(parseLayers("[{"), DEFAULT_LAYERS);
+  assert.deepEqual(parseLayers(JSON.stringify([{ type: "linear" }])), DEFAULT_LAYERS);
+  const mismatched = [{ ...newLayer("conv2d"), out_channels: 2 }];
+  assert.deepEqual(parseLayers(JSON.stringify(mismatched)), DEFAULT_LAYERS, "one kernel per output channel");
+  const badGrid = [{ ...newLayer("conv2d"), kernels: [[[1, 2], [3, 4]]] }];
+  assert.deepEqual(parseLayers(JSON.stringify(badGrid)), DEFAULT_LAYERS, "a custom kernel must be kernel_size square");
+  assert.deepEqual(parseLayers(JSON.stringify(Array(MAX_LAYERS + 1).fill({ type: "relu" }))), DEFAULT_LAYERS);
+});
+
+test("reorder, remove and add are pure and bounded", () => {
+  const layers = [newLayer("conv2d"), newLayer("relu"), newLayer("max_pool2d")];
+  const moved = moveLayer(layers, 2, -1);
+  assert.deepEqual(moved.map((l) => l.type), ["conv2d", "max_pool2d", "relu"]);
+  assert.deepEqual(layers.map((l) => l.type), ["conv2d", "relu", "max_pool2d"], "the input is not changed");
+  assert.equal(moveLayer(layers, 0, -1), layers);
+  assert.deepEqual(removeLayer(layers, 1).map((l) => l.type), ["conv2d", "max_pool2d"]);
+  assert.deepEqual(addLayer(layers, "dropout").at(-1), { type: "dropout", p: 0.5, seed: 0 });
+  const full = Array(MAX_LAYERS).fill(newLayer("relu"));
+  assert.equal(addLayer(full, "relu").length, MAX_LAYERS);
+});
+
+test("a channel switched to custom starts from its preset's weights; new channels get a preset of the size", () => {
+  assert.deepEqual(kernelGrid("sobel_x", presets, 3), presets[1].weights);
+  assert.notEqual(kernelGrid("sobel_x", presets, 3), presets[1].weights, "a copy, not the preset itself");
+  assert.deepEqual(kernelGrid("box_blur_5", presets, 3), [[0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+  assert.equal(defaultPreset(presets, 3), "sobel_x");
+  assert.equal(defaultPreset(presets, 5), "box_blur_5");
+  assert.deepEqual(defaultPreset(presets, 7), Array.from({ length: 7 }, () => Array(7).fill(0)));
+});
