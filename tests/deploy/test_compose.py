@@ -5,9 +5,12 @@ under CI=true, on purpose: ``.ci/run`` runs on a fresh machine without an engine
 (torch included) takes minutes of its 90-minute budget. The engine is a separate opt-in:
 ``make test-deploy`` starts one with ``../shared/tools/docker-local.sh`` if none answers, runs the tests
 marked ``deploy`` and stops the engine it started. On a machine where an engine runs they also run in
-``make test``; every pytest-xdist worker brings up its own compose project on its own port.
+``make test``: the pytest-xdist workers then share one compose project (the first one in starts it, the
+last one out takes it down), and the replica-kill test runs alone while no other test uses the stack.
 """
 
+import fcntl
+import json
 import os
 import shutil
 import socket
@@ -15,7 +18,9 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import orjson
@@ -58,7 +63,7 @@ class Stack:
             text=True,
             check=True,
             cwd=ROOT,
-            env=self.env,
+            env={**os.environ, **self.env},
             timeout=timeout,
         )
 
@@ -86,25 +91,80 @@ def wait_healthy(container: str, timeout: float = 120) -> None:
     pytest.fail(f"container {container} did not become healthy in {timeout:.0f} s")
 
 
+@contextmanager
+def flock(path: Path, mode: int) -> Iterator[None]:
+    """Hold an advisory lock on ``path`` (shared or exclusive) across the pytest-xdist workers."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"solo{os.getpid()}")
+
+
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory all workers of this run share (pytest-xdist's documented pattern), named for the run."""
+    shared_dir = tmp_path_factory.getbasetemp().parent / f"convviz-deploy-{RUN_ID}"
+    shared_dir.mkdir(exist_ok=True)
+    return shared_dir
+
+
+@pytest.fixture(scope="module")
+def stack(state_dir: Path) -> Iterator[Stack]:
     if not engine_answers():
         pytest.skip("no Docker engine answers `docker info`; `make test-deploy` starts one and runs these tests")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    port = free_port()
-    env = {**os.environ, "CONVVIZ_PORT": str(port)}
-    running = Stack(project=f"convviz-test-{worker}", base_url=f"http://127.0.0.1:{port}", env=env)
-    running.compose("build", timeout=BUILD_TIMEOUT_S)
+    state_file = state_dir / "stack.json"
+    with flock(state_dir / "setup.lock", fcntl.LOCK_EX):
+        if state_file.exists():
+            state = json.loads(state_file.read_text())
+        else:
+            state = {"project": f"convviz-test-{RUN_ID[:12].lower()}", "port": free_port(), "users": 0}
+            starting = Stack(
+                state["project"], f"http://127.0.0.1:{state['port']}", {"CONVVIZ_PORT": str(state["port"])}
+            )
+            starting.compose("build", timeout=BUILD_TIMEOUT_S)
+            try:
+                starting.compose("up", "-d", "--wait", "--wait-timeout", str(UP_TIMEOUT_S), timeout=UP_TIMEOUT_S + 60)
+            except subprocess.SubprocessError:
+                starting.compose("down", "-v", "--remove-orphans", "-t", "5")
+                raise
+        state["users"] += 1
+        state_file.write_text(json.dumps(state))
+    running = Stack(state["project"], f"http://127.0.0.1:{state['port']}", {"CONVVIZ_PORT": str(state["port"])})
     try:
-        running.compose("up", "-d", "--wait", "--wait-timeout", str(UP_TIMEOUT_S), timeout=UP_TIMEOUT_S + 60)
         yield running
     finally:
-        running.compose("down", "-v", "--remove-orphans", "-t", "5")
+        with flock(state_dir / "setup.lock", fcntl.LOCK_EX):
+            state = json.loads(state_file.read_text())
+            state["users"] -= 1
+            if state["users"] == 0:
+                state_file.unlink()
+                running.compose("down", "-v", "--remove-orphans", "-t", "5")
+            else:
+                state_file.write_text(json.dumps(state))
 
 
 @pytest.fixture
-def client(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.base_url, timeout=30) as http:
+def shared(stack: Stack, state_dir: Path) -> Iterator[Stack]:
+    """The stack, used alongside other tests (they may run at the same time on other workers)."""
+    with flock(state_dir / "use.lock", fcntl.LOCK_SH):
+        yield stack
+
+
+@pytest.fixture
+def exclusive(stack: Stack, state_dir: Path) -> Iterator[Stack]:
+    """The stack with no other test using it: for the test that kills a replica."""
+    with flock(state_dir / "use.lock", fcntl.LOCK_EX):
+        yield stack
+
+
+@pytest.fixture
+def client(shared: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=shared.base_url, timeout=30) as http:
         yield http
 
 
@@ -176,7 +236,7 @@ def test_static_files_are_gzipped_and_cacheable(client: httpx.Client) -> None:
     assert_app_security_headers(response)
 
 
-def test_oversize_upload_is_refused_by_the_proxy(stack: Stack, client: httpx.Client) -> None:
+def test_oversize_upload_is_refused_by_the_proxy(shared: Stack, client: httpx.Client) -> None:
     marker = f"oversize-{uuid.uuid4().hex}"
     response = client.post(
         f"/api/v1/images/feature-maps?probe={marker}",
@@ -186,21 +246,21 @@ def test_oversize_upload_is_refused_by_the_proxy(stack: Stack, client: httpx.Cli
     assert response.status_code == 413
     assert str(BODY_LIMIT) in response.json()["detail"]
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert all(stack.served(container, marker) == 0 for container in stack.replicas()), "a replica saw it"
+    assert all(shared.served(container, marker) == 0 for container in shared.replicas()), "a replica saw it"
 
 
-def test_requests_are_balanced_across_replicas(stack: Stack, client: httpx.Client) -> None:
+def test_requests_are_balanced_across_replicas(shared: Stack, client: httpx.Client) -> None:
     marker = f"balance-{uuid.uuid4().hex}"
     for _ in range(30):
         assert client.get(f"/api/v1/health?probe={marker}").status_code == 200
-    counts = [stack.served(container, marker) for container in stack.replicas()]
+    counts = [shared.served(container, marker) for container in shared.replicas()]
     assert len(counts) == 3
     assert sum(counts) == 30
     assert min(counts) >= 5, counts
 
 
-def test_containers_are_read_only_and_not_root(stack: Stack) -> None:
-    for container in stack.replicas():
+def test_containers_are_read_only_and_not_root(shared: Stack) -> None:
+    for container in shared.replicas():
         inspected = subprocess.run(
             ["docker", "inspect", "-f", "{{.HostConfig.ReadonlyRootfs}} {{.Config.User}}", container],
             capture_output=True,
@@ -214,16 +274,19 @@ def test_containers_are_read_only_and_not_root(stack: Stack) -> None:
         assert write.returncode != 0
 
 
-def test_a_killed_replica_is_survived_and_rejoins(stack: Stack, client: httpx.Client) -> None:
-    victim = stack.replicas()[0]
-    subprocess.run(["docker", "kill", victim], capture_output=True, check=True)
-    statuses = [client.get("/api/v1/output-size", params={"size": 32, "kernel_size": 3}).status_code for _ in range(60)]
-    assert statuses == [200] * 60
-    subprocess.run(["docker", "start", victim], capture_output=True, check=True)
-    wait_healthy(victim)
-    # nginx tries a failed server again after fail_timeout (5 s).
-    time.sleep(6)
-    marker = f"rejoin-{uuid.uuid4().hex}"
-    for _ in range(30):
-        assert client.get(f"/api/v1/health?probe={marker}").status_code == 200
-    assert stack.served(victim, marker) > 0
+def test_a_killed_replica_is_survived_and_rejoins(exclusive: Stack) -> None:
+    victim = exclusive.replicas()[0]
+    with httpx.Client(base_url=exclusive.base_url, timeout=30) as client:
+        subprocess.run(["docker", "kill", victim], capture_output=True, check=True)
+        statuses = [
+            client.get("/api/v1/output-size", params={"size": 32, "kernel_size": 3}).status_code for _ in range(60)
+        ]
+        assert statuses == [200] * 60
+        subprocess.run(["docker", "start", victim], capture_output=True, check=True)
+        wait_healthy(victim)
+        # nginx tries a failed server again after fail_timeout (5 s).
+        time.sleep(6)
+        marker = f"rejoin-{uuid.uuid4().hex}"
+        for _ in range(30):
+            assert client.get(f"/api/v1/health?probe={marker}").status_code == 200
+    assert exclusive.served(victim, marker) > 0
