@@ -251,6 +251,8 @@ function setPlaying(on) {
 function onSetupChange() {
   repair();
   writeState(PROPS, state);
+  // count_include_pad only changes average pooling's divisor
+  $("pool-cip").disabled = state.mode === "max";
   for (const show of shows) show();
   $("pool-range-note").textContent = clampNote;
   reloadSoon();
@@ -340,5 +342,6 @@ document.addEventListener("langchange", () => {
   drawGap();
 });
 repair();
+$("pool-cip").disabled = state.mode === "max";
 reload();
 reloadGap();
