@@ -45,9 +45,10 @@ RUN pip install --no-deps -e . \
 
 FROM python:3.11-slim
 
-# The root filesystem may be mounted read-only: bytecode is compiled at build time and never written;
-# one thread per process because several replicas and workers share the CPUs; uploads larger than
-# the spool size go to /tmp, which the orchestrator mounts as a memory-backed tmpfs.
+# The root filesystem may be mounted read-only: bytecode is compiled at build time and never written,
+# uploads stay in memory (app/middleware.py), and the orchestrator mounts a small memory-backed tmpfs
+# on /tmp for anything that asks for a temporary file. One thread per process: several replicas and
+# workers share the CPUs.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     OMP_NUM_THREADS=1 \
