@@ -174,3 +174,20 @@ def test_works_at_360_px(browser, live_server: str, problems) -> None:  # type: 
     screenshot(page, "image-lab-360")
     context.close()
     assert problems.console_errors == []
+
+
+def test_a_hand_edited_kernel_is_sent_and_drawn(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/image?lang=en&sample=checkerboard")
+    wait_for_maps(page, 3)
+    page.get_by_label("Kernel of output channel 1").first.select_option("custom")
+    # Sobel y's weights are the starting point; make it an identity kernel and watch the map become the photo.
+    for r in range(3):
+        for c in range(3):
+            cell = page.get_by_label(f"Weight row {r}, column {c} of channel 1")
+            cell.fill("1" if (r, c) == (1, 1) else "0")
+            cell.press("Tab")
+    expect(page).to_have_url(re.compile(r"%5B0%2C0%2C0%5D%2C%5B0%2C1%2C0%5D%2C%5B0%2C0%2C0%5D"))
+    card = page.locator("#maps .map-card").first
+    expect(card).to_contain_text("channel 1: min 0, max 1, mean 0.5")
+    layers = json.loads(url_state(page)["layers"])
+    assert layers[0]["kernels"] == ["sobel_x", [[0, 0, 0], [0, 1, 0], [0, 0, 0]]]

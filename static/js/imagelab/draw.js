@@ -81,6 +81,40 @@ export function drawMap(canvas, image, height, width, overlay, cssWidth) {
   return { margin: m, scale };
 }
 
+// The neighbourhood of a box, magnified: the box plus a quarter of its size on each side (at least 2 pixels),
+// with whatever falls outside the image drawn as padding. Used for the effective receptive field, whose
+// interesting part is often a few pixels of a large photo.
+export function drawZoom(canvas, image, height, width, box, cssWidth) {
+  const u = box.unclipped;
+  const margin = Math.max(2, Math.ceil(Math.max(u.bottom - u.top + 1, u.right - u.left + 1) / 4));
+  const top = u.top - margin;
+  const left = u.left - margin;
+  const rows = u.bottom - u.top + 1 + 2 * margin;
+  const cols = u.right - u.left + 1 + 2 * margin;
+  const scale = cssWidth / Math.max(rows, cols);
+  const ratio = globalThis.devicePixelRatio || 1;
+  canvas.width = Math.round(cols * scale * ratio);
+  canvas.height = Math.round(rows * scale * ratio);
+  canvas.style.width = `${cols * scale}px`;
+  canvas.style.height = `${rows * scale}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.fillStyle = padPattern(ctx);
+  ctx.fillRect(0, 0, cols * scale, rows * scale);
+  const sx = Math.max(0, left);
+  const sy = Math.max(0, top);
+  const ex = Math.min(width, left + cols);
+  const ey = Math.min(height, top + rows);
+  ctx.imageSmoothingEnabled = false;
+  if (image && ex > sx && ey > sy) {
+    ctx.drawImage(image, sx, sy, ex - sx, ey - sy, (sx - left) * scale, (sy - top) * scale, (ex - sx) * scale, (ey - sy) * scale);
+  }
+  const rect = (b, dashed) =>
+    strokeBox(ctx, (b.left - left) * scale, (b.top - top) * scale, (b.right - b.left + 1) * scale, (b.bottom - b.top + 1) * scale, scale, dashed);
+  rect(u, true);
+  if (box.clipped) rect(box.clipped, false);
+}
+
 // The map pixel under a pointer event on a canvas drawn by drawMap (null when on the padding margin).
 export function pixelUnder(event, canvas, layout, height, width) {
   const rect = canvas.getBoundingClientRect();

@@ -54,9 +54,9 @@ function kernelGridEditor(id, grid, channel, onChange) {
       input.addEventListener("change", () => {
         const x = Number.parseFloat(input.value);
         if (!Number.isFinite(x)) return;
-        const next = grid.map((line) => line.slice());
-        next[r][c] = Math.max(-100, Math.min(100, x));
-        onChange(next);
+        const clamped = Math.max(-100, Math.min(100, x));
+        input.value = String(clamped);
+        onChange(r, c, clamped);
       });
       table.append(input);
     }),
@@ -71,13 +71,15 @@ function convControls(layer, i, presets, update) {
   for (const k of [1, 3, 5, 7]) sizeSelect.append(el("option", { value: String(k), text: `${k}×${k}`, selected: k === size }));
   sizeSelect.addEventListener("change", () => {
     const k = Number(sizeSelect.value);
-    const kernels = layer.kernels.map(() => defaultPreset(presets, k));
-    update({ ...layer, kernel_size: k, padding: Math.min(layer.padding ?? 0, Math.floor(k / 2) * (layer.dilation ?? 1)), kernels }, true);
+    update((l) => {
+      const padding = Math.min(l.padding ?? 0, Math.floor(k / 2) * (l.dilation ?? 1));
+      return { ...l, kernel_size: k, padding, kernels: l.kernels.map(() => defaultPreset(presets, k)) };
+    }, true);
   });
   box.append(el("div", { className: "field" }, [el("label", { htmlFor: `l${i}-k`, text: t("image.kernelSize") }), sizeSelect]));
-  box.append(numberField(`l${i}-s`, t("image.stride"), layer.stride ?? 1, { min: 1, max: 8 }, (v) => update({ ...layer, stride: v })));
-  box.append(numberField(`l${i}-p`, t("image.padding"), layer.padding ?? 0, { min: 0, max: 15 }, (v) => update({ ...layer, padding: v })));
-  box.append(numberField(`l${i}-d`, t("image.dilation"), layer.dilation ?? 1, { min: 1, max: 8 }, (v) => update({ ...layer, dilation: v })));
+  box.append(numberField(`l${i}-s`, t("image.stride"), layer.stride ?? 1, { min: 1, max: 8 }, (v) => update((l) => ({ ...l, stride: v }))));
+  box.append(numberField(`l${i}-p`, t("image.padding"), layer.padding ?? 0, { min: 0, max: 15 }, (v) => update((l) => ({ ...l, padding: v }))));
+  box.append(numberField(`l${i}-d`, t("image.dilation"), layer.dilation ?? 1, { min: 1, max: 8 }, (v) => update((l) => ({ ...l, dilation: v }))));
 
   const channels = el("div", { className: "channels" });
   layer.kernels.forEach((entry, c) => {
@@ -88,9 +90,12 @@ function convControls(layer, i, presets, update) {
     }
     select.append(el("option", { value: CUSTOM, text: t("image.custom"), selected: Array.isArray(entry) }));
     select.addEventListener("change", () => {
-      const kernels = layer.kernels.slice();
-      kernels[c] = select.value === CUSTOM ? kernelGrid(entry, presets, size) : select.value;
-      update({ ...layer, kernels }, true);
+      const value = select.value;
+      update((l) => {
+        const kernels = l.kernels.slice();
+        kernels[c] = value === CUSTOM ? kernelGrid(l.kernels[c], presets, size) : value;
+        return { ...l, kernels };
+      }, true);
     });
     const row = el("div", { className: "channel" }, [
       el("label", { htmlFor: id, text: t("image.kernelOf", { c }) }),
@@ -98,11 +103,14 @@ function convControls(layer, i, presets, update) {
     ]);
     if (Array.isArray(entry)) {
       row.append(
-        kernelGridEditor(id, entry, c, (grid) => {
-          const kernels = layer.kernels.slice();
-          kernels[c] = grid;
-          update({ ...layer, kernels });
-        }),
+        kernelGridEditor(id, entry, c, (r, col, x) =>
+          update((l) => {
+            const kernels = l.kernels.slice();
+            kernels[c] = l.kernels[c].map((line) => line.slice());
+            kernels[c][r][col] = x;
+            return { ...l, kernels };
+          }),
+        ),
       );
     }
     channels.append(row);
@@ -110,14 +118,18 @@ function convControls(layer, i, presets, update) {
   const add = el("button", { type: "button", text: "+", "aria-label": t("image.addChannel"), title: t("image.addChannel") });
   add.disabled = layer.kernels.length >= MAX_CHANNELS;
   add.addEventListener("click", () => {
-    const kernels = [...layer.kernels, defaultPreset(presets, size)];
-    update({ ...layer, out_channels: kernels.length, kernels }, true);
+    update((l) => {
+      const kernels = [...l.kernels, defaultPreset(presets, size)];
+      return { ...l, out_channels: kernels.length, kernels };
+    }, true);
   });
   const drop = el("button", { type: "button", text: "−", "aria-label": t("image.removeChannel"), title: t("image.removeChannel") });
   drop.disabled = layer.kernels.length <= 1;
   drop.addEventListener("click", () => {
-    const kernels = layer.kernels.slice(0, -1);
-    update({ ...layer, out_channels: kernels.length, kernels }, true);
+    update((l) => {
+      const kernels = l.kernels.slice(0, -1);
+      return { ...l, out_channels: kernels.length, kernels };
+    }, true);
   });
   channels.append(el("div", { className: "row" }, [add, drop]));
   box.append(channels);
@@ -127,10 +139,10 @@ function convControls(layer, i, presets, update) {
 function poolControls(layer, i, update) {
   return el("div", { className: "layer-fields" }, [
     numberField(`l${i}-k`, t("image.kernelSize"), layer.kernel_size, { min: 1, max: 8 }, (v) =>
-      update({ ...layer, kernel_size: v, padding: Math.min(layer.padding ?? 0, Math.floor(v / 2)) }),
+      update((l) => ({ ...l, kernel_size: v, padding: Math.min(l.padding ?? 0, Math.floor(v / 2)) })),
     ),
     numberField(`l${i}-s`, t("image.stride"), layer.stride ?? layer.kernel_size, { min: 1, max: 8 }, (v) =>
-      update({ ...layer, stride: v }),
+      update((l) => ({ ...l, stride: v })),
     ),
   ]);
 }
@@ -144,32 +156,35 @@ function layerControls(layer, i, presets, update) {
       return poolControls(layer, i, update);
     case "batch_norm2d": {
       const box = el("input", { id: `l${i}-train`, type: "checkbox", checked: layer.training !== false });
-      box.addEventListener("change", () => update({ ...layer, training: box.checked }));
+      box.addEventListener("change", () => update((l) => ({ ...l, training: box.checked })));
       return el("div", { className: "layer-fields" }, [
         el("label", { htmlFor: `l${i}-train` }, [box, document.createTextNode(` ${t("image.training")}`)]),
       ]);
     }
     case "dropout":
       return el("div", { className: "layer-fields" }, [
-        numberField(`l${i}-p`, t("image.p"), layer.p ?? 0.5, { min: 0, max: 0.9, step: 0.1 }, (v) => update({ ...layer, p: v })),
-        numberField(`l${i}-seed`, t("image.seed"), layer.seed ?? 0, { min: 0, max: 9999 }, (v) => update({ ...layer, seed: v })),
+        numberField(`l${i}-p`, t("image.p"), layer.p ?? 0.5, { min: 0, max: 0.9, step: 0.1 }, (v) => update((l) => ({ ...l, p: v }))),
+        numberField(`l${i}-seed`, t("image.seed"), layer.seed ?? 0, { min: 0, max: 9999 }, (v) => update((l) => ({ ...l, seed: v }))),
       ]);
     default:
       return null;
   }
 }
 
-// Rebuild the editor. onChange(layers, structural): structural edits re-render the editor itself.
-export function renderEditor(host, layers, presets, onChange) {
+// Rebuild the editor from getLayers(). Every edit is applied to the layers as they are when it happens
+// (value edits do not rebuild the editor, so the controls' own snapshot may be stale); onChange(layers,
+// structural): structural edits (type, count, kernel size, custom grid) re-render the editor itself.
+export function renderEditor(host, getLayers, presets, onChange) {
+  const layers = getLayers();
   const list = el("ol", { className: "layer-list" });
   layers.forEach((layer, i) => {
     const n = i + 1;
-    const update = (next, structural = false) => {
-      const copy = layers.slice();
-      copy[i] = next;
+    const update = (edit, structural = false) => {
+      const copy = getLayers().slice();
+      copy[i] = edit(copy[i]);
       onChange(copy, structural);
     };
-    const move = (delta) => onChange(moveLayer(layers, i, delta), true);
+    const move = (delta) => onChange(moveLayer(getLayers(), i, delta), true);
     const up = el("button", { type: "button", text: "↑", "aria-label": t("image.up", { n }), title: t("image.up", { n }) });
     up.disabled = i === 0;
     up.addEventListener("click", () => move(-1));
@@ -178,7 +193,7 @@ export function renderEditor(host, layers, presets, onChange) {
     down.addEventListener("click", () => move(1));
     const remove = el("button", { type: "button", text: "✕", "aria-label": t("image.remove", { n }), title: t("image.remove", { n }) });
     remove.disabled = layers.length === 1;
-    remove.addEventListener("click", () => onChange(removeLayer(layers, i), true));
+    remove.addEventListener("click", () => onChange(removeLayer(getLayers(), i), true));
     const head = el("div", { className: "layer-head" }, [
       el("span", { className: "layer-name", text: t("image.layerTitle", { n, type: t(`image.type.${layer.type}`) }) }),
       el("span", { className: "layer-buttons" }, [up, down, remove]),
@@ -189,7 +204,7 @@ export function renderEditor(host, layers, presets, onChange) {
   for (const type of LAYER_TYPES) typeSelect.append(el("option", { value: type, text: t(`image.type.${type}`) }));
   const addButton = el("button", { type: "button", className: "primary", text: t("image.add") });
   addButton.disabled = layers.length >= MAX_LAYERS;
-  addButton.addEventListener("click", () => onChange(addLayer(layers, typeSelect.value), true));
+  addButton.addEventListener("click", () => onChange(addLayer(getLayers(), typeSelect.value), true));
   host.replaceChildren(
     list,
     el("div", { className: "add-layer" }, [el("label", { htmlFor: "add-type", text: t("image.addType") }), typeSelect, addButton]),

@@ -68,7 +68,7 @@ registerStrings({
     "image.rfFormula": "{axis}: u·S − P = {u}·{S} − {P} = {a}; a + r − 1 = {a} + {r} − 1 = {b}",
     "image.paddingKey": "Grey hatched: padding around the image; dashed: the whole box; solid: the part inside.",
     "image.erf": "Show the effective receptive field",
-    "image.erfTitle": "Effective receptive field",
+    "image.erfTitle": "Effective receptive field, magnified around the box",
     "image.erfNote":
       "|∂ unit / ∂ input| summed over the input channels, divided by its peak (Luo et al., 2016): how much each pixel actually moves this unit.",
     "image.erfZero": "This unit's gradient is zero everywhere (its ReLU is off or a max pool picked another pixel).",
@@ -150,7 +150,7 @@ registerStrings({
     "image.rfFormula": "{axis}: u·S − P = {u}·{S} − {P} = {a}; a + r − 1 = {a} + {r} − 1 = {b}",
     "image.paddingKey": "Серая штриховка — паддинг вокруг изображения; пунктир — вся область; сплошная рамка — её часть внутри.",
     "image.erf": "Показать эффективное рецептивное поле",
-    "image.erfTitle": "Эффективное рецептивное поле",
+    "image.erfTitle": "Эффективное рецептивное поле, увеличено вокруг области",
     "image.erfNote":
       "|∂ нейрон / ∂ вход|, просуммированный по входным каналам и делённый на максимум (Luo et al., 2016): насколько каждый пиксель на самом деле влияет на этот нейрон.",
     "image.erfZero": "Градиент этого нейрона всюду ноль (его ReLU выключена или max-пулинг выбрал другой пиксель).",

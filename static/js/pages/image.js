@@ -6,7 +6,7 @@ import { getLang, t } from "../common/i18n.js";
 import { boxOnMap, inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
-import { drawMap, pixelUnder } from "../imagelab/draw.js";
+import { drawMap, drawZoom, pixelUnder } from "../imagelab/draw.js";
 import { renderEditor } from "../imagelab/editor.js";
 import { renderGap, renderMapCards, renderRfNumbers } from "../imagelab/panels.js";
 import { PROPS, parseLayers } from "../imagelab/state.js";
@@ -135,13 +135,13 @@ function drawOverlays() {
 }
 
 function drawErf(boxes) {
-  const show = state.erf && state.sel && state.erfResult;
+  const show = state.erf && state.sel && state.erfResult && boxes;
   $("erf-figure").hidden = !show;
   $("erf-note").hidden = !show;
   if (!show) return;
   const erf = state.erfResult.erf;
   const result = state.result;
-  drawMap($("erf"), images.get(erf.image), result.input.height, result.input.width, { box: boxes?.photo ?? null }, photoWidth());
+  drawZoom($("erf"), images.get(erf.image), result.input.height, result.input.width, boxes.photo, photoWidth());
   const s = erf.support;
   $("erf-note").textContent = `${t("image.erfNote")} ${s ? t("image.erfSupport", s) : t("image.erfZero")}`;
 }
@@ -305,7 +305,7 @@ function setLayers(layers, structural) {
 }
 
 function renderStackEditor() {
-  renderEditor($("editor"), state.layers, state.presets, setLayers);
+  renderEditor($("editor"), () => state.layers, state.presets, setLayers);
 }
 
 function useFile(file) {
