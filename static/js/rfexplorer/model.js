@@ -38,9 +38,12 @@ export function parseStack(text) {
   return structuredClone(DEFAULT_STACK);
 }
 
-// Rows that have a receptive field and a map larger than 1×1 can be drawn; the default is the last of them.
+const PASS_THROUGH = new Set(["relu", "batch_norm2d", "dropout"]);
+
+// The default layer: the last convolution or pooling that still has a map larger than 1×1.
 function drawable(row) {
-  return Boolean(row.receptive_field && row.output && (row.output.height > 1 || row.output.width > 1));
+  const spatial = row.output && (row.output.height > 1 || row.output.width > 1);
+  return Boolean(row.receptive_field && spatial && !PASS_THROUGH.has(row.type));
 }
 
 export function chosenLayer(report, wanted) {

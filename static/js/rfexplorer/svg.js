@@ -89,6 +89,7 @@ function niceStep(span, count) {
 export function drawPlot(svg, series, { width, height, log = false, xLabel, yLabel }) {
   const left = 46;
   const bottom = 30;
+  const top = 24;
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("width", String(width));
   svg.setAttribute("height", String(height));
@@ -99,10 +100,10 @@ export function drawPlot(svg, series, { width, height, log = false, xLabel, yLab
   const yMax = Math.max(2, ...points.map((p) => p.y));
   const fy = log ? (v) => Math.log2(Math.max(1, v)) : (v) => v;
   const X = (v) => left + (v / xMax) * (width - left - 10);
-  const Y = (v) => height - bottom - (fy(v) / fy(yMax)) * (height - bottom - 10);
+  const Y = (v) => height - bottom - (fy(v) / fy(yMax)) * (height - bottom - top);
   const axes = svgEl("g", { class: "axes" });
   axes.append(svgEl("line", { x1: left, y1: height - bottom, x2: width - 10, y2: height - bottom }));
-  axes.append(svgEl("line", { x1: left, y1: 10, x2: left, y2: height - bottom }));
+  axes.append(svgEl("line", { x1: left, y1: top, x2: left, y2: height - bottom }));
   const yTicks = log
     ? Array.from({ length: Math.floor(Math.log2(yMax)) + 1 }, (_, i) => 2 ** i).filter((_, i, a) => i % Math.ceil(a.length / 6) === 0)
     : Array.from({ length: Math.floor(yMax / niceStep(yMax, 5)) + 1 }, (_, i) => i * niceStep(yMax, 5));
@@ -113,7 +114,7 @@ export function drawPlot(svg, series, { width, height, log = false, xLabel, yLab
   const step = niceStep(xMax, 8);
   for (let v = 0; v <= xMax; v += step) axes.append(svgEl("text", { x: X(v), y: height - bottom + 14, "text-anchor": "middle" }, String(v)));
   axes.append(svgEl("text", { x: width - 10, y: height - 4, "text-anchor": "end" }, xLabel));
-  axes.append(svgEl("text", { x: 4, y: 10 }, yLabel));
+  axes.append(svgEl("text", { x: 4, y: 12 }, yLabel));
   svg.append(axes);
   for (const s of series) {
     const d = s.values.map((p, i) => `${i ? "L" : "M"}${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(" ");
@@ -125,8 +126,8 @@ export function drawPlot(svg, series, { width, height, log = false, xLabel, yLab
   }
   const legend = svgEl("g", { class: "plot-legend" });
   series.forEach((s, i) => {
-    legend.append(svgEl("rect", { x: left + 10, y: 14 + i * 16, width: 12, height: 4, class: `swatch ${s.className}` }));
-    legend.append(svgEl("text", { x: left + 26, y: 20 + i * 16 }, s.name));
+    legend.append(svgEl("rect", { x: left + 10, y: top + 4 + i * 16, width: 12, height: 4, class: `swatch ${s.className}` }));
+    legend.append(svgEl("text", { x: left + 26, y: top + 10 + i * 16 }, s.name));
   });
   svg.append(legend);
 }
