@@ -15,6 +15,7 @@ import numpy as np
 import orjson
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from app import imaging
 from app.settings import Settings, get_settings
@@ -72,13 +73,14 @@ async def _load_image(
     if sample is not None:
         if sample not in SAMPLES:
             raise ValueError(f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}")
-        return _sample(sample, color, settings.max_work_pixels), f"sample:{sample}"
+        return await run_in_threadpool(_sample, sample, color, settings.max_work_pixels), f"sample:{sample}"
     if file is None:
         raise ValueError("send an image: file (an uploaded PNG, JPEG or WebP) or sample (a built-in sample name)")
     # The body-size middleware has bounded the request, and multipart parts are kept in memory.
     data = await file.read()
     try:
-        decoded = imaging.decode_image(
+        decoded = await run_in_threadpool(
+            imaging.decode_image,
             data,
             color=color,
             max_bytes=settings.max_upload_bytes,
@@ -201,6 +203,11 @@ async def feature_maps(
     ``{size, stride, padding}`` per axis, one PNG per channel on a two-sided colour scale ``[−m, m]`` shared by
     the layer (``scale``), and min/max/mean per map; 1×1 maps (after global pooling) also carry their value."""
     decoded, source = await _load_image(file, sample, color, settings)
+    # The work runs in the thread pool (torch releases the GIL), so one request does not stall the event loop.
+    return await run_in_threadpool(_feature_maps, decoded, source, layers, seed)
+
+
+def _feature_maps(decoded: imaging.DecodedImage, source: str, layers: str, seed: int) -> Response:
     started = time.perf_counter()
     network = _network(layers, decoded.pixels, seed)
     maps = run_network(network, decoded.pixels)
@@ -257,6 +264,14 @@ async def image_receptive_field(
     receptive field (|∂unit/∂input| summed over input channels, divided by its peak) as a white-to-red PNG and
     the bounding box of its non-zero pixels."""
     decoded, source = await _load_image(file, sample, color, settings)
+    unit = (layer_index, channel, row, col)
+    return await run_in_threadpool(_receptive_field, decoded, source, layers, seed, unit, erf)
+
+
+def _receptive_field(
+    decoded: imaging.DecodedImage, source: str, layers: str, seed: int, unit: tuple[int, int, int, int], erf: bool
+) -> Response:
+    layer_index, channel, row, col = unit
     network = _network(layers, decoded.pixels, seed)
     if layer_index >= len(network.steps):
         raise ValueError(f"layer_index must be between 0 and {len(network.steps) - 1}, got {layer_index}")
