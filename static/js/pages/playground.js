@@ -44,6 +44,7 @@ const stage = createStage(
     onEditInput: editInput,
     onEditKernel: editKernel,
     onEditBias: editBias,
+    onResize: () => loop.schedule(),
     onPin: pin,
     currentOutputCell: (channel) => (scene && !scene.scatter && scene.info.oc === channel ? [scene.info.oh, scene.info.ow] : [0, 0]),
     stepInfoAt: (step) => scenes.stepInfo(scene, step),
@@ -200,16 +201,18 @@ function renderAnimation() {
 
 function render() {
   const start = performance.now();
-  scene = scenes.build(state);
+  const T = [performance.now()];
+  scene = scenes.build(state); T.push(performance.now());
   state.step = scene.step;
-  controls.update(state, ranges(state));
+  controls.update(state, ranges(state)); T.push(performance.now());
   renderStatic();
-  renderAnimation();
-  stage.render(scene);
-  renderStep(scene);
+  renderAnimation(); T.push(performance.now());
+  stage.render(scene); T.push(performance.now());
+  renderStep(scene); T.push(performance.now());
   renderInfo(state, scene.layer);
-  renderMatrix(scene);
-  server.update(state, scene);
+  renderMatrix(scene, stage.width); T.push(performance.now());
+  server.update(state, scene); T.push(performance.now());
+  (window.__prof ??= []).push(T.slice(1).map((t, i) => (t - T[i]).toFixed(1)).join(" "));
   if (!urlTimer) urlTimer = setTimeout(writeUrl, 250);
   // benchmarks/playground_render.py reads these measures; the buffer is kept short.
   if (++measures > 500) {
@@ -253,7 +256,6 @@ function bind() {
     server.relabel();
     loop.schedule();
   });
-  window.addEventListener("resize", () => loop.schedule());
 }
 
 function onKey(e) {

@@ -98,9 +98,49 @@ export function scatterOutput(layer, values, upTo = layer.steps - 1) {
   return out;
 }
 
+// The whole output map at once: the same taps as windowStep, in plain loops so a 4-channel 32×32 layer
+// with a 7×7 kernel stays well inside one frame.
 export function windowOutput(layer, values) {
-  const out = new Float64Array(layer.cout * layer.outH * layer.outW);
-  for (let step = 0; step < out.length; step++) out[step] = windowStep(layer, values, step).value;
+  const { rows, cols, outH, outW } = layer;
+  const kh = rows.kernel;
+  const kw = cols.kernel;
+  const out = new Float64Array(layer.cout * outH * outW);
+  const rowTaps = Array.from({ length: outH }, (_, o) => windowInput(rows, o));
+  const colTaps = Array.from({ length: outW }, (_, o) => windowInput(cols, o));
+  const max = layer.mode === "maxpool";
+  const perChannel = layer.pool ? 1 : layer.cinPerGroup;
+  for (let oc = 0; oc < layer.cout; oc++) {
+    const group = Math.floor(oc / layer.coutPerGroup);
+    const first = layer.pool ? oc : group * layer.cinPerGroup;
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++) {
+        let acc = max ? -Infinity : 0;
+        for (let local = 0; local < perChannel; local++) {
+          const plane = (first + local) * rows.size;
+          for (let a = 0; a < kh; a++) {
+            const ih = rowTaps[oh][a];
+            const rowPad = ih < 0 || ih >= rows.size;
+            for (let b = 0; b < kw; b++) {
+              const iw = colTaps[ow][b];
+              const x = rowPad || iw < 0 || iw >= cols.size ? (max ? -Infinity : 0) : values.x[(plane + ih) * cols.size + iw];
+              if (max) {
+                if (x > acc) acc = x;
+              } else if (layer.pool) {
+                acc += x;
+              } else {
+                const fa = layer.flip ? kh - 1 - a : a;
+                const fb = layer.flip ? kw - 1 - b : b;
+                acc += x * values.wt[((oc * perChannel + local) * kh + fa) * kw + fb];
+              }
+            }
+          }
+        }
+        if (layer.mode === "avgpool") acc /= kh * kw;
+        else if (!layer.pool && layer.bias) acc += values.b[oc];
+        out[(oc * outH + oh) * outW + ow] = acc;
+      }
+    }
+  }
   return out;
 }
 

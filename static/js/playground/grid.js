@@ -1,7 +1,12 @@
-// One grid of numbered cells drawn in SVG: values as numbers and as a two-sided colour, classes that carry
-// meaning by outline and text as well as colour, a keyboard cursor and an in-place editor.
-// Drawing only touches attributes that changed, so a 42×42 grid redraws well within a frame.
+// One grid of cells: values as numbers and as a two-sided colour, classes that carry meaning by outline and
+// text as well as colour, a keyboard cursor and an in-place editor. Cells large enough to show their number
+// are SVG (text a screen reader and a test can read); smaller ones, where no number fits, are painted on a
+// canvas so a 4-channel 42×42 padded input still redraws within a frame.
 import { divergingColor, textColorOn } from "../common/colorscale.js";
+import { paintCanvas } from "./gridcanvas.js";
+
+// Below this cell size no number fits, and the grid is painted on a canvas.
+const TEXT_MIN_SIZE = 18;
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -19,13 +24,6 @@ function svgEl(name, attrs = {}) {
   return el;
 }
 
-function setAttr(cell, key, el, name, value) {
-  if (cell[key] !== value) {
-    cell[key] = value;
-    el.setAttribute(name, value);
-  }
-}
-
 export class Grid {
   // options: {kind, onHover(r, c | null), onActivate(r, c), label}
   constructor(host, options) {
@@ -35,14 +33,21 @@ export class Grid {
     this.caption = document.createElement("figcaption");
     this.scroll = document.createElement("div");
     this.scroll.className = "pg-grid-scroll";
-    this.svg = svgEl("svg", { role: "application", tabindex: "0" });
+    this.scroll.setAttribute("role", "application");
+    this.scroll.tabIndex = 0;
+    this.svg = svgEl("svg");
     this.cellLayer = svgEl("g");
     this.overlay = svgEl("g", { class: "pg-overlay", "aria-hidden": "true" });
     this.svg.append(this.cellLayer, this.overlay);
-    this.scroll.append(this.svg);
+    this.canvas = document.createElement("canvas");
+    this.canvas.hidden = true;
+    this.scroll.append(this.svg, this.canvas);
+    this.useCanvas = false;
+    this.boxList = [];
     this.figure.append(this.caption, this.scroll);
     host.append(this.figure);
     this.cells = [];
+    this.byKey = new Map();
     this.marks = new Map();
     this.rows = 0;
     this.cols = 0;
@@ -57,36 +62,40 @@ export class Grid {
 
   bindEvents() {
     const cellOf = (event) => {
-      const g = event.target.closest?.("g[data-i]");
-      if (!g) return null;
-      const i = Number(g.dataset.i);
-      return [Math.floor(i / this.cols), i % this.cols];
+      const box = (this.useCanvas ? this.canvas : this.svg).getBoundingClientRect();
+      const r = Math.floor((event.clientY - box.top - 1) / this.size);
+      const c = Math.floor((event.clientX - box.left - 1) / this.size);
+      return r >= 0 && c >= 0 && r < this.rows && c < this.cols ? [r, c] : null;
     };
-    this.svg.addEventListener("pointermove", (e) => {
+    const surface = this.scroll;
+    surface.addEventListener("pointermove", (e) => {
+      if (e.target === this.editor) return;
       const rc = cellOf(e);
       const key = rc ? rc.join(",") : "";
       if (key === this.hoverKey) return;
       this.hoverKey = key;
       this.options.onHover?.(rc);
     });
-    this.svg.addEventListener("pointerleave", () => {
+    surface.addEventListener("pointerleave", () => {
       this.hoverKey = "";
       this.options.onHover?.(null);
     });
-    this.svg.addEventListener("click", (e) => {
+    surface.addEventListener("click", (e) => {
+      if (e.target === this.editor) return;
       const rc = cellOf(e);
       if (rc) {
         this.cursor = rc;
         this.options.onActivate?.(rc[0], rc[1]);
       }
     });
-    this.svg.addEventListener("keydown", (e) => this.onKey(e));
-    this.svg.addEventListener("focus", () => {
+    surface.addEventListener("keydown", (e) => this.onKey(e));
+    surface.addEventListener("focus", () => {
       if (!this.cursor) this.cursor = this.options.initialCursor?.() ?? [0, 0];
       this.drawCursor();
       this.options.onHover?.(this.cursor);
     });
-    this.svg.addEventListener("blur", () => {
+    surface.addEventListener("blur", (e) => {
+      if (e.relatedTarget === this.editor) return;
       this.drawCursor(true);
       this.options.onHover?.(null);
     });
@@ -120,63 +129,122 @@ export class Grid {
     this.cols = cols;
     this.size = size;
     if (this.caption.textContent !== spec.caption) this.caption.textContent = spec.caption;
-    this.svg.setAttribute("aria-label", spec.label);
+    if (this.scroll.getAttribute("aria-label") !== spec.label) this.scroll.setAttribute("aria-label", spec.label);
+    const useCanvas = size < TEXT_MIN_SIZE;
+    if (useCanvas !== this.useCanvas) {
+      this.useCanvas = useCanvas;
+      this.canvas.hidden = !useCanvas;
+      this.svg.style.display = useCanvas ? "none" : "";
+      this.clearSvg();
+    }
+    this.marks.clear();
+    if (useCanvas) {
+      this.drawCanvasCells(spec);
+      return;
+    }
     if (resized) {
       this.svg.setAttribute("width", cols * size + 2);
       this.svg.setAttribute("height", rows * size + 2);
       this.svg.setAttribute("viewBox", `-1 -1 ${cols * size + 2} ${rows * size + 2}`);
       this.svg.style.setProperty("--cell-font", `${Math.max(8, Math.round(size * 0.36))}px`);
+      this.svg.style.setProperty("--cell", `${size - 1}px`);
+      this.svg.style.setProperty("--half", `${(size - 1) / 2}px`);
       if (this.cursor && (this.cursor[0] >= rows || this.cursor[1] >= cols)) this.cursor = null;
     }
+    // Cells are keyed by their position relative to `origin` (the first real input cell), so a change of
+    // padding moves the existing cells instead of rewriting every value, colour and class.
+    const [top, left] = spec.origin ?? [0, 0];
     const count = rows * cols;
-    while (this.cells.length < count) this.cells.push(this.makeCell(this.cells.length));
-    while (this.cells.length > count) this.cells.pop().g.remove();
-    const showText = size >= 18;
+    const cells = new Array(count);
+    const byKey = new Map();
+    const showText = size >= TEXT_MIN_SIZE;
     for (let n = 0; n < count; n++) {
       const r = Math.floor(n / cols);
       const c = n % cols;
-      const cell = this.cells[n];
+      const key = (r - top + 128) * 1024 + (c - left + 128);
+      const cell = this.byKey.get(key) ?? this.makeCell();
+      byKey.set(key, cell);
+      cells[n] = cell;
       const info = spec.cell(r, c);
-      if (resized) {
-        setAttr(cell, "x", cell.rect, "x", c * size);
-        setAttr(cell, "y", cell.rect, "y", r * size);
-        setAttr(cell, "w", cell.rect, "width", size - 1);
-        setAttr(cell, "h", cell.rect, "height", size - 1);
-        setAttr(cell, "tx", cell.text, "x", c * size + (size - 1) / 2);
-        setAttr(cell, "ty", cell.text, "y", r * size + (size - 1) / 2);
+      if (cell.pos !== n || resized) {
+        cell.pos = n;
+        cell.g.setAttribute("transform", `translate(${c * size} ${r * size})`);
+        cell.g.setAttribute("data-i", String(n));
       }
-      const fill = info.pad || !Number.isFinite(info.value) ? "" : divergingColor(info.value, spec.maxAbs);
+      // Presentation attributes, not inline styles: Chrome restyles an SVG element far faster that way, and
+      // the CSS rules for padding and inserted zeros still win over them.
+      const plain = info.pad || !Number.isFinite(info.value);
+      const fill = plain ? "#fff" : divergingColor(info.value, spec.maxAbs);
       if (cell.fill !== fill) {
         cell.fill = fill;
-        if (fill) cell.rect.style.fill = fill;
-        else cell.rect.style.removeProperty("fill");
-      }
-      const ink = info.pad || !Number.isFinite(info.value) ? "" : textColorOn(info.value, spec.maxAbs);
-      if (cell.ink !== ink) {
-        cell.ink = ink;
-        if (ink) cell.text.style.fill = ink;
-        else cell.text.style.removeProperty("fill");
+        cell.rect.setAttribute("fill", fill);
       }
       const text = showText ? info.text ?? formatValue(info.value) : "";
-      if (cell.label !== text) {
-        cell.label = text;
-        cell.text.textContent = text;
+      if (text && !cell.text) {
+        cell.text = svgEl("text", { "text-anchor": "middle", "dominant-baseline": "central" });
+        cell.g.append(cell.text);
+      }
+      if (cell.text) {
+        const ink = plain ? "#111" : textColorOn(info.value, spec.maxAbs);
+        if (cell.ink !== ink) {
+          cell.ink = ink;
+          cell.text.setAttribute("fill", ink);
+        }
+        if (cell.label !== text) {
+          cell.label = text;
+          cell.text.textContent = text;
+        }
       }
       cell.base = info.cls || "";
-      this.applyClass(n);
     }
+    for (const [key, cell] of this.byKey) if (!byKey.has(key)) cell.g.remove();
+    this.byKey = byKey;
+    this.cells = cells;
+    for (let n = 0; n < count; n++) this.applyClass(n);
   }
 
-  makeCell(n) {
-    const g = svgEl("g", { "data-i": String(n) });
+  clearSvg() {
+    for (const cell of this.byKey.values()) cell.g.remove();
+    this.byKey = new Map();
+    this.cells = [];
+    this.overlay.replaceChildren();
+    this.cursorRect = null;
+  }
+
+  // Canvas mode keeps only each cell's fill and classes; paint() draws them with the marks and boxes.
+  drawCanvasCells(spec) {
+    const count = spec.rows * spec.cols;
+    this.cells = new Array(count);
+    for (let n = 0; n < count; n++) {
+      const info = spec.cell(Math.floor(n / spec.cols), n % spec.cols);
+      const plain = info.pad || !Number.isFinite(info.value);
+      const classes = info.cls ? info.cls.trim().split(" ") : [];
+      this.cells[n] = { classes, fill: plain ? null : divergingColor(info.value, spec.maxAbs) };
+    }
+    this.dirty = true;
+  }
+
+  // Paint the canvas if anything changed since the last paint (SVG mode updates the DOM as it goes).
+  flush() {
+    if (!this.useCanvas || !this.dirty) return;
+    this.dirty = false;
+    paintCanvas(this.canvas, this);
+  }
+
+  // A cell is a <g> with a rect; its <text> is added only once the grid is large enough to show numbers.
+  makeCell() {
+    const g = svgEl("g");
     const rect = svgEl("rect", { rx: "2" });
-    const text = svgEl("text", { "text-anchor": "middle", "dominant-baseline": "central" });
-    g.append(rect, text);
+    g.append(rect);
     this.cellLayer.append(g);
-    return { g, rect, text, base: "", cls: null };
+    return { g, rect, text: null, base: "", cls: null, pos: -1 };
   }
 
   applyClass(n) {
+    if (this.useCanvas) {
+      this.dirty = true;
+      return;
+    }
     const cell = this.cells[n];
     let cls = cell.base;
     for (const [name, set] of this.marks) if (set.has(n)) cls += ` m-${name}`;
@@ -198,6 +266,11 @@ export class Grid {
 
   // Outlined rectangles over the cells (the window, unread bands): [{r0, c0, r1, c1, cls, label}].
   boxes(list) {
+    this.boxList = list;
+    if (this.useCanvas) {
+      this.dirty = true;
+      return;
+    }
     const s = this.size;
     this.ensureCursorRect();
     while (this.overlay.children.length > list.length + 1) this.overlay.lastChild.remove();
@@ -230,6 +303,12 @@ export class Grid {
   }
 
   drawCursor(hide = false) {
+    this.cursorShown = !hide && this.cursor !== null;
+    if (this.useCanvas) {
+      this.dirty = true;
+      this.flush();
+      return;
+    }
     this.ensureCursorRect();
     if (hide || !this.cursor) {
       this.cursorRect.style.display = "none";
@@ -265,7 +344,7 @@ export class Grid {
       const v = Number.parseFloat(input.value);
       input.remove();
       this.editor = null;
-      this.svg.focus({ preventScroll: true });
+      this.scroll.focus({ preventScroll: true });
       if (save && Number.isFinite(v)) commit(v);
     };
     input.addEventListener("keydown", (e) => {

@@ -8,17 +8,14 @@ import { formatValue } from "./grid.js";
 export const MAX_MATRIX_SIDE = 400;
 const $ = (id) => document.getElementById(id);
 
-// spec: {rows, cols, value(r, c) → number | null | "pad", row, col, maxAbs}
-function drawCanvas(canvas, spec) {
-  const width = Math.max(160, canvas.parentElement.clientWidth - 4);
-  // Tall matrices (transposed, many outputs) shrink too, so the highlighted row stays in view.
-  const size = Math.max(1, Math.min(28, Math.floor(width / spec.cols), Math.max(6, Math.floor(900 / spec.rows))));
+// spec: {rows, cols, value(r, c) → number | null | "pad", maxAbs}; the cells are painted once per layer into
+// an off-screen canvas, and each step only copies it and outlines the current row or column.
+function paintCells(spec, size) {
   const ratio = globalThis.devicePixelRatio || 1;
-  canvas.width = spec.cols * size * ratio;
-  canvas.height = spec.rows * size * ratio;
-  canvas.style.width = `${spec.cols * size}px`;
-  canvas.style.height = `${spec.rows * size}px`;
-  const ctx = canvas.getContext("2d");
+  const bitmap = document.createElement("canvas");
+  bitmap.width = spec.cols * size * ratio;
+  bitmap.height = spec.rows * size * ratio;
+  const ctx = bitmap.getContext("2d");
   ctx.scale(ratio, ratio);
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, spec.cols * size, spec.rows * size);
@@ -53,10 +50,35 @@ function drawCanvas(canvas, spec) {
       }
     }
   }
+  return bitmap;
+}
+
+const painted = new WeakMap();
+
+function drawCanvas(canvas, spec, available, source, highlight) {
+  const width = Math.max(160, available - 40);
+  // Tall matrices (transposed, many outputs) shrink too, so the highlighted row stays in view.
+  const size = Math.max(1, Math.min(28, Math.floor(width / spec.cols), Math.max(6, Math.floor(900 / spec.rows))));
+  let cached = painted.get(canvas);
+  if (!cached || cached.source !== source || cached.size !== size) {
+    cached = { source, size, bitmap: paintCells(spec, size) };
+    painted.set(canvas, cached);
+  }
+  const ratio = globalThis.devicePixelRatio || 1;
+  if (canvas.width !== cached.bitmap.width || canvas.height !== cached.bitmap.height) {
+    canvas.width = cached.bitmap.width;
+    canvas.height = cached.bitmap.height;
+    canvas.style.width = `${spec.cols * size}px`;
+    canvas.style.height = `${spec.rows * size}px`;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(cached.bitmap, 0, 0);
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.strokeStyle = "#111";
   ctx.lineWidth = 2;
-  if (spec.row !== undefined) ctx.strokeRect(1, spec.row * size + 1, spec.cols * size - 2, size - 2);
-  if (spec.col !== undefined) ctx.strokeRect(spec.col * size + 1, 1, size - 2, spec.rows * size - 2);
+  if (highlight.row !== undefined) ctx.strokeRect(1, highlight.row * size + 1, spec.cols * size - 2, size - 2);
+  if (highlight.col !== undefined) ctx.strokeRect(highlight.col * size + 1, 1, size - 2, spec.rows * size - 2);
 }
 
 function hide(canvas) {
@@ -96,19 +118,16 @@ function linearMatrix(scene) {
   };
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (value(r, c) !== null) nz++;
   const spec = { rows, cols, value, maxAbs: layer.pool ? 1 : maxAbsOf(values.wt) };
-  if (scene.scatter) spec.col = (scene.info.ic * layer.rows.size + scene.info.ih) * layer.cols.size + scene.info.iw;
-  else spec.row = scene.step;
   const key = transposed ? "matrix.transposed" : "matrix.conv";
-  return { spec, caption: t(key, { r: rows, c: cols, nz, total: rows * cols }) };
+  return { spec, caption: { key, vars: { r: rows, c: cols, nz, total: rows * cols } } };
 }
 
 function im2colMatrix(scene) {
   const { layer, values } = scene.anim;
   const patches = im2colIndices(layer.rows, layer.cols);
-  const info = scene.info;
+  const channels = scene.info.channels;
   const perIn = layer.rows.size * layer.cols.size;
   const kk = layer.rows.kernel * layer.cols.kernel;
-  const channels = info.channels;
   const spec = {
     rows: patches.length,
     cols: channels.length * kk,
@@ -116,13 +135,25 @@ function im2colMatrix(scene) {
       const n = patches[r][c % kk];
       return n < 0 ? "pad" : values.x[channels[Math.floor(c / kk)] * perIn + n];
     },
-    row: info.oh * layer.outW + info.ow,
     maxAbs: maxAbsOf(values.x),
   };
-  return { spec, caption: t("matrix.im2col", { r: spec.rows, c: spec.cols }) };
+  return { spec, caption: { key: "matrix.im2col", vars: { r: spec.rows, c: spec.cols } } };
 }
 
-export function renderMatrix(scene) {
+// Matrices depend on the layer and its values only (scene.anim changes exactly then), not on the step.
+const built = new Map();
+
+function cachedMatrix(kind, scene, make) {
+  const hit = built.get(kind);
+  const source = scene.anim;
+  const key = `${kind}|${scene.info.channels?.join() ?? ""}`;
+  if (hit && hit.source === source && hit.key === key) return hit;
+  const fresh = { source, key, ...make(scene) };
+  built.set(kind, fresh);
+  return fresh;
+}
+
+export function renderMatrix(scene, available) {
   const panel = $("pg-matrix-panel");
   panel.hidden = !scene.state.matrix;
   if (panel.hidden) return;
@@ -139,9 +170,12 @@ export function renderMatrix(scene) {
     $("pg-matrix-caption").textContent = tooBig;
     hide(main);
   } else {
-    const m = linearMatrix(scene);
-    $("pg-matrix-caption").textContent = m.caption;
-    drawCanvas(main, m.spec);
+    const m = cachedMatrix("linear", scene, linearMatrix);
+    $("pg-matrix-caption").textContent = t(m.caption.key, m.caption.vars);
+    const highlight = {};
+    if (scene.scatter) highlight.col = (scene.info.ic * scene.layer.rows.size + scene.info.ih) * scene.layer.cols.size + scene.info.iw;
+    else highlight.row = scene.step;
+    drawCanvas(main, m.spec, available, m, highlight);
   }
   if (scene.scatter) {
     $("pg-im2col-caption").textContent = "";
@@ -150,8 +184,8 @@ export function renderMatrix(scene) {
     $("pg-im2col-caption").textContent = tooBig;
     hide(side);
   } else {
-    const m = im2colMatrix(scene);
-    $("pg-im2col-caption").textContent = m.caption;
-    drawCanvas(side, m.spec);
+    const m = cachedMatrix("im2col", scene, im2colMatrix);
+    $("pg-im2col-caption").textContent = t(m.caption.key, m.caption.vars);
+    drawCanvas(side, m.spec, available, m, { row: scene.info.oh * anim.outW + scene.info.ow });
   }
 }

@@ -77,6 +77,7 @@ export function createStage(hosts, handlers) {
       grid.draw({
         rows: padded(rows),
         cols: padded(cols),
+        origin: [rows.padBefore, cols.padBefore],
         size,
         maxAbs,
         caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch + 1 }),
@@ -205,6 +206,7 @@ export function createStage(hosts, handlers) {
     drawHover(scene);
     inputs.forEach((g, n) => g.boxes(inputBoxes[n]));
     outputs.forEach((g, n) => g.boxes(outputBoxes[n]));
+    for (const g of [...inputs, ...outputs]) g.flush();
   }
 
   function drawHover(scene) {
@@ -242,9 +244,18 @@ export function createStage(hosts, handlers) {
     outputs[hover.channel]?.mark("feeds", [[hover.r, hover.c]]);
   }
 
+  // The width comes from a ResizeObserver, so rendering never reads layout (a forced reflow of the whole page).
+  let width = hosts.input.parentElement.clientWidth;
+  new ResizeObserver((entries) => {
+    const next = Math.round(entries[0].contentRect.width);
+    if (next !== width) {
+      width = next;
+      handlers.onResize();
+    }
+  }).observe(hosts.input.parentElement);
+
   return {
     render(scene) {
-      const width = hosts.input.parentElement.clientWidth;
       const wide = width > 900;
       const inputWidth = wide ? width * 0.5 : width - 8;
       drawInputs(scene, inputWidth);
@@ -261,6 +272,9 @@ export function createStage(hosts, handlers) {
     inputGrid: (n) => inputs[n],
     kernelGrid: (n) => kernels[n],
     biasGrid: () => biases[0],
+    get width() {
+      return width;
+    },
     outputGrid: (n) => outputs[n],
   };
 }
