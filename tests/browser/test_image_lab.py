@@ -188,6 +188,44 @@ def test_a_hand_edited_kernel_is_sent_and_drawn(page, live_server: str) -> None:
             cell.press("Tab")
     expect(page).to_have_url(re.compile(r"%5B0%2C0%2C0%5D%2C%5B0%2C1%2C0%5D%2C%5B0%2C0%2C0%5D"))
     card = page.locator("#maps .map-card").first
-    expect(card).to_contain_text("channel 1: min 0, max 1, mean 0.5")
+    expect(card).to_contain_text("channel 1 · 256×256: min 0, max 1, mean 0.5")
     layers = json.loads(url_state(page)["layers"])
     assert layers[0]["kernels"] == ["sobel_x", [[0, 0, 0], [0, 1, 0], [0, 0, 0]]]
+
+
+def test_drop_and_paste_a_photo_and_a_large_one_is_scaled_with_a_note(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/image?lang=en")
+    wait_for_maps(page, 3)
+    page.evaluate(
+        """async () => {
+          const blob = await (await fetch('/static/samples/text.png')).blob();
+          const data = new DataTransfer();
+          data.items.add(new File([blob], 'dropped.png', {type: 'image/png'}));
+          const zone = document.getElementById('dropzone');
+          zone.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}));
+        }"""
+    )
+    expect(page.locator("#source-note")).to_have_text("Your photo: dropped.png")
+    expect(page.locator("#photo-caption")).to_have_text("Input: 1 × 240 × 320")
+    page.evaluate(
+        """async () => {
+          const canvas = document.createElement('canvas');
+          canvas.width = 1200;
+          canvas.height = 900;
+          const ctx = canvas.getContext('2d');
+          ctx.fillStyle = '#345';
+          ctx.fillRect(0, 0, 1200, 900);
+          ctx.fillStyle = '#fc0';
+          ctx.fillRect(300, 200, 500, 400);
+          const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg'));
+          const data = new DataTransfer();
+          data.items.add(new File([blob], 'big.jpg', {type: 'image/jpeg'}));
+          document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+        }"""
+    )
+    expect(page.locator("#source-note")).to_have_text(
+        "Your photo: big.jpg The photo was 1200×900 pixels and has been scaled down to 591×443 "
+        "to keep the work bounded."
+    )
+    expect(page.locator("#photo-caption")).to_have_text("Input: 1 × 443 × 591")
+    screenshot(page, "image-lab-pasted-large")

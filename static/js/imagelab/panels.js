@@ -55,7 +55,7 @@ export function renderMapCards(host, result, views, onView) {
       canvases.push({ canvas, layer: i, channel: item.channel });
       const stats = t("image.stats", { min: fmt(item.min), max: fmt(item.max), mean: fmt(item.mean) });
       const caption = el("figcaption", { className: "note" }, [
-        el("span", { text: `${t("image.channel", { c: item.channel })}: ` }),
+        el("span", { text: `${t("image.channel", { c: item.channel })} · ${height}×${width}: ` }),
         el("span", { className: "mono", text: stats }),
       ]);
       grid.append(el("figure", { className: "map-figure" }, [canvas, caption]));
