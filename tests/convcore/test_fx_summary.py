@@ -164,3 +164,26 @@ def test_input_that_does_not_fit_is_a_value_error() -> None:
         summarize_module(nn.Conv2d(3, 4, 3), (4, 8, 8))
     with pytest.raises(ValueError, match="input_shape must be"):
         summarize_module(nn.Conv2d(3, 4, 3), (3, 0, 8))
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        nn.Conv2d(3, 6, (3, 5), stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=3),
+        nn.Conv2d(3, 4, 4, padding="same", padding_mode="reflect"),
+        nn.Conv2d(3, 4, 3, padding="valid", stride=3),
+        nn.MaxPool2d(3, 2, 1, ceil_mode=True),
+        nn.MaxPool2d((2, 3), dilation=2),
+        nn.AvgPool2d(3, 2, ceil_mode=True, count_include_pad=False),
+        nn.AdaptiveAvgPool2d((None, 3)),
+        nn.AdaptiveMaxPool2d(1),
+        nn.Flatten(),
+        nn.Sequential(nn.Flatten(2), nn.Linear(15 * 17, 7)),
+    ],
+    ids=lambda m: type(m).__name__,
+)
+def test_the_shape_shortcuts_equal_torch(module: nn.Module) -> None:
+    """The interpreter's own arithmetic (instead of torch's meta kernels) against a real forward pass."""
+    x = torch.zeros(2, 3, 15, 17)
+    expected = tuple(module(x).shape[1:])
+    assert summarize_module(module, (3, 15, 17)).nodes[-1].node.output == expected
