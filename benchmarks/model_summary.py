@@ -1,8 +1,9 @@
 """The ResNet-50 summary through torch.fx (target < 1 s) and through ONNX (export excluded, target < 300 ms).
 
 torch.fx: the module is built on the meta device (as ``convviz summary`` builds it), traced and shape-propagated;
-the first run in a fresh process (cold caches, first fx trace) is printed apart from the warm runs. ONNX: the model is exported once (TorchScript exporter, weights
-included, not timed), then the file's bytes are decoded, shape-inferred and summarised.
+the first run in a fresh process (cold caches, first fx trace) is printed apart from the warm runs.
+ONNX: the model is exported once (TorchScript exporter, weights included, not timed), then the file's bytes
+are decoded, shape-inferred and summarised.
 
 Usage: ``.venv/bin/python benchmarks/model_summary.py [--size 224] [--repeat 5]``.
 """
