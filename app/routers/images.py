@@ -238,7 +238,10 @@ def _feature_maps(decoded: imaging.DecodedImage, source: str, layers: str, seed:
         {
             "input": {**_input_info(decoded, source), "image": imaging.encode_photo(decoded.pixels)},
             "layers": out_layers,
-            "warnings": [{"code": w.code, "layer": w.layer, "message": w.message} for w in report.warnings],
+            "warnings": [
+                {"code": w.code, "layer": w.layer, "axis": w.axis, "count": w.count, "message": w.message}
+                for w in report.warnings
+            ],
             "timing_ms": {"compute": (computed - started) * 1e3, "encode": (encoded - computed) * 1e3},
         }
     )

@@ -254,3 +254,14 @@ def test_receptive_field_of_a_unit_that_does_not_exist_is_422(client: TestClient
     response = client.post("/api/v1/images/receptive-field", data=data)
     assert response.status_code == 422
     assert detail in response.json()["detail"]
+
+
+def test_warnings_carry_code_axis_and_count(client: TestClient) -> None:
+    stack = [{"type": "max_pool2d", "kernel_size": 2}]
+    response = post_maps(client, stack, files={"file": ("odd.png", png(5, 4), "image/png")})
+    assert response.status_code == 200
+    assert response.json()["warnings"] == [
+        {"code": "unread", "layer": 0, "axis": "width", "count": 1,
+         "message": "layer 0 (max_pool2d): the floor in the output-size formula leaves the last 1 input column(s) "
+                    "unread along the width; add padding or change the stride"},
+    ]  # fmt: skip

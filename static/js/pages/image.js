@@ -11,6 +11,8 @@ import { renderEditor } from "../imagelab/editor.js";
 import { renderGap, renderMapCards, renderRfNumbers } from "../imagelab/panels.js";
 import { PROPS, parseLayers } from "../imagelab/state.js";
 import "../imagelab/strings.js";
+import "../rfexplorer/strings.js";
+import { warningText } from "../rfexplorer/table.js";
 
 initShell();
 
@@ -210,7 +212,8 @@ function renderResult() {
   const warnings = result.warnings.map((w) => {
     const p = document.createElement("p");
     p.className = "warning";
-    p.textContent = w.message;
+    const layer = result.layers[w.layer];
+    p.textContent = `${t("image.layerTitle", { n: w.layer + 1, type: t(`image.type.${layer.type}`) })}: ${warningText(w)}`;
     return p;
   });
   $("warnings").replaceChildren(...warnings);
