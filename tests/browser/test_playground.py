@@ -293,3 +293,15 @@ def test_depthwise_in_one_click(page: Any, live_server: str) -> None:
     expect(page.get_by_role("button", name="Depthwise")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#pg-params")).to_contain_text("27")
     screenshot(page, "playground-depthwise")
+
+
+def test_a_preset_kernel_from_the_api_fills_the_kernel(page: Any, live_server: str) -> None:
+    open_playground(page, live_server)
+    page.get_by_label("Preset kernel").select_option(label="Sobel x")
+    expect(page.locator("#pg-preset-note")).to_contain_text("left-to-right derivative")
+    kernel = page.locator("#pg-kernel svg g[data-i] text")
+    expect(kernel).to_have_text(["−1", "0", "1", "−2", "0", "2", "−1", "0", "1"])
+    expect(page.locator("#pg-step-server")).to_contain_text("✓")
+    page.get_by_role("checkbox", name="True convolution (flip the kernel)").check()
+    expect(kernel).to_have_text(["1", "0", "−1", "2", "0", "−2", "1", "0", "−1"])
+    expect(page.locator("#pg-step-server")).to_contain_text("✓")

@@ -23,6 +23,8 @@ import {
 } from "../playground/state.js";
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+// The URL keeps four decimals (common/urlstate.js), so values are stored that way and a reload is exact.
+const exact = (v) => Math.round(v * 1e4) / 1e4;
 // Changing these keys keeps the layer and its output; anything else recomputes them.
 const VIEW_ONLY = new Set(["step", "speed", "matrix"]);
 const $ = (id) => document.getElementById(id);
@@ -113,7 +115,7 @@ function editInput(channel, r, c) {
   const label = t("grid.edit", { r: row + 1, c: (target % state.w) + 1 });
   stage.inputGrid(channel).edit(r, c, state.x[target], label, (v) => {
     const x = state.x.slice();
-    x[target] = v;
+    x[target] = exact(v);
     update({ x });
   });
 }
@@ -123,7 +125,7 @@ function editKernel(n, a, b) {
   const target = pair.stored(a, b);
   stage.kernelGrid(n).edit(a, b, state.wt[target], t("grid.edit", { r: a + 1, c: b + 1 }), (v) => {
     const wt = state.wt.slice();
-    wt[target] = v;
+    wt[target] = exact(v);
     update({ wt });
   });
 }
@@ -132,7 +134,7 @@ function editBias() {
   const o = scene.biasChannel;
   stage.biasGrid().edit(0, 0, state.b[o], t("grid.aria_bias", { o: o + 1 }), (v) => {
     const b = state.b.slice();
-    b[o] = v;
+    b[o] = exact(v);
     update({ b });
   });
 }
@@ -259,7 +261,7 @@ function bind() {
 }
 
 function onKey(e) {
-  if (e.target.closest?.("input, select, textarea, button, svg, [contenteditable]") || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.target.closest?.("input, select, textarea, button, [role='application'], [contenteditable]") || e.altKey || e.ctrlKey || e.metaKey) return;
   if (e.key === " ") togglePlay();
   else if (e.key === "ArrowRight") stepBy(1);
   else if (e.key === "ArrowLeft") stepBy(-1);
@@ -290,7 +292,7 @@ function applyPreset(preset) {
   }
   note.textContent = preset[`description_${getLang()}`];
   update({ kh: k, kw: k });
-  const flat = preset.weights.flat();
+  const flat = preset.weights.flat().map(exact);
   update({ wt: state.wt.map((_, n) => flat[n % flat.length]) });
 }
 
