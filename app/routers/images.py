@@ -182,7 +182,18 @@ def list_samples(settings: SettingsDep) -> Response:
     return _json({"samples": samples})
 
 
-LayersField = Annotated[str, Form(description="the layer list as JSON text (see convcore.network)")]
+LAYERS_HELP = (
+    "The layer list as JSON text, at most 12 layers of conv2d, relu, max_pool2d, avg_pool2d, batch_norm2d, dropout "
+    'and global_avg_pool2d in the shared layer format, plus image-only fields. conv2d: "kernels" is a preset '
+    "name (GET /kernels) or a list with one entry per output channel, each a preset name, a kH×kW list (applied to "
+    "the mean of the input channels) or a C_in/groups×kH×kW list; without it the weights are torch's default "
+    'uniform initialisation, seeded by seed; "bias_values" one number per output channel. batch_norm2d: '
+    '"training" (default true: this image\'s own per-channel statistics; false: running_mean/running_var, '
+    'default 0 and 1), "weight_values", "bias_values". dropout: "training" (default true), "seed". '
+    'Example: [{"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1, '
+    '"kernels": ["sobel_x", "sobel_y"]}, {"type": "relu"}, {"type": "max_pool2d", "kernel_size": 2}]'
+)
+LayersField = Annotated[str, Form(description=LAYERS_HELP)]
 FileField = Annotated[UploadFile | None, File(description="a PNG, JPEG or WebP image")]
 SampleField = Annotated[str | None, Form(description="a built-in sample name (GET /images/samples)")]
 ColorField = Annotated[Color, Form()]
