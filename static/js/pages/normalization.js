@@ -70,7 +70,15 @@ function affine() {
 }
 
 // Running statistics after each of batches 1..steps (cached while the batch recipe is unchanged).
-async function replay() {
+// Replays run one at a time: two interleaved replays would both append to the same history.
+let replayQueue = Promise.resolve();
+function replay() {
+  const run = replayQueue.then(replayOnce);
+  replayQueue = run.catch(() => undefined);
+  return run;
+}
+
+async function replayOnce() {
   const key = JSON.stringify([state.n, state.c, state.size, state.seed, state.momentum, state.shift, state.scale]);
   if (key !== historyKey) {
     history = [];
