@@ -7,6 +7,7 @@ external files, operators the receptive-field arithmetic does not know.
 """
 
 import heapq
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -106,10 +107,22 @@ def _tensors_of(model: onnx.ModelProto) -> Iterable[onnx.TensorProto]:
                 yield attr.t
 
 
+def _check_text(graph: onnx.GraphProto) -> None:
+    """Names must be text: a damaged file's invalid UTF-8 reaches Python as bytes."""
+    names: list[object] = []
+    for node in graph.node:
+        names += [node.name, node.op_type, node.domain, *node.input, *node.output]
+    for value in (*graph.input, *graph.output, *graph.value_info, *graph.initializer):
+        names.append(value.name)
+    if any(not isinstance(name, str) for name in names):
+        raise ValueError("the file is not a valid ONNX model: some names are not valid UTF-8 text (damaged file?)")
+
+
 def _check_structure(model: onnx.ModelProto, max_nodes: int) -> None:
     graph = model.graph
     if len(graph.node) > max_nodes:
         raise ValueError(f"the graph has {len(graph.node)} nodes; the limit is {max_nodes}")
+    _check_text(graph)
     if model.functions:
         names = ", ".join(sorted({f.name for f in model.functions}))
         raise ValueError(f"the model defines its own functions ({names}), which the summary does not support")
@@ -229,7 +242,7 @@ def _numel(ctx: _Context, name: str) -> int:
     shape = ctx.dims.get(name)
     if not name or shape is None:
         return 0
-    return int(np.prod(shape, dtype=np.int64))
+    return math.prod(shape)
 
 
 def _windows(
@@ -331,7 +344,7 @@ def _build(node: onnx.NodeProto, name: str, inputs: tuple[str, ...], ctx: _Conte
     if op in _LINEAR:
         weight = node.input[1]
         params = _numel(ctx, weight) + (_numel(ctx, node.input[2]) if len(node.input) > 2 else 0)
-        macs = int(np.prod(output[:-1], dtype=np.int64)) * _numel(ctx, weight)
+        macs = math.prod(output[:-1]) * _numel(ctx, weight)
         if len(first) == 4:
             windows = (Window(1, 1, 0), Window(first[-1], 1, 0))
             return Node(name, op, "window", inputs, output, windows, params, macs, target)
@@ -349,7 +362,7 @@ def _weights_as_inputs(model: onnx.ModelProto) -> None:
     targets, pads or resize scales whose values shape inference reads.
     """
     graph = model.graph
-    small = [t for t in graph.initializer if int(np.prod(t.dims, dtype=np.int64)) <= _SMALL_TENSOR]
+    small = [t for t in graph.initializer if math.prod(t.dims) <= _SMALL_TENSOR]
     declared = {i.name for i in graph.input} | {t.name for t in small}
     graph.input.extend(
         helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
@@ -388,7 +401,11 @@ def summarize_model(
         while name in used:
             name = f"{name}_{i}"
         used.add(name)
-        nodes.append(_build(node, name, inputs, ctx))
+        try:
+            nodes.append(_build(node, name, inputs, ctx))
+        except (KeyError, IndexError, TypeError) as exc:
+            # a node without the inputs or attributes its operator needs (a hand-made or damaged file)
+            raise ValueError(f"node {name!r} ({node.op_type}) is malformed: missing or invalid {exc}") from exc
         producer[node.output[0]] = name
     return analyze(nodes)
 

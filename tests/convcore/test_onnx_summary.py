@@ -1,5 +1,6 @@
 """ONNX summaries: torch.onnx.export of the zoo agrees with torch.fx and the layer lists; hostile files rejected."""
 
+import contextlib
 import io
 import warnings
 from collections.abc import Callable
@@ -210,4 +211,21 @@ def test_shape_inference_failure_is_a_value_error() -> None:
 def test_weights_that_do_not_fit_the_input_channels() -> None:
     data = model_of([helper.make_node("Conv", ["x", "w"], ["y"], name="c")], initializer=[weight("w", (2, 3, 3, 3))])
     with pytest.raises(ValueError, match=r"node 'c' \(Conv\): its weight expects 3 input channels, the input has 1"):
+        summarize_onnx(data)
+
+
+def test_damaged_files_fail_only_with_value_errors(exported: Callable[[str], bytes]) -> None:
+    """Corrupted bytes anywhere in a real file (structure only, no weights): a summary or a ValueError."""
+    original = exported("resnet18")
+    rng = np.random.default_rng(0)
+    for position in rng.integers(0, len(original), size=150):
+        damaged = bytearray(original)
+        damaged[position] ^= int(rng.integers(1, 256))
+        with contextlib.suppress(ValueError):
+            summarize_onnx(bytes(damaged))
+
+
+def test_a_conv_without_its_kernel_shape_source_is_named() -> None:
+    data = model_of([helper.make_node("MaxPool", ["x"], ["y"], name="pool")])
+    with pytest.raises(ValueError, match=r"shape inference failed|node 'pool' \(MaxPool\) is malformed"):
         summarize_onnx(data)
