@@ -305,3 +305,28 @@ def test_a_preset_kernel_from_the_api_fills_the_kernel(page: Any, live_server: s
     page.get_by_role("checkbox", name="True convolution (flip the kernel)").check()
     expect(kernel).to_have_text(["1", "0", "−1", "2", "0", "−2", "1", "0", "−1"])
     expect(page.locator("#pg-step-server")).to_contain_text("✓")
+
+
+def test_cells_are_edited_from_the_keyboard(page: Any, live_server: str) -> None:
+    open_playground(page, live_server)
+    grid = page.get_by_role("application", name=re.compile("^Input channel 1"))
+    grid.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    editor = page.get_by_role("spinbutton", name="Value at row 1, column 1")
+    editor.fill("9")
+    editor.press("Enter")
+    expect(page.locator("#pg-input svg g[data-i='8'] text")).to_have_text("9")
+    expect(page).to_have_url(re.compile(r"[?&]x=9(%2C|,)"))
+    expect(grid).to_be_focused()
+
+
+def test_reduced_motion_turns_off_the_output_flash(page: Any, live_server: str) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    open_playground(page, live_server)
+    current = page.locator("#pg-output svg g.m-cur rect")
+    expect(current).to_have_count(1)
+    assert current.evaluate("e => getComputedStyle(e).animationName") == "none"
+    page.emulate_media(reduced_motion="no-preference")
+    assert current.evaluate("e => getComputedStyle(e).animationName") == "pg-light"

@@ -191,6 +191,8 @@ export class Grid {
           cell.text.setAttribute("fill", ink);
         }
         if (cell.label !== text) {
+          // Five characters ("−0.67") need a smaller font to stay inside the cell.
+          if ((cell.label ?? "").length >= 5 !== text.length >= 5) cell.text.classList.toggle("long", text.length >= 5);
           cell.label = text;
           cell.text.textContent = text;
         }
