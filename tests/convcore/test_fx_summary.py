@@ -16,10 +16,10 @@ SIZES = {"resnet18": 224, "resnet50": 224, "vgg16": 224, "mobilenet_v1": 224}
 
 
 def table(report: GraphReport, key: str) -> dict[str, tuple[object, ...]]:
-    """Rows of the nodes that count (windows and weighted layers), keyed by layer name; outputs as (C, H, W)."""
+    """Every node but the input and the merges, keyed by layer name: (output as C×H×W, params, MACs, field)."""
     rows = {}
     for n in report.nodes:
-        if n.node.role == "window" or n.node.params:
+        if n.node.role not in ("input", "merge"):
             out = n.node.output if len(n.node.output) == 3 else (*n.node.output, 1, 1)
             rows[n.node.name if key == "name" else n.node.target] = (out, n.node.params, n.node.macs, n.field)
     return rows

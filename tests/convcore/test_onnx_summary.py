@@ -61,8 +61,13 @@ def test_onnx_agrees_with_torch_fx_and_the_layer_list(name: str, exported: Calla
 
     want_rows, got_rows = table(expected, "name"), table(got, "target")
     assert set(got_rows) - set(want_rows) <= {"/Flatten", "avgpool"}
+    # an eval-mode export leaves dropout out of the graph; every other layer is there
+    missing = {layer for layer in want_rows if layer not in got_rows}
+    assert all(expected.by_name()[layer].node.op == "dropout" for layer in missing)
+    assert len(missing) == (2 if name == "vgg16" else 0)
     for layer, row in want_rows.items():
-        assert got_rows[layer] == row, layer
+        if layer not in missing:
+            assert got_rows[layer] == row, layer
     assert merges(got) == merges(expected) == merges(fx_report)
     assert got.total_params == fx_report.total_params == expected.total_params
     assert got.total_macs == fx_report.total_macs == expected.total_macs
