@@ -20,14 +20,10 @@ export function transposeOutputSize(axis) {
   return (axis.size - 1) * axis.stride - 2 * axis.padBefore + span(axis) - 1 + axis.outputPadding + 1;
 }
 
-// Padded positions past the last window (what the floor drops), and how many of them are real input.
+// Padded positions past the last window: what the floor drops (padding or real input).
 export function unusedInput(axis) {
   const out = convOutputSize(axis);
   return axis.size + axis.padBefore + axis.padAfter - ((out - 1) * axis.stride + span(axis));
-}
-
-export function unusedImage(axis) {
-  return Math.max(0, unusedInput(axis) - axis.padAfter);
 }
 
 // The padded positions read by output index o, one per kernel tap: o·s + t·d.
@@ -88,11 +84,6 @@ export function zeroInsertionAxis(axis) {
     padAfter: pad + axis.outputPadding,
     dilation: axis.dilation,
   };
-}
-
-// Index in the zero-inserted input of original input index x (the others are inserted zeros).
-export function insertedIndex(axis, x) {
-  return x * axis.stride;
 }
 
 // The 2-D convolution matrix of one (output channel, input channel) pair: row r = oh·W_out + ow, column

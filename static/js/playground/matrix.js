@@ -5,7 +5,7 @@ import { divergingColor, maxAbsOf } from "../common/colorscale.js";
 import { convMatrixTaps, im2colIndices, transposeMatrixTaps } from "./geometry.js";
 import { formatValue } from "./grid.js";
 
-export const MAX_MATRIX_SIDE = 400;
+const MAX_MATRIX_SIDE = 400;
 const $ = (id) => document.getElementById(id);
 
 // spec: {rows, cols, value(r, c) → number | null | "pad", maxAbs}; the cells are painted once per layer into

@@ -136,7 +136,7 @@ function torchArgs(s, h, w) {
 }
 
 // The equivalent PyTorch module, torch's argument names and order.
-export function torchLine(s) {
+function torchLine(s) {
   const k = torchArgs(s, "kh", "kw");
   const st = torchArgs(s, "sh", "sw");
   const p = torchArgs(s, "ph", "pw");

@@ -3,7 +3,7 @@
 import { AXIS_PAIRS, LIMITS } from "./state.js";
 
 // The transposed output (and its zero-inserted input) is drawn cell by cell; this keeps it on screen.
-export const MAX_TRANSPOSED_OUTPUT = 64;
+const MAX_TRANSPOSED_OUTPUT = 64;
 
 const ceilDiv = (a, b) => Math.ceil(a / b);
 

@@ -29,7 +29,7 @@ function axisQuery(s, which) {
 }
 
 // The layer in DESIGN.md's form, as /shapes takes it.
-export function layerSpec(s) {
+function layerSpec(s) {
   const common = { kernel_size: pair(s, "kh", "kw"), stride: pair(s, "sh", "sw"), padding: pair(s, "ph", "pw") };
   if (s.mode === "maxpool") return { type: "max_pool2d", ...common, dilation: pair(s, "dh", "dw") };
   if (s.mode === "avgpool") return { type: "avg_pool2d", ...common };

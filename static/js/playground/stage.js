@@ -2,7 +2,7 @@
 // current window, the output being written, what a hovered cell feeds, and the unread rows.
 import { t } from "../common/i18n.js";
 import { maxAbsOf } from "../common/colorscale.js";
-import { feeds, isPadding, scatterTargets, unusedInput, windowPadded } from "./geometry.js";
+import { feeds, isPadding, outputPaddingRows, scatterTargets, unusedInput, windowPadded } from "./geometry.js";
 import { stepOfOutput } from "./compute.js";
 import { Grid } from "./grid.js";
 
@@ -145,8 +145,8 @@ export function createStage(hosts, handlers) {
     const grids = syncGrids(outputs, hosts.output, layer.cout, outputOptions);
     const maxAbs = maxAbsOf(Array.from(scene.output));
     const size = cellSize(width, layer.outW);
-    const opRows = layer.transposed ? layer.rows.outputPadding : 0;
-    const opCols = layer.transposed ? layer.cols.outputPadding : 0;
+    const opRows = new Set(layer.transposed ? outputPaddingRows(layer.rows) : []);
+    const opCols = new Set(layer.transposed ? outputPaddingRows(layer.cols) : []);
     grids.forEach((grid, ch) => {
       grid.draw({
         rows: layer.outH,
@@ -157,7 +157,7 @@ export function createStage(hosts, handlers) {
         label: t("grid.aria_output", { c: ch + 1, h: layer.outH, w: layer.outW }),
         cell: (r, c) => {
           const later = !scene.scatter && stepOfOutput(layer, ch, r, c) > scene.step ? "later" : "";
-          const oppad = r >= layer.outH - opRows || c >= layer.outW - opCols ? " oppad" : "";
+          const oppad = opRows.has(r) || opCols.has(c) ? " oppad" : "";
           return { value: scene.output[at3(ch, r, c, layer.outH, layer.outW)], cls: later + oppad };
         },
       });
