@@ -33,7 +33,7 @@ export function marginFor(box, height, width) {
   return Math.min(need, Math.ceil(Math.max(height, width) / 2));
 }
 
-function strokeBox(ctx, x, y, w, h, scale, dashed) {
+function strokeBox(ctx, x, y, w, h, dashed) {
   ctx.setLineDash(dashed ? [6, 4] : []);
   ctx.lineWidth = 4;
   ctx.strokeStyle = BOX_DARK;
@@ -68,16 +68,16 @@ export function drawMap(canvas, image, height, width, overlay, cssWidth) {
   const box = overlay?.box;
   if (box) {
     const u = box.unclipped;
-    strokeBox(ctx, at(u.left), at(u.top), (u.right - u.left + 1) * scale, (u.bottom - u.top + 1) * scale, scale, true);
+    strokeBox(ctx, at(u.left), at(u.top), (u.right - u.left + 1) * scale, (u.bottom - u.top + 1) * scale, true);
     const c = box.clipped;
-    if (c) strokeBox(ctx, at(c.left), at(c.top), (c.right - c.left + 1) * scale, (c.bottom - c.top + 1) * scale, scale, false);
+    if (c) strokeBox(ctx, at(c.left), at(c.top), (c.right - c.left + 1) * scale, (c.bottom - c.top + 1) * scale, false);
   }
   // What is drawn, readable from the page (tests compare it with the API; screen readers get the text panel).
   const edges = (b) => (b ? `${b.top},${b.left},${b.bottom},${b.right}` : "");
   canvas.dataset.unclipped = edges(box?.unclipped);
   canvas.dataset.clipped = edges(box?.clipped);
   const pixel = overlay?.pixel;
-  if (pixel) strokeBox(ctx, at(pixel.col), at(pixel.row), scale, scale, scale, false);
+  if (pixel) strokeBox(ctx, at(pixel.col), at(pixel.row), scale, scale, false);
   return { margin: m, scale };
 }
 
@@ -110,7 +110,7 @@ export function drawZoom(canvas, image, height, width, box, cssWidth) {
     ctx.drawImage(image, sx, sy, ex - sx, ey - sy, (sx - left) * scale, (sy - top) * scale, (ex - sx) * scale, (ey - sy) * scale);
   }
   const rect = (b, dashed) =>
-    strokeBox(ctx, (b.left - left) * scale, (b.top - top) * scale, (b.right - b.left + 1) * scale, (b.bottom - b.top + 1) * scale, scale, dashed);
+    strokeBox(ctx, (b.left - left) * scale, (b.top - top) * scale, (b.right - b.left + 1) * scale, (b.bottom - b.top + 1) * scale, dashed);
   rect(u, true);
   if (box.clipped) rect(box.clipped, false);
 }

@@ -82,7 +82,6 @@ registerStrings({
     "image.gapHalf": "Half size",
     "image.gapSame": "The maps before pooling differ in size, but the vector has {n} numbers in both: the classifier after it needs no fixed input size.",
     "image.noGap": "Add a global average pooling layer at the end to see this.",
-    "image.warnings": "Warnings",
   },
   ru: {
     "image.title": "Лаборатория изображений",
@@ -164,6 +163,5 @@ registerStrings({
     "image.gapHalf": "Вдвое меньше",
     "image.gapSame": "Карты до пулинга разного размера, но вектор в обоих случаях из {n} чисел: классификатору после него не нужен фиксированный размер входа.",
     "image.noGap": "Добавьте в конец слой глобального усредняющего пулинга, чтобы это увидеть.",
-    "image.warnings": "Предупреждения",
   },
 });

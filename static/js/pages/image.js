@@ -32,7 +32,6 @@ const state = {
   erfResult: null,
   half: null,
   error: null,
-  loading: false,
 };
 let images = new Map();
 let mapCanvases = [];
@@ -234,7 +233,6 @@ async function run() {
   mapsRequest?.abort();
   const controller = new AbortController();
   mapsRequest = controller;
-  state.loading = true;
   $("status").textContent = t("image.loading");
   try {
     const body = await apiPost("/images/feature-maps", imageForm(), { signal: controller.signal });
@@ -253,7 +251,6 @@ async function run() {
     state.error = error;
   } finally {
     if (mapsRequest === controller) {
-      state.loading = false;
       $("status").textContent = "";
       showError();
     }

@@ -22,7 +22,7 @@ import { groupDigits, renderTable } from "../rfexplorer/table.js";
 initShell();
 
 const $ = (id) => document.getElementById(id);
-const state = { ...readState(PROPS), architectures: [], report: null, chosen: -1, compare: null, error: null };
+const state = { ...readState(PROPS), architectures: [], report: null, chosen: -1, compare: null };
 state.stackLayers = parseStack(state.stack);
 const photos = new Map();
 let coneMapper = null;
@@ -36,7 +36,6 @@ function save() {
 }
 
 function showError(error) {
-  state.error = error;
   $("rf-error").hidden = !error;
   $("rf-error").textContent = error ? error.message : "";
 }

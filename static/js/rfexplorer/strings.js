@@ -61,7 +61,6 @@ registerStrings({
     "rf.plain": "Plain (dilation 1)",
     "rf.dilated": "Dilated (1, 2, 4, …)",
     "rf.dilatedSummary": "{params} parameters in each; r = {plain} vs {dilated} after {n} layers.",
-    "rf.loading": "Loading…",
   },
   ru: {
     "receptive-field.title": "Рецептивное поле",
@@ -122,6 +121,5 @@ registerStrings({
     "rf.plain": "Обычный (dilation 1)",
     "rf.dilated": "Разреженный (1, 2, 4, …)",
     "rf.dilatedSummary": "По {params} параметров в каждом; r = {plain} против {dilated} после {n} слоёв.",
-    "rf.loading": "Загрузка…",
   },
 });
