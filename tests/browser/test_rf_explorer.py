@@ -80,6 +80,12 @@ def test_custom_stack_and_the_dilated_comparison(page, live_server: str) -> None
     expect(last.nth(7)).to_have_text("8")
     expect(page.locator("#rf-table tbody tr").nth(0).locator("td.warn")).to_contain_text("last 3 rows unread")
     assert "arch=custom" in page.url
+    # conv 3×3 with dilation 2 on top: r = 9 + (5 − 1)·8 = 41, S = 8.
+    page.get_by_role("button", name="conv 3×3, d=2").click()
+    expect(page.locator("#rf-table tbody tr")).to_have_count(3)
+    expect(page.locator("#rf-table tbody tr").nth(2).locator("td.r")).to_have_text("41")
+    page.get_by_role("button", name="Remove the last layer").click()
+    expect(page.locator("#rf-table tbody tr")).to_have_count(2)
 
 
 def test_language_switch_and_url_round_trip(page, live_server: str) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import { drawMap, pixelUnder } from "../imagelab/draw.js";
 import {
   CUSTOM,
   PROPS,
+  QUICK_LAYERS,
   chosenLayer,
   comparisonStacks,
   coneLevels,
@@ -295,17 +296,34 @@ function bind() {
   });
   $("layer").addEventListener("change", () => chooseLayer(Number($("layer").value)));
   $("stack-json").value = JSON.stringify(state.stackLayers, null, 1);
+  const useStack = (layers) => {
+    state.stackLayers = layers;
+    state.stack = JSON.stringify(layers);
+    state.layer = -1;
+    state.u = state.row = state.col = -1;
+    loadReport();
+  };
   $("apply").addEventListener("click", () => {
     try {
       const layers = JSON.parse($("stack-json").value);
-      if (!Array.isArray(layers)) throw new Error("a JSON list is expected");
-      state.stackLayers = layers;
-      state.stack = JSON.stringify(layers);
-      state.layer = -1;
-      loadReport();
+      if (!Array.isArray(layers)) throw new Error(t("rf.notAList"));
+      useStack(layers);
     } catch (error) {
       showError(error);
     }
+  });
+  for (const button of document.querySelectorAll(".quick-add [data-add]")) {
+    button.addEventListener("click", () => {
+      const layers = [...state.stackLayers, structuredClone(QUICK_LAYERS[button.dataset.add])];
+      $("stack-json").value = JSON.stringify(layers, null, 1);
+      useStack(layers);
+    });
+  }
+  $("remove-last").addEventListener("click", () => {
+    if (state.stackLayers.length <= 1) return;
+    const layers = state.stackLayers.slice(0, -1);
+    $("stack-json").value = JSON.stringify(layers, null, 1);
+    useStack(layers);
   });
   $("cone-u").addEventListener("input", () => {
     state.u = Number($("cone-u").value);

@@ -28,6 +28,15 @@ export const PROPS = [
   { key: "dl", type: "int", default: 4, min: 1, max: 8 },
 ];
 
+// The quick-add buttons of the custom stack.
+export const QUICK_LAYERS = {
+  conv3: { type: "conv2d", out_channels: 16, kernel_size: 3, padding: 1 },
+  conv3d2: { type: "conv2d", out_channels: 16, kernel_size: 3, padding: 2, dilation: 2 },
+  conv5s2: { type: "conv2d", out_channels: 16, kernel_size: 5, stride: 2, padding: 2 },
+  pool2: { type: "max_pool2d", kernel_size: 2 },
+  pool3s2: { type: "max_pool2d", kernel_size: 3, stride: 2, padding: 1 },
+};
+
 export function parseStack(text) {
   try {
     const stack = JSON.parse(text);
