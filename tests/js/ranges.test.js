@@ -50,3 +50,13 @@ test("repair clamps a state that a mode switch made impossible", () => {
   const t = repair({ ...readPlaygroundState(""), kh: 7, kw: 7, h: 2, w: 2, ph: 0, pw: 0, sh: 1, sw: 1 });
   assert.ok(convOutputSize({ size: 2, kernel: t.kh, stride: 1, padBefore: t.ph, padAfter: t.ph, dilation: 1 }) >= 1);
 });
+
+test("linked axes stay equal when only one of them limits the value", () => {
+  const s = repair({ ...readPlaygroundState(""), h: 5, w: 3, kh: 7, kw: 7, ph: 0, pw: 0, sh: 1, sw: 1 });
+  assert.equal(s.kh, s.kw);
+  assert.equal(s.ph, s.pw);
+  for (const size of [5, 3]) {
+    const axis = { size, kernel: s.kh, stride: 1, padBefore: s.ph, padAfter: s.ph, dilation: s.dh };
+    assert.ok(convOutputSize(axis) >= 1);
+  }
+});

@@ -5,7 +5,7 @@ import { initShell } from "../common/shell.js";
 import { createLoop } from "../playground/anim.js";
 import { buildControls } from "../playground/controls.js";
 import { renderMatrix } from "../playground/matrix.js";
-import { clamp, ranges, repair } from "../playground/ranges.js";
+import { clamp, linkedRange, ranges, repair } from "../playground/ranges.js";
 import { createScene } from "../playground/scene.js";
 import { createServerView } from "../playground/serverview.js";
 import { createStage } from "../playground/stage.js";
@@ -72,12 +72,13 @@ function update(patch) {
   loop.schedule();
 }
 
+// Linked axes move together within the range both allow.
 function setParam(key, value) {
   const all = ranges(state);
   const pair = AXIS_PAIRS.find(([h]) => h === key);
-  const patch = { [key]: clamp(Math.round(value), all[key]) };
-  if (pair && !state.axes) patch[pair[1]] = clamp(patch[key], all[pair[1]]);
-  update(patch);
+  const linked = pair && !state.axes;
+  const v = clamp(Math.round(value), linked ? linkedRange(all, ...pair) : all[key]);
+  update(linked ? { [pair[0]]: v, [pair[1]]: v } : { [key]: v });
 }
 
 function advance(count) {

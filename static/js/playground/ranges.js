@@ -111,14 +111,18 @@ export function clamp(value, r) {
 // Bring a state from a URL or a mode switch into the valid region: clamp repeatedly until nothing moves.
 export function repair(s) {
   if (!s.axes) for (const [h, w] of AXIS_PAIRS) s[w] = s[h];
+  // Padding first: a mode switch to pooling should lower the padding rather than grow the kernel.
   const keys = ["ph", "pw", "oph", "opw", "kh", "kw", "dh", "dw", "sh", "sw", "h", "w"];
   for (let round = 0; round < 6; round++) {
     let moved = false;
     for (const key of keys) {
-      const r = ranges(s)[key];
-      const v = clamp(s[key], r);
+      const pair = AXIS_PAIRS.find((p) => p.includes(key));
+      if (pair && !s.axes && key === pair[1]) continue;
+      const all = ranges(s);
+      const v = clamp(s[key], pair && !s.axes ? linkedRange(all, ...pair) : all[key]);
       if (v !== s[key]) {
         s[key] = v;
+        if (pair && !s.axes) s[pair[1]] = v;
         moved = true;
       }
     }
