@@ -1,6 +1,6 @@
 // The layer-stack editor: one row per layer with its own controls, reorder and remove buttons.
 // renderEditor() rebuilds the list from the layers (on structural changes); value edits call onChange in place.
-import { t } from "../common/i18n.js";
+import { getLang, t } from "../common/i18n.js";
 import {
   CUSTOM,
   LAYER_TYPES,
@@ -101,6 +101,10 @@ function convControls(layer, i, presets, update) {
       el("label", { htmlFor: id, text: t("image.kernelOf", { c }) }),
       select,
     ]);
+    const preset = presets.find((p) => p.name === entry);
+    if (preset) {
+      row.append(el("p", { className: "note kernel-note", text: getLang() === "ru" ? preset.description_ru : preset.description_en }));
+    }
     if (Array.isArray(entry)) {
       row.append(
         kernelGridEditor(id, entry, c, (r, col, x) =>
