@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse, Response
 from app.routers.caching import CachedRoute
 from app.routers.shapes import report_dict
 from app.schemas.architectures import ArchitectureResponse, ArchitectureSummary
-from app.schemas.common import MAX_SIZE
+from app.schemas.common import ERROR_RESPONSES, MAX_SIZE, NotFoundResponse
 from convcore import zoo
 from convcore.layers import Shape, parse_layers
 from convcore.stack import analyze
 
-router = APIRouter(tags=["architectures"], route_class=CachedRoute)
+router = APIRouter(tags=["architectures"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
 
 @router.get("/architectures")
@@ -64,7 +64,7 @@ def architecture_json(name: str, size: int | None) -> bytes:
 @router.get(
     "/architectures/{name}",
     response_model=ArchitectureResponse,
-    responses={404: {"description": "unknown architecture; the body lists the valid names"}},
+    responses={404: {"model": NotFoundResponse, "description": "unknown architecture; the body lists the valid names"}},
 )
 def get_architecture(
     name: Annotated[str, Path(max_length=64)],

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.routers.caching import CachedRoute
+from app.schemas.common import ERROR_RESPONSES
 from app.schemas.shapes import OutputSizeQuery, OutputSizeResponse
 from convcore import formulas, shapes
 
-router = APIRouter(tags=["shapes"], route_class=CachedRoute)
+router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
 
 def output_size_answer(q: OutputSizeQuery) -> OutputSizeResponse:

@@ -3,12 +3,13 @@
 from fastapi import APIRouter
 
 from app.routers.caching import CachedRoute
+from app.schemas.common import ERROR_RESPONSES
 from app.schemas.layers import layer_dicts
 from app.schemas.shapes import Box, ReceptiveFieldOut, RegionRequest, RegionResponse
 from convcore.layers import Shape, parse_layers
 from convcore.stack import region
 
-router = APIRouter(tags=["receptive field"], route_class=CachedRoute)
+router = APIRouter(tags=["receptive field"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
 
 def _box(rows: tuple[int, int], cols: tuple[int, int]) -> Box:

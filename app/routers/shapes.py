@@ -7,13 +7,13 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.routers.caching import CachedRoute
-from app.schemas.common import InputShape
+from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.layers import layer_dicts
 from app.schemas.shapes import StackRequest, StackResponse
 from convcore.layers import Shape, parse_layers
 from convcore.stack import StackReport, analyze
 
-router = APIRouter(tags=["shapes"], route_class=CachedRoute)
+router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:

@@ -3,10 +3,11 @@
 from fastapi import APIRouter
 
 from app.routers.caching import CachedRoute
+from app.schemas.common import ERROR_RESPONSES
 from app.schemas.shapes import SettingOut, SolveRequest, SolveResponse
 from convcore import formulas, solve
 
-router = APIRouter(tags=["shapes"], route_class=CachedRoute)
+router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
 
 def _formula(op: str, size: int, s: solve.Setting) -> str:

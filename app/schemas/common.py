@@ -73,3 +73,21 @@ Row = Annotated[list[Value], Field(min_length=1, max_length=MAX_AXIS)]
 Plane = Annotated[list[Row], Field(min_length=1, max_length=MAX_AXIS)]
 Volume = Annotated[list[Plane], Field(min_length=1, max_length=MAX_AXIS, description="(C, H, W)")]
 Weights = Annotated[list[Volume], Field(min_length=1, max_length=MAX_AXIS)]
+
+
+class ErrorResponse(BaseModel):
+    """A 4xx answer: a sentence saying what to change, or (for a request that does not fit the schema)
+    FastAPI's list of ``{loc, msg, type}`` entries naming each field."""
+
+    detail: str | list[dict[str, Any]]
+
+
+class NotFoundResponse(BaseModel):
+    detail: str
+    names: list[str] = Field(description="the valid names")
+
+
+#: Documents the 422 of every router here: convcore's ValueError (a string) or a schema error (a list).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "bad input: the message names the field and what to change"}
+}
