@@ -6,7 +6,11 @@ at most 3 ms to encode one 512×512 map; the effective receptive field under 1 s
 of ``--repeat`` runs after one warm-up. The end-to-end request (multipart, decoding, JSON) goes through the
 ASGI app in the same process.
 
-Usage: ``.venv/bin/python benchmarks/images.py [--repeat 7]``.
+Torch runs with ``--threads`` intra-op threads (default 1, as the Docker image does with ``OMP_NUM_THREADS=1``:
+several workers share the cores, and on a busy machine two threads per process were measured up to 9× slower
+than one for the effective receptive field).
+
+Usage: ``.venv/bin/python benchmarks/images.py [--repeat 7] [--threads 1]``.
 """
 
 import argparse
@@ -52,7 +56,9 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; median of {args.repeat} runs")
 
     data = (SAMPLE_DIR / "landscape.png").read_bytes()
