@@ -109,3 +109,22 @@ def test_units_that_do_not_exist_are_value_errors(kwargs: dict, message: str) ->
     with pytest.raises(ValueError) as info:
         effective_receptive_field(net, np.zeros((1, 6, 6), np.float32), **kwargs)
     assert message in str(info.value)
+
+
+def test_batch_norm_statistics_are_constants_so_the_field_stays_inside_the_box() -> None:
+    # With the batch statistics differentiated, every pixel would move every unit through the mean; the
+    # network treats them as constants (as in eval mode), so the support stays within the theoretical box.
+    shape = Shape(1, 16, 16)
+    layers = [
+        {"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1},
+        {"type": "batch_norm2d"},
+        {"type": "conv2d", "out_channels": 1, "kernel_size": 3, "padding": 1},
+    ]
+    net = build_network(layers, shape, seed=1)
+    image = np.random.default_rng(3).random((1, 16, 16)).astype(np.float32)
+    erf = effective_receptive_field(net, image, layer_index=2, row=8, col=8)
+    box = region(net.layers, shape, (8, 8), 2)
+    assert erf.support is not None and box.clipped is not None
+    (r0, r1), (c0, c1) = erf.support
+    (b0, b1), (d0, d1) = box.clipped
+    assert b0 <= r0 <= r1 <= b1 and d0 <= c0 <= c1 <= d1
