@@ -39,9 +39,13 @@ export class Grid {
     this.cellLayer = svgEl("g");
     this.overlay = svgEl("g", { class: "pg-overlay", "aria-hidden": "true" });
     this.svg.append(this.cellLayer, this.overlay);
+    this.canvasBox = document.createElement("div");
+    this.canvasBox.className = "pg-canvas-stack";
+    this.canvasBox.hidden = true;
     this.canvas = document.createElement("canvas");
-    this.canvas.hidden = true;
-    this.scroll.append(this.svg, this.canvas);
+    this.marksCanvas = document.createElement("canvas");
+    this.canvasBox.append(this.canvas, this.marksCanvas);
+    this.scroll.append(this.svg, this.canvasBox);
     this.useCanvas = false;
     this.boxList = [];
     this.figure.append(this.caption, this.scroll);
@@ -133,7 +137,7 @@ export class Grid {
     const useCanvas = size < TEXT_MIN_SIZE;
     if (useCanvas !== this.useCanvas) {
       this.useCanvas = useCanvas;
-      this.canvas.hidden = !useCanvas;
+      this.canvasBox.hidden = !useCanvas;
       this.svg.style.display = useCanvas ? "none" : "";
       this.clearSvg();
     }
@@ -209,6 +213,7 @@ export class Grid {
     for (const cell of this.byKey.values()) cell.g.remove();
     this.byKey = new Map();
     this.cells = [];
+    this.canvasSize = 0;
     this.overlay.replaceChildren();
     this.cursorRect = null;
   }
@@ -216,13 +221,20 @@ export class Grid {
   // Canvas mode keeps only each cell's fill and classes; paint() draws them with the marks and boxes.
   drawCanvasCells(spec) {
     const count = spec.rows * spec.cols;
-    this.cells = new Array(count);
+    const cells = new Array(count);
+    let same = this.cells.length === count && this.canvasSize === spec.size && this.canvasCols === spec.cols;
     for (let n = 0; n < count; n++) {
       const info = spec.cell(Math.floor(n / spec.cols), n % spec.cols);
       const plain = info.pad || !Number.isFinite(info.value);
-      const classes = info.cls ? info.cls.trim().split(" ") : [];
-      this.cells[n] = { classes, fill: plain ? null : divergingColor(info.value, spec.maxAbs) };
+      const cls = info.cls ? info.cls.trim() : "";
+      const fill = plain ? null : divergingColor(info.value, spec.maxAbs);
+      cells[n] = { cls, classes: cls ? cls.split(" ") : [], fill };
+      if (same && (this.cells[n].fill !== fill || this.cells[n].cls !== cls)) same = false;
     }
+    this.cells = cells;
+    this.canvasSize = spec.size;
+    this.canvasCols = spec.cols;
+    if (!same) this.baseDirty = true;
     this.dirty = true;
   }
 
@@ -230,7 +242,7 @@ export class Grid {
   flush() {
     if (!this.useCanvas || !this.dirty) return;
     this.dirty = false;
-    paintCanvas(this.canvas, this);
+    paintCanvas(this.canvas, this.marksCanvas, this);
   }
 
   // A cell is a <g> with a rect; its <text> is added only once the grid is large enough to show numbers.

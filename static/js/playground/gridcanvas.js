@@ -1,6 +1,8 @@
 // Painting a grid too fine for numbers on a canvas, with the same meanings as the SVG cells' CSS classes:
 // padding dashed and grey, inserted zeros dotted, unread cells crossed by a diagonal, outputs not yet
 // computed faded, output_padding long-dashed; the window, hover, feeds and current marks as outlines.
+// Two stacked canvases: the cells (grouped by colour, so each colour is parsed once) are repainted only when
+// they change; the marks, which move on every animation step, have a transparent canvas of their own.
 
 const LINE = "#c4cad2";
 const STYLES = {
@@ -15,6 +17,11 @@ const STYLES = {
 };
 const BOXES = { "box-win": { width: 3, dash: [] }, "box-cur": { width: 2, dash: [] } };
 
+function push(map, key, item) {
+  if (!map.has(key)) map.set(key, []);
+  map.get(key).push(item);
+}
+
 function outline(ctx, cells, size, style) {
   ctx.beginPath();
   for (const [r, c] of cells) ctx.rect(c * size + 0.5, r * size + 0.5, size - 2, size - 2);
@@ -24,47 +31,36 @@ function outline(ctx, cells, size, style) {
   ctx.stroke();
 }
 
-export function paintCanvas(canvas, grid) {
-  const { rows, cols, size, cells, marks } = grid;
-  const ratio = globalThis.devicePixelRatio || 1;
-  const width = cols * size + 2;
-  const height = rows * size + 2;
-  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-  }
-  const ctx = canvas.getContext("2d");
+function paintBase(base, grid, ratio) {
+  const { cols, size, cells } = grid;
+  const ctx = base.getContext("2d");
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, base.width, base.height);
   ctx.setTransform(ratio, 0, 0, ratio, ratio, ratio);
-  ctx.clearRect(-1, -1, width, height);
-  const groups = new Map();
-  const add = (cls, r, c) => {
-    if (!groups.has(cls)) groups.set(cls, []);
-    groups.get(cls).push([r, c]);
-  };
+  const fills = new Map();
+  const classes = new Map();
+  const plain = [];
   for (let n = 0; n < cells.length; n++) {
     const cell = cells[n];
     const r = Math.floor(n / cols);
     const c = n % cols;
     const special = cell.classes.includes("pad") ? "pad" : cell.classes.includes("ins") ? "ins" : null;
-    ctx.globalAlpha = cell.classes.includes("later") ? 0.35 : 1;
-    ctx.fillStyle = special ? STYLES[special].fill : cell.fill ?? "#fff";
-    ctx.fillRect(c * size, r * size, size - 1, size - 1);
-    for (const cls of cell.classes) if (cls !== "later") add(cls, r, c);
+    const fill = special ? STYLES[special].fill : cell.fill ?? "#fff";
+    push(fills, `${cell.classes.includes("later") ? 0.35 : 1}|${fill}`, [r, c]);
+    for (const cls of cell.classes) push(classes, cls, [r, c]);
+    if (!cell.classes.length) plain.push([r, c]);
   }
-  for (const [name, set] of marks) for (const n of set) add(`m-${name}`, Math.floor(n / cols), n % cols);
+  for (const [key, list] of fills) {
+    const [alpha, fill] = key.split("|");
+    ctx.globalAlpha = Number(alpha);
+    ctx.fillStyle = fill;
+    ctx.beginPath();
+    for (const [r, c] of list) ctx.rect(c * size, r * size, size - 1, size - 1);
+    ctx.fill();
+  }
   ctx.globalAlpha = 1;
-  ctx.beginPath();
-  for (let n = 0; n < cells.length; n++) {
-    if (cells[n].classes.length) continue;
-    ctx.rect((n % cols) * size + 0.5, Math.floor(n / cols) * size + 0.5, size - 2, size - 2);
-  }
-  ctx.strokeStyle = LINE;
-  ctx.lineWidth = 1;
-  ctx.setLineDash([]);
-  ctx.stroke();
-  for (const [cls, list] of groups) {
+  outline(ctx, plain, size, { stroke: LINE, dash: [], width: 1 });
+  for (const [cls, list] of classes) {
     if (cls === "unread") {
       ctx.beginPath();
       for (const [r, c] of list) {
@@ -78,6 +74,36 @@ export function paintCanvas(canvas, grid) {
     } else if (STYLES[cls]?.stroke) {
       outline(ctx, list, size, STYLES[cls]);
     }
+  }
+}
+
+function fit(canvas, width, height, ratio) {
+  if (canvas.width === Math.round(width * ratio) && canvas.height === Math.round(height * ratio)) return false;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  return true;
+}
+
+// `base` holds the cells, `overlay` (stacked on top) the marks, boxes and keyboard cursor.
+export function paintCanvas(base, overlay, grid) {
+  const { rows, cols, size, marks } = grid;
+  const ratio = globalThis.devicePixelRatio || 1;
+  const width = cols * size + 2;
+  const height = rows * size + 2;
+  fit(overlay, width, height, ratio);
+  if (fit(base, width, height, ratio) || grid.baseDirty) {
+    paintBase(base, grid, ratio);
+    grid.baseDirty = false;
+  }
+  const ctx = overlay.getContext("2d");
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, overlay.width, overlay.height);
+  ctx.setTransform(ratio, 0, 0, ratio, ratio, ratio);
+  for (const [name, set] of marks) {
+    if (!set.size || !STYLES[`m-${name}`]) continue;
+    outline(ctx, [...set].map((n) => [Math.floor(n / cols), n % cols]), size, STYLES[`m-${name}`]);
   }
   for (const box of grid.boxList) {
     const style = BOXES[box.cls] ?? BOXES["box-cur"];
