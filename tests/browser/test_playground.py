@@ -330,3 +330,18 @@ def test_reduced_motion_turns_off_the_output_flash(page: Any, live_server: str) 
     assert current.evaluate("e => getComputedStyle(e).animationName") == "none"
     page.emulate_media(reduced_motion="no-preference")
     assert current.evaluate("e => getComputedStyle(e).animationName") == "pg-light"
+
+
+def test_a_32x32_layer_pins_and_hovers_on_its_canvas_grids(page: Any, live_server: str) -> None:
+    open_playground(page, live_server, "h=32&w=32&sh=1&sw=1&ph=0&pw=0")
+    expect_shape(page, (1, 30, 30))
+    output = page.get_by_role("application", name=re.compile("^Output channel 1"))
+    canvas = output.locator("canvas").first
+    expect(canvas).to_be_visible()
+    box = canvas.bounding_box()
+    size = (box["width"] - 2) / 30
+    canvas.click(position={"x": 1 + 10.5 * size, "y": 1 + 3.5 * size})
+    expect(page.locator("#pg-step-where")).to_have_text("output channel 1, row 4, column 11")
+    expect(page.locator("#pg-step-title")).to_have_text("Step 101 of 900")
+    expect(page.locator("#pg-step-server")).to_contain_text("✓")
+    screenshot(page, "playground-32x32")

@@ -93,7 +93,9 @@ export class Grid {
       }
     });
     surface.addEventListener("keydown", (e) => this.onKey(e));
+    // The keyboard cursor appears only for keyboard focus; a click already points at its cell.
     surface.addEventListener("focus", () => {
+      if (!surface.matches(":focus-visible")) return;
       if (!this.cursor) this.cursor = this.options.initialCursor?.() ?? [0, 0];
       this.drawCursor();
       this.options.onHover?.(this.cursor);
@@ -107,7 +109,7 @@ export class Grid {
 
   onKey(e) {
     const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-    if (!this.cursor) return;
+    if (!this.cursor) this.cursor = this.options.initialCursor?.() ?? [0, 0];
     if (moves[e.key]) {
       const [dr, dc] = moves[e.key];
       this.cursor = [
