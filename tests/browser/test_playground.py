@@ -292,6 +292,8 @@ def test_depthwise_in_one_click(page: Any, live_server: str) -> None:
     )
     expect(page.get_by_role("button", name="Depthwise")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#pg-params")).to_contain_text("27")
+    page.get_by_role("button", name="Copy").click()
+    expect(page.locator("#pg-copy-status")).to_have_text(re.compile("^(Copied|Select the line and copy it by hand)$"))
     screenshot(page, "playground-depthwise")
 
 
