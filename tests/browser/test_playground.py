@@ -171,6 +171,9 @@ def test_pinning_an_output_cell_highlights_its_window(page: Any, live_server: st
     # Output (row 1, column 2), 0-based, of 5×5 / k=3 / s=2 / p=1 reads padded rows 2…4 and columns 4…6.
     output.locator("g[data-i='5']").click()
     expect(page.locator("#pg-step-where")).to_have_text("output channel 1, row 2, column 3")
+    expect(page.locator("#pg-step-window")).to_have_text(
+        "Window on the input: rows 2–4, columns 4–6; outside rows 1–5 and columns 1–5 lies padding."
+    )
     expect(page.locator("#pg-input svg g.m-win")).to_have_count(9)
     padded_width = 7
     marked = page.locator("#pg-input svg g.m-win").evaluate_all("els => els.map(e => Number(e.dataset.i))")

@@ -1,8 +1,15 @@
 // The text panels: the current step's products and sum, and the layer's sizes, counts and PyTorch line.
 import { t } from "../common/i18n.js";
+import { windowInput } from "./geometry.js";
 import { formatValue } from "./grid.js";
 
 const $ = (id) => document.getElementById(id);
+
+// 1-based indices as "2–4" when consecutive (no dilation), else "1, 3, 5".
+function indexList(indices) {
+  const consecutive = indices.every((v, n) => n === 0 || v === indices[n - 1] + 1);
+  return consecutive && indices.length > 1 ? `${indices[0]}–${indices.at(-1)}` : indices.join(", ");
+}
 const MAX_LISTED_TERMS = 12;
 
 function setText(el, text) {
@@ -115,6 +122,7 @@ export function renderStep(scene) {
   body.replaceChildren();
   if (scene.scatter) {
     setText($("pg-step-where"), t("step.scatter", { c: info.ic + 1, r: info.ih + 1, col: info.iw + 1 }));
+    setText($("pg-step-window"), "");
     body.append(scatterTables(info, layer));
     const total = layer.coutPerGroup * layer.rows.kernel * layer.cols.kernel;
     let line = t("step.scatter_line", { x: formatValue(info.x), n: info.targets.length });
@@ -123,6 +131,10 @@ export function renderStep(scene) {
     return;
   }
   setText($("pg-step-where"), t("step.output", { c: info.oc + 1, r: info.oh + 1, col: info.ow + 1 }));
+  const { rows, cols } = anim;
+  const list = (axis, o) => indexList(windowInput(axis, o).map((i) => i + 1));
+  const where = { rows: list(rows, info.oh), cols: list(cols, info.ow), h: rows.size, w: cols.size };
+  setText($("pg-step-window"), t("step.window", where));
   body.append(productTables(info, anim.rows.kernel, anim.cols.kernel));
   setText($("pg-step-sum"), sumLine(info, anim));
 }
