@@ -1,0 +1,100 @@
+"""convcore.stack: the whole-stack report (shapes, totals, receptive fields, coded warnings) and regions."""
+
+from typing import Any
+
+import pytest
+
+from convcore import receptive_field as rf
+from convcore.layers import Shape, parse_layers
+from convcore.stack import analyze, region
+
+CONV3 = {"type": "conv2d", "out_channels": 4, "kernel_size": 3}
+
+
+def _stack(*raw: dict[str, Any]) -> list[Any]:
+    return parse_layers(list(raw))
+
+
+def test_report_rows_and_totals() -> None:
+    report = analyze(_stack({**CONV3, "padding": 1}, {"type": "relu"}, {**CONV3, "stride": 2}), Shape(3, 9, 9))
+    assert [r.output for r in report.layers] == [Shape(4, 9, 9), Shape(4, 9, 9), Shape(4, 4, 4)]
+    assert [r.params for r in report.layers] == [4 * 3 * 9 + 4, 0, 4 * 4 * 9 + 4]
+    assert report.total_params == 112 + 148
+    assert report.total_macs == 81 * 4 * 27 + 16 * 4 * 36
+    assert [r.field for r in report.layers] == [
+        (rf.AxisField(3, 1, 1),) * 2,
+        (rf.AxisField(3, 1, 1),) * 2,
+        (rf.AxisField(5, 2, 1),) * 2,
+    ]
+    assert report.warnings == []
+
+
+def test_without_input_only_fields_and_no_totals() -> None:
+    report = analyze(_stack(CONV3, {"type": "max_pool2d", "kernel_size": 2}, {"type": "global_avg_pool2d"}))
+    assert [r.output for r in report.layers] == [None, None, None]
+    assert (report.total_params, report.total_macs) == (None, None)
+    assert report.layers[1].field == (rf.AxisField(4, 2, 0),) * 2
+    assert report.layers[2].field is None
+    [warning] = report.warnings
+    assert (warning.code, warning.layer, warning.axis, warning.count) == ("rf_needs_input", 2, None, None)
+
+
+def test_global_pooling_with_an_input_covers_the_map() -> None:
+    report = analyze(_stack(CONV3, {"type": "global_avg_pool2d"}), Shape(1, 10, 12))
+    assert report.layers[1].field == (rf.AxisField(3 + 7, 1, 0), rf.AxisField(3 + 9, 1, 0))
+
+
+def test_gap_and_unread_warnings_carry_axis_and_count() -> None:
+    report = analyze(_stack({**CONV3, "kernel_size": [3, 1], "stride": [2, 3]}), Shape(1, 10, 10))
+    assert [(w.code, w.layer, w.axis, w.count) for w in report.warnings] == [
+        ("gaps", 0, "width", 2),
+        ("unread", 0, "height", 1),
+    ]
+    assert "leaves the last 1 input row(s) unread along the height" in report.warnings[1].message
+
+
+def test_unread_counts_real_rows_not_padding() -> None:
+    report = analyze(
+        _stack({"type": "conv2d", "out_channels": 1, "kernel_size": 7, "stride": 2, "padding": 3}), Shape(1, 224, 224)
+    )
+    assert report.layers[0].unused == (1, 1)  # one position of the padded input is unread: padding
+    assert report.warnings == []
+
+
+def test_transposed_convolution_ends_the_field() -> None:
+    layers = _stack({"type": "conv_transpose2d", "out_channels": 1, "kernel_size": 2, "stride": 2}, CONV3)
+    report = analyze(layers, Shape(1, 4, 4))
+    assert [r.field for r in report.layers] == [None, None]
+    assert report.layers[1].output == Shape(4, 6, 6)
+    assert [w.code for w in report.warnings] == ["rf_transposed"]
+
+
+def test_region_boxes() -> None:
+    layers = _stack(
+        {**CONV3, "kernel_size": 7, "stride": 2, "padding": 3},
+        {"type": "max_pool2d", "kernel_size": 3, "stride": 2, "padding": 1},
+    )
+    found = region(layers, Shape(3, 224, 224), (0, 55))
+    assert found.unclipped == ((-5, 5), (215, 225))
+    assert found.clipped == ((0, 5), (215, 223))
+    assert found.center == (0.0, 220.0)
+    assert found.field == (rf.AxisField(11, 4, 5),) * 2
+    assert region(layers, Shape(3, 224, 224), (3, 4), layer_index=0).unclipped == ((3, 9), (5, 11))
+
+
+@pytest.mark.parametrize(
+    ("position", "layer_index", "message"),
+    [
+        ((6, 0), None, "output height index must be between 0 and 5, got 6"),
+        ((0, -1), None, "output width index must be between 0 and 5, got -1"),
+        ((0, 0), 3, "layer_index must be between 0 and 1, got 3"),
+    ],
+)
+def test_region_errors(position: tuple[int, int], layer_index: int | None, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        region(_stack(CONV3, {"type": "relu"}), Shape(1, 8, 8), position, layer_index)
+
+
+def test_region_of_an_empty_stack() -> None:
+    with pytest.raises(ValueError, match="the layer list is empty"):
+        region([], Shape(1, 8, 8), (0, 0))
