@@ -204,18 +204,16 @@ function renderAnimation() {
 
 function render() {
   const start = performance.now();
-  const T = [performance.now()];
-  scene = scenes.build(state); T.push(performance.now());
+  scene = scenes.build(state);
   state.step = scene.step;
-  controls.update(state, ranges(state)); T.push(performance.now());
+  controls.update(state, ranges(state));
   renderStatic();
-  renderAnimation(); T.push(performance.now());
-  stage.render(scene); T.push(performance.now());
-  renderStep(scene); T.push(performance.now());
+  renderAnimation();
+  stage.render(scene);
+  renderStep(scene);
   renderInfo(state, scene.layer);
-  renderMatrix(scene, stage.width); T.push(performance.now());
-  server.update(state, scene); T.push(performance.now());
-  (window.__prof ??= []).push(T.slice(1).map((t, i) => (t - T[i]).toFixed(1)).join(" "));
+  renderMatrix(scene, stage.width);
+  server.update(state, scene);
   if (!urlTimer) urlTimer = setTimeout(writeUrl, 250);
   // benchmarks/playground_render.py reads these measures; the buffer is kept short.
   if (++measures > 500) {
