@@ -32,6 +32,9 @@ TraceQuery = Annotated[bool, Query(description="return the step-by-step trace (s
 
 #: Multiply-adds one request may cost (about 20 ms with im2col); the naive loop has its own, lower limit.
 MAX_OP_MACS = 20_000_000
+#: Taps listed in one trace (steps × window size): each is a handful of numbers in the JSON, so this keeps
+#: a trace response to a few megabytes; Settings.max_trace_steps bounds the number of steps.
+MAX_TRACE_TAPS = 250_000
 
 
 def as_array(values: list[Any], name: str, settings: Settings) -> np.ndarray:
@@ -60,6 +63,15 @@ def check_work(output_shape: tuple[int, ...], macs: int, settings: Settings) -> 
         raise ValueError(
             f"this operation needs {macs:,} multiply-adds, more than the limit of {MAX_OP_MACS:,}: "
             "use a smaller input or kernel"
+        )
+
+
+def check_trace(steps: int, taps_per_step: int) -> None:
+    """Refuse a trace whose steps together list too many taps (a large window over many positions)."""
+    if steps * taps_per_step > MAX_TRACE_TAPS:
+        raise ValueError(
+            f"the trace would list {steps:,} steps × {taps_per_step:,} taps = {steps * taps_per_step:,} values, "
+            f"more than the limit of {MAX_TRACE_TAPS:,}: use a smaller input or kernel, or trace=false"
         )
 
 
@@ -112,6 +124,7 @@ def conv2d(body: Conv2dRequest, settings: SettingsDep, trace: TraceQuery = False
     check_work((g.out_channels, *g.output_size), g.macs, settings)
     steps = None
     if trace or body.trace:
+        check_trace(g.out_channels * g.output_size[0] * g.output_size[1], int(weight[0].size))
         steps = tracing.conv2d_trace(
             x[0],
             weight,
@@ -158,6 +171,7 @@ def conv_transpose2d(body: ConvTranspose2dRequest, settings: SettingsDep, trace:
     check_work((g.out_channels, *g.output_size), macs, settings)
     steps = None
     if trace or body.trace:
+        check_trace(g.in_channels * g.input_size[0] * g.input_size[1], int(weight[0].size))
         steps = tracing.conv_transpose2d_trace(
             x[0],
             weight,
@@ -226,6 +240,7 @@ def max_pool2d(body: MaxPool2dRequest, settings: SettingsDep, trace: TraceQuery 
     k, s, p, d, ceil = body.kernel_size, body.stride, body.padding, body.dilation, body.ceil_mode
     steps = None
     if trace or body.trace:
+        check_trace(x.shape[1] * g.output_size[0] * g.output_size[1], g.kernel_size[0] * g.kernel_size[1])
         steps = tracing.pool2d_trace(
             "max",
             x[0],
@@ -253,6 +268,7 @@ def avg_pool2d(body: AvgPool2dRequest, settings: SettingsDep, trace: TraceQuery 
     k, s, p, ceil, include = body.kernel_size, body.stride, body.padding, body.ceil_mode, body.count_include_pad
     steps = None
     if trace or body.trace:
+        check_trace(x.shape[1] * g.output_size[0] * g.output_size[1], g.kernel_size[0] * g.kernel_size[1])
         steps = tracing.pool2d_trace(
             "avg",
             x[0],

@@ -268,3 +268,13 @@ def test_non_finite_values_are_422_naming_the_field(token: str) -> None:
     assert response.status_code == 422
     [error] = response.json()["detail"]
     assert error["loc"] == ["body", "x", 0, 0, 1]
+
+
+def test_trace_taps_are_bounded() -> None:
+    x = [[[0.0] * 128 for _ in range(128)]]
+    response = client.post(f"{URL}/max_pool2d", json={"x": x, "kernel_size": 64, "stride": 2, "trace": True})
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "the trace would list 1,089 steps × 4,096 taps = 4,460,544 values, more than the limit of "
+        "250,000: use a smaller input or kernel, or trace=false"
+    }
