@@ -143,11 +143,11 @@ export class Grid {
       this.svg.style.display = useCanvas ? "none" : "";
       this.clearSvg();
     }
-    this.marks.clear();
     if (useCanvas) {
       this.drawCanvasCells(spec);
       return;
     }
+    this.marks.clear();
     if (resized) {
       this.svg.setAttribute("width", cols * size + 2);
       this.svg.setAttribute("height", rows * size + 2);
@@ -236,8 +236,10 @@ export class Grid {
     this.cells = cells;
     this.canvasSize = spec.size;
     this.canvasCols = spec.cols;
-    if (!same) this.baseDirty = true;
-    this.dirty = true;
+    if (!same) {
+      this.baseDirty = true;
+      this.dirty = true;
+    }
   }
 
   // Paint the canvas if anything changed since the last paint (SVG mode updates the DOM as it goes).
@@ -282,11 +284,15 @@ export class Grid {
 
   // Outlined rectangles over the cells (the window, unread bands): [{r0, c0, r1, c1, cls, label}].
   boxes(list) {
-    this.boxList = list;
     if (this.useCanvas) {
-      this.dirty = true;
+      // Painting is the cost on a canvas: repaint only when the boxes actually moved.
+      const key = JSON.stringify(list);
+      if (key !== this.boxKey) this.dirty = true;
+      this.boxKey = key;
+      this.boxList = list;
       return;
     }
+    this.boxList = list;
     const s = this.size;
     this.ensureCursorRect();
     while (this.overlay.children.length > list.length + 1) this.overlay.lastChild.remove();
