@@ -46,6 +46,7 @@ def test_conv_output_size_matches_torch(size: int, k: int, s: int, p: int, d: in
     assert got == expected
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 @settings(max_examples=300)
 @given(size=SIZES, k=KERNELS, d=DILATIONS)
 def test_same_padding_keeps_the_size_like_torch(size: int, k: int, d: int) -> None:
