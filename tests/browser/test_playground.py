@@ -243,6 +243,8 @@ def test_language_switch_translates_the_page_and_is_remembered(page: Any, live_s
     page.goto(f"{live_server}/")
     page.get_by_role("heading", name="Песочница свёрток").wait_for()
     expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.locator("#pg-formula-h")).to_have_text("floor((5 + 2·1 − 1·(3−1) − 1)/2) + 1 = 3")
+    expect(page.locator("#pg-params")).to_have_text("Обучаемых параметров: 9")
     screenshot(page, "playground-ru")
 
 

@@ -178,7 +178,7 @@ export function renderFormulas(h, w) {
 
 export function renderCounts(report) {
   const row = report.layers[0];
-  const fmt = (n) => n.toLocaleString("en-US").replaceAll(",", " ");
+  const fmt = (n) => (typeof n === "number" ? n.toLocaleString("en-US").replaceAll(",", " ") : n);
   setText($("pg-params"), t("info.params", { n: fmt(row.params) }));
   setText($("pg-macs"), t("info.macs", { n: fmt(row.macs) }));
 }

@@ -145,6 +145,7 @@ export function createServerView() {
         if (nextLayer !== layerKey) {
           layerKey = nextLayer;
           renderFormulas({ formula: "…", unused_image: 0 }, { formula: "…", unused_image: 0 });
+          renderCounts({ layers: [{ params: "…", macs: "…" }] });
         }
         clearTimeout(timer);
         timer = setTimeout(() => fetchAll(s, scene.layer, nextValues), DEBOUNCE_MS);
