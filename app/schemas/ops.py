@@ -25,6 +25,8 @@ TraceFlag = Annotated[StrictBool, Field(description="also return the step-by-ste
 
 
 class Conv2dRequest(Model):
+    """One image ``x (C_in, H, W)`` (no batch axis) → ``(C_out, H_out, W_out)``."""
+
     x: Volume = Field(description="input image (C_in, H, W)")
     weight: Weights = Field(description="(C_out, C_in/groups, kH, kW)")
     bias: Row | None = Field(default=None, description="(C_out,); null for no bias")
@@ -39,6 +41,8 @@ class Conv2dRequest(Model):
 
 
 class ConvTranspose2dRequest(Model):
+    """One image ``x (C_in, H, W)`` (no batch axis) → ``(C_out, H_out, W_out)``; weight (C_in, C_out/groups, kH, kW)."""
+
     x: Volume = Field(description="input image (C_in, H, W)")
     weight: Weights = Field(description="(C_in, C_out/groups, kH, kW)")
     bias: Row | None = Field(default=None, description="(C_out,); null for no bias")
@@ -51,6 +55,8 @@ class ConvTranspose2dRequest(Model):
 
 
 class MaxPool2dRequest(Model):
+    """One image ``x (C, H, W)`` (no batch axis) → ``(C, H_out, W_out)``."""
+
     x: Volume = Field(description="input image (C, H, W)")
     kernel_size: OpPositivePair
     stride: OpPositivePair | None = Field(default=None, description="defaults to kernel_size, as in torch")
@@ -61,6 +67,8 @@ class MaxPool2dRequest(Model):
 
 
 class AvgPool2dRequest(Model):
+    """One image ``x (C, H, W)`` (no batch axis) → ``(C, H_out, W_out)``."""
+
     x: Volume = Field(description="input image (C, H, W)")
     kernel_size: OpPositivePair
     stride: OpPositivePair | None = Field(default=None, description="defaults to kernel_size, as in torch")
@@ -71,6 +79,8 @@ class AvgPool2dRequest(Model):
 
 
 class GlobalAvgPool2dRequest(Model):
+    """One image ``x (C, H, W)`` (no batch axis) → ``(C, 1, 1)``."""
+
     x: Volume = Field(description="input image (C, H, W)")
 
 
