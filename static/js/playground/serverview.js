@@ -7,8 +7,10 @@ import { scatterOutput } from "./compute.js";
 import { formatValue } from "./grid.js";
 import { renderCounts, renderFormulas, renderInfoError, renderServerCheck } from "./panels.js";
 
-// A trace costs a JSON number per product; beyond this many the page checks against the output alone.
+// A trace costs a JSON number per product; beyond this many products (or the server's default limit of
+// 4096 steps) the page checks against the output alone.
 const MAX_TRACE_TERMS = 20000;
+const MAX_TRACE_STEPS = 4096;
 const DEBOUNCE_MS = 120;
 const TOLERANCE = 1e-9;
 
@@ -71,7 +73,7 @@ export function createServerView() {
     controller?.abort();
     controller = new AbortController();
     const { signal } = controller;
-    const withTrace = traceTerms(layer) <= MAX_TRACE_TERMS;
+    const withTrace = traceTerms(layer) <= MAX_TRACE_TERMS && layer.steps <= MAX_TRACE_STEPS;
     const [path, body] = opRequest(s, layer, withTrace);
     const layerBody = { input: { channels: s.cin, height: s.h, width: s.w }, layers: [layerSpec(s)] };
     try {
