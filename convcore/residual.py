@@ -60,7 +60,7 @@ class ResidualExperiment:
 
     ``depths`` is ``[0, 1, ..., depth]`` (0 is the input). For each variant, lists as long as ``depths``:
     ``variances`` (pooled over all networks), ``low``/``high`` (10th/90th percentile of the per-network
-    variance). Fitted over all depths of the pooled curve: ``ratio_per_block`` = 2^slope of log2(variance)
+    variance). Fitted over the pooled curve: ``ratio_per_block`` = 2^slope of log2(variance) where it is positive
     (≈ 2 for residual, ≈ 1 for plain and scaled) and ``increment_per_block`` = slope of the variance
     itself (≈ 1 for batch_norm, whose growth is linear).
     """
@@ -143,7 +143,7 @@ def run_residual_experiment(
         variances=pooled,
         low=low,
         high=high,
-        ratio_per_block={v: float(2.0 ** np.polyfit(depths, np.log2(pooled[v]), 1)[0]) for v in VARIANTS},
+        ratio_per_block={v: _ratio_per_block(depths, pooled[v]) for v in VARIANTS},
         increment_per_block={v: float(np.polyfit(depths, pooled[v], 1)[0]) for v in VARIANTS},
         depth=depth,
         width=width,
@@ -154,6 +154,15 @@ def run_residual_experiment(
         init="Kaiming normal, fan_in, gain √2: W_ij ~ N(0, 2/width), no bias",
         block="F(h) = W · ReLU(h); plain F(h), residual h + F(h), scaled (h + F(h))/√2, batch_norm h + W · ReLU(BN(h))",
     )
+
+
+def _ratio_per_block(depths: np.ndarray, variances: list[float]) -> float:
+    """2^slope of log2(variance), fitted where the variance is still positive: a narrow plain stack can die
+    out completely (every ReLU input negative), and log2(0) has no slope. 0 when only the input is alive."""
+    alive = np.asarray(variances) > 0
+    if alive.sum() < 2:
+        return 0.0
+    return float(2.0 ** np.polyfit(depths[alive], np.log2(np.asarray(variances)[alive]), 1)[0])
 
 
 def _block(variant: str, h: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:

@@ -114,3 +114,11 @@ def test_theoretical_curves() -> None:
 def test_bad_configuration(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         run_residual_experiment(**kwargs)
+
+
+def test_a_stack_whose_signal_dies_still_gets_a_finite_ratio() -> None:
+    # Width 2: every ReLU input of some plain network turns negative, its variance is exactly 0 from then on.
+    result = run_residual_experiment(depth=50, width=2, samples=2, networks=1, seed=0)
+    assert 0.0 in result.variances["plain"]
+    assert all(np.isfinite(list(result.ratio_per_block.values())))
+    assert result.ratio_per_block["plain"] < 1.0
