@@ -81,9 +81,9 @@ function setParam(key, value) {
   update(linked ? { [pair[0]]: v, [pair[1]]: v } : { [key]: v });
 }
 
-function advance(count) {
+function advance() {
   const last = scene.anim.layer.steps - 1;
-  const next = Math.min(last, state.step + count);
+  const next = Math.min(last, state.step + 1);
   update({ step: next });
   return next < last;
 }

@@ -15,10 +15,10 @@ export function createLoop({ render, advance }) {
       const elapsed = last ? now - last : 0;
       last = now;
       carried += elapsed;
-      const due = Math.floor((carried * token.speed) / 1000);
-      if (due > 0) {
-        carried -= (due * 1000) / token.speed;
-        if (!advance(due)) stop();
+      // One step at most per frame, so a slow frame never skips a step the student should see.
+      if (carried * token.speed >= 1000) {
+        carried = Math.min(carried - 1000 / token.speed, 1000 / token.speed);
+        if (!advance()) stop();
         dirty = true;
       }
     }
