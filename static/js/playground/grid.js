@@ -223,19 +223,24 @@ export class Grid {
   // Canvas mode keeps only each cell's fill and classes; paint() draws them with the marks and boxes.
   drawCanvasCells(spec) {
     const count = spec.rows * spec.cols;
-    const cells = new Array(count);
-    let same = this.cells.length === count && this.canvasSize === spec.size && this.canvasCols === spec.cols;
+    const sameShape = this.cells.length === count && this.canvasSize === spec.size && this.canvasCols === spec.cols;
+    let same = sameShape && this.canvasMaxAbs === spec.maxAbs;
+    const cells = sameShape ? this.cells : new Array(count);
     for (let n = 0; n < count; n++) {
       const info = spec.cell(Math.floor(n / spec.cols), n % spec.cols);
-      const plain = info.pad || !Number.isFinite(info.value);
+      const value = info.pad || !Number.isFinite(info.value) ? null : info.value;
       const cls = info.cls ? info.cls.trim() : "";
-      const fill = plain ? null : divergingColor(info.value, spec.maxAbs);
-      cells[n] = { cls, classes: cls ? cls.split(" ") : [], fill };
-      if (same && (this.cells[n].fill !== fill || this.cells[n].cls !== cls)) same = false;
+      const old = cells[n];
+      // A colour string is built only for a cell whose value or scale changed.
+      if (old && old.value === value && old.cls === cls && this.canvasMaxAbs === spec.maxAbs) continue;
+      same = false;
+      const fill = value === null ? null : divergingColor(value, spec.maxAbs);
+      cells[n] = { value, cls, classes: cls ? cls.split(" ") : [], fill };
     }
     this.cells = cells;
     this.canvasSize = spec.size;
     this.canvasCols = spec.cols;
+    this.canvasMaxAbs = spec.maxAbs;
     if (!same) {
       this.baseDirty = true;
       this.dirty = true;
