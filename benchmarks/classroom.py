@@ -77,7 +77,7 @@ async def timed(
     try:
         response = await send()
         if response.status_code >= 400:
-            error = f"HTTP {response.status_code}: {response.text[:120]}"
+            error = f"HTTP {response.status_code}: {response.text[:120].strip()}"
         elif check is not None:
             check(response)
     except (httpx.HTTPError, KeyError, ValueError) as exc:
