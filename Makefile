@@ -30,7 +30,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test-py: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 -m "not deploy" tests
 
 test-js:
 	node --test tests/js/
@@ -44,7 +44,7 @@ DOCKER_LOCAL ?= ../shared/tools/docker-local.sh
 .PHONY: test-deploy
 test-deploy: $(VENV)/.installed-test
 	@started=0; \
-	if ! docker info >/dev/null 2>&1; then $(DOCKER_LOCAL) up && started=1 || exit 1; fi; \
+	if ! docker info >/dev/null 2>&1; then bash $(DOCKER_LOCAL) up && started=1 || exit 1; fi; \
 	$(BIN)/python -m pytest -m deploy tests/deploy -v; status=$$?; \
-	if [ $$started = 1 ]; then $(DOCKER_LOCAL) down; fi; \
+	if [ $$started = 1 ]; then bash $(DOCKER_LOCAL) down; fi; \
 	exit $$status

@@ -23,13 +23,13 @@ API_ROUTERS: list[APIRouter] = [
     kernels.router,
     output_size.router,
     shapes.router,
-    images.router,
-    ops_norm.router,
-    experiments.router,
     ops.router,
     solve.router,
     receptive_field.router,
     architectures.router,
+    images.router,
+    ops_norm.router,
+    experiments.router,
     models.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router]

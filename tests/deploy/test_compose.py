@@ -1,12 +1,10 @@
 """The classroom stack for real: build the image, ``docker compose up``, drive it through nginx, tear down.
 
-These tests need a Docker engine and skip with that reason when ``docker info`` gets no answer — also
-under CI=true, on purpose: ``.ci/run`` runs on a fresh machine without an engine, and building the image
-(torch included) takes minutes of its 90-minute budget. The engine is a separate opt-in:
-``make test-deploy`` starts one with ``../shared/tools/docker-local.sh`` if none answers, runs the tests
-marked ``deploy`` and stops the engine it started. On a machine where an engine runs they also run in
-``make test``: the pytest-xdist workers then share one compose project (the first one in starts it, the
-last one out takes it down), and the replica-kill test runs alone while no other test uses the stack.
+These tests are marked ``deploy`` and are their own suite: ``make test`` leaves them out (``-m "not deploy"``)
+and ``make test-deploy`` runs them, starting a Docker engine with ``../shared/tools/docker-local.sh`` when none
+answers and stopping the engine it started. ``.ci/run`` runs both suites. Without an engine they skip on a
+developer machine and fail under CI=true. The pytest-xdist workers share one compose project (the first one in
+starts it, the last one out takes it down), and the replica-kill test runs alone while no other test uses it.
 """
 
 import fcntl
@@ -27,6 +25,7 @@ import orjson
 import pytest
 
 from app.middleware import CONTENT_SECURITY_POLICY
+from tests.conftest import require_tool
 from tests.deploy.conftest import COMPOSE_FILE, ROOT
 
 pytestmark = pytest.mark.deploy
@@ -115,8 +114,7 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def stack(state_dir: Path) -> Iterator[Stack]:
-    if not engine_answers():
-        pytest.skip("no Docker engine answers `docker info`; `make test-deploy` starts one and runs these tests")
+    require_tool(engine_answers(), "a Docker engine (`make test-deploy` starts one)")
     state_file = state_dir / "stack.json"
     with flock(state_dir / "setup.lock", fcntl.LOCK_EX):
         if state_file.exists():
