@@ -1,6 +1,8 @@
 """The ``convviz`` command line: shape, rf and solve print the REST answers; bad input exits 2 with a message."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,16 @@ def test_bad_input_exits_2_with_a_message(argv: list[str], message: str, capsys:
     err = capsys.readouterr().err
     assert err.startswith(f"convviz {argv[0]}: error: ")
     assert message in err
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    # ResNet-50's JSON (~70 kB) is larger than a pipe's buffer, so the command is still writing when we close.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "rf", "resnet50", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    assert len(proc.stdout.read(10)) == 10
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert b"Traceback" not in err
