@@ -275,10 +275,11 @@ def _sliding(layer: Layer, size: Pair, where: str) -> tuple[Pair, Pair, Pair]:
         except ValueError as exc:
             raise ValueError(f"{where}, {'height' if axis == 0 else 'width'} {size[axis]}: {exc}") from exc
         out.append(o)
-        last_end = (o - 1) * s + shapes.effective_kernel_size(k, d)
-        rest = max(0, size[axis] + pad[0] + pad[1] - last_end)
-        unused.append(rest)
-        unused_img.append(max(0, rest - pad[1]))
+        ceil = layer.ceil_mode
+        unused.append(shapes.unused_input(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil))
+        unused_img.append(
+            shapes.unused_image(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil)
+        )
     return (out[0], out[1]), (unused[0], unused[1]), (unused_img[0], unused_img[1])
 
 

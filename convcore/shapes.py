@@ -134,20 +134,46 @@ def pool_output_size(
     return out
 
 
-def unused_input(size: int, *, kernel_size: int, stride: int = 1, padding: int | Pair = 0, dilation: int = 1) -> int:
+def unused_input(
+    size: int,
+    *,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int | Pair = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
     """Positions at the end of the padded input that no window reads (the remainder the floor drops).
 
-    ``(i + 2p − d·(k − 1) − 1) mod s``; these may be padding or real rows, see :func:`unused_image`.
+    ``i + 2p − ((o − 1)·s + d·(k − 1) + 1)``, which is ``(i + 2p − d·(k − 1) − 1) mod s`` for a convolution;
+    0 when a ``ceil_mode`` pooling window runs past the end. These may be padding or real rows, see
+    :func:`unused_image`.
     """
     before, after = (padding, padding) if isinstance(padding, int) else padding
-    out = conv_output_size(size, kernel_size=kernel_size, stride=stride, padding=(before, after), dilation=dilation)
-    return size + before + after - ((out - 1) * stride + effective_kernel_size(kernel_size, dilation))
+    if ceil_mode:
+        out = pool_output_size(
+            size, kernel_size=kernel_size, stride=stride, padding=before, dilation=dilation, ceil_mode=True
+        )
+    else:
+        out = conv_output_size(size, kernel_size=kernel_size, stride=stride, padding=(before, after), dilation=dilation)
+    last_end = (out - 1) * stride + effective_kernel_size(kernel_size, dilation)
+    return max(0, size + before + after - last_end)
 
 
-def unused_image(size: int, *, kernel_size: int, stride: int = 1, padding: int | Pair = 0, dilation: int = 1) -> int:
+def unused_image(
+    size: int,
+    *,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int | Pair = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
     """Real input rows (not padding) that no window reads: the unused positions past the right padding."""
     after = padding if isinstance(padding, int) else padding[1]
-    unread = unused_input(size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
+    unread = unused_input(
+        size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
+    )
     return max(0, unread - after)
 
 

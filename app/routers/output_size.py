@@ -26,12 +26,8 @@ def output_size_answer(q: OutputSizeQuery) -> OutputSizeResponse:
         s = k if q.stride is None else q.stride
         out = shapes.pool_output_size(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
         formula = formulas.pool_formula(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
-        # With ceil_mode an extra last window runs past the end, so nothing is left unread.
-        if out > shapes.conv_output_size(q.size, kernel_size=k, stride=s, padding=p, dilation=d):
-            unused = unused_img = 0
-        else:
-            unused = shapes.unused_input(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
-            unused_img = shapes.unused_image(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
+        unused = shapes.unused_input(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
+        unused_img = shapes.unused_image(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
     elif q.transposed:
         s = 1 if q.stride is None else q.stride
         kwargs = {"kernel_size": k, "stride": s, "padding": p, "output_padding": q.output_padding, "dilation": d}

@@ -225,3 +225,19 @@ def test_as_pair() -> None:
         with pytest.raises(ValueError, match="k must be an integer"):
             shapes.as_pair(bad, "k")  # type: ignore[arg-type]
     assert shapes.effective_kernel_size(3, 2) == 5
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel_size", "stride", "padding", "expected_output", "expected_unused"),
+    [
+        (1, 2, 2, 0, 1, 0),  # the only window starts inside and runs past the end
+        (5, 2, 2, 0, 3, 0),  # ceil adds a last window over row 4
+        (5, 2, 2, 1, 3, 1),  # the window that would start in the right padding is dropped
+    ],
+)
+def test_unused_input_with_ceil_mode(
+    size: int, kernel_size: int, stride: int, padding: int, expected_output: int, expected_unused: int
+) -> None:
+    window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
+    assert shapes.pool_output_size(size, **window, ceil_mode=True) == expected_output
+    assert shapes.unused_input(size, **window, ceil_mode=True) == expected_unused
