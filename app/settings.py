@@ -16,10 +16,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 5 * 1024 * 1024
     max_image_pixels: int = 4096 * 4096
     max_work_pixels: int = 512 * 512
-    max_layers: int = 64
     max_tensor_elements: int = 65_536
     max_trace_steps: int = 4096
-    compute_timeout_s: float = 10.0
 
 
 @lru_cache
