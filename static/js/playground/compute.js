@@ -108,35 +108,42 @@ export function windowOutput(layer, values) {
   const rowTaps = Array.from({ length: outH }, (_, o) => windowInput(rows, o));
   const colTaps = Array.from({ length: outW }, (_, o) => windowInput(cols, o));
   const max = layer.mode === "maxpool";
-  const perChannel = layer.pool ? 1 : layer.cinPerGroup;
+  const { pool, flip } = layer;
+  const perChannel = pool ? 1 : layer.cinPerGroup;
+  const { x: input, wt } = values;
+  const height = rows.size;
+  const width = cols.size;
+  const outside = max ? -Infinity : 0;
   for (let oc = 0; oc < layer.cout; oc++) {
     const group = Math.floor(oc / layer.coutPerGroup);
-    const first = layer.pool ? oc : group * layer.cinPerGroup;
+    const first = pool ? oc : group * layer.cinPerGroup;
     for (let oh = 0; oh < outH; oh++) {
+      const rowsRead = rowTaps[oh];
       for (let ow = 0; ow < outW; ow++) {
-        let acc = max ? -Infinity : 0;
+        const colsRead = colTaps[ow];
+        let acc = outside;
         for (let local = 0; local < perChannel; local++) {
-          const plane = (first + local) * rows.size;
+          const plane = (first + local) * height;
+          const kernel = (oc * perChannel + local) * kh;
           for (let a = 0; a < kh; a++) {
-            const ih = rowTaps[oh][a];
-            const rowPad = ih < 0 || ih >= rows.size;
+            const ih = rowsRead[a];
+            const rowPad = ih < 0 || ih >= height;
+            const kernelRow = (kernel + (flip ? kh - 1 - a : a)) * kw;
             for (let b = 0; b < kw; b++) {
-              const iw = colTaps[ow][b];
-              const x = rowPad || iw < 0 || iw >= cols.size ? (max ? -Infinity : 0) : values.x[(plane + ih) * cols.size + iw];
+              const iw = colsRead[b];
+              const x = rowPad || iw < 0 || iw >= width ? outside : input[(plane + ih) * width + iw];
               if (max) {
                 if (x > acc) acc = x;
-              } else if (layer.pool) {
+              } else if (pool) {
                 acc += x;
               } else {
-                const fa = layer.flip ? kh - 1 - a : a;
-                const fb = layer.flip ? kw - 1 - b : b;
-                acc += x * values.wt[((oc * perChannel + local) * kh + fa) * kw + fb];
+                acc += x * wt[kernelRow + (flip ? kw - 1 - b : b)];
               }
             }
           }
         }
         if (layer.mode === "avgpool") acc /= kh * kw;
-        else if (!layer.pool && layer.bias) acc += values.b[oc];
+        else if (!pool && layer.bias) acc += values.b[oc];
         out[(oc * outH + oh) * outW + ow] = acc;
       }
     }

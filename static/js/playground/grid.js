@@ -3,7 +3,7 @@
 // are SVG (text a screen reader and a test can read); smaller ones, where no number fits, are painted on a
 // canvas so a 4-channel 42×42 padded input still redraws within a frame.
 import { divergingColor, textColorOn } from "../common/colorscale.js";
-import { paintCanvas } from "./gridcanvas.js";
+import { canvasCell, paintCanvas } from "./gridcanvas.js";
 
 // Below this cell size no number fits, and the grid is painted on a canvas.
 const TEXT_MIN_SIZE = 18;
@@ -42,9 +42,12 @@ export class Grid {
     this.canvasBox = document.createElement("div");
     this.canvasBox.className = "pg-canvas-stack";
     this.canvasBox.hidden = true;
+    // `canvas` is never drawn on: it gives the stack its size and takes the pointer. The cells and the marks
+    // are painted on the two canvases stacked over it.
     this.canvas = document.createElement("canvas");
+    this.cellsCanvas = document.createElement("canvas");
     this.marksCanvas = document.createElement("canvas");
-    this.canvasBox.append(this.canvas, this.marksCanvas);
+    this.canvasBox.append(this.canvas, this.cellsCanvas, this.marksCanvas);
     this.scroll.append(this.svg, this.canvasBox);
     this.useCanvas = false;
     this.boxList = [];
@@ -234,8 +237,7 @@ export class Grid {
       // A colour string is built only for a cell whose value or scale changed.
       if (old && old.value === value && old.cls === cls && this.canvasMaxAbs === spec.maxAbs) continue;
       same = false;
-      const fill = value === null ? null : divergingColor(value, spec.maxAbs);
-      cells[n] = { value, cls, classes: cls ? cls.split(" ") : [], fill };
+      cells[n] = canvasCell(value, cls, value === null ? null : divergingColor(value, spec.maxAbs));
     }
     this.cells = cells;
     this.canvasSize = spec.size;
@@ -251,7 +253,7 @@ export class Grid {
   flush() {
     if (!this.useCanvas || !this.dirty) return;
     this.dirty = false;
-    paintCanvas(this.canvas, this.marksCanvas, this);
+    paintCanvas(this.canvas, this.cellsCanvas, this.marksCanvas, this);
   }
 
   // A cell is a <g> with a rect; its <text> is added only once the grid is large enough to show numbers.

@@ -17,14 +17,43 @@ const STYLES = {
 };
 const BOXES = { "box-win": { width: 3, dash: [] }, "box-cur": { width: 2, dash: [] } };
 
-function push(map, key, item) {
-  if (!map.has(key)) map.set(key, []);
-  map.get(key).push(item);
+// Classes drawn as outlines over the cell fills.
+const OUTLINED = new Set(["unread", ...Object.keys(STYLES).filter((cls) => STYLES[cls].stroke)]);
+// What a class string means for painting, worked out once per distinct string (there are a handful).
+const byClass = new Map();
+
+function classPaint(cls) {
+  let paint = byClass.get(cls);
+  if (!paint) {
+    const classes = cls ? cls.split(" ") : [];
+    const special = classes.includes("pad") ? "pad" : classes.includes("ins") ? "ins" : null;
+    paint = {
+      fill: special && STYLES[special].fill,
+      faded: classes.includes("later"),
+      outlines: classes.filter((name) => OUTLINED.has(name)),
+    };
+    byClass.set(cls, paint);
+  }
+  return paint;
 }
 
-function outline(ctx, cells, size, style) {
+// What paintBase needs of one cell: its fill, whether it is faded (an output not yet computed) and the
+// classes drawn as outlines.
+export function canvasCell(value, cls, fill) {
+  const paint = classPaint(cls);
+  return { value, cls, paint: paint.fill || (fill ?? "#fff"), faded: paint.faded, outlines: paint.outlines };
+}
+
+function push(map, key, n) {
+  const list = map.get(key);
+  if (list) list.push(n);
+  else map.set(key, [n]);
+}
+
+// `cells` are indices n = r * cols + c.
+function outline(ctx, cells, cols, size, style) {
   ctx.beginPath();
-  for (const [r, c] of cells) ctx.rect(c * size + 0.5, r * size + 0.5, size - 2, size - 2);
+  for (const n of cells) ctx.rect((n % cols) * size + 0.5, Math.floor(n / cols) * size + 0.5, size - 2, size - 2);
   ctx.strokeStyle = style.stroke;
   ctx.lineWidth = style.width;
   ctx.setLineDash(style.dash);
@@ -40,30 +69,30 @@ function paintBase(base, grid, ratio) {
   // The 1-px gaps between cells show this background as the grid lines (cheaper than stroking each cell).
   ctx.fillStyle = LINE;
   ctx.fillRect(0, 0, grid.cols * size - 1, grid.rows * size - 1);
-  const fills = new Map();
-  const classes = new Map();
+  // Cells grouped by fill, so each colour is parsed and filled once: opaque ones, then faded ones.
+  const fills = [new Map(), new Map()];
+  const outlines = new Map();
   for (let n = 0; n < cells.length; n++) {
     const cell = cells[n];
-    const r = Math.floor(n / cols);
-    const c = n % cols;
-    const special = cell.classes.includes("pad") ? "pad" : cell.classes.includes("ins") ? "ins" : null;
-    const fill = special ? STYLES[special].fill : cell.fill ?? "#fff";
-    push(fills, `${cell.classes.includes("later") ? 0.35 : 1}|${fill}`, [r, c]);
-    for (const cls of cell.classes) push(classes, cls, [r, c]);
+    push(fills[cell.faded ? 1 : 0], cell.paint, n);
+    for (const cls of cell.outlines) push(outlines, cls, n);
   }
-  for (const [key, list] of fills) {
-    const [alpha, fill] = key.split("|");
-    ctx.globalAlpha = Number(alpha);
-    ctx.fillStyle = fill;
-    ctx.beginPath();
-    for (const [r, c] of list) ctx.rect(c * size, r * size, size - 1, size - 1);
-    ctx.fill();
-  }
+  fills.forEach((groups, faded) => {
+    ctx.globalAlpha = faded ? 0.35 : 1;
+    for (const [fill, list] of groups) {
+      ctx.fillStyle = fill;
+      ctx.beginPath();
+      for (const n of list) ctx.rect((n % cols) * size, Math.floor(n / cols) * size, size - 1, size - 1);
+      ctx.fill();
+    }
+  });
   ctx.globalAlpha = 1;
-  for (const [cls, list] of classes) {
+  for (const [cls, list] of outlines) {
     if (cls === "unread") {
       ctx.beginPath();
-      for (const [r, c] of list) {
+      for (const n of list) {
+        const r = Math.floor(n / cols);
+        const c = n % cols;
         ctx.moveTo(c * size, (r + 1) * size - 1);
         ctx.lineTo((c + 1) * size - 1, r * size);
       }
@@ -71,29 +100,41 @@ function paintBase(base, grid, ratio) {
       ctx.lineWidth = 1;
       ctx.setLineDash([]);
       ctx.stroke();
-    } else if (STYLES[cls]?.stroke) {
-      outline(ctx, list, size, STYLES[cls]);
+    } else {
+      outline(ctx, list, cols, size, STYLES[cls]);
     }
   }
 }
 
-function fit(canvas, width, height, ratio) {
-  if (canvas.width === Math.round(width * ratio) && canvas.height === Math.round(height * ratio)) return false;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+// The painted canvases only grow, in steps of GROW_STEP device pixels, and the stack clips them to the cells:
+// reallocating a canvas costs a few milliseconds in Chromium, too much for eight of them on every change of
+// the layer's shape. Only the sizing canvas under them, which has no bitmap, follows the grid exactly.
+const GROW_STEP = 128;
+const stepUp = (px) => Math.ceil(px / GROW_STEP) * GROW_STEP;
+
+function grow(canvas, width, height, ratio) {
+  const w = Math.max(canvas.width, stepUp(width * ratio));
+  const h = Math.max(canvas.height, stepUp(height * ratio));
+  if (canvas.width === w && canvas.height === h) return false;
+  canvas.width = w;
+  canvas.height = h;
+  canvas.style.width = `${w / ratio}px`;
+  canvas.style.height = `${h / ratio}px`;
   return true;
 }
 
-// `base` holds the cells, `overlay` (stacked on top) the marks, boxes and keyboard cursor.
-export function paintCanvas(base, overlay, grid) {
+// `surface` sizes the stack, `base` holds the cells, `overlay` (on top) the marks, boxes and keyboard cursor.
+export function paintCanvas(surface, base, overlay, grid) {
   const { rows, cols, size, marks } = grid;
   const ratio = globalThis.devicePixelRatio || 1;
   const width = cols * size + 2;
   const height = rows * size + 2;
-  fit(overlay, width, height, ratio);
-  if (fit(base, width, height, ratio) || grid.baseDirty) {
+  if (surface.style.width !== `${width}px` || surface.style.height !== `${height}px`) {
+    surface.style.width = `${width}px`;
+    surface.style.height = `${height}px`;
+  }
+  grow(overlay, width, height, ratio);
+  if (grow(base, width, height, ratio) || grid.baseDirty) {
     paintBase(base, grid, ratio);
     grid.baseDirty = false;
   }
@@ -103,7 +144,7 @@ export function paintCanvas(base, overlay, grid) {
   ctx.setTransform(ratio, 0, 0, ratio, ratio, ratio);
   for (const [name, set] of marks) {
     if (!set.size || !STYLES[`m-${name}`]) continue;
-    outline(ctx, [...set].map((n) => [Math.floor(n / cols), n % cols]), size, STYLES[`m-${name}`]);
+    outline(ctx, set, cols, size, STYLES[`m-${name}`]);
   }
   for (const box of grid.boxList) {
     const style = BOXES[box.cls] ?? BOXES["box-cur"];
