@@ -1,4 +1,6 @@
-"""HTML pages. Each page is a template plus its ES module under static/js/pages/."""
+"""HTML pages. Each page is a template plus its ES module ``static/js/pages/<page>.js``."""
+
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -7,42 +9,25 @@ from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
-
-@router.get("/", response_class=HTMLResponse)
-def playground(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "index.html", {"page": "playground"})
-
-
-@router.get("/pooling", response_class=HTMLResponse)
-def pooling(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "pooling.html", {"page": "pooling"})
-
-
-@router.get("/normalization", response_class=HTMLResponse)
-def normalization(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "normalization.html", {"page": "normalization"})
+# path → (template, page name: the body's data-page and the module the template loads)
+PAGES: dict[str, tuple[str, str]] = {
+    "/": ("index.html", "playground"),
+    "/image": ("image.html", "image"),
+    "/receptive-field": ("receptive_field.html", "receptive-field"),
+    "/pooling": ("pooling.html", "pooling"),
+    "/normalization": ("normalization.html", "normalization"),
+    "/dropout": ("dropout.html", "dropout"),
+    "/residual": ("residual.html", "residual"),
+    "/model": ("model.html", "model"),
+}
 
 
-@router.get("/dropout", response_class=HTMLResponse)
-def dropout(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "dropout.html", {"page": "dropout"})
+def _page(template: str, page: str) -> Callable[[Request], HTMLResponse]:
+    def render(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, template, {"page": page})
+
+    return render
 
 
-@router.get("/residual", response_class=HTMLResponse)
-def residual(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "residual.html", {"page": "residual"})
-
-
-@router.get("/image", response_class=HTMLResponse)
-def image_lab(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "image.html", {"page": "image"})
-
-
-@router.get("/receptive-field", response_class=HTMLResponse)
-def receptive_field_explorer(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "receptive_field.html", {"page": "receptive-field"})
-
-
-@router.get("/model", response_class=HTMLResponse)
-def model(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "model.html", {"page": "model"})
+for path, (template, page) in PAGES.items():
+    router.add_api_route(path, _page(template, page), methods=["GET"], response_class=HTMLResponse, name=page)
