@@ -8,20 +8,24 @@ external files, operators the receptive-field arithmetic does not know.
 
 import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import onnx
 from google.protobuf.message import DecodeError
-from onnx import helper, numpy_helper
+from onnx import helper
 
 from convcore import shapes
 from convcore.graph import GraphReport, Node, Role, analyze, whole_map
 from convcore.layers import Window
+from convcore.onnx_tensors import check_self_contained, to_array
 
 MAX_BYTES = 200 * 1024 * 1024
 MAX_NODES = 5000
+# every count in the table stays exact as a JavaScript number (and far inside a 64-bit integer)
+MAX_COUNT = 2**53 - 1
+MAX_INPUT_DIM = 1 << 16
 # initializers up to this many elements are kept for shape inference (shapes, pads, scales)
 _SMALL_TENSOR = 64
 
@@ -99,14 +103,6 @@ def _decode(data: bytes) -> onnx.ModelProto:
     return model
 
 
-def _tensors_of(model: onnx.ModelProto) -> Iterable[onnx.TensorProto]:
-    yield from model.graph.initializer
-    for node in model.graph.node:
-        for attr in node.attribute:
-            if attr.type == onnx.AttributeProto.TENSOR:
-                yield attr.t
-
-
 def _check_text(graph: onnx.GraphProto) -> None:
     """Names must be text: a damaged file's invalid UTF-8 reaches Python as bytes."""
     names: list[object] = []
@@ -119,6 +115,7 @@ def _check_text(graph: onnx.GraphProto) -> None:
 
 
 def _check_structure(model: onnx.ModelProto, max_nodes: int) -> None:
+    check_self_contained(model)
     graph = model.graph
     if len(graph.node) > max_nodes:
         raise ValueError(f"the graph has {len(graph.node)} nodes; the limit is {max_nodes}")
@@ -126,13 +123,6 @@ def _check_structure(model: onnx.ModelProto, max_nodes: int) -> None:
     if model.functions:
         names = ", ".join(sorted({f.name for f in model.functions}))
         raise ValueError(f"the model defines its own functions ({names}), which the summary does not support")
-    for tensor in _tensors_of(model):
-        if tensor.data_location == onnx.TensorProto.EXTERNAL or tensor.external_data:
-            location = next((e.value for e in tensor.external_data if e.key == "location"), "?")
-            raise ValueError(
-                f"tensor {tensor.name!r} refers to external data ({location!r}); only self-contained files are "
-                f"accepted: export with external_data=False"
-            )
     for node in graph.node:
         for attr in node.attribute:
             if attr.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
@@ -209,6 +199,11 @@ def _input(model: onnx.ModelProto, input_shape: Sequence[int] | None) -> onnx.Va
             raise ValueError(
                 f"the input {image.name!r} has no fixed {axis}; export with a fixed input size or give one"
             )
+        if dim.dim_value > MAX_INPUT_DIM:
+            raise ValueError(
+                f"the input {image.name!r} has {axis} {dim.dim_value}; the summary takes at most {MAX_INPUT_DIM}: "
+                f"give a smaller input size"
+            )
     return image
 
 
@@ -225,12 +220,13 @@ def _context(model: onnx.ModelProto) -> _Context:
         found = _dims(value)
         if found is not None:
             dims.setdefault(value.name, found)
-    constants = {t.name: numpy_helper.to_array(t) for t in graph.initializer if t.data_type == onnx.TensorProto.INT64}
+    constants = {t.name: to_array(t) for t in graph.initializer if t.data_type == onnx.TensorProto.INT64}
     for node in graph.node:
         if node.op_type == "Constant":
             for attr in node.attribute:
-                if attr.name == "value" and attr.t.data_type == onnx.TensorProto.INT64:
-                    constants[node.output[0]] = numpy_helper.to_array(attr.t)
+                tensor = attr.name == "value" and attr.type == onnx.AttributeProto.TENSOR
+                if tensor and attr.t.data_type == onnx.TensorProto.INT64:
+                    constants[node.output[0]] = to_array(attr.t)
     return _Context(dims, constants)
 
 
@@ -407,7 +403,25 @@ def summarize_model(
             # a node without the inputs or attributes its operator needs (a hand-made or damaged file)
             raise ValueError(f"node {name!r} ({node.op_type}) is malformed: missing or invalid {exc}") from exc
         producer[node.output[0]] = name
-    return analyze(nodes)
+    report = analyze(nodes)
+    _check_counts(report)
+    return report
+
+
+def _check_counts(report: GraphReport) -> None:
+    """Refuse a model whose sizes, counts or fields are too large to state exactly (a hostile or broken file)."""
+    for entry in report.nodes:
+        node = entry.node
+        counts = [math.prod(node.output), node.params, node.macs]
+        if entry.field is not None:
+            counts += [value for axis in entry.field for value in (axis.size, axis.stride, axis.padding)]
+        if max(counts) > MAX_COUNT:
+            raise ValueError(
+                f"node {node.name!r} ({node.op}) has an output of shape {list(node.output)} with {node.macs} "
+                f"multiply-adds: past {MAX_COUNT}, too large for any real model; check its pads and input size"
+            )
+    if max(report.total_params, report.total_macs) > MAX_COUNT:
+        raise ValueError(f"the model's totals exceed {MAX_COUNT}: too large for any real model")
 
 
 def summarize_onnx(
