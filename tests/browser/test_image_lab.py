@@ -79,25 +79,22 @@ def test_upload_add_layers_and_click_a_pixel_draws_the_api_box(page, live_server
     screenshot(page, "image-lab-click")
 
 
-def test_the_box_follows_a_click_within_one_frame(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_box_is_drawn_in_the_click_handler(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """Drawn before the handler returns, so it follows the click in the same frame (timings: benchmarks/)."""
     page.goto(f"{live_server}/image?lang=en&sample=checkerboard")
     wait_for_maps(page, 3)
     canvas = page.locator("canvas.map[data-layer='2'][data-channel='1']")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
-    elapsed = page.evaluate(
-        """([x, y]) => new Promise((resolve) => {
-          const start = performance.now();
+    drawn = page.evaluate(
+        """([x, y]) => {
           const target = document.elementFromPoint(x, y);
           target.dispatchEvent(new MouseEvent('click', {clientX: x, clientY: y, bubbles: true}));
-          const drawn = document.getElementById('photo').dataset.unclipped;
-          requestAnimationFrame(() => resolve([performance.now() - start, drawn]));
-        })""",
+          return document.getElementById('photo').dataset.unclipped;
+        }""",
         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
     )
-    ms, drawn = elapsed
-    assert drawn != "", "the box must be drawn synchronously in the click handler"
-    assert ms < 50, f"drawing the box took {ms:.1f} ms"
+    assert drawn, "the box must be drawn synchronously in the click handler"
 
 
 def test_erf_and_global_average_pooling_on_two_sizes(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
