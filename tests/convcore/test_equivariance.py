@@ -4,6 +4,8 @@ pooling's invariance and the transforms; and the lesson's claims, measured."""
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 from torch import nn
 
 from convcore import equivariance as eq
@@ -190,3 +192,16 @@ def test_make_net_bounds() -> None:
         eq.compare_transform(
             eq.make_net(layers=1, channels=1, kernel_size=3, stride=1, blur=1, seed=0), smooth_image(8, 8), "shear"
         )
+
+
+@given(
+    st.integers(1, 12).flatmap(
+        lambda h: st.lists(st.lists(st.booleans(), min_size=7, max_size=7), min_size=h, max_size=h)
+    ),
+    st.sampled_from([3, 5, 7]),
+)
+def test_erode_equals_the_obvious_window_test(rows: list[list[bool]], size: int) -> None:
+    mask = np.array(rows, dtype=bool)
+    p = size // 2
+    obvious = np.lib.stride_tricks.sliding_window_view(np.pad(mask, p), (size, size)).all(axis=(-2, -1))
+    np.testing.assert_array_equal(eq.erode(mask, size), obvious)
