@@ -44,10 +44,9 @@ BLUR_SIZES = (1, 3, 5)
 
 @dataclass(frozen=True)
 class EquivarianceNet:
-    """``weights[i]`` (C_out, C_in, k, k), ``biases[i]`` (C_out,); ``stride`` and ``blur`` apply to layer 0."""
+    """``weights[i]`` (C_out, C_in, k, k), no biases; ``stride`` and ``blur`` apply to layer 0."""
 
     weights: tuple[Array, ...]
-    biases: tuple[Array, ...]
     stride: int
     blur: int
 
@@ -68,7 +67,8 @@ def binomial_filter(size: int) -> Array:
 
 
 def make_net(*, layers: int, channels: int, kernel_size: int, stride: int, blur: int, seed: int) -> EquivarianceNet:
-    """Seeded weights and biases drawn as torch's default init does: U(−1/√fan_in, 1/√fan_in)."""
+    """Seeded weights drawn as torch's default init does, U(−1/√fan_in, 1/√fan_in), and no biases: a bias
+    only adds a constant to each map, which would hide the structure on the colour scale."""
     if not 1 <= layers <= 3:
         raise ValueError(f"layers must be between 1 and 3, got {layers}")
     if kernel_size < 1 or kernel_size % 2 == 0:
@@ -77,14 +77,13 @@ def make_net(*, layers: int, channels: int, kernel_size: int, stride: int, blur:
         raise ValueError(f"stride must be at least 1, got {stride}")
     binomial_filter(blur)
     rng = np.random.default_rng(seed)
-    weights, biases = [], []
+    weights = []
     c_in = 1
     for _ in range(layers):
         bound = 1.0 / np.sqrt(c_in * kernel_size * kernel_size)
         weights.append(rng.uniform(-bound, bound, (channels, c_in, kernel_size, kernel_size)))
-        biases.append(rng.uniform(-bound, bound, channels))
         c_in = channels
-    return EquivarianceNet(tuple(weights), tuple(biases), stride, blur)
+    return EquivarianceNet(tuple(weights), stride, blur)
 
 
 def _blur_subsample(y: torch.Tensor, blur: int, stride: int) -> torch.Tensor:
@@ -105,9 +104,9 @@ def run(net: EquivarianceNet, image: Array) -> list[Array]:
     y = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None]
     outputs = []
     last = len(net.weights) - 1
-    for i, (weight, bias) in enumerate(zip(net.weights, net.biases, strict=True)):
+    for i, weight in enumerate(net.weights):
         p = weight.shape[-1] // 2
-        y = F.conv2d(y, torch.from_numpy(weight).to(y.dtype), torch.from_numpy(bias).to(y.dtype), padding=p)
+        y = F.conv2d(y, torch.from_numpy(weight).to(y.dtype), padding=p)
         if i < last or i == 0:  # layer 0 keeps its ReLU: Zhang blurs after it
             y = torch.relu(y)
         if i == 0:

@@ -123,7 +123,7 @@ async def permutation(
     """Scramble the image's pixels with one seeded permutation. A dense layer whose weights are permuted the
     same way gives the same outputs (``dense_max_difference``: rounding only); a convolution's output of the
     scrambled image, even unscrambled again, is noise (``conv_relative_difference`` = ‖π⁻¹(conv(πx)) −
-    conv(x)‖ / ‖conv(x)‖). Images are PNGs on the two-sided scale (the input on [−1, 1])."""
+    conv(x)‖ / ‖conv(x)‖). The input images are gray PNGs, the convolutions' on one two-sided scale."""
     weights = get_kernel(kernel).weights
     pixels, source = await _gray(file, sample, settings, side)
     result = dense.permutation_experiment(pixels[0], weights, units=units, seed=seed)
@@ -137,8 +137,8 @@ async def permutation(
             "kernel": kernel,
             "seed": seed,
             "images": {
-                "image": _png(result.image, 1.0),
-                "scrambled": _png(result.scrambled, 1.0),
+                "image": imaging.encode_photo(result.image[None]),
+                "scrambled": imaging.encode_photo(result.scrambled[None]),
                 "conv": _png(result.conv, conv_scale),
                 "conv_scrambled": _png(result.conv_scrambled, conv_scale),
                 "conv_unscrambled": _png(result.conv_unscrambled, conv_scale),
@@ -251,7 +251,7 @@ def _shift_body(
         **_comparison(comparison),
         "gap": {"circular": circular, "filled": filled},
         "maps": {
-            "input": _png(equivariance.shift(pixels[0], dy, dx), 1.0),
+            "input": imaging.encode_photo(equivariance.shift(pixels, dy, dx)),
             "original": _png(base[-1][channel], scale),
             "shifted": _png(comparison.transformed[channel], scale),
             "expected": _png(comparison.expected[channel], scale),
@@ -278,7 +278,8 @@ async def equivariance_summary(
     """What does not depend on the shift slider: the relative equivariance error against a right shift of
     0–4 pixels with no blur and with the binomial blur of size 3 (``alias``); the fraction of max-pooled
     outputs (pool 1 = none, 2, 4) of the first layer's map that stay the same under a right shift of 0–8
-    (``pooling``); and net(T(x)) against T(net(x)) at stride 1 for rotations, a flip and a ×2 scaling."""
+    (``pooling``); net(T(x)) against T(net(x)) at stride 1 for rotations, a flip and a ×2 scaling; and, for
+    reference, the stride-1 stack under a right shift by 1 (``stride1_shift1``)."""
     nets = {
         b: equivariance.make_net(
             layers=layers, channels=channels, kernel_size=kernel_size, stride=stride, blur=b, seed=seed
@@ -290,7 +291,7 @@ async def equivariance_summary(
     )
     pixels, source = await _gray(file, sample, settings, EQUIVARIANCE_MAX_SIDE)
     _, h, w = pixels.shape
-    runs = 2 * len(ALIAS_SHIFTS) + 2 * len(TRANSFORMS) + 1
+    runs = 2 * len(ALIAS_SHIFTS) + 2 * len(TRANSFORMS) + 3
     _check_budget(runs, _run_macs(h, w, layers, channels, kernel_size, 3))
     return await run_in_threadpool(_summary_body, nets, plain, pixels, source)
 
@@ -307,7 +308,9 @@ def _summary_body(
         alias[str(b)] = [
             equivariance.compare_shift(net, pixels, 0, t, base=base)[0].relative_error for t in ALIAS_SHIFTS
         ]
-    first = equivariance.run(plain, pixels)[0][0]
+    plain_base = equivariance.run(plain, pixels)
+    first = plain_base[0][0]
+    stride1, _ = equivariance.compare_shift(plain, pixels, 0, 1, base=plain_base)
     pooling = {str(k): equivariance.max_pool_unchanged(first, k, POOL_SHIFTS) for k in POOL_SIZES}
     transforms = {name: _comparison(equivariance.compare_transform(plain, pixels, name)) for name in TRANSFORMS}
     return orjson_response(
@@ -317,5 +320,6 @@ def _summary_body(
             "alias": {"shifts": ALIAS_SHIFTS, "relative_error": alias},
             "pooling": {"shifts": POOL_SHIFTS, "unchanged": pooling},
             "transforms": transforms,
+            "stride1_shift1": _comparison(stride1),
         }
     )

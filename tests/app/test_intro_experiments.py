@@ -151,6 +151,7 @@ def test_summary_measures_alias_pooling_and_transforms() -> None:
     assert pooling["4"][1] > pooling["1"][1]
     for name in ("rot90", "rot180", "flip", "scale2"):
         assert body["transforms"][name]["relative_error"] > 0.01
+    assert body["stride1_shift1"]["max_error_inside"] == 0.0
 
 
 def test_openapi_documents_the_experiments() -> None:

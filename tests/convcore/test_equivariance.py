@@ -24,11 +24,10 @@ def torch_stack(net: eq.EquivarianceNet, image: np.ndarray) -> list[np.ndarray]:
     """The same stack written with torch modules in float64: Conv2d → ReLU → blur (depthwise) → stride."""
     y = torch.from_numpy(image)[None]
     outputs = []
-    for i, (weight, bias) in enumerate(zip(net.weights, net.biases, strict=True)):
+    for i, weight in enumerate(net.weights):
         k = weight.shape[-1]
-        conv = nn.Conv2d(weight.shape[1], weight.shape[0], k, padding=k // 2).double()
+        conv = nn.Conv2d(weight.shape[1], weight.shape[0], k, padding=k // 2, bias=False).double()
         conv.weight.data = torch.from_numpy(weight)
-        conv.bias.data = torch.from_numpy(bias)
         y = conv(y)
         if i == 0 or i < len(net.weights) - 1:
             y = torch.relu(y)
@@ -65,7 +64,6 @@ def test_strided_conv_without_blur_is_torchs_strided_conv() -> None:
     strided = F.conv2d(
         torch.from_numpy(image)[None],
         torch.from_numpy(net.weights[0]),
-        torch.from_numpy(net.biases[0]),
         stride=2,
         padding=1,
     )
@@ -177,7 +175,7 @@ def test_rotation_flip_scaling_are_not_equivariances(transform: str) -> None:
 def test_a_symmetric_kernel_is_rotation_equivariant() -> None:
     # the control experiment: a kernel that is itself invariant to the rotation gives 0
     net = eq.make_net(layers=1, channels=1, kernel_size=3, stride=1, blur=1, seed=0)
-    symmetric = eq.EquivarianceNet((np.ones((1, 1, 3, 3)) / 9,), (np.zeros(1),), 1, 1)
+    symmetric = eq.EquivarianceNet((np.ones((1, 1, 3, 3)) / 9,), 1, 1)
     comparison = eq.compare_transform(symmetric, smooth_image(16, 16), "rot90")
     assert comparison.max_error_inside < 1e-6
     assert eq.compare_transform(net, smooth_image(16, 16), "rot90").max_error_inside > 1e-3
