@@ -87,7 +87,7 @@ def test_shift_moves_content_and_fills_zeros() -> None:
 
 def test_trusted_region_is_where_padding_never_reached() -> None:
     net = eq.make_net(layers=2, channels=1, kernel_size=3, stride=1, blur=1, seed=0)
-    region = eq.trusted(net, np.ones((10, 9), dtype=bool))
+    region = eq.trusted(net, np.ones(10, dtype=bool), np.ones(9, dtype=bool))
     # two 3×3 layers: a border of 2 is touched by padding
     expected = np.zeros((10, 9), dtype=bool)
     expected[2:-2, 2:-2] = True
@@ -192,14 +192,9 @@ def test_make_net_bounds() -> None:
         )
 
 
-@given(
-    st.integers(1, 12).flatmap(
-        lambda h: st.lists(st.lists(st.booleans(), min_size=7, max_size=7), min_size=h, max_size=h)
-    ),
-    st.sampled_from([3, 5, 7]),
-)
-def test_erode_equals_the_obvious_window_test(rows: list[list[bool]], size: int) -> None:
-    mask = np.array(rows, dtype=bool)
+@given(st.lists(st.booleans(), min_size=1, max_size=20), st.sampled_from([1, 3, 5, 7]))
+def test_erode_equals_the_obvious_window_test(values: list[bool], size: int) -> None:
+    mask = np.array(values, dtype=bool)
     p = size // 2
-    obvious = np.lib.stride_tricks.sliding_window_view(np.pad(mask, p), (size, size)).all(axis=(-2, -1))
+    obvious = np.lib.stride_tricks.sliding_window_view(np.pad(mask, p), size).all(axis=-1)
     np.testing.assert_array_equal(eq.erode(mask, size), obvious)
