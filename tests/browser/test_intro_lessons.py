@@ -3,10 +3,12 @@ and convcore's, the equivariance error is 0 at stride 1 and not at stride 2 for 
 1280 and 360 px wide with no horizontal scroll. Screenshots land in tests/browser/screenshots/.
 """
 
+import io
 import re
 
 import numpy as np
 import pytest
+from PIL import Image
 from torch import nn
 
 from app.routers.images import _sample
@@ -172,3 +174,21 @@ def test_languages_and_widths(page, live_server: str, path: str, ready: str, eng
     page.wait_for_timeout(300)
     assert no_horizontal_overflow(page)
     screenshot(page, f"intro-{path}-en-360")
+
+
+def test_equivariance_on_an_uploaded_photo(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(5)
+    photo = (rng.random((40, 48)) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(photo).save(buffer, format="PNG")
+    page.goto(f"{live_server}/equivariance?lang=en&dx=2&dy=-1&stride=2")
+    page.locator("#eq-maps img").first.wait_for()
+    page.locator("#eq-upload").set_input_files(
+        files=[{"name": "noise.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
+    )
+    page.wait_for_function("() => document.querySelector('#eq-net-text').textContent.includes('Gray image 40×48')")
+    assert page.locator("#eq-sample").input_value() == ""
+    net = eq.make_net(layers=3, channels=4, kernel_size=3, stride=2, blur=1, seed=0)
+    expected, _ = eq.compare_shift(net, photo[None].astype(np.float64) / 255.0, -1, 2)
+    assert verdict_error(page) == pytest.approx(expected.max_error_inside, rel=1e-6)
+    assert verdict_error(page) > 0  # dy = −1 is not a multiple of the stride

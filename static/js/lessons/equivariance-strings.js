@@ -20,6 +20,8 @@ export const STRINGS = {
     "equi.channel": "Channel shown",
     "equi.netText":
       "{layers} convolution(s) {k}×{k} with zero padding {p} and {c} random filters each (seed {seed}), ReLU between them; the first has stride {s}, computed as conv at stride 1 → ReLU → {blur} → keep every {s}-th pixel. Gray image {h}×{w}.",
+    "equi.netText1":
+      "{layers} convolution(s) {k}×{k} with zero padding {p} and {c} random filters each (seed {seed}), ReLU between them, stride 1 ({blur} after the first ReLU). Gray image {h}×{w}.",
     "equi.netBlur": "blur {b}×{b}",
     "equi.netNoBlur": "no blur",
     "equi.shiftTitle": "Shift the image",
@@ -115,6 +117,8 @@ export const STRINGS = {
     "equi.channel": "Показанный канал",
     "equi.netText":
       "Свёрток: {layers}, ядро {k}×{k}, нулевой паддинг {p}, по {c} случайных фильтров (seed {seed}), между ними ReLU; у первой шаг {s}, она считается так: свёртка с шагом 1 → ReLU → {blur} → каждый {s}-й пиксель. Серое изображение {h}×{w}.",
+    "equi.netText1":
+      "Свёрток: {layers}, ядро {k}×{k}, нулевой паддинг {p}, по {c} случайных фильтров (seed {seed}), между ними ReLU, шаг 1 ({blur} после первой ReLU). Серое изображение {h}×{w}.",
     "equi.netBlur": "размытие {b}×{b}",
     "equi.netNoBlur": "без размытия",
     "equi.shiftTitle": "Сдвиньте изображение",

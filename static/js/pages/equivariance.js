@@ -97,7 +97,7 @@ function reloadAll() {
 
 function drawNetText() {
   const b = Number(state.blur);
-  $("eq-net-text").textContent = t("equi.netText", {
+  $("eq-net-text").textContent = t(state.stride === 1 ? "equi.netText1" : "equi.netText", {
     layers: state.layers,
     k: state.k,
     p: Math.floor(state.k / 2),
