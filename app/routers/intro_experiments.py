@@ -6,6 +6,7 @@ count, then the multiply-adds of all the network runs the answer needs are compu
 sizes and refused above a budget.
 """
 
+import dataclasses
 import hashlib
 import time
 from functools import lru_cache
@@ -89,10 +90,7 @@ def why_conv(
             sweep.setdefault(name, []).append(cost.params)
     return orjson_response(
         {
-            "layers": {
-                name: {"module": modules[name], **cost.__dict__}  # a frozen dataclass of plain fields
-                for name, cost in costs.items()
-            },
+            "layers": {name: {"module": modules[name], **dataclasses.asdict(cost)} for name, cost in costs.items()},
             "locality_saving": costs["dense"].params / costs["locally_connected"].params,
             "sharing_saving": costs["locally_connected"].params / costs["conv"].params,
             "sweep": sweep,
