@@ -42,7 +42,7 @@ export const STRINGS = {
       "Dashed: the region where both maps were computed only from real pixels. Outside it the zero padding (and the zeros that entered with the shift) make the maps differ — that is the border, not a failure of equivariance.",
     "equi.aliasTitle": "Stride breaks it; blurring first repairs much of it",
     "equi.aliasText":
-      "With stride {s} only shifts by multiples of {s} give a shifted copy. Zhang (ICML 2019, «Making Convolutional Networks Shift-Invariant Again») blurs before subsampling: the error for the other shifts shrinks.",
+      "With stride {s} only shifts by multiples of {s} give a shifted copy. Zhang (ICML 2019, “Making Convolutional Networks Shift-Invariant Again”) blurs before subsampling: the error for the other shifts shrinks.",
     "equi.aliasX": "right shift, pixels",
     "equi.aliasY": "relative error",
     "equi.aliasNone": "stride {s}, no blur",

@@ -260,6 +260,8 @@ document.addEventListener("langchange", () => {
   drawShift();
   drawSummary();
 });
+// the plots draw in their own pixel width, so a rotated phone or a resized window redraws them
+window.addEventListener("resize", debounce(drawSummary, 150));
 drawNetText();
 drawAnswer();
 bindImageSource($("eq-sample"), $("eq-upload"), state, reloadAll).then((form) => {

@@ -228,10 +228,13 @@ createQuestion(questions, {
   tolerance: 1e-9,
 });
 
-document.addEventListener("langchange", () => {
+const redraw = () => {
   drawCosts();
   drawPerm();
-});
+};
+document.addEventListener("langchange", redraw);
+// the plots draw in their own pixel width, so a rotated phone or a resized window redraws them
+window.addEventListener("resize", debounce(redraw, 150));
 reloadCosts();
 bindImageSource($("perm-sample"), $("perm-upload"), state, reloadPerm).then((form) => {
   imageForm = form;
