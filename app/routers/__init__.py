@@ -7,6 +7,7 @@ from app.routers import (
     experiments,
     health,
     images,
+    intro_experiments,
     kernels,
     models,
     ops,
@@ -30,6 +31,7 @@ API_ROUTERS: list[APIRouter] = [
     images.router,
     ops_norm.router,
     experiments.router,
+    intro_experiments.router,
     models.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router]

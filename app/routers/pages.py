@@ -12,6 +12,8 @@ router = APIRouter(include_in_schema=False)
 # path → (template, page name: the body's data-page and the module the template loads)
 PAGES: dict[str, tuple[str, str]] = {
     "/": ("index.html", "playground"),
+    "/why-conv": ("why_conv.html", "why-conv"),
+    "/equivariance": ("equivariance.html", "equivariance"),
     "/image": ("image.html", "image"),
     "/receptive-field": ("receptive_field.html", "receptive-field"),
     "/pooling": ("pooling.html", "pooling"),

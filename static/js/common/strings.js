@@ -5,6 +5,8 @@ registerStrings({
   en: {
     "nav.label": "Main",
     "nav.language": "Language",
+    "nav.whyConv": "Why convolution",
+    "nav.equivariance": "Equivariance",
     "nav.playground": "Playground",
     "nav.image": "Image lab",
     "nav.rf": "Receptive field",
@@ -20,6 +22,8 @@ registerStrings({
   ru: {
     "nav.label": "Главное меню",
     "nav.language": "Язык",
+    "nav.whyConv": "Зачем свёртка",
+    "nav.equivariance": "Эквивариантность",
     "nav.playground": "Песочница",
     "nav.image": "Лаборатория изображений",
     "nav.rf": "Рецептивное поле",
