@@ -133,7 +133,7 @@ export function renderGap(host, result, half, gapIndex, onCompare) {
   });
   const button = el("button", { type: "button", id: "gap-compare", text: t("image.gapCompare") });
   button.addEventListener("click", onCompare);
-  const parts = [el("p", { text: t("image.gapVector", { n: values.length }) }), bars, button];
+  const parts = [el("p", { text: t("image.gapVector", { count: values.length }) }), bars, button];
   if (half) {
     const table = el("table", { className: "data", id: "gap-table", "aria-label": t("image.gapTable") });
     table.append(
@@ -155,7 +155,7 @@ export function renderGap(host, result, half, gapIndex, onCompare) {
       );
     });
     table.append(body);
-    parts.push(el("div", { className: "table-wrap" }, [table]), el("p", { id: "gap-same", text: t("image.gapSame", { n: values.length }) }));
+    parts.push(el("div", { className: "table-wrap" }, [table]), el("p", { id: "gap-same", text: t("image.gapSame", { count: values.length }) }));
   }
   host.replaceChildren(...parts);
 }

@@ -1,6 +1,7 @@
 // Russian and English texts of the normalization lesson (kept apart: the page module is long enough).
+import { registerStrings } from "../common/i18n.js";
 
-export const STRINGS = {
+registerStrings({
   en: {
     "norm.title": "Batch normalization and its relatives",
     "norm.lede":
@@ -21,7 +22,7 @@ export const STRINGS = {
     "norm.stepsTitle": "Training steps and running statistics",
     "norm.prevBatch": "Previous batch",
     "norm.nextBatch": "Next batch",
-    "norm.step": "Batch {k} (running statistics after {k} training steps)",
+    "norm.step": { one: "Batch {k} (running statistics after {count} training step)", other: "Batch {k} (running statistics after {count} training steps)" },
     "norm.trainNote":
       "Training: x̂ uses this batch's μ_B and biased σ²_B; the running statistics move towards them: running ← (1 − momentum)·running + momentum·batch (the variance unbiased, ×m/(m−1), as in torch).",
     "norm.evalNote":
@@ -65,7 +66,7 @@ export const STRINGS = {
     "norm.axesLayer": "averaged over C, H, W — one μ per sample",
     "norm.axesInstance": "averaged over H, W — one μ per sample and channel",
     "norm.axesGroup": "averaged over C/G channels, H, W — one μ per sample and group",
-    "norm.means": "{count} means: {values}",
+    "norm.means": { one: "{count} mean: {values}", other: "{count} means: {values}" },
     "norm.needsMore": "needs more than one value per group: enlarge H×W or use fewer groups",
     "norm.q1": "How many trainable parameters does BatchNorm2d({c}) have?",
     "norm.a1":
@@ -81,13 +82,12 @@ export const STRINGS = {
   },
   ru: {
     "norm.title": "Батч-нормализация и её родственники",
-    "norm.lede":
-      "Игрушечный батч N×C×H×W проходит через батч-нормализацию: среднее и дисперсия по каналам, нормированное x̂, затем γ и β. Переключайте обучение и инференс, проходите батч за батчем и сравните с layer, instance и group norm.",
+    "norm.lede": "Игрушечный батч N×C×H×W проходит через батч-нормализацию: среднее и дисперсия по каналам, нормированное x̂, затем γ и β. Переключайте обучение и инференс, проходите батч за батчем и сравните с LayerNorm, InstanceNorm и GroupNorm.",
     "norm.setup": "Игрушечный батч",
     "norm.n": "Размер батча N",
     "norm.c": "Каналов C",
     "norm.size": "Высота = ширина",
-    "norm.momentum": "Momentum",
+    "norm.momentum": "Момент (momentum)",
     "norm.mode": "Режим",
     "norm.train": "обучение",
     "norm.eval": "инференс",
@@ -99,7 +99,7 @@ export const STRINGS = {
     "norm.stepsTitle": "Шаги обучения и скользящие статистики",
     "norm.prevBatch": "Предыдущий батч",
     "norm.nextBatch": "Следующий батч",
-    "norm.step": "Батч {k} (скользящие статистики после {k} шагов обучения)",
+    "norm.step": { one: "Батч {k} (скользящие статистики после {count} шага обучения)", few: "Батч {k} (скользящие статистики после {count} шагов обучения)", many: "Батч {k} (скользящие статистики после {count} шагов обучения)", other: "Батч {k} (скользящие статистики после {count} шага обучения)" },
     "norm.trainNote":
       "Обучение: x̂ считается по μ_B и смещённой σ²_B этого батча; скользящие статистики сдвигаются к ним: running ← (1 − momentum)·running + momentum·batch (дисперсия несмещённая, ×m/(m−1), как в torch).",
     "norm.evalNote": "Инференс: x̂ считается по скользящим статистикам, а не по батчу, поэтому каждый пример нормируется сам по себе.",
@@ -118,12 +118,11 @@ export const STRINGS = {
     "norm.gridLabel": "пример {n}, канал {c}",
     "norm.matesTitle": "Зависит ли пример 1 от соседей по батчу?",
     "norm.changeMates": "Заменить соседей по батчу",
-    "norm.matesSeed": "соседи сгенерированы с seed {k}",
+    "norm.matesSeed": "соседи сгенерированы с зерном {k}",
     "norm.matesOld": "y[1, c1, 0, 0], исходный батч",
     "norm.matesNew": "y[1, c1, 0, 0], новые соседи",
     "norm.maxDelta": "max |Δ| по примеру 1",
-    "norm.matesResult":
-      "Пример 1 одинаков в обоих батчах. Его выход меняется до {train} при обучении и на {eval} на инференсе.",
+    "norm.matesResult": "Пример 1 одинаков в обоих батчах. Его выход меняется на величину до {train} при обучении и на {eval} на инференсе.",
     "norm.affineTitle": "Зачем аффинный шаг? Сигмоида после BN",
     "norm.affineGamma": "γ (для графика)",
     "norm.affineBeta": "β (для графика)",
@@ -132,28 +131,27 @@ export const STRINGS = {
     "norm.sigAffine": "sigmoid(γ·x̂ + β), γ = {g}, β = {b}",
     "norm.affineNumbers":
       "В пределах одного СКО (|x̂| ≤ 1) sigmoid(x̂) отличается от прямой не более чем на {plain}: без γ и β сигмоида работает как почти линейный слой. С выбранными γ, β отличие {affine}.",
-    "norm.cubeTitle": "Batch, layer, instance и group norm на одном тензоре",
-    "norm.groups": "Групп G (group norm)",
-    "norm.kind.batch": "Batch norm",
-    "norm.kind.layer": "Layer norm",
-    "norm.kind.instance": "Instance norm",
-    "norm.kind.group": "Group norm (G = {g})",
+    "norm.cubeTitle": "BatchNorm, LayerNorm, InstanceNorm и GroupNorm на одном тензоре",
+    "norm.groups": "Групп G (GroupNorm)",
+    "norm.kind.batch": "BatchNorm",
+    "norm.kind.layer": "LayerNorm",
+    "norm.kind.instance": "InstanceNorm",
+    "norm.kind.group": "GroupNorm (G = {g})",
     "norm.axesBatch": "усреднение по N, H, W — одно μ на канал",
     "norm.axesLayer": "усреднение по C, H, W — одно μ на пример",
     "norm.axesInstance": "усреднение по H, W — одно μ на пример и канал",
     "norm.axesGroup": "усреднение по C/G каналам, H, W — одно μ на пример и группу",
-    "norm.means": "{count} средних: {values}",
+    "norm.means": { one: "{count} среднее: {values}", few: "{count} средних: {values}", many: "{count} средних: {values}", other: "{count} среднего: {values}" },
     "norm.needsMore": "нужно больше одного значения в группе: увеличьте H×W или уменьшите число групп",
     "norm.q1": "Сколько обучаемых параметров у BatchNorm2d({c})?",
     "norm.a1":
       "γ и β, по одному на канал. Скользящие среднее и дисперсия — буферы: они обновляются усреднением, а не обучаются градиентом.",
     "norm.q2":
       "Что происходит с BN на инференсе? Замените соседей примера 1 по батчу: насколько изменится его выход в режиме инференса?",
-    "norm.a2":
-      "Никак: на инференсе используются скользящие статистики, накопленные при обучении, и выход примера зависит только от него самого. При обучении он изменился до {train}.",
+    "norm.a2": "Никак: на инференсе используются скользящие статистики, накопленные при обучении, и выход примера зависит только от него самого. При обучении он изменился на величину до {train}.",
     "norm.q3":
       "Зачем аффинный шаг? Насколько sigmoid(x̂) отличается от прямой ½ + x̂/4 при |x̂| ≤ 1 (γ = 1, β = 0)?",
     "norm.a3":
       "Почти никак: нормированный вход держит сигмоиду в её линейной части. γ и β позволяют сети сдвинуть и растянуть вход и использовать нелинейность (отличие {affine} с выбранными γ, β) — или вовсе отменить нормализацию (γ = σ, β = μ).",
   },
-};
+});

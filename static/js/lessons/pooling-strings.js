@@ -1,6 +1,7 @@
 // Russian and English texts of the pooling lesson.
+import { registerStrings } from "../common/i18n.js";
 
-export const STRINGS = {
+registerStrings({
   en: {
     "pool.title": "Pooling",
     "pool.lede":
@@ -35,9 +36,8 @@ export const STRINGS = {
     "pool.gapH": "Map height",
     "pool.gapW": "Map width",
     "pool.gapMap": "channel {c}",
-    "pool.gapVector": "GAP of a {c}×{h}×{w} map → a vector of {c} means: [{values}]",
-    "pool.gapCompare":
-      "Flattening would give {flat} features, and the count changes with the image size; GAP always gives {c}, so the classifier after it keeps its shape.",
+    "pool.gapVector": { one: "GAP of a {c}×{h}×{w} map → a vector of {count} mean: [{values}]", other: "GAP of a {c}×{h}×{w} map → a vector of {count} means: [{values}]" },
+    "pool.gapCompare": { one: "Flattening would give {count} feature, and the count changes with the image size; GAP always gives {c}, so the classifier after it keeps its shape.", other: "Flattening would give {count} features, and the count changes with the image size; GAP always gives {c}, so the classifier after it keeps its shape." },
     "pool.q1": "How many trainable parameters does Conv2d(3, 16, kernel_size=3) have?",
     "pool.a1": "C_out·C_in·k·k weights plus one bias per output channel.",
     "pool.q2": "And the pooling layer on this page (k = {k}, s = {s})?",
@@ -50,8 +50,7 @@ export const STRINGS = {
   },
   ru: {
     "pool.title": "Пулинг",
-    "pool.lede":
-      "Окно скользит по каждому каналу, как в свёртке, но вместо взвешенной суммы берёт максимум или среднее. Пройдите его по шагам, попробуйте ceil_mode и перекрывающиеся окна и посмотрите, как global average pooling превращает карту любого размера в один вектор.",
+    "pool.lede": "Окно скользит по каждому каналу, как в свёртке, но вместо взвешенной суммы берёт максимум или среднее. Пройдите его по шагам, попробуйте ceil_mode и перекрывающиеся окна и посмотрите, как глобальный avg-пулинг превращает карту любого размера в один вектор.",
     "pool.setup": "Скользящее окно",
     "pool.presetUsual": "Обычный: k = 2, s = 2",
     "pool.presetOverlap": "С перекрытием: k = 3, s = 2",
@@ -62,7 +61,7 @@ export const STRINGS = {
     "pool.h": "Высота входа",
     "pool.w": "Ширина входа",
     "pool.k": "Размер ядра",
-    "pool.s": "Шаг (stride)",
+    "pool.s": "Страйд",
     "pool.p": "Паддинг",
     "pool.position": "Позиция выхода",
     "pool.clampK": "Ядро уменьшено: окно должно помещаться во вход с паддингом.",
@@ -77,16 +76,15 @@ export const STRINGS = {
     "pool.explainAvg": "Выход ({i}, {j}): ({values}) / {divisor} = {sum} / {divisor} = {avg}; делитель: {rule}",
     "pool.divisorPad": "клетки окна внутри входа с паддингом (count_include_pad)",
     "pool.divisorImage": "клетки окна только внутри изображения",
-    "pool.gapTitle": "Global average pooling: карта любого размера → один вектор",
+    "pool.gapTitle": "Глобальный avg-пулинг: карта любого размера → один вектор",
     "pool.gapC": "Каналов C",
     "pool.gapH": "Высота карты",
     "pool.gapW": "Ширина карты",
     "pool.gapMap": "канал {c}",
-    "pool.gapVector": "GAP карты {c}×{h}×{w} → вектор из {c} средних: [{values}]",
-    "pool.gapCompare":
-      "Вытягивание в вектор дало бы {flat} признаков, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму.",
+    "pool.gapVector": { one: "GAP карты {c}×{h}×{w} → вектор из {count} среднего: [{values}]", few: "GAP карты {c}×{h}×{w} → вектор из {count} средних: [{values}]", many: "GAP карты {c}×{h}×{w} → вектор из {count} средних: [{values}]", other: "GAP карты {c}×{h}×{w} → вектор из {count} среднего: [{values}]" },
+    "pool.gapCompare": { one: "Вытягивание в вектор дало бы {count} признак, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму.", few: "Вытягивание в вектор дало бы {count} признака, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму.", many: "Вытягивание в вектор дало бы {count} признаков, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму.", other: "Вытягивание в вектор дало бы {count} признака, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму." },
     "pool.q1": "Сколько обучаемых параметров у Conv2d(3, 16, kernel_size=3)?",
-    "pool.a1": "C_out·C_in·k·k весов плюс по одному сдвигу (bias) на выходной канал.",
+    "pool.a1": "C_out·C_in·k·k весов плюс по одному смещению на выходной канал.",
     "pool.q2": "А у слоя пулинга на этой странице (k = {k}, s = {s})?",
     "pool.a2": "Пулинг берёт максимум или среднее: обучать нечего.",
     "pool.q3": "Высота выхода для входа {h}, kernel_size={k}, stride={s}, padding={p}, ceil_mode={ceil}?",
@@ -94,4 +92,4 @@ export const STRINGS = {
     "pool.q4": "Карта {c}×{h}×{w}, затем GAP, затем Linear(·, 10): сколько параметров у слоя Linear?",
     "pool.a4": "Без GAP вытягивание потребовало бы {flat} параметров — и другое число для другого размера изображения.",
   },
-};
+});

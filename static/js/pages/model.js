@@ -115,11 +115,11 @@ function drawTotals(summary) {
   $("totals").textContent = t("model.totals", {
     source: summary.source,
     input: summary.input.join("×"),
-    nodes: summary.nodes.length,
+    nodes: t("count.nodes", { count: summary.nodes.length }),
     main: summary.main_path.length,
-    params: groupDigits(summary.total_params),
-    macs: groupDigits(summary.total_macs),
-    merges: merges.length,
+    params: t("count.params", { count: summary.total_params }),
+    macs: t("count.macs", { count: summary.total_macs }),
+    merges: t("count.merges", { count: merges.length }),
     misaligned: merges.filter((n) => n.aligned === false).length,
   });
 }

@@ -1,7 +1,7 @@
 // Batch norm on a toy batch (train/inference, running statistics over several batches, batch-mates),
 // the affine step before a sigmoid, and layer/instance/group norm on the same tensor (convcore.norm via the API).
 import { apiGet, apiPost } from "../common/api.js";
-import { registerStrings, t } from "../common/i18n.js";
+import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce } from "../lessons/controls.js";
@@ -11,10 +11,8 @@ import { drawGrid } from "../lessons/grid.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import { randomBatch } from "../lessons/rng.js";
-import { STRINGS } from "../lessons/normalization-strings.js";
+import "../lessons/normalization-strings.js";
 import "../lessons/strings.js";
-
-registerStrings(STRINGS);
 
 const MAX_C = 4;
 const PROPS = [
@@ -243,7 +241,7 @@ function tableFrom(table, header, rows) {
 function drawStats() {
   const train = view.trainA;
   const after = history[state.steps - 1];
-  $("bn-step").textContent = t("norm.step", { k: state.steps });
+  $("bn-step").textContent = t("norm.step", { k: state.steps, count: state.steps });
   $("bn-mode-note").textContent = t(state.mode === "train" ? "norm.trainNote" : "norm.evalNote");
   const rows = Array.from({ length: state.c }, (_, ch) => [
     `c${ch + 1}`,

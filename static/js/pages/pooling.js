@@ -2,19 +2,17 @@
 // overlapping windows, and global average pooling. Values, winners, divisors and formulas come from
 // /api/v1/ops/{max,avg,global_avg}_pool2d (with trace=true); the page only lays them out.
 import { apiGet, apiPost } from "../common/api.js";
-import { registerStrings, t } from "../common/i18n.js";
+import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
 import { fmt } from "../lessons/format.js";
 import { drawGrid } from "../lessons/grid.js";
-import { STRINGS } from "../lessons/pooling-strings.js";
+import "../lessons/pooling-strings.js";
 import { cellKind, poolOutputSize } from "../lessons/pool.js";
 import { createQuestion } from "../lessons/question.js";
 import { mulberry32, tensor } from "../lessons/rng.js";
 import "../lessons/strings.js";
-
-registerStrings(STRINGS);
 
 const PROPS = [
   { key: "mode", type: "enum", default: "max", values: ["max", "avg"] },
@@ -211,12 +209,13 @@ function drawGap() {
   const vector = gap.output.map((channel) => channel[0][0]);
   $("gap-vector").textContent = t("pool.gapVector", {
     c: volume.length,
+    count: volume.length,
     h: volume[0].length,
     w: volume[0][0].length,
     values: vector.map((v) => fmt(v, 3)).join(", "),
   });
   const flat = volume.length * volume[0].length * volume[0][0].length;
-  $("gap-compare").textContent = t("pool.gapCompare", { flat, c: volume.length });
+  $("gap-compare").textContent = t("pool.gapCompare", { count: flat, c: volume.length });
 }
 
 function setStep(step) {

@@ -211,7 +211,7 @@ function renderComparison() {
     params: groupDigits(compare.plain.total_params),
     plain: r("plain"),
     dilated: r("dilated"),
-    n: state.dl,
+    count: state.dl,
   });
 }
 
@@ -223,7 +223,10 @@ function renderAll() {
   renderDescription();
   renderLayerSelect();
   renderTable($("rf-table"), report, state.chosen, chooseLayer);
-  $("totals").textContent = t("rf.totals", { params: groupDigits(report.total_params), macs: groupDigits(report.total_macs) });
+  $("totals").textContent = t("rf.totals", {
+    params: t("count.params", { count: report.total_params }),
+    macs: t("count.macs", { count: report.total_macs }),
+  });
   drawConeView();
   drawOverlay();
   drawGrowth();

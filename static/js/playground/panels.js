@@ -64,7 +64,7 @@ function productTables(info, kh, kw) {
 
 function sumLine(info, layer) {
   const n = info.terms.length;
-  if (layer.mode === "maxpool") return t("step.max", { n, y: formatValue(info.value) });
+  if (layer.mode === "maxpool") return t("step.max", { count: n, y: formatValue(info.value) });
   if (layer.mode === "avgpool") {
     const sum = n <= MAX_LISTED_TERMS ? info.terms.map((x) => formatValue(x.x)).join(" + ") : formatValue(info.sum);
     return t("step.avg", { sum, n, y: formatValue(info.value) });
@@ -73,7 +73,7 @@ function sumLine(info, layer) {
   let line =
     n <= MAX_LISTED_TERMS
       ? t("step.sum", { terms, sum: formatValue(info.sum) })
-      : t("step.sum_many", { n, sum: formatValue(info.sum) });
+      : t("step.sum_many", { count: n, sum: formatValue(info.sum) });
   if (layer.bias) line += `; ${t("step.bias", { sum: formatValue(info.sum), b: formatValue(info.bias), y: formatValue(info.value) })}`;
   return line;
 }
@@ -125,8 +125,8 @@ export function renderStep(scene) {
     setText($("pg-step-window"), "");
     body.append(scatterTables(info, layer));
     const total = layer.coutPerGroup * layer.rows.kernel * layer.cols.kernel;
-    let line = t("step.scatter_line", { x: formatValue(info.x), n: info.targets.length });
-    if (info.targets.length < total) line += `. ${t("step.dropped", { n: total - info.targets.length })}`;
+    let line = t("step.scatter_line", { x: formatValue(info.x), count: info.targets.length });
+    if (info.targets.length < total) line += `. ${t("step.dropped", { count: total - info.targets.length })}`;
     setText($("pg-step-sum"), line);
     return;
   }
