@@ -69,7 +69,9 @@ def test_residual_work_bound_is_a_message() -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "networks × samples × width² × depth must be at most 134,217,728 for one request, got "
-        "1,048,576,000; reduce networks, samples, width or depth"
+        "1,048,576,000; reduce networks, samples, width or depth",
+        "code": "residual_work_too_large",
+        "params": {"work": 1_048_576_000, "limit": 134_217_728},
     }
 
 
@@ -149,4 +151,8 @@ def test_parameter_count_uses_convcore() -> None:
 def test_parameter_count_bad_groups_is_422() -> None:
     response = client.get(f"{URL}/parameter-count", params={"layer": "conv2d", "in_channels": 3, "groups": 2})
     assert response.status_code == 422
-    assert response.json() == {"detail": "in_channels (3) must be divisible by groups (2)"}
+    assert response.json() == {
+        "detail": "in_channels (3) must be divisible by groups (2)",
+        "code": "channels_not_divisible",
+        "params": {"field": "in_channels", "channels": 3, "groups": 2},
+    }

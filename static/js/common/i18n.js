@@ -14,6 +14,11 @@ export function registerStrings(table) {
   for (const lang of LANGS) Object.assign(strings[lang], table[lang] || {});
 }
 
+/** Is there a string for `key` (in English, so in both: a test keeps the tables equal)? */
+export function hasString(key) {
+  return key in strings.en;
+}
+
 /** The registered table of one language (read-only use: tests compare the two). */
 export function stringTable(lang) {
   return strings[lang];

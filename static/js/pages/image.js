@@ -73,10 +73,8 @@ function imageForm(extra = {}) {
 }
 
 function errorText(error) {
-  if (error instanceof ApiError) {
-    const head = [413, 415, 422].includes(error.status) ? `${t(`image.error.${error.status}`)} ` : "";
-    return `${head}${error.message}`;
-  }
+  // the proxy's or the middleware's 413 carries no code: say it here rather than in its English
+  if (error instanceof ApiError) return error.status === 413 && !error.body.code ? t("image.error.413") : error.message;
   return t("error.network", { message: error.message });
 }
 

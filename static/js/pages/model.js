@@ -1,6 +1,6 @@
 // "Your model": the per-node table of an uploaded ONNX file or a built-in network, the receptive-field growth
 // along the main path, the path itself, and the chosen node's receptive field on a photo.
-import { ApiError, apiGet } from "../common/api.js";
+import { apiGet, apiPost } from "../common/api.js";
 import { getLang, t } from "../common/i18n.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
@@ -61,13 +61,7 @@ async function postModel(file, input) {
   const query = input ? `?${new URLSearchParams({ input })}` : "";
   request?.abort();
   request = new AbortController();
-  const response = await fetch(`/api/v1/models/summary${query}`, { method: "POST", body: form, signal: request.signal });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const detail = typeof body.detail === "string" ? body.detail : response.statusText;
-    throw new ApiError(response.status, detail);
-  }
-  return body;
+  return apiPost(`/models/summary${query}`, form, { signal: request.signal });
 }
 
 async function load() {
