@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { fmt, fmtPow10, fmtSci } from "../../static/js/lessons/format.js";
+import { fmt, fmtLogTicks, fmtPow10, fmtSci } from "../../static/js/lessons/format.js";
 import { logTicks, niceTicks, scale, yExtent } from "../../static/js/lessons/plot.js";
 import { cellKind, poolOutputSize } from "../../static/js/lessons/pool.js";
 import { mulberry32, normalSampler, randomBatch, tensor } from "../../static/js/lessons/rng.js";
@@ -112,4 +112,10 @@ test("the cube has N·HW front, N·C top and C·HW side cells", () => {
   assert.equal(height, 4 * 4 + 20);
   const front = cells.find((c) => c.face === "front" && c.n === 1 && c.k === 1);
   assert.deepEqual(front.points[0], [10, 26]);
+});
+
+test("one log axis uses one label format", () => {
+  // the dropout plot's short axis once read 10⁰, 0.50, 0.20, 10⁻¹
+  assert.deepEqual(fmtLogTicks(logTicks(0.05, 1)), ["0.05", "0.1", "0.2", "0.5", "1"]);
+  assert.deepEqual(fmtLogTicks(logTicks(1, 1e15, 6)), ["10⁰", "10³", "10⁶", "10⁹", "10¹²", "10¹⁵"]);
 });

@@ -5,7 +5,7 @@ import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
-import { fmt, fmtPow10 } from "../lessons/format.js";
+import { fmt } from "../lessons/format.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import { mulberry32, tensor } from "../lessons/rng.js";
@@ -90,7 +90,10 @@ function drawLayer() {
   if (!layer) return;
   const x = activations(state.n);
   const kept = layer.mask.filter(Boolean).length;
-  $("do-scale").textContent = t("dropout.scale", { rule: t(ruleKey()), scale: fmt(layer.scale, 3), kept, count: state.n });
+  // a rule that is the constant 1 is not worth "= 1.000"
+  const rule = t(ruleKey());
+  const scale = rule === "1" ? rule : `${rule} = ${fmt(layer.scale, 3)}`;
+  $("do-scale").textContent = t("dropout.scale", { scale, kept, count: state.n });
   $("do-units").replaceChildren(
     ...x.map((value, i) => {
       const unit = document.createElement("div");
@@ -170,7 +173,6 @@ function drawMany() {
     logY: true,
     xLabel: t("dropout.x"),
     yLabel: t("dropout.y"),
-    formatY: fmtPow10,
     title: t("dropout.ensTitle"),
     height: 280,
   });

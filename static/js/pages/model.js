@@ -283,7 +283,9 @@ async function start() {
     samples = PROPS.find((p) => p.key === "sample").values.map((name) => ({ name, title_ru: name, title_en: name }));
   }
   fillSamples();
-  if (state.model !== UPLOAD) await load();
+  // an uploaded file is never stored, so its link can bring back the settings but not the model
+  if (state.model === UPLOAD) setStatus(t("model.reupload"));
+  else await load();
 }
 
 start();

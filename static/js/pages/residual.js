@@ -4,7 +4,7 @@ import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, debounce, latest } from "../lessons/controls.js";
-import { fmt, fmtPow10, fmtSci } from "../lessons/format.js";
+import { fmt, fmtSci } from "../lessons/format.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
@@ -83,7 +83,7 @@ function draw() {
     bands,
     xLabel: t("residual.x"),
     yLabel: t("residual.y"),
-    formatY: (v) => (state.log ? fmtPow10(v) : fmtSci(v, 2)),
+    formatY: (v) => fmtSci(v, 2),
     title: t("residual.plotTitle"),
   });
   legend($("res-legend"), series);

@@ -122,7 +122,7 @@ registerStrings({
     "info.output": "Output: {c} × {h} × {w}",
     "info.formula_h": "Height",
     "info.formula_w": "Width",
-    "info.unread": "The floor leaves {rows} input row(s) and {cols} column(s) unread (struck through on the input).",
+    "info.unread": "Rows left unread by the floor: {rows}; columns: {cols} (struck through on the input).",
     "info.unread_none": "Every input row and column is read.",
     "info.params": "Trainable parameters: {n}",
     "info.macs": "Multiply-adds: {n}",
