@@ -136,7 +136,7 @@ function convControls(layer, i, presets, update) {
     }, true);
   });
   channels.append(el("div", { className: "row" }, [add, drop]));
-  box.append(channels);
+  box.append(channels, el("p", { className: "note", text: t("image.kernelSplit") }));
   return box;
 }
 
