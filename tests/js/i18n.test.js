@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { pluralForm, render, stringTable, formatCount } from "../../static/js/common/i18n.js";
 import { glossaryProblems } from "../../static/js/common/glossary.js";
 
@@ -88,4 +88,11 @@ test("the glossary check catches what it is for", () => {
   assert.deepEqual(glossaryProblems("Страйд (stride)"), []);
   assert.deepEqual(glossaryProblems("ceil_mode округляет вверх; nn.AvgPool2d"), []);
   assert.deepEqual(glossaryProblems("Шаг {n} из {total}"), []);
+});
+
+test("the Russian texts the server sends (zoo, kernels, samples) use the glossary's terms", () => {
+  const texts = JSON.parse(readFileSync(new URL("./fixtures/server_texts_ru.json", import.meta.url)));
+  assert.ok(Object.keys(texts).length >= 20);
+  const found = Object.entries(texts).flatMap(([key, s]) => glossaryProblems(s).map((p) => `${key}: ${p} — ${s}`));
+  assert.deepEqual(found, []);
 });
