@@ -119,3 +119,13 @@ test("one log axis uses one label format", () => {
   assert.deepEqual(fmtLogTicks(logTicks(0.05, 1)), ["0.05", "0.1", "0.2", "0.5", "1"]);
   assert.deepEqual(fmtLogTicks(logTicks(1, 1e15, 6)), ["10⁰", "10³", "10⁶", "10⁹", "10¹²", "10¹⁵"]);
 });
+
+test("a guess is a number as typed on either keyboard, or not a try at all", async () => {
+  const { isNumberLike, normalizedGuess } = await import("../../static/js/lessons/question.js");
+  assert.equal(normalizedGuess(" 2,5 "), "2.5");
+  assert.equal(normalizedGuess("−3"), "-3");
+  assert.equal(normalizedGuess("1 024"), "1024");
+  assert.equal(isNumberLike(normalizedGuess("abc")), false);
+  assert.equal(isNumberLike(""), false);
+  assert.equal(isNumberLike(normalizedGuess("0,75")), true);
+});

@@ -43,11 +43,14 @@ registerStrings({
     "dropout.x": "sub-networks averaged, k",
     "dropout.y": "RMS error",
     "dropout.q1": "Standard dropout with p = {p}: by what factor are activations multiplied at inference?",
+    "dropout.h1": "In training a unit gives x with probability 1 − p and 0 otherwise: what is its mean?",
     "dropout.a1": "In training a unit outputs (1 − p)·x + p·0 = (1 − p)·x on average; inference has to match it.",
     "dropout.q2": "Inverted dropout with p = {p}: by what factor are activations multiplied at inference?",
+    "dropout.h2": "Inverted dropout already scales by 1/(1 − p) in training.",
     "dropout.a2":
       "The compensation ×{train} already happened in training, so the network is used at inference exactly as it is — nothing to change when deploying. That is why frameworks implement inverted dropout.",
     "dropout.q3": { one: "How many distinct masks (sub-networks) does a layer of {count} unit have?", other: "How many distinct masks (sub-networks) does a layer of {count} units have?" },
+    "dropout.h3": "Each unit is either on or off, independently of the others.",
     "dropout.a3": "Each unit is on or off independently: 2 choices per unit.",
   },
   ru: {
@@ -90,11 +93,14 @@ registerStrings({
     "dropout.x": "усреднено подсетей, k",
     "dropout.y": "ошибка (RMS)",
     "dropout.q1": "Обычный дропаут, p = {p}: на что умножаются активации на инференсе?",
+    "dropout.h1": "При обучении нейрон выдаёт x с вероятностью 1 − p и 0 иначе: каково его среднее?",
     "dropout.a1": "При обучении нейрон в среднем выдаёт (1 − p)·x + p·0 = (1 − p)·x; на инференсе нужно то же самое.",
     "dropout.q2": "Инвертированный дропаут, p = {p}: на что умножаются активации на инференсе?",
+    "dropout.h2": "Инвертированный дропаут уже умножает на 1/(1 − p) при обучении.",
     "dropout.a2":
       "Компенсация ×{train} уже сделана при обучении, поэтому на инференсе сеть используется как есть — при внедрении ничего менять не нужно. Поэтому во фреймворках дропаут инвертированный.",
     "dropout.q3": { one: "Сколько различных масок (подсетей) у слоя из {count} нейрона?", few: "Сколько различных масок (подсетей) у слоя из {count} нейронов?", many: "Сколько различных масок (подсетей) у слоя из {count} нейронов?", other: "Сколько различных масок (подсетей) у слоя из {count} нейрона?" },
+    "dropout.h3": "Каждый нейрон либо включён, либо выключен, независимо от остальных.",
     "dropout.a3": "Каждый нейрон независимо включён или выключен: 2 варианта на нейрон.",
   },
 });

@@ -69,14 +69,17 @@ registerStrings({
     "norm.means": { one: "{count} mean: {values}", other: "{count} means: {values}" },
     "norm.needsMore": "needs more than one value per group: enlarge H×W or use fewer groups",
     "norm.q1": "How many trainable parameters does BatchNorm2d({c}) have?",
+    "norm.h1": "Which of γ, β, the running mean and the running variance does the gradient train?",
     "norm.a1":
       "γ and β, one each per channel. The running mean and variance are buffers: they are updated by averaging, not trained by gradients.",
     "norm.q2":
       "What happens to BN at inference? Change sample 1's batch-mates: by how much does its output change in inference mode?",
+    "norm.h2": "At inference BN normalizes with the running statistics, not with the batch's.",
     "norm.a2":
       "Not at all: inference uses the running statistics accumulated in training, so a sample's output depends only on itself. In training it changed by up to {train}.",
     "norm.q3":
       "Why the affine step? Within |x̂| ≤ 1, how far is sigmoid(x̂) from the straight line ½ + x̂/4 (γ = 1, β = 0)?",
+    "norm.h3": "Compare sigmoid(1) with ½ + 1/4 at the edge |x̂| = 1.",
     "norm.a3":
       "Almost nowhere: normalized inputs keep the sigmoid in its linear part. γ and β let the network move and stretch the input to use the nonlinearity (gap {affine} with the chosen γ, β) — or even undo the normalization (γ = σ, β = μ).",
   },
@@ -144,13 +147,16 @@ registerStrings({
     "norm.means": { one: "{count} среднее: {values}", few: "{count} средних: {values}", many: "{count} средних: {values}", other: "{count} среднего: {values}" },
     "norm.needsMore": "нужно больше одного значения в группе: увеличьте H×W или уменьшите число групп",
     "norm.q1": "Сколько обучаемых параметров у BatchNorm2d({c})?",
+    "norm.h1": "Какие из γ, β, скользящего среднего и скользящей дисперсии обучаются градиентом?",
     "norm.a1":
       "γ и β, по одному на канал. Скользящие среднее и дисперсия — буферы: они обновляются усреднением, а не обучаются градиентом.",
     "norm.q2":
       "Что происходит с BN на инференсе? Замените соседей примера 1 по батчу: насколько изменится его выход в режиме инференса?",
+    "norm.h2": "На инференсе BN нормирует скользящими статистиками, а не статистиками батча.",
     "norm.a2": "Никак: на инференсе используются скользящие статистики, накопленные при обучении, и выход примера зависит только от него самого. При обучении он изменился на величину до {train}.",
     "norm.q3":
       "Зачем аффинный шаг? Насколько sigmoid(x̂) отличается от прямой ½ + x̂/4 при |x̂| ≤ 1 (γ = 1, β = 0)?",
+    "norm.h3": "Сравните sigmoid(1) с ½ + 1/4 на краю, при |x̂| = 1.",
     "norm.a3":
       "Почти никак: нормированный вход держит сигмоиду в её линейной части. γ и β позволяют сети сдвинуть и растянуть вход и использовать нелинейность (отличие {affine} с выбранными γ, β) — или вовсе отменить нормализацию (γ = σ, β = μ).",
   },

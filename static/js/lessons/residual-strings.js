@@ -31,8 +31,10 @@ registerStrings({
     "residual.batch_norm": "residual + batch norm",
     "residual.theoryOf": "theory: {name}",
     "residual.q1": { one: "The input has variance 1. What is the variance after {count} residual block, by the lecture's argument?", other: "The input has variance 1. What is the variance after {count} residual blocks, by the lecture's argument?" },
+    "residual.h1": "Each block adds a branch whose variance equals that of its input.",
     "residual.a1": { one: "Each junction adds Var(F(h)) = Var(h), so the variance doubles {count} time. Measured here: {measured}.", other: "Each junction adds Var(F(h)) = Var(h), so the variance doubles {count} times. Measured here: {measured}." },
     "residual.q2": "By what factor per block does the variance change when the sum is scaled by 1/√2?",
+    "residual.h2": "Compute (σ² + σ²)/2.",
     "residual.a2": "(σ² + σ²)/2 = σ²: the factor is 1 in theory; the fit over the measured curve gives {ratio}.",
   },
   ru: {
@@ -63,8 +65,10 @@ registerStrings({
     "residual.batch_norm": "с остаточной связью + батч-нормализация",
     "residual.theoryOf": "теория: {name}",
     "residual.q1": { one: "Дисперсия входа равна 1. Какой она станет после {count} блока с остаточной связью по рассуждению из лекции?", few: "Дисперсия входа равна 1. Какой она станет после {count} блоков с остаточной связью по рассуждению из лекции?", many: "Дисперсия входа равна 1. Какой она станет после {count} блоков с остаточной связью по рассуждению из лекции?", other: "Дисперсия входа равна 1. Какой она станет после {count} блока с остаточной связью по рассуждению из лекции?" },
+    "residual.h1": "Каждый блок добавляет ветвь с той же дисперсией, что и у его входа.",
     "residual.a1": { one: "Каждое соединение добавляет Var(F(h)) = Var(h), дисперсия удваивается {count} раз. Измерено здесь: {measured}.", few: "Каждое соединение добавляет Var(F(h)) = Var(h), дисперсия удваивается {count} раза. Измерено здесь: {measured}.", many: "Каждое соединение добавляет Var(F(h)) = Var(h), дисперсия удваивается {count} раз. Измерено здесь: {measured}.", other: "Каждое соединение добавляет Var(F(h)) = Var(h), дисперсия удваивается {count} раза. Измерено здесь: {measured}." },
     "residual.q2": "Во сколько раз за блок меняется дисперсия, если сумму шкалировать на 1/√2?",
+    "residual.h2": "Посчитайте (σ² + σ²)/2.",
     "residual.a2": "(σ² + σ²)/2 = σ²: в теории множитель 1; подгонка по измеренной кривой даёт {ratio}.",
   },
 });

@@ -235,6 +235,7 @@ const pVars = () => ({ p: fmt(state.p, 2), count: state.n });
 const questions = [
   createQuestion(list, {
     question: "dropout.q1",
+    hint: "dropout.h1",
     questionVars: pVars,
     tolerance: 1e-9,
     compute: async () => {
@@ -244,6 +245,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "dropout.q2",
+    hint: "dropout.h2",
     questionVars: pVars,
     tolerance: 1e-9,
     compute: async () => {
@@ -254,6 +256,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "dropout.q3",
+    hint: "dropout.h3",
     questionVars: pVars,
     compute: async () => {
       const result = many ?? (await fetchMany());

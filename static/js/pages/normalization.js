@@ -421,6 +421,7 @@ const list = $("bn-question-list");
 const questions = [
   createQuestion(list, {
     question: "norm.q1",
+    hint: "norm.h1",
     questionVars: () => ({ c: state.c }),
     compute: async () => {
       const body = await apiGet("/experiments/parameter-count", { layer: "batch_norm2d", in_channels: state.c });
@@ -429,6 +430,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "norm.q2",
+    hint: "norm.h2",
     tolerance: 1e-9,
     compute: async () => ({
       value: Number(view.deltaEval.toFixed(6)),
@@ -438,6 +440,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "norm.q3",
+    hint: "norm.h3",
     tolerance: 0.05,
     compute: async () => ({
       value: Number(nonlinearity(1, 0).toFixed(3)),

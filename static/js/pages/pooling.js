@@ -285,6 +285,7 @@ const list = $("pool-question-list");
 const questions = [
   createQuestion(list, {
     question: "pool.q1",
+    hint: "pool.h1",
     compute: async () => {
       const body = await apiGet("/experiments/parameter-count", {
         layer: "conv2d",
@@ -297,6 +298,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "pool.q2",
+    hint: "pool.h2",
     questionVars: () => ({ k: state.k, s: state.s }),
     compute: async () => {
       const body = await apiGet("/experiments/parameter-count", { layer: `${state.mode}_pool2d` });
@@ -305,6 +307,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "pool.q3",
+    hint: "pool.h3",
     questionVars: () => ({ h: state.h, k: state.k, s: state.s, p: state.p, ceil: state.ceil ? "True" : "False" }),
     compute: async () => {
       const body = await apiGet("/output-size", {
@@ -320,6 +323,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "pool.q4",
+    hint: "pool.h4",
     questionVars: () => ({ c: state.gc, h: state.gh, w: state.gw }),
     compute: async () => {
       const flat = state.gc * state.gh * state.gw;

@@ -141,6 +141,7 @@ bindNumber($("res-k"), state, "k", onLocalChange, { output: $("res-k-out") });
 const questions = $("res-question-list");
 const doubling = createQuestion(questions, {
   question: "residual.q1",
+  hint: "residual.h1",
   questionVars: () => ({ count: Math.min(state.k, state.depth) }),
   compute: async () => {
     const k = Math.min(state.k, data.depth);
@@ -154,6 +155,7 @@ const doubling = createQuestion(questions, {
 });
 createQuestion(questions, {
   question: "residual.q2",
+  hint: "residual.h2",
   compute: async () => ({
     value: 1,
     formula: "Var((h + F(h))/√2) = (σ² + σ²)/2 = σ²",
