@@ -1,12 +1,14 @@
 """/api/v1/experiments/{residual, dropout, parameter-count}: bodies equal convcore's, and the lecture's claims hold."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import app
+from app.routers.experiments import MAX_RESIDUAL_WORK
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes
 
@@ -156,3 +158,10 @@ def test_parameter_count_bad_groups_is_422() -> None:
         "code": "channels_not_divisible",
         "params": {"field": "in_channels", "channels": 3, "groups": 2},
     }
+
+
+def test_the_residual_page_knows_the_servers_budget() -> None:
+    # static/js/lessons/budget.js narrows the page's ranges to this budget; the two must agree
+    script = (Path(__file__).resolve().parents[2] / "static" / "js" / "lessons" / "budget.js").read_text()
+    assert f"export const MAX_RESIDUAL_WORK = 2 ** {MAX_RESIDUAL_WORK.bit_length() - 1};" in script
+    assert 2 ** (MAX_RESIDUAL_WORK.bit_length() - 1) == MAX_RESIDUAL_WORK

@@ -1,6 +1,7 @@
 // "Your model": the per-node table of an uploaded ONNX file or a built-in network, the receptive-field growth
 // along the main path, the path itself, and the chosen node's receptive field on a photo.
 import { apiGet, apiPost } from "../common/api.js";
+import { showError as showErrorIn } from "../common/errorview.js";
 import { getLang, t } from "../common/i18n.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
@@ -45,8 +46,7 @@ function schedule() {
 }
 
 function showError(error) {
-  $("model-error").hidden = !error;
-  $("model-error").textContent = error ? error.message : "";
+  showErrorIn($("model-error"), error);
 }
 
 function setStatus(text) {

@@ -2,6 +2,7 @@
 // overlapping windows, and global average pooling. Values, winners, divisors and formulas come from
 // /api/v1/ops/{max,avg,global_avg}_pool2d (with trace=true); the page only lays them out.
 import { apiGet, apiPost } from "../common/api.js";
+import { showError } from "../common/errorview.js";
 import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
@@ -91,11 +92,10 @@ async function reload() {
     const result = await fetchPool(values);
     if (result === undefined) return;
     pooled = { ...result, setup, values };
-    $("pool-error").hidden = true;
+    showError($("pool-error"), null);
     draw();
   } catch (error) {
-    $("pool-error").hidden = false;
-    $("pool-error").textContent = t("error.generic", { message: error.message });
+    showError($("pool-error"), error, "error.generic");
   }
 }
 const reloadSoon = debounce(reload, 80);

@@ -1,6 +1,7 @@
 // The receptive-field explorer: a network's per-layer table (from the API), the 1-D cone, a sweepable box on
 // a photo, r and S against depth, and a plain vs dilated stack. Geometry is drawn from the API's r, S, P.
 import { apiGet, apiPost } from "../common/api.js";
+import { showError as showErrorIn } from "../common/errorview.js";
 import { getLang, t } from "../common/i18n.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
@@ -37,8 +38,7 @@ function save() {
 }
 
 function showError(error) {
-  $("rf-error").hidden = !error;
-  $("rf-error").textContent = error ? error.message : "";
+  showErrorIn($("rf-error"), error);
 }
 
 function schedule(draw) {

@@ -1,10 +1,12 @@
 // Residual connections: the measured variance of activations vs depth (convcore.residual via the API).
 import { apiGet } from "../common/api.js";
-import { t } from "../common/i18n.js";
+import { showError } from "../common/errorview.js";
+import { formatCount, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, debounce, latest } from "../lessons/controls.js";
 import { fmt, fmtSci } from "../lessons/format.js";
+import { MAX_RESIDUAL_WORK, residualMaxima } from "../lessons/budget.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
@@ -34,17 +36,41 @@ const fetchExperiment = latest((signal) =>
   ),
 );
 
+const SIZE_KEYS = ["depth", "width", "samples", "networks"];
+const BOUNDS = Object.fromEntries(SIZE_KEYS.map((key) => [key, PROPS.find((p) => p.key === key).max]));
+
+// Each field's max is what the budget leaves with the others as they are, so no combination is refused.
+function limitRanges() {
+  const maxima = residualMaxima(state, BOUNDS);
+  for (const key of SIZE_KEYS) $(`res-${key}`).max = String(maxima[key]);
+}
+
+function showClamp(key, typed, kept) {
+  const limit = kept < BOUNDS[key] ? "residual.clampBudget" : "residual.clampField";
+  $("res-clamp").hidden = false;
+  const field = t(key === "seed" ? "lesson.seed" : `residual.${key}`);
+  $("res-clamp").textContent = t(limit, { field, typed, kept, budget: formatCount(MAX_RESIDUAL_WORK) });
+}
+
+// A refused or failed request leaves no plot of other settings behind.
+function clearResult() {
+  data = null;
+  for (const id of ["res-plot", "res-legend", "res-table"]) $(id).replaceChildren();
+  $("res-meta").textContent = "";
+}
+
 async function reload() {
   writeState(PROPS, state);
-  $("res-error").hidden = true;
+  limitRanges();
+  showError($("res-error"), null);
   try {
     const result = await fetchExperiment();
     if (result === undefined) return;
     data = result;
     draw();
   } catch (error) {
-    $("res-error").hidden = false;
-    $("res-error").textContent = t("error.generic", { message: error.message });
+    clearResult();
+    showError($("res-error"), error, "error.generic");
   }
 }
 const reloadSoon = debounce(reload, 250);
@@ -132,8 +158,17 @@ function drawTable(k, names) {
   table.replaceChildren(thead, tbody);
 }
 
-for (const key of ["depth", "width", "samples", "networks", "seed"]) {
-  bindNumber($(`res-${key}`), state, key, reloadSoon, { output: key === "depth" ? $("res-depth-out") : undefined });
+function onSizeChange() {
+  $("res-clamp").hidden = true;
+  reloadSoon();
+}
+
+limitRanges();
+for (const key of [...SIZE_KEYS, "seed"]) {
+  bindNumber($(`res-${key}`), state, key, onSizeChange, {
+    output: key === "depth" ? $("res-depth-out") : undefined,
+    onClamp: (typed, kept) => showClamp(key, typed, kept),
+  });
 }
 bindCheckbox($("res-log"), state, "log", onLocalChange);
 bindNumber($("res-k"), state, "k", onLocalChange, { output: $("res-k-out") });
