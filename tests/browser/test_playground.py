@@ -362,3 +362,16 @@ def test_a_32x32_layer_pins_and_hovers_on_its_canvas_grids(page: Any, live_serve
     expect(page.locator("#pg-step-title")).to_have_text("Step 101 of 900")
     expect(page.locator("#pg-step-server")).to_contain_text("✓")
     screenshot(page, "playground-32x32")
+
+
+def test_transposed_scatter_draws_the_input_without_padding(page: Any, live_server: str) -> None:
+    # padding crops a transposed convolution's output; the input it scatters from has no padding ring
+    open_playground(page, live_server, "mode=transposed&h=4&w=4&oph=1&opw=1&ph=1&pw=1&cin=1&cout=1")
+    expect(page.locator("#pg-step-where")).to_contain_text("input channel 1, row 1, column 1")
+    expect(page.locator("#pg-input svg g[data-i]")).to_have_count(16)
+    expect(page.locator("#pg-input svg g.pad")).to_have_count(0)
+    expect(page.locator("#pg-input svg g.m-win")).to_have_count(1)
+    assert page.locator("#pg-input svg g.m-win").get_attribute("data-i") == "0"
+    page.get_by_role("radio", name="Zero insertion + ordinary convolution").check()
+    # zero insertion: 7×7 with padding d·(k − 1) − p = 1 before and 1 + output_padding after: 10×10
+    expect(page.locator("#pg-input svg g[data-i]")).to_have_count(100)
