@@ -182,7 +182,7 @@ export function renderEditor(host, getLayers, presets, onChange) {
   const layers = getLayers();
   const list = el("ol", { className: "layer-list" });
   layers.forEach((layer, i) => {
-    const n = i + 1;
+    const n = i;
     const update = (edit, structural = false) => {
       const copy = getLayers().slice();
       copy[i] = edit(copy[i]);

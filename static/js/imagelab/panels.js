@@ -17,7 +17,7 @@ export function fmt(x) {
 export function renderMapCards(host, result, views, onView) {
   const canvases = [];
   const cards = result.layers.map((layer, i) => {
-    const n = i + 1;
+    const n = i;
     const { channels, height, width } = layer.output;
     const view = views[i] ?? -1;
     const legend = el("canvas", { className: "legend-bar", role: "img", "aria-label": t("image.legend", { m: fmt(layer.scale.max) }) });
@@ -80,7 +80,7 @@ export function renderRfNumbers(host, result, sel, photoBox) {
   const rf = layer.receptive_field;
   const unit = el("p", {
     id: "rf-unit",
-    text: t("image.rfUnit", { n: sel.layer + 1, type: t(`image.type.${layer.type}`), c: sel.channel, row: sel.row, col: sel.col }),
+    text: t("image.rfUnit", { n: sel.layer, type: t(`image.type.${layer.type}`), c: sel.channel, row: sel.row, col: sel.col }),
   });
   const table = el("table", { className: "data", id: "rf-table" });
   const headRow = el("tr");
@@ -148,7 +148,7 @@ export function renderGap(host, result, half, gapIndex, onCompare) {
       const other = half.layers[i];
       body.append(
         el("tr", {}, [
-          el("td", { text: t("image.layerTitle", { n: i + 1, type: t(`image.type.${layer.type}`) }) }),
+          el("td", { text: t("image.layerTitle", { n: i, type: t(`image.type.${layer.type}`) }) }),
           el("td", { className: "mono", text: shape(layer.output) }),
           el("td", { className: "mono", text: other ? shape(other.output) : "—" }),
         ]),

@@ -40,14 +40,14 @@ registerStrings({
     "norm.output": "Output y",
     "norm.sample": "sample {n}",
     "norm.gridLabel": "sample {n}, channel {c}",
-    "norm.matesTitle": "Does sample 1 depend on its batch-mates?",
+    "norm.matesTitle": "Does sample 0 depend on its batch-mates?",
     "norm.changeMates": "Change the batch-mates",
     "norm.matesSeed": "batch-mates drawn with seed {k}",
-    "norm.matesOld": "y[1, c1, 0, 0], original batch",
-    "norm.matesNew": "y[1, c1, 0, 0], new batch-mates",
-    "norm.maxDelta": "max |Δ| over sample 1",
+    "norm.matesOld": "y[0, 0, 0, 0], original batch",
+    "norm.matesNew": "y[0, 0, 0, 0], new batch-mates",
+    "norm.maxDelta": "max |Δ| over sample 0",
     "norm.matesResult":
-      "Sample 1 is the same in both batches. Its output changes by up to {train} in training and by {eval} in inference.",
+      "Sample 0 is the same in both batches. Its output changes by up to {train} in training and by {eval} in inference.",
     "norm.affineTitle": "Why the affine step? A sigmoid after BN",
     "norm.affineGamma": "γ (for the plot)",
     "norm.affineBeta": "β (for the plot)",
@@ -73,7 +73,7 @@ registerStrings({
     "norm.a1":
       "γ and β, one each per channel. The running mean and variance are buffers: they are updated by averaging, not trained by gradients.",
     "norm.q2":
-      "What happens to BN at inference? Change sample 1's batch-mates: by how much does its output change in inference mode?",
+      "What happens to BN at inference? Change sample 0's batch-mates: by how much does its output change in inference mode?",
     "norm.h2": "At inference BN normalizes with the running statistics, not with the batch's.",
     "norm.a2":
       "Not at all: inference uses the running statistics accumulated in training, so a sample's output depends only on itself. In training it changed by up to {train}.",
@@ -119,13 +119,13 @@ registerStrings({
     "norm.output": "Выход y",
     "norm.sample": "пример {n}",
     "norm.gridLabel": "пример {n}, канал {c}",
-    "norm.matesTitle": "Зависит ли пример 1 от соседей по батчу?",
+    "norm.matesTitle": "Зависит ли пример 0 от соседей по батчу?",
     "norm.changeMates": "Заменить соседей по батчу",
     "norm.matesSeed": "соседи сгенерированы с зерном {k}",
-    "norm.matesOld": "y[1, c1, 0, 0], исходный батч",
-    "norm.matesNew": "y[1, c1, 0, 0], новые соседи",
+    "norm.matesOld": "y[0, 0, 0, 0], исходный батч",
+    "norm.matesNew": "y[0, 0, 0, 0], новые соседи",
     "norm.maxDelta": "max |Δ| по примеру 1",
-    "norm.matesResult": "Пример 1 одинаков в обоих батчах. Его выход меняется на величину до {train} при обучении и на {eval} на инференсе.",
+    "norm.matesResult": "Пример 0 одинаков в обоих батчах. Его выход меняется на величину до {train} при обучении и на {eval} на инференсе.",
     "norm.affineTitle": "Зачем аффинный шаг? Сигмоида после BN",
     "norm.affineGamma": "γ (для графика)",
     "norm.affineBeta": "β (для графика)",
@@ -151,7 +151,7 @@ registerStrings({
     "norm.a1":
       "γ и β, по одному на канал. Скользящие среднее и дисперсия — буферы: они обновляются усреднением, а не обучаются градиентом.",
     "norm.q2":
-      "Что происходит с BN на инференсе? Замените соседей примера 1 по батчу: насколько изменится его выход в режиме инференса?",
+      "Что происходит с BN на инференсе? Замените соседей примера 0 по батчу: насколько изменится его выход в режиме инференса?",
     "norm.h2": "На инференсе BN нормирует скользящими статистиками, а не статистиками батча.",
     "norm.a2": "Никак: на инференсе используются скользящие статистики, накопленные при обучении, и выход примера зависит только от него самого. При обучении он изменился на величину до {train}.",
     "norm.q3":

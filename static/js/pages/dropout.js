@@ -100,7 +100,7 @@ function drawLayer() {
       unit.className = layer.mask[i] ? "unit" : "unit off";
       unit.setAttribute("role", "listitem");
       unit.dataset.output = String(layer.output[i]);
-      const vars = { i: i + 1, x: fmt(value), y: fmt(layer.output[i]) };
+      const vars = { i, x: fmt(value), y: fmt(layer.output[i]) };
       unit.setAttribute("aria-label", t(layer.mask[i] ? "dropout.unit" : "dropout.unitOff", vars));
       const input = document.createElement("span");
       input.className = "unit-in";
@@ -139,7 +139,7 @@ function drawMany() {
   x.forEach((value, i) => {
     const row = document.createElement("tr");
     const cells = [
-      String(i + 1),
+      String(i),
       fmt(value),
       fmt(many.expected_training[i], 3),
       fmt(many.measured_training[i], 3),

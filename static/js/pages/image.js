@@ -210,7 +210,7 @@ function renderResult() {
     const p = document.createElement("p");
     p.className = "warning";
     const layer = result.layers[w.layer];
-    p.textContent = `${t("image.layerTitle", { n: w.layer + 1, type: t(`image.type.${layer.type}`) })}: ${warningText(w)}`;
+    p.textContent = `${t("image.layerTitle", { n: w.layer, type: t(`image.type.${layer.type}`) })}: ${warningText(w)}`;
     return p;
   });
   $("warnings").replaceChildren(...warnings);

@@ -160,7 +160,7 @@ function channelControls() {
   for (let ch = 0; ch < state.c; ch++) {
     const fieldset = document.createElement("fieldset");
     const legendEl = document.createElement("legend");
-    legendEl.textContent = t("norm.channel", { c: ch + 1 });
+    legendEl.textContent = t("norm.channel", { c: ch });
     fieldset.append(legendEl);
     for (const spec of CHANNEL_SLIDERS) {
       const id = `bn-${spec.key}-${ch}`;
@@ -168,7 +168,7 @@ function channelControls() {
       field.className = "field";
       const label = document.createElement("label");
       label.htmlFor = id;
-      label.textContent = t(`norm.${spec.key}`, { c: ch + 1 });
+      label.textContent = t(`norm.${spec.key}`, { c: ch });
       const input = document.createElement("input");
       Object.assign(input, { id, type: "range", min: spec.min, max: spec.max, step: spec.step });
       const output = document.createElement("output");
@@ -200,12 +200,12 @@ function drawBatch(container, batch, { highlightSample = -1 } = {}) {
     const block = document.createElement("div");
     block.className = i === highlightSample ? "sample-block focus" : "sample-block";
     const title = document.createElement("h4");
-    title.textContent = t("norm.sample", { n: i + 1 });
+    title.textContent = t("norm.sample", { n: i });
     const row = document.createElement("div");
     row.className = "row";
     sample.forEach((plane, ch) => {
       const cell = document.createElement("div");
-      drawGrid(cell, plane, { maxAbs, caption: `c${ch + 1}`, label: t("norm.gridLabel", { n: i + 1, c: ch + 1 }) });
+      drawGrid(cell, plane, { maxAbs, caption: `c${ch}`, label: t("norm.gridLabel", { n: i, c: ch }) });
       row.append(cell);
     });
     block.append(title, row);
@@ -244,7 +244,7 @@ function drawStats() {
   $("bn-step").textContent = t("norm.step", { k: state.steps, count: state.steps });
   $("bn-mode-note").textContent = t(state.mode === "train" ? "norm.trainNote" : "norm.evalNote");
   const rows = Array.from({ length: state.c }, (_, ch) => [
-    `c${ch + 1}`,
+    `c${ch}`,
     fmt(train.mean[ch], 3),
     fmt(train.var[ch], 3),
     fmt(after.running_mean[ch], 3),
@@ -264,7 +264,7 @@ function drawStats() {
   const varSeries = [];
   for (let ch = 0; ch < state.c; ch++) {
     const cls = `s${ch + 1}`;
-    const label = `c${ch + 1}`;
+    const label = `c${ch}`;
     // torch starts the running statistics at mean 0 and variance 1 (step 0)
     meanSeries.push({ label, cls, points: [[0, 0], ...steps.map((k) => [k, history[k - 1].running_mean[ch]])] });
     meanSeries.push({ label, cls, dashed: true, points: [[0, state.shift[ch]], [state.steps, state.shift[ch]]] });

@@ -203,7 +203,7 @@ function drawGap() {
   maps.replaceChildren();
   volume.forEach((channel, ch) => {
     const cell = document.createElement("div");
-    drawGrid(cell, channel, { maxAbs: 12, digits: 0, caption: `c${ch + 1}`, label: t("pool.gapMap", { c: ch + 1 }) });
+    drawGrid(cell, channel, { maxAbs: 12, digits: 0, caption: `c${ch}`, label: t("pool.gapMap", { c: ch }) });
     maps.append(cell);
   });
   const vector = gap.output.map((channel) => channel[0][0]);

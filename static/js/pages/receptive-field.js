@@ -83,7 +83,7 @@ async function loadComparison() {
 function renderLayerSelect() {
   const select = $("layer");
   const options = state.report.layers.map((row, i) => {
-    const option = new Option(`${i + 1}. ${row.name || row.type}`, String(i));
+    const option = new Option(`${i}. ${row.name || row.type}`, String(i));
     option.disabled = !row.receptive_field || !row.output;
     return option;
   });
@@ -124,7 +124,7 @@ function drawConeView() {
   $("cone-u-out").textContent = String(state.u);
   $("cone-summary").textContent = t("rf.coneSummary", {
     u: state.u,
-    n: state.chosen + 1,
+    n: state.chosen,
     a,
     b: a + rf.size[0] - 1,
     r: rf.size[0],

@@ -23,7 +23,7 @@ function productTables(info, kh, kw) {
     const table = document.createElement("table");
     table.className = "pg-products";
     const caption = document.createElement("caption");
-    caption.textContent = t("grid.input_channel", { c: c + 1 });
+    caption.textContent = t("grid.input_channel", { c });
     table.append(caption);
     const terms = info.terms.filter((term) => term.c === c);
     for (let a = 0; a < kh; a++) {
@@ -88,7 +88,7 @@ function scatterTables(info, layer) {
     const table = document.createElement("table");
     table.className = "pg-products";
     const caption = document.createElement("caption");
-    caption.textContent = t("grid.output_channel", { c: oc + 1 });
+    caption.textContent = t("grid.output_channel", { c: oc });
     table.append(caption);
     for (let a = 0; a < kh; a++) {
       const tr = document.createElement("tr");
@@ -99,7 +99,7 @@ function scatterTables(info, layer) {
         const bottom = document.createElement("span");
         if (hit) {
           top.textContent = `${formatValue(info.x)} × ${formatValue(hit.w)}`;
-          bottom.textContent = `→ (${hit.oh + 1}, ${hit.ow + 1}) += ${formatValue(hit.product)}`;
+          bottom.textContent = `→ (${hit.oh}, ${hit.ow}) += ${formatValue(hit.product)}`;
         } else {
           td.className = "pad";
           top.textContent = "—";
@@ -121,7 +121,7 @@ export function renderStep(scene) {
   const body = $("pg-step-body");
   body.replaceChildren();
   if (scene.scatter) {
-    setText($("pg-step-where"), t("step.scatter", { c: info.ic + 1, r: info.ih + 1, col: info.iw + 1 }));
+    setText($("pg-step-where"), t("step.scatter", { c: info.ic, r: info.ih, col: info.iw }));
     setText($("pg-step-window"), "");
     body.append(scatterTables(info, layer));
     const total = layer.coutPerGroup * layer.rows.kernel * layer.cols.kernel;
@@ -130,10 +130,10 @@ export function renderStep(scene) {
     setText($("pg-step-sum"), line);
     return;
   }
-  setText($("pg-step-where"), t("step.output", { c: info.oc + 1, r: info.oh + 1, col: info.ow + 1 }));
+  setText($("pg-step-where"), t("step.output", { c: info.oc, r: info.oh, col: info.ow }));
   const { rows, cols } = anim;
-  const list = (axis, o) => indexList(windowInput(axis, o).map((i) => i + 1));
-  const where = { rows: list(rows, info.oh), cols: list(cols, info.ow), h: rows.size, w: cols.size };
+  const list = (axis, o) => indexList(windowInput(axis, o));
+  const where = { rows: list(rows, info.oh), cols: list(cols, info.ow), h: rows.size - 1, w: cols.size - 1 };
   setText($("pg-step-window"), t("step.window", where));
   body.append(productTables(info, anim.rows.kernel, anim.cols.kernel));
   setText($("pg-step-sum"), sumLine(info, anim));

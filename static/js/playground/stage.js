@@ -95,8 +95,8 @@ export function createStage(hosts, handlers) {
         origin: [rows.padBefore, cols.padBefore],
         size,
         maxAbs,
-        caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch + 1 }),
-        label: `${t("grid.aria_input", { c: ch + 1, h: rows.size, w: cols.size, p: `${rows.padBefore}×${cols.padBefore}` })} ${t("grid.aria_input_keys")}`,
+        caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch }),
+        label: `${t("grid.aria_input", { c: ch, h: rows.size, w: cols.size, p: `${rows.padBefore}×${cols.padBefore}` })} ${t("grid.aria_input_keys")}`,
         cell: (r, c) => {
           const ih = r - rows.padBefore;
           const iw = c - cols.padBefore;
@@ -134,7 +134,7 @@ export function createStage(hosts, handlers) {
         cols: kw,
         size,
         maxAbs,
-        caption: t(captionKey, { o: o + 1, c: c + 1 }),
+        caption: t(captionKey, { o, c }),
         label: t("grid.aria_kernel", { kh, kw }),
         cell: (a, b) => ({ value: values.wt[index(a, b)] }),
       });
@@ -148,8 +148,8 @@ export function createStage(hosts, handlers) {
         cols: 1,
         size,
         maxAbs: maxAbsOf(values.b),
-        caption: t("grid.bias", { o: o + 1 }),
-        label: t("grid.aria_bias", { o: o + 1 }),
+        caption: t("grid.bias", { o }),
+        label: t("grid.aria_bias", { o }),
         cell: () => ({ value: values.b[o] }),
       });
     }
@@ -168,8 +168,8 @@ export function createStage(hosts, handlers) {
         cols: layer.outW,
         size,
         maxAbs,
-        caption: t("grid.output_channel", { c: ch + 1 }),
-        label: t("grid.aria_output", { c: ch + 1, h: layer.outH, w: layer.outW }),
+        caption: t("grid.output_channel", { c: ch }),
+        label: t("grid.aria_output", { c: ch, h: layer.outH, w: layer.outW }),
         cell: (r, c) => {
           const later = !scene.scatter && stepOfOutput(layer, ch, r, c) > scene.step ? "later" : "";
           const oppad = opRows.has(r) || opCols.has(c) ? " oppad" : "";
