@@ -67,7 +67,9 @@ def test_hovering_the_cone_moves_the_output_and_the_photo_box_sweeps(page, live_
 def test_custom_stack_and_the_dilated_comparison(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     open_explorer(page, live_server, "lang=en&dl=3")
     # 3 × (16·16·9 + 16) = 6 960 parameters in both stacks (digits grouped with a narrow no-break space).
-    expect(page.locator("#dil-summary")).to_have_text("Parameters in each stack: 6\u202f960; r = 7 vs 15 after 3 layers.")
+    expect(page.locator("#dil-summary")).to_have_text(
+        "Parameters in each stack: 6\u202f960; r = 7 vs 15 after 3 layers."
+    )
     page.get_by_label("Architecture").select_option(label="My own stack")
     page.get_by_label("Layers (JSON list, the API's layer format)").fill(
         '[{"type": "conv2d", "out_channels": 4, "kernel_size": 5, "stride": 4},'
