@@ -179,7 +179,7 @@ function comparisonTable(table, report) {
   }
   const rows = report.layers.map((row, i) => {
     const tr = document.createElement("tr");
-    for (const text of [String(i + 1), String(report.stack[i].dilation), String(row.receptive_field.size[0]), groupDigits(row.params)]) {
+    for (const text of [String(i), String(report.stack[i].dilation), String(row.receptive_field.size[0]), groupDigits(row.params)]) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.append(td);

@@ -70,7 +70,7 @@ async function reload() {
     draw();
   } catch (error) {
     clearResult();
-    showError($("res-error"), error, "error.generic");
+    showError($("res-error"), error);
   }
 }
 const reloadSoon = debounce(reload, 250);

@@ -5,7 +5,7 @@ import { formatValue } from "./grid.js";
 
 const $ = (id) => document.getElementById(id);
 
-// 1-based indices as "2–4" when consecutive (no dilation), else "1, 3, 5".
+// Indices as "2–4" when consecutive (no dilation), else "1, 3, 5".
 function indexList(indices) {
   const consecutive = indices.every((v, n) => n === 0 || v === indices[n - 1] + 1);
   return consecutive && indices.length > 1 ? `${indices[0]}–${indices.at(-1)}` : indices.join(", ");
