@@ -124,7 +124,7 @@ registerStrings({
     "norm.matesSeed": "соседи сгенерированы с зерном {k}",
     "norm.matesOld": "y[0, 0, 0, 0], исходный батч",
     "norm.matesNew": "y[0, 0, 0, 0], новые соседи",
-    "norm.maxDelta": "max |Δ| по примеру 1",
+    "norm.maxDelta": "max |Δ| по примеру 0",
     "norm.matesResult": "Пример 0 одинаков в обоих батчах. Его выход меняется на величину до {train} при обучении и на {eval} на инференсе.",
     "norm.affineTitle": "Зачем аффинный шаг? Сигмоида после BN",
     "norm.affineGamma": "γ (для графика)",
