@@ -20,6 +20,8 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageFile
 
+from convcore.errors import InputError
+
 __all__ = [
     "DecodedImage",
     "ImageRejected",
@@ -57,7 +59,7 @@ DIVERGING_PALETTE = _diverging_palette()
 HEAT_PALETTE = _heat_palette()
 
 
-class ImageRejected(ValueError):
+class ImageRejected(InputError):
     """An upload the server will not decode; ``status_code`` is the HTTP answer (422 unless a subclass)."""
 
     status_code = 422
@@ -92,7 +94,9 @@ def sniff_format(data: bytes) -> str:
         return "JPEG"
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP"
-    raise NotAnImage("the file is not a PNG, JPEG or WebP image (judged by its content, not its name)")
+    raise NotAnImage(
+        "the file is not a PNG, JPEG or WebP image (judged by its content, not its name)", code="not_an_image"
+    )
 
 
 def _bytes(n: int) -> str:
@@ -125,7 +129,12 @@ def decode_image(
     bomb, a truncated or corrupt file.
     """
     if len(data) > max_bytes:
-        raise UploadTooLarge(f"the file is {_bytes(len(data))}; the limit is {_bytes(max_bytes)} — save it smaller")
+        raise UploadTooLarge(
+            f"the file is {_bytes(len(data))}; the limit is {_bytes(max_bytes)} — save it smaller",
+            code="upload_too_large",
+            bytes=len(data),
+            limit=max_bytes,
+        )
     kind = sniff_format(data)
     # Pillow's guard reads the declared size from the header: it warns above MAX_IMAGE_PIXELS (made an error
     # here) and refuses above twice that. The explicit check below repeats it in case the global is changed.
@@ -140,7 +149,9 @@ def decode_image(
             if width < 1 or height < 1 or width * height > max_image_pixels:
                 raise ImageRejected(
                     f"the image is {width}×{height} = {width * height / 1e6:.1f} megapixels; the limit is "
-                    f"{max_image_pixels / 1e6:.1f} megapixels — scale it down first"
+                    f"{max_image_pixels / 1e6:.1f} megapixels — scale it down first",
+                    code="image_too_many_pixels",
+                    limit=max_image_pixels,
                 )
             target = _fit(width, height, max_work_pixels)
             if kind == "JPEG" and target != (width, height):
@@ -155,10 +166,14 @@ def decode_image(
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(
             f"the image is larger than the limit of {max_image_pixels / 1e6:.1f} megapixels ({exc}) — "
-            f"scale it down first"
+            f"scale it down first",
+            code="image_too_many_pixels",
+            limit=max_image_pixels,
         ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageRejected(f"the {kind} file is truncated or corrupt and cannot be decoded ({exc})") from exc
+        raise ImageRejected(
+            f"the {kind} file is truncated or corrupt and cannot be decoded ({exc})", code="image_corrupt", format=kind
+        ) from exc
     array = np.asarray(flat, dtype=np.float32) / 255.0
     pixels = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
     return DecodedImage(np.ascontiguousarray(pixels), (height, width), kind)

@@ -178,9 +178,11 @@ def _docs_page(title: str) -> str:
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{title} — API</title>
+  <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="{DOCS_ASSETS_PATH}/swagger-ui.css">
 </head>
 <body>
+  <nav aria-label="convviz"><a href="/">← {title}</a></nav>
   <div id="swagger-ui"></div>
   <script src="{DOCS_ASSETS_PATH}/swagger-ui-bundle.js"></script>
   <script src="/docs/init.js"></script>

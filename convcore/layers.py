@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from convcore import shapes
+from convcore.errors import InputError, within
 from convcore.shapes import Pair
 
 LAYER_TYPES = (
@@ -197,7 +198,15 @@ def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
         dilation = _pair(raw, "dilation", 1, where)
         for key, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
             if min(value) < 1:
-                raise ValueError(f"{where}: {key} must be at least 1, got {min(value)}")
+                raise InputError(
+                    f"{where}: {key} must be at least 1, got {min(value)}",
+                    code="too_small",
+                    field=key,
+                    minimum=1,
+                    value=min(value),
+                    layer=index,
+                    type=layer_type,
+                )
         spec, padding = _padding(raw, layer_type, kernel, stride, dilation, where)
         fields.update(kernel_size=kernel, stride=stride, dilation=dilation, padding=padding, padding_spec=spec)
     if layer_type in {"conv2d", "conv_transpose2d"}:
@@ -246,7 +255,7 @@ def parse_layers(raw: Sequence[Mapping[str, Any]]) -> list[Layer]:
     return [parse_layer(item, i) for i, item in enumerate(raw)]
 
 
-def _sliding(layer: Layer, size: Pair, where: str) -> tuple[Pair, Pair, Pair]:
+def _sliding(layer: Layer, size: Pair, index: int) -> tuple[Pair, Pair, Pair]:
     """Output size, unread positions and unread real rows of a sliding-window layer, per axis."""
     out, unused, unused_img = [], [], []
     for axis in (0, 1):
@@ -273,7 +282,9 @@ def _sliding(layer: Layer, size: Pair, where: str) -> tuple[Pair, Pair, Pair]:
                     size[axis], kernel_size=k, stride=s, padding=pad[0], dilation=d, ceil_mode=layer.ceil_mode
                 )
         except ValueError as exc:
-            raise ValueError(f"{where}, {'height' if axis == 0 else 'width'} {size[axis]}: {exc}") from exc
+            axis_name = "height" if axis == 0 else "width"
+            where = f"layer {index} ({layer.type}), {axis_name} {size[axis]}"
+            raise within(exc, where, layer=index, type=layer.type, axis=axis_name, size=size[axis]) from exc
         out.append(o)
         ceil = layer.ceil_mode
         unused.append(shapes.unused_input(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil))
@@ -296,7 +307,7 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     unused_img: Pair = (0, 0)
     params = macs = 0
     if layer.type in {"conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"}:
-        out_size, unused, unused_img = _sliding(layer, size, where)
+        out_size, unused, unused_img = _sliding(layer, size, index)
         out_c = layer.out_channels if layer.out_channels is not None else c
         try:
             if layer.type == "conv2d":
@@ -306,7 +317,7 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
                 params = shapes.conv_transpose_params(c, out_c, layer.kernel_size, groups=layer.groups, bias=layer.bias)
                 macs = shapes.conv_transpose_macs(c, out_c, layer.kernel_size, size, groups=layer.groups)
         except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from exc
+            raise within(exc, where, layer=index, type=layer.type) from exc
         output = Shape(out_c, *out_size)
         if layer.type == "conv_transpose2d":
             windows = None

@@ -17,6 +17,7 @@ from google.protobuf.message import DecodeError
 from onnx import helper
 
 from convcore import shapes
+from convcore.errors import InputError
 from convcore.graph import GraphReport, Node, Role, analyze, whole_map
 from convcore.layers import Window
 from convcore.onnx_tensors import check_self_contained, to_array
@@ -135,7 +136,9 @@ def _check_structure(model: onnx.ModelProto, max_nodes: int) -> None:
         }
     )
     if unsupported:
-        raise ValueError(f"unsupported operators: {', '.join(unsupported)}")
+        raise InputError(
+            f"unsupported operators: {', '.join(unsupported)}", code="unsupported_operators", operators=unsupported
+        )
 
 
 def _topological(graph: onnx.GraphProto) -> list[int]:

@@ -7,6 +7,8 @@ The rules and error cases are torch's (``torch.nn.Conv2d``, ``ConvTranspose2d``,
 
 from collections.abc import Sequence
 
+from convcore.errors import InputError
+
 Pair = tuple[int, int]
 
 
@@ -25,12 +27,16 @@ def as_pair(value: int | Sequence[int], name: str) -> Pair:
 
 def _check_positive(value: int, name: str) -> None:
     if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
+        raise InputError(
+            f"{name} must be at least 1, got {value}", code="too_small", field=name, minimum=1, value=value
+        )
 
 
 def _check_non_negative(value: int, name: str) -> None:
     if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value}")
+        raise InputError(
+            f"{name} must not be negative, got {value}", code="too_small", field=name, minimum=0, value=value
+        )
 
 
 def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
@@ -62,9 +68,12 @@ def conv_output_size(
     span = effective_kernel_size(kernel_size, dilation)
     padded = size + before + after
     if span > padded:
-        raise ValueError(
+        raise InputError(
             f"the kernel spans {span} (kernel_size={kernel_size}, dilation={dilation}) but the padded input "
-            f"is only {padded} long: make the kernel or dilation smaller, or increase padding or the input size"
+            f"is only {padded} long: make the kernel or dilation smaller, or increase padding or the input size",
+            code="kernel_exceeds_input",
+            span=span,
+            padded=padded,
         )
     return (padded - span) // stride + 1
 
@@ -85,15 +94,22 @@ def conv_transpose_output_size(
     _check_non_negative(output_padding, "output_padding")
     span = effective_kernel_size(kernel_size, dilation)
     if output_padding >= max(stride, dilation):
-        raise ValueError(
+        raise InputError(
             f"output_padding must be smaller than stride or dilation (here {stride} and {dilation}), "
-            f"got {output_padding}: lower output_padding or raise the stride"
+            f"got {output_padding}: lower output_padding or raise the stride",
+            code="output_padding_too_large",
+            output_padding=output_padding,
+            stride=stride,
+            dilation=dilation,
         )
     out = (size - 1) * stride - 2 * padding + span - 1 + output_padding + 1
     if out < 1:
-        raise ValueError(
+        raise InputError(
             f"transposed convolution would give an output of {out}: reduce padding ({padding}) "
-            f"or increase kernel_size, stride or the input size"
+            f"or increase kernel_size, stride or the input size",
+            code="transposed_output_empty",
+            output=out,
+            padding=padding,
         )
     return out
 
@@ -118,15 +134,21 @@ def pool_output_size(
     _check_non_negative(padding, "padding")
     span = effective_kernel_size(kernel_size, dilation)
     if padding > kernel_size // 2:
-        raise ValueError(
+        raise InputError(
             f"pooling padding must be at most half the kernel size ({kernel_size} // 2 = {kernel_size // 2}), "
-            f"got {padding}: lower padding or use a larger kernel"
+            f"got {padding}: lower padding or use a larger kernel",
+            code="pool_padding_too_large",
+            padding=padding,
+            maximum=kernel_size // 2,
         )
     numerator = size + 2 * padding - span + (stride - 1 if ceil_mode else 0)
     if numerator < 0:
-        raise ValueError(
+        raise InputError(
             f"the pooling window spans {span} but the padded input is only {size + 2 * padding} long: "
-            f"use a smaller kernel or a larger input"
+            f"use a smaller kernel or a larger input",
+            code="kernel_exceeds_input",
+            span=span,
+            padded=size + 2 * padding,
         )
     out = numerator // stride + 1
     if ceil_mode and (out - 1) * stride >= size + padding:
@@ -220,7 +242,12 @@ def check_groups(in_channels: int, out_channels: int, groups: int) -> None:
     _check_positive(in_channels, "in_channels")
     _check_positive(out_channels, "out_channels")
     _check_positive(groups, "groups")
-    if in_channels % groups:
-        raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
-    if out_channels % groups:
-        raise ValueError(f"out_channels ({out_channels}) must be divisible by groups ({groups})")
+    for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if channels % groups:
+            raise InputError(
+                f"{name} ({channels}) must be divisible by groups ({groups})",
+                code="channels_not_divisible",
+                field=name,
+                channels=channels,
+                groups=groups,
+            )

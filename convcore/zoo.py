@@ -110,8 +110,8 @@ def _alexnet() -> Architecture:
         title="AlexNet",
         description="Five convolutions with large early kernels (11×11 stride 4), overlapping 3×3/2 max "
         "pooling and a three-layer classifier with dropout; torchvision's single-GPU variant (64-192-384-256-256).",
-        description_ru="Пять свёрток с большими ранними ядрами (11×11, шаг 4), перекрывающийся max pooling "
-        "3×3/2 и трёхслойный классификатор с dropout; вариант torchvision для одного GPU (64-192-384-256-256).",
+        description_ru="Пять свёрток с большими ранними ядрами (11×11, страйд 4), перекрывающийся max-пулинг "
+        "3×3/2 и трёхслойный классификатор с дропаутом; вариант torchvision для одного GPU (64-192-384-256-256).",
         layers=layers,
         source="Krizhevsky, Sutskever & Hinton, NeurIPS 2012; Krizhevsky, arXiv:1404.5997 (one-GPU variant); "
         "torchvision.models.alexnet",
@@ -162,8 +162,8 @@ def _vgg16() -> Architecture:
         title="VGG-16",
         description="Thirteen 3×3 convolutions (padding 1) in five stages separated by 2×2 max pooling, then "
         "three fully connected layers: depth from small kernels (configuration D, no batch norm).",
-        description_ru="Тринадцать свёрток 3×3 (padding 1) в пяти стадиях, разделённых max pooling 2×2, затем "
-        "три полносвязных слоя: глубина за счёт маленьких ядер (конфигурация D, без batch norm).",
+        description_ru="Тринадцать свёрток 3×3 (паддинг 1) в пяти стадиях, разделённых max-пулингом 2×2, затем "
+        "три полносвязных слоя: глубина за счёт маленьких ядер (конфигурация D, без батч-нормализации).",
         layers=layers,
         source="Simonyan & Zisserman, arXiv:1409.1556 (2014), configuration D; torchvision.models.vgg16",
     )
@@ -226,7 +226,7 @@ def _resnet(name: str, title: str, bottleneck: bool, counts: tuple[int, int, int
     layers += [{"type": "global_avg_pool2d", "name": "avgpool"}, _linear("fc", 1000)]
     kind = "bottleneck blocks (1×1 → 3×3 → 1×1, four times wider output)" if bottleneck else "basic blocks (two 3×3)"
     kind_ru = (
-        "bottleneck-блоки (1×1 → 3×3 → 1×1, выход в четыре раза шире)"
+        "блоки с сужением (bottleneck: 1×1 → 3×3 → 1×1, выход в четыре раза шире)"
         if bottleneck
         else "базовые блоки (две свёртки 3×3)"
     )
@@ -235,9 +235,9 @@ def _resnet(name: str, title: str, bottleneck: bool, counts: tuple[int, int, int
         title=title,
         description=f"A 7×7/2 stem and max pooling, then four stages of residual {kind} with identity "
         "shortcuts, or 1×1 projections where the shape changes; global average pooling and one linear layer.",
-        description_ru=f"Стебель 7×7/2 и max pooling, затем четыре стадии остаточных блоков — {kind_ru} — с "
-        "тождественными shortcut-связями или проекциями 1×1 при смене формы; global average pooling и один "
-        "линейный слой.",
+        description_ru=f"Входной блок (stem): свёртка 7×7/2 и max-пулинг, затем четыре стадии остаточных блоков — "
+        f"{kind_ru} — с тождественными обходными связями или проекциями 1×1 при смене формы; глобальный "
+        "avg-пулинг и один линейный слой.",
         layers=layers,
         shortcuts=shortcuts,
         source="He, Zhang, Ren & Sun, CVPR 2016 (arXiv:1512.03385); torchvision.models." + name + " (v1.5)",
@@ -275,9 +275,9 @@ def _mobilenet_v1() -> Architecture:
         description="A 3×3/2 convolution, then thirteen depthwise-separable blocks: a depthwise 3×3 "
         "(groups = channels) and a pointwise 1×1 convolution, each with batch norm and ReLU; about 8–9× fewer "
         "multiply-adds than full 3×3 convolutions.",
-        description_ru="Свёртка 3×3/2, затем тринадцать depthwise-separable блоков: depthwise 3×3 "
-        "(groups = числу каналов) и pointwise 1×1, каждая с batch norm и ReLU; примерно в 8–9 раз меньше "
-        "умножений, чем у полных свёрток 3×3.",
+        description_ru="Свёртка 3×3/2, затем тринадцать разделимых блоков (depthwise separable): поканальная "
+        "свёртка 3×3 (groups = числу каналов) и поточечная 1×1, каждая с батч-нормализацией и ReLU; примерно "
+        "в 8–9 раз меньше умножений-сложений, чем у полных свёрток 3×3.",
         layers=layers,
         source="Howard et al., arXiv:1704.04861 (2017), table 1 (the last depthwise layer has stride 1: the "
         "table's 's2' there keeps the 7×7 size); names follow the common PyTorch port (nn.Sequential 'model' + 'fc')",

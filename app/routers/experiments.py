@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from app.routers.ops_norm import Row, SettingsDep, as_tensor, orjson_response
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes
+from convcore.errors import InputError
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 
@@ -52,9 +53,12 @@ def residual_experiment(
     """Activation variance after 0..depth blocks: plain, residual, residual × 1/√2, residual with batch norm."""
     work = networks * samples * width * width * depth
     if work > MAX_RESIDUAL_WORK:
-        raise ValueError(
+        raise InputError(
             f"networks × samples × width² × depth must be at most {MAX_RESIDUAL_WORK:,} for one request, got "
-            f"{work:,}; reduce networks, samples, width or depth"
+            f"{work:,}; reduce networks, samples, width or depth",
+            code="residual_work_too_large",
+            work=work,
+            limit=MAX_RESIDUAL_WORK,
         )
     result = residual.run_residual_experiment(depth=depth, width=width, samples=samples, networks=networks, seed=seed)
     theoretical = {

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import orjson
-from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -51,10 +51,6 @@ def _json(content: dict[str, Any]) -> Response:
     return Response(orjson.dumps(content), media_type="application/json")
 
 
-def _reject(exc: imaging.ImageRejected) -> HTTPException:
-    return HTTPException(status_code=exc.status_code, detail=str(exc))
-
-
 @lru_cache(maxsize=32)
 def _sample(name: str, color: Color, max_work_pixels: int) -> imaging.DecodedImage:
     data = (SAMPLE_DIR / f"{name}.png").read_bytes()
@@ -78,17 +74,14 @@ async def _load_image(
         raise ValueError("send an image: file (an uploaded PNG, JPEG or WebP) or sample (a built-in sample name)")
     # The body-size middleware has bounded the request, and multipart parts are kept in memory.
     data = await file.read()
-    try:
-        decoded = await run_in_threadpool(
-            imaging.decode_image,
-            data,
-            color=color,
-            max_bytes=settings.max_upload_bytes,
-            max_image_pixels=settings.max_image_pixels,
-            max_work_pixels=settings.max_work_pixels,
-        )
-    except imaging.ImageRejected as exc:
-        raise _reject(exc) from exc
+    decoded = await run_in_threadpool(
+        imaging.decode_image,
+        data,
+        color=color,
+        max_bytes=settings.max_upload_bytes,
+        max_image_pixels=settings.max_image_pixels,
+        max_work_pixels=settings.max_work_pixels,
+    )
     return decoded, "upload"
 
 

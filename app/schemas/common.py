@@ -77,9 +77,21 @@ Weights = Annotated[list[Volume], Field(min_length=1, max_length=MAX_AXIS)]
 
 class ErrorResponse(BaseModel):
     """A 4xx answer: a sentence saying what to change, or (for a request that does not fit the schema)
-    FastAPI's list of ``{loc, msg, type}`` entries naming each field."""
+    FastAPI's list of ``{loc, msg, type}`` entries naming each field (``type`` and ``ctx`` are pydantic's
+    stable codes for those)."""
 
     detail: str | list[dict[str, Any]]
+    code: str | None = Field(
+        default=None,
+        description="a stable machine code for the sentence in `detail` (e.g. `kernel_exceeds_input`, "
+        "`unsupported_operators`, `invalid_value` when there is no finer one), so a client can say it in "
+        "its own language; absent for a schema error",
+        examples=["kernel_exceeds_input"],
+    )
+    params: dict[str, Any] | None = Field(
+        default=None,
+        description='the values `detail` names, by name (e.g. `{"span": 7, "padded": 5, "layer": 3}`)',
+    )
 
 
 class NotFoundResponse(BaseModel):

@@ -74,7 +74,9 @@ def test_input_too_small_is_422() -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "layer 12 (max_pool2d), height 1: the pooling window spans 3 but the padded input is only 1 long: "
-        "use a smaller kernel or a larger input"
+        "use a smaller kernel or a larger input",
+        "code": "kernel_exceeds_input",
+        "params": {"span": 3, "padded": 1, "layer": 12, "type": "max_pool2d", "axis": "height", "size": 1},
     }
 
 

@@ -1,12 +1,14 @@
 """/api/v1/experiments/{residual, dropout, parameter-count}: bodies equal convcore's, and the lecture's claims hold."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from app.main import app
+from app.routers.experiments import MAX_RESIDUAL_WORK
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes
 
@@ -69,7 +71,9 @@ def test_residual_work_bound_is_a_message() -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "networks × samples × width² × depth must be at most 134,217,728 for one request, got "
-        "1,048,576,000; reduce networks, samples, width or depth"
+        "1,048,576,000; reduce networks, samples, width or depth",
+        "code": "residual_work_too_large",
+        "params": {"work": 1_048_576_000, "limit": 134_217_728},
     }
 
 
@@ -149,4 +153,15 @@ def test_parameter_count_uses_convcore() -> None:
 def test_parameter_count_bad_groups_is_422() -> None:
     response = client.get(f"{URL}/parameter-count", params={"layer": "conv2d", "in_channels": 3, "groups": 2})
     assert response.status_code == 422
-    assert response.json() == {"detail": "in_channels (3) must be divisible by groups (2)"}
+    assert response.json() == {
+        "detail": "in_channels (3) must be divisible by groups (2)",
+        "code": "channels_not_divisible",
+        "params": {"field": "in_channels", "channels": 3, "groups": 2},
+    }
+
+
+def test_the_residual_page_knows_the_servers_budget() -> None:
+    # static/js/lessons/budget.js narrows the page's ranges to this budget; the two must agree
+    script = (Path(__file__).resolve().parents[2] / "static" / "js" / "lessons" / "budget.js").read_text()
+    assert f"export const MAX_RESIDUAL_WORK = 2 ** {MAX_RESIDUAL_WORK.bit_length() - 1};" in script
+    assert 2 ** (MAX_RESIDUAL_WORK.bit_length() - 1) == MAX_RESIDUAL_WORK

@@ -130,7 +130,9 @@ def test_a_file_that_is_not_an_image_is_415(client: TestClient) -> None:
     response = post_maps(client, EDGES, files={"file": ("photo.png", gif.getvalue(), "image/png")})
     assert response.status_code == 415
     assert response.json() == {
-        "detail": "the file is not a PNG, JPEG or WebP image (judged by its content, not its name)"
+        "detail": "the file is not a PNG, JPEG or WebP image (judged by its content, not its name)",
+        "code": "not_an_image",
+        "params": {},
     }
 
 
@@ -142,7 +144,11 @@ def test_an_upload_over_the_limit_is_413(client: TestClient) -> None:
     response = post_maps(client, EDGES, files={"file": ("big.png", buffer.getvalue(), "image/png")})
     assert response.status_code == 413
     size = len(buffer.getvalue()) / 1024
-    assert response.json() == {"detail": f"the file is {size:.1f} KiB; the limit is 1.0 KiB — save it smaller"}
+    assert response.json() == {
+        "detail": f"the file is {size:.1f} KiB; the limit is 1.0 KiB — save it smaller",
+        "code": "upload_too_large",
+        "params": {"bytes": len(buffer.getvalue()), "limit": 1024},
+    }
 
 
 @pytest.mark.parametrize(("width", "height"), [(5000, 5000), (200_000, 200_000)])

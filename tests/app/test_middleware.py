@@ -161,3 +161,13 @@ def test_docs_are_served_without_any_external_request() -> None:
         init = app_client.get("/docs/init.js").text
         assert '"/api/v1/openapi.json"' in init
         assert app_client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_docs_link_back_to_the_site_and_have_its_favicon() -> None:
+    with TestClient(create_app()) as app_client:
+        page = app_client.get("/docs").text
+        assert '<a href="/">← convviz</a>' in page
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+        icon = app_client.get("/static/favicon.svg")
+        assert icon.status_code == 200
+        assert icon.headers["content-type"].startswith("image/svg")

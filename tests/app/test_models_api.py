@@ -135,14 +135,20 @@ def test_symbolic_size_is_fixed_by_the_input_parameter(client: TestClient) -> No
     response = client.post(URL, files={"file": ("m.onnx", data)})
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "the input 'x' has no fixed height; export with a fixed input size or give one"
+        "detail": "the input 'x' has no fixed height; export with a fixed input size or give one",
+        "code": "invalid_value",
+        "params": {},
     }
     response = client.post(URL, params={"input": "1x5x7"}, files={"file": ("m.onnx", data)})
     assert response.status_code == 200
     assert response.json()["nodes"][-1]["output"] == [2, 5, 7]
     response = client.post(URL, params={"input": "5x7"}, files={"file": ("m.onnx", data)})
     assert response.status_code == 422
-    assert response.json() == {"detail": "input must be CxHxW, e.g. 3x224x224, got '5x7'"}
+    assert response.json() == {
+        "detail": "input must be CxHxW, e.g. 3x224x224, got '5x7'",
+        "code": "invalid_value",
+        "params": {},
+    }
 
 
 def test_oversized_upload_is_413(client: TestClient) -> None:
@@ -159,7 +165,7 @@ def test_node_limit_is_422(client: TestClient) -> None:
     app.dependency_overrides[get_model_limits] = lambda: ModelLimits(max_nodes=3)
     response = client.post(URL, files={"file": ("m.onnx", tiny_model())})
     assert response.status_code == 422
-    assert response.json() == {"detail": "the graph has 4 nodes; the limit is 3"}
+    assert response.json() == {"detail": "the graph has 4 nodes; the limit is 3", "code": "invalid_value", "params": {}}
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import dataclasses
 from typing import Any
+from unittest.mock import ANY
 
 import numpy as np
 import pytest
@@ -113,7 +114,9 @@ def test_trace_is_bounded_by_settings() -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "the trace would have 25 steps, more than the 10 allowed: reduce the input size or the number of "
-        "channels"
+        "channels",
+        "code": "invalid_value",
+        "params": {},
     }
 
 
@@ -124,7 +127,11 @@ def test_tensor_size_is_bounded_by_settings() -> None:
     finally:
         app.dependency_overrides.clear()
     assert response.status_code == 422
-    assert response.json() == {"detail": "x has 49 elements, more than the limit of 40: send a smaller tensor"}
+    assert response.json() == {
+        "detail": "x has 49 elements, more than the limit of 40: send a smaller tensor",
+        "code": "invalid_value",
+        "params": {},
+    }
 
 
 def test_output_size_is_bounded_before_computing() -> None:
@@ -137,7 +144,9 @@ def test_output_size_is_bounded_before_computing() -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "the output would have shape (1, 129, 129) = 16,641 elements, more than the limit of 1,000: "
-        "use a smaller input, a larger stride or less padding"
+        "use a smaller input, a larger stride or less padding",
+        "code": "invalid_value",
+        "params": {},
     }
 
 
@@ -238,7 +247,7 @@ def test_global_avg_pool2d_exact_body() -> None:
 def test_convcore_rules_are_422(path: str, body: dict[str, Any], detail: str) -> None:
     response = client.post(f"{URL}/{path}", json=body)
     assert response.status_code == 422
-    assert response.json() == {"detail": detail}
+    assert response.json() == {"detail": detail, "code": ANY, "params": ANY}
 
 
 @pytest.mark.parametrize(
@@ -276,5 +285,7 @@ def test_trace_taps_are_bounded() -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "the trace would list 1,089 steps × 4,096 taps = 4,460,544 values, more than the limit of "
-        "250,000: use a smaller input or kernel, or trace=false"
+        "250,000: use a smaller input or kernel, or trace=false",
+        "code": "invalid_value",
+        "params": {},
     }

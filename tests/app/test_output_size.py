@@ -106,7 +106,9 @@ def test_kernel_larger_than_input_is_422_with_advice() -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "the kernel spans 7 (kernel_size=7, dilation=1) but the padded input is only 2 long: make the "
-        "kernel or dilation smaller, or increase padding or the input size"
+        "kernel or dilation smaller, or increase padding or the input size",
+        "code": "kernel_exceeds_input",
+        "params": {"span": 7, "padded": 2},
     }
 
 
@@ -124,7 +126,7 @@ def test_kernel_larger_than_input_is_422_with_advice() -> None:
 def test_options_of_the_wrong_op_are_422(params: dict[str, str], message: str) -> None:
     response = client.get(URL, params={"size": 8, "kernel_size": 2, **params})
     assert response.status_code == 422
-    assert response.json() == {"detail": message}
+    assert response.json() == {"detail": message, "code": "invalid_value", "params": {}}
 
 
 @pytest.mark.parametrize(

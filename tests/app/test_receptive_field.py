@@ -73,7 +73,7 @@ def test_even_field_has_a_half_integer_centre_equal_to_convcore() -> None:
 def test_out_of_range_is_422(body: dict[str, Any], detail: str) -> None:
     response = client.post(URL, json={"input": IMAGE, "layers": STEM, **body})
     assert response.status_code == 422
-    assert response.json() == {"detail": detail}
+    assert response.json() == {"detail": detail, "code": "invalid_value", "params": {}}
 
 
 @pytest.mark.parametrize(

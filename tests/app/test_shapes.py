@@ -1,6 +1,7 @@
 """POST /api/v1/shapes: exact bodies, convcore agreement, torch's real shapes, and 422s that name the field."""
 
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 import torch
@@ -161,7 +162,7 @@ def test_answer_equals_convcore() -> None:
 def test_convcore_rules_are_422(layers: list[dict[str, Any]], detail: str) -> None:
     response = client.post(URL, json={"input": {"channels": 3, "height": 6, "width": 6}, "layers": layers})
     assert response.status_code == 422
-    assert response.json() == {"detail": detail}
+    assert response.json() == {"detail": detail, "code": ANY, "params": ANY}
 
 
 CONV = {"type": "conv2d", "out_channels": 4, "kernel_size": 3}

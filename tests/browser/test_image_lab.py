@@ -54,7 +54,7 @@ def test_upload_add_layers_and_click_a_pixel_draws_the_api_box(page, live_server
     expect(page).to_have_url(re.compile(r"%22stride%22%3A2%2C%22padding%22%3A1"))
     expect(page.locator("#maps .map-card").nth(4)).to_contain_text("output 1 × 32 × 32")
 
-    target = page.get_by_role("img", name="Layer 5, channel 0: click a pixel to see its receptive field")
+    target = page.get_by_role("img", name="Layer 4, channel 0: click a pixel to see its receptive field")
     target.click(position={"x": 3, "y": 3})
     state = url_state(page)
     layer, channel, row, col = (int(float(x)) for x in state["sel"].split(","))
@@ -134,8 +134,8 @@ def test_a_wrong_file_gets_a_clear_message(browser, live_server: str, tmp_path: 
     bad.write_text("this is text, not a picture")
     page.get_by_label("Upload a photo").set_input_files(str(bad))
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("This file is not a PNG, JPEG or WebP image.")
-    expect(alert).to_contain_text("judged by its content, not its name")
+    # said once, not a page sentence followed by the server's English one
+    expect(alert).to_have_text("This file is not a PNG, JPEG or WebP image (judged by its content, not its name)")
     screenshot(page, "image-lab-wrong-file")
     context.close()
     assert errors == ["Failed to load resource: the server responded with a status of 415 (Unsupported Media Type)"]
@@ -144,14 +144,14 @@ def test_a_wrong_file_gets_a_clear_message(browser, live_server: str, tmp_path: 
 def test_language_switch_and_url_round_trip(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/image?lang=en&sample=circle&color=rgb")
     wait_for_maps(page, 3)
-    page.get_by_role("img", name="Layer 3, channel 1: click a pixel to see its receptive field").click(
+    page.get_by_role("img", name="Layer 2, channel 1: click a pixel to see its receptive field").click(
         position={"x": 10, "y": 10}
     )
     page.get_by_role("button", name="RU").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Лаборатория изображений"
     assert page.get_by_label("Пример").is_visible()
     unit = page.locator("#rf-unit").inner_text()
-    assert unit.startswith("Слой 3 (Max-пулинг), канал 1")
+    assert unit.startswith("Слой 2 (Max-пулинг), канал 1")
     shared = page.url
     page.goto(shared)
     wait_for_maps(page, 3)

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from playwright.sync_api import expect
 
 from convcore import dropout as dropout_ops
 from convcore import formulas, norm, pooling, residual
@@ -122,8 +123,39 @@ def test_pooling_question_reveals_the_parameter_count(page, live_server: str) ->
     assert card.get_by_text("Correct!").is_visible()
     assert card.get_by_text("16·3·3·3 + 16 = 448").is_visible()
     pool_card = page.locator(".question-card").filter(has_text="pooling layer on this page")
-    pool_card.get_by_role("button", name="Check").click()
+    pool_card.get_by_role("button", name="Show the answer").click()
     pool_card.get_by_text("Answer: 0").wait_for()
+
+
+def test_a_question_gives_hints_and_retries_before_the_answer(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/pooling?lang=en")
+    card = page.locator(".question-card").filter(has_text="Conv2d(3, 16, kernel_size=3)")
+    answer = card.get_by_label("Your answer")
+    answer.fill("abc")
+    card.get_by_role("button", name="Check").click()
+    expect(card.locator(".verdict")).to_have_text("Enter a number, e.g. 12 or 0.5 (a comma works too).")
+    answer.fill("432")
+    card.get_by_role("button", name="Check").click()
+    expect(card.locator(".verdict")).to_have_text("Not quite. Try again (2 tries left), or look at the hint:")
+    expect(card.locator(".hint")).to_contain_text("and one bias")
+    expect(card.locator(".answer")).to_have_count(0)
+    answer.fill("430")
+    card.get_by_role("button", name="Check").click()
+    expect(card.locator(".verdict")).to_have_text("Not quite. Try once more (1 try left), or look at the hint:")
+    answer.fill("448")
+    card.get_by_role("button", name="Check").click()
+    expect(card.locator(".answer")).to_have_text("Answer: 448")
+    expect(card.locator(".verdict")).to_have_text("Correct!")
+
+
+def test_a_russian_question_counts_tries_in_russian(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/pooling?lang=ru")
+    card = page.locator(".question-card").filter(has_text="Conv2d(3, 16, kernel_size=3)")
+    card.get_by_label("Ваш ответ").fill("1")
+    card.get_by_role("button", name="Проверить").click()
+    expect(card.locator(".verdict")).to_have_text(
+        "Не совсем. Попробуйте ещё раз (осталось 2 попытки) или посмотрите подсказку:"
+    )
 
 
 def test_pooling_url_round_trip(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
@@ -184,7 +216,7 @@ def test_batch_norm_inference_ignores_batch_mates(page, live_server: str) -> Non
     assert infer.nth(2).text_content() == "0.0000"
     assert infer.nth(0).text_content() == infer.nth(1).text_content()
     card = page.locator(".question-card").filter(has_text="What happens to BN at inference?")
-    card.get_by_role("button", name="Check").click()
+    card.get_by_role("button", name="Show the answer").click()
     card.get_by_text("Answer: 0").wait_for()
 
 

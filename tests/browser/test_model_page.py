@@ -43,7 +43,7 @@ def test_builtin_network_table_plot_path_and_overlay(page, live_server: str) -> 
     table = page.locator("#model-table")
     expect(table.locator("tbody tr")).to_have_count(len(api["nodes"]))
     expect(page.locator("#totals")).to_contain_text("11\u202f689\u202f512 parameters")
-    expect(page.locator("#totals")).to_contain_text("8 merges, 0 misaligned")
+    expect(page.locator("#totals")).to_contain_text("8 merges, 0 of them misaligned")
 
     row = table.locator('tr[data-name="layer2.0.conv1"]')
     node = next(n for n in api["nodes"] if n["name"] == "layer2.0.conv1")
@@ -84,7 +84,7 @@ def test_builtin_network_table_plot_path_and_overlay(page, live_server: str) -> 
 
     page.get_by_role("button", name="RU").click()
     expect(page.get_by_role("heading", name="Узел за узлом")).to_be_visible()
-    expect(page.locator("#totals")).to_contain_text("слияний 8, невыровненных 0")
+    expect(page.locator("#totals")).to_contain_text("8 слияний, из них не выровнено: 0")
 
 
 def test_upload_an_onnx_file_shows_the_misaligned_merge(page, live_server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -98,8 +98,8 @@ def test_upload_an_onnx_file_shows_the_misaligned_merge(page, live_server: str, 
     expect(add.locator("td.bad")).to_have_text("NO")
     expect(add.locator("td.bad")).to_have_attribute("title", "centre offsets of the branches: 0.5, 0")
     expect(add.locator("td.r")).to_have_text("3")
-    expect(page.locator("#totals")).to_contain_text("pair.onnx: input 3×32×32, 4 nodes")
-    expect(page.locator("#totals")).to_contain_text("1 merges, 1 misaligned")
+    expect(page.locator("#totals")).to_contain_text("pair.onnx: input 3×32×32; 4 nodes")
+    expect(page.locator("#totals")).to_contain_text("1 merge, 1 of them misaligned")
     expect(page.locator("#path").get_by_role("button", name="⊕ /Add: r = 3")).to_have_class(re.compile("misaligned"))
     assert url_state(page)["model"] == "upload"
     screenshot(page, "model-upload")

@@ -134,8 +134,8 @@ def test_every_sum_of_the_5x5_3x3_s2_p1_animation_equals_the_api(page: Any, live
     open_playground(page, live_server, "bias=1")
     page.get_by_role("button", name="Random input").click()
     page.get_by_role("button", name="Random kernel").click()
-    page.get_by_role("application", name=re.compile("^Bias of output channel 1")).click()
-    editor = page.get_by_role("spinbutton", name=re.compile("^Bias of output channel 1"))
+    page.get_by_role("application", name=re.compile("^Bias of output channel 0")).click()
+    editor = page.get_by_role("spinbutton", name=re.compile("^Bias of output channel 0"))
     editor.fill("0.5")
     editor.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]b=0.5"))
@@ -167,12 +167,12 @@ def test_every_sum_of_the_5x5_3x3_s2_p1_animation_equals_the_api(page: Any, live
 
 def test_pinning_an_output_cell_highlights_its_window(page: Any, live_server: str) -> None:
     open_playground(page, live_server)
-    output = page.get_by_role("application", name=re.compile("^Output channel 1"))
+    output = page.get_by_role("application", name=re.compile("^Output channel 0"))
     # Output (row 1, column 2), 0-based, of 5×5 / k=3 / s=2 / p=1 reads padded rows 2…4 and columns 4…6.
     output.locator("g[data-i='5']").click()
-    expect(page.locator("#pg-step-where")).to_have_text("output channel 1, row 2, column 3")
+    expect(page.locator("#pg-step-where")).to_have_text("output channel 0, row 1, column 2")
     expect(page.locator("#pg-step-window")).to_have_text(
-        "Window on the input: rows 2–4, columns 4–6; outside rows 1–5 and columns 1–5 lies padding."
+        "Window on the input: rows 1–3, columns 3–5; outside rows 0–4 and columns 0–4 lies padding."
     )
     expect(page.locator("#pg-input svg g.m-win")).to_have_count(9)
     padded_width = 7
@@ -207,7 +207,7 @@ def test_the_url_restores_the_whole_state(page: Any, live_server: str) -> None:
     page.get_by_role("button", name="Step forward").click()
     page.get_by_role("button", name="Step forward").click()
     page.locator("#pg-input svg g[data-i='8']").click()
-    editor = page.get_by_role("spinbutton", name="Value at row 1, column 1")
+    editor = page.get_by_role("spinbutton", name="Value at row 0, column 0")
     editor.fill("7.5")
     editor.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]x=.*7\.5"))
@@ -270,11 +270,11 @@ def test_play_pause_and_keyboard(page: Any, live_server: str) -> None:
     expect(page.get_by_role("button", name="Play")).to_be_visible()
     # The keyboard cursor starts on the output cell being written; ArrowDown + Enter pins the one below.
     row = (int(re.findall(r"\d+", title.text_content())[0]) - 1) // 3
-    output = page.get_by_role("application", name=re.compile("^Output channel 1"))
+    output = page.get_by_role("application", name=re.compile("^Output channel 0"))
     output.focus()
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    expect(page.locator("#pg-step-where")).to_contain_text(f"output channel 1, row {min(row + 1, 2) + 1}")
+    expect(page.locator("#pg-step-where")).to_contain_text(f"output channel 0, row {min(row + 1, 2)}")
     assert page.get_by_role("slider", name="Speed").get_attribute("aria-valuetext") == "4 steps/s"
 
 
@@ -326,12 +326,12 @@ def test_a_preset_kernel_from_the_api_fills_the_kernel(page: Any, live_server: s
 
 def test_cells_are_edited_from_the_keyboard(page: Any, live_server: str) -> None:
     open_playground(page, live_server)
-    grid = page.get_by_role("application", name=re.compile("^Input channel 1"))
+    grid = page.get_by_role("application", name=re.compile("^Input channel 0"))
     grid.focus()
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    editor = page.get_by_role("spinbutton", name="Value at row 1, column 1")
+    editor = page.get_by_role("spinbutton", name="Value at row 0, column 0")
     editor.fill("9")
     editor.press("Enter")
     expect(page.locator("#pg-input svg g[data-i='8'] text")).to_have_text("9")
@@ -352,13 +352,26 @@ def test_reduced_motion_turns_off_the_output_flash(page: Any, live_server: str) 
 def test_a_32x32_layer_pins_and_hovers_on_its_canvas_grids(page: Any, live_server: str) -> None:
     open_playground(page, live_server, "h=32&w=32&sh=1&sw=1&ph=0&pw=0")
     expect_shape(page, (1, 30, 30))
-    output = page.get_by_role("application", name=re.compile("^Output channel 1"))
+    output = page.get_by_role("application", name=re.compile("^Output channel 0"))
     canvas = output.locator("canvas").first
     expect(canvas).to_be_visible()
     box = canvas.bounding_box()
     size = (box["width"] - 2) / 30
     canvas.click(position={"x": 1 + 10.5 * size, "y": 1 + 3.5 * size})
-    expect(page.locator("#pg-step-where")).to_have_text("output channel 1, row 4, column 11")
+    expect(page.locator("#pg-step-where")).to_have_text("output channel 0, row 3, column 10")
     expect(page.locator("#pg-step-title")).to_have_text("Step 101 of 900")
     expect(page.locator("#pg-step-server")).to_contain_text("✓")
     screenshot(page, "playground-32x32")
+
+
+def test_transposed_scatter_draws_the_input_without_padding(page: Any, live_server: str) -> None:
+    # padding crops a transposed convolution's output; the input it scatters from has no padding ring
+    open_playground(page, live_server, "mode=transposed&h=4&w=4&oph=1&opw=1&ph=1&pw=1&cin=1&cout=1")
+    expect(page.locator("#pg-step-where")).to_contain_text("input channel 0, row 0, column 0")
+    expect(page.locator("#pg-input svg g[data-i]")).to_have_count(16)
+    expect(page.locator("#pg-input svg g.pad")).to_have_count(0)
+    expect(page.locator("#pg-input svg g.m-win")).to_have_count(1)
+    assert page.locator("#pg-input svg g.m-win").get_attribute("data-i") == "0"
+    page.get_by_role("radio", name="Zero insertion + ordinary convolution").check()
+    # zero insertion: 7×7 with padding d·(k − 1) − p = 1 before and 1 + output_padding after: 10×10
+    expect(page.locator("#pg-input svg g[data-i]")).to_have_count(100)

@@ -41,15 +41,15 @@ def test_vgg16_pool5_has_r_212_and_s_32(page, live_server: str) -> None:  # type
 
 def test_hovering_the_cone_moves_the_output_and_the_photo_box_sweeps(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     open_explorer(page, live_server, "lang=en&arch=resnet18&size=160")
-    page.get_by_label("Chosen layer", exact=True).select_option(label="5. layer1.0.conv1")
-    expect(page.locator("#cone-summary")).to_contain_text("layer 5")
+    page.get_by_label("Chosen layer", exact=True).select_option(label="4. layer1.0.conv1")
+    expect(page.locator("#cone-summary")).to_contain_text("layer 4")
     cone = page.locator("#cone")
     cone.scroll_into_view_if_needed()
     box = cone.bounding_box()
     page.mouse.move(box["x"] + 8, box["y"] + 12)
-    expect(page.locator("#cone-summary")).to_contain_text("Output 0 of layer 5")
+    expect(page.locator("#cone-summary")).to_contain_text("Output 0 of layer 4")
     page.mouse.move(box["x"] + box["width"] - 8, box["y"] + 12)
-    expect(page.locator("#cone-summary")).to_contain_text("Output 39 of layer 5")
+    expect(page.locator("#cone-summary")).to_contain_text("Output 39 of layer 4")
     # layer1.0.conv1 of ResNet-18: r = 7 + 2·2 + 2·4 = 19, S = 4, P = 3 + 1·2 + 1·4 = 9 (from the table).
     expect(page.locator("#cone-summary")).to_contain_text("sees input rows 147…165 (r = 19)")
 
@@ -67,7 +67,9 @@ def test_hovering_the_cone_moves_the_output_and_the_photo_box_sweeps(page, live_
 def test_custom_stack_and_the_dilated_comparison(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     open_explorer(page, live_server, "lang=en&dl=3")
     # 3 × (16·16·9 + 16) = 6 960 parameters in both stacks (digits grouped with a narrow no-break space).
-    expect(page.locator("#dil-summary")).to_have_text("6\u202f960 parameters in each; r = 7 vs 15 after 3 layers.")
+    expect(page.locator("#dil-summary")).to_have_text(
+        "Parameters in each stack: 6\u202f960; r = 7 vs 15 after 3 layers."
+    )
     page.get_by_label("Architecture").select_option(label="My own stack")
     page.get_by_label("Layers (JSON list, the API's layer format)").fill(
         '[{"type": "conv2d", "out_channels": 4, "kernel_size": 5, "stride": 4},'
@@ -78,7 +80,7 @@ def test_custom_stack_and_the_dilated_comparison(page, live_server: str) -> None
     last = page.locator("#rf-table tbody tr").nth(1).locator("td")
     expect(last.nth(6)).to_have_text("9")
     expect(last.nth(7)).to_have_text("8")
-    expect(page.locator("#rf-table tbody tr").nth(0).locator("td.warn")).to_contain_text("last 3 rows unread")
+    expect(page.locator("#rf-table tbody tr").nth(0).locator("td.warn")).to_contain_text("rows unread at the end: 3")
     assert "arch=custom" in page.url
     # conv 3×3 with dilation 2 on top: r = 9 + (5 − 1)·8 = 41, S = 8.
     page.get_by_role("button", name="conv 3×3, d=2").click()

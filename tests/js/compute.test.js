@@ -51,3 +51,14 @@ test("max pooling reads padding as -infinity, so a padded cell never wins", () =
   assert.ok(step.terms.some((t) => t.pad && t.x === -Infinity));
   assert.equal(step.terms[step.winner].pad, false);
 });
+
+test("the matrix caption counts non-zero entries, not kernel positions", async () => {
+  const { linearMatrix } = await import("../../static/js/playground/matrix.js");
+  const state = { ...readPlaygroundState(""), h: 4, w: 4, cin: 1, cout: 1, kh: 3, kw: 3, ph: 0, pw: 0, sh: 1, sw: 1 };
+  const layer = deriveLayer(state);
+  const caption = (wt) => linearMatrix({ layer, anim: { layer, values: { x: [], wt, b: [0] } } }).caption.vars;
+  // 2×2 outputs × 9 taps = 36 kernel positions in a 4×16 matrix
+  assert.deepEqual(caption(Array(9).fill(0)), { r: 4, c: 16, nz: 0, total: 64 });
+  assert.equal(caption([1, 0, 0, 0, 2, 0, 0, 0, 3]).nz, 12);
+  assert.equal(caption(Array(9).fill(1)).nz, 36);
+});

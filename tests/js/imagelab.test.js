@@ -50,3 +50,16 @@ test("a channel switched to custom starts from its preset's weights; new channel
   assert.equal(defaultPreset(presets, 5), "box_blur_5");
   assert.deepEqual(defaultPreset(presets, 7), Array.from({ length: 7 }, () => Array(7).fill(0)));
 });
+
+test("a receptive field larger than the drawn margin keeps all four sides, the cut ones marked", async () => {
+  const { marginFor, visibleBox } = await import("../../static/js/imagelab/draw.js");
+  // ResNet-50 on 224: r = 435 around the centre pixel
+  const u = { top: -105, left: -105, bottom: 329, right: 329 };
+  const m = marginFor({ unclipped: u }, 224, 224);
+  assert.equal(m, 106);
+  assert.deepEqual(visibleBox(u, m, 224, 224), { ...u, cut: { top: false, left: false, bottom: false, right: false } });
+  const corner = { top: -434, left: -434, bottom: 0, right: 0 };
+  const mc = marginFor({ unclipped: corner }, 224, 224);
+  assert.equal(mc, 112);
+  assert.deepEqual(visibleBox(corner, mc, 224, 224), { top: -112, left: -112, bottom: 0, right: 0, cut: { top: true, left: true, bottom: false, right: false } });
+});

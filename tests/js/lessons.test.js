@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { fmt, fmtPow10, fmtSci } from "../../static/js/lessons/format.js";
+import { fmt, fmtLogTicks, fmtPow10, fmtSci } from "../../static/js/lessons/format.js";
 import { logTicks, niceTicks, scale, yExtent } from "../../static/js/lessons/plot.js";
 import { cellKind, poolOutputSize } from "../../static/js/lessons/pool.js";
 import { mulberry32, normalSampler, randomBatch, tensor } from "../../static/js/lessons/rng.js";
@@ -112,4 +112,34 @@ test("the cube has N·HW front, N·C top and C·HW side cells", () => {
   assert.equal(height, 4 * 4 + 20);
   const front = cells.find((c) => c.face === "front" && c.n === 1 && c.k === 1);
   assert.deepEqual(front.points[0], [10, 26]);
+});
+
+test("one log axis uses one label format", () => {
+  // the dropout plot's short axis once read 10⁰, 0.50, 0.20, 10⁻¹
+  assert.deepEqual(fmtLogTicks(logTicks(0.05, 1)), ["0.05", "0.1", "0.2", "0.5", "1"]);
+  assert.deepEqual(fmtLogTicks(logTicks(1, 1e15, 6)), ["10⁰", "10³", "10⁶", "10⁹", "10¹²", "10¹⁵"]);
+});
+
+test("a guess is a number as typed on either keyboard, or not a try at all", async () => {
+  const { isNumberLike, normalizedGuess } = await import("../../static/js/lessons/question.js");
+  assert.equal(normalizedGuess(" 2,5 "), "2.5");
+  assert.equal(normalizedGuess("−3"), "-3");
+  assert.equal(normalizedGuess("1 024"), "1024");
+  assert.equal(isNumberLike(normalizedGuess("abc")), false);
+  assert.equal(isNumberLike(""), false);
+  assert.equal(isNumberLike(normalizedGuess("0,75")), true);
+});
+
+test("each residual field's range is what the others leave of the budget", async () => {
+  const { MAX_RESIDUAL_WORK, residualMaxima, residualWork } = await import("../../static/js/lessons/budget.js");
+  const bounds = { depth: 50, width: 128, samples: 256, networks: 64 };
+  // the page's defaults: networks 64 would be 209,715,200 > 134,217,728, so networks stops at 40
+  const state = { depth: 50, width: 64, samples: 16, networks: 32 };
+  const maxima = residualMaxima(state, bounds);
+  assert.deepEqual(maxima, { depth: 50, width: 72, samples: 20, networks: 40 });
+  for (const [key, max] of Object.entries(maxima)) {
+    assert.ok(residualWork({ ...state, [key]: max }) <= MAX_RESIDUAL_WORK, key);
+    if (max < bounds[key]) assert.ok(residualWork({ ...state, [key]: max + 1 }) > MAX_RESIDUAL_WORK, key);
+  }
+  assert.deepEqual(residualMaxima({ depth: 1, width: 2, samples: 2, networks: 1 }, bounds), bounds);
 });

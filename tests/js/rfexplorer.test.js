@@ -35,7 +35,7 @@ test("the default layer is the last one with a spatial map; a wanted one is kept
 test("the cone's levels skip pass-through layers and end at the chosen layer with the fixture's rows", () => {
   const stack = stacks[0];
   const levels = coneLevels(stack.layers, report(stack), 3, stack.cones[0].row, "input");
-  assert.deepEqual(levels.map((l) => l.label), ["input (23)", "1. conv2d (23)", "3. max_pool2d (11)", "4. conv2d (5)"]);
+  assert.deepEqual(levels.map((l) => l.label), ["input (23)", "0. conv2d (23)", "2. max_pool2d (11)", "3. conv2d (5)"]);
   const inside = levels.map((l) => l.positions.filter((p) => p >= 0 && p < l.size));
   const expected = stack.cones[0].rows.filter((_, i) => i !== 2);
   assert.deepEqual(inside, expected);

@@ -1,21 +1,27 @@
-// The REST API from the browser. Errors carry the server's message, which names what to change.
+// The REST API from the browser. An error says what to change, in the page's language when the server
+// gave a code this page knows (common/errors.js), else in the server's English words.
+import { describeError } from "./errors.js";
+import { hasString, t } from "./i18n.js";
+import "./error-strings.js";
+
+const translate = (key, vars) => (hasString(key) ? t(key, vars) : null);
 
 export class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
+  constructor(status, body) {
+    super();
     this.status = status;
+    this.body = body;
   }
-}
 
-function detailText(detail) {
-  if (typeof detail === "string") return detail;
-  if (Array.isArray(detail)) return detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
-  return JSON.stringify(detail);
+  // read when shown, so a language switch after the error still translates it
+  get message() {
+    return describeError(this.body, translate);
+  }
 }
 
 async function handle(response) {
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, detailText(body.detail ?? response.statusText));
+  if (!response.ok) throw new ApiError(response.status, { detail: response.statusText, ...body });
   return body;
 }
 

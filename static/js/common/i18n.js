@@ -1,13 +1,27 @@
 // Russian and English. Strings are registered per module; elements carry data-i18n keys.
 // The language comes from ?lang=, then localStorage, then the browser, and is remembered.
+//
+// A string is text with {name} slots, or, when it counts something, an object of plural forms keyed by
+// Intl.PluralRules categories ({one, few, many, other} in Russian, {one, other} in English) and chosen by
+// the number in the `count` slot: t("rf.networks", {count: 32}) → «32 сети».
 
-const LANGS = ["ru", "en"];
+export const LANGS = ["ru", "en"];
 const STORAGE_KEY = "convviz.lang";
 const strings = { ru: {}, en: {} };
 let current = null;
 
 export function registerStrings(table) {
   for (const lang of LANGS) Object.assign(strings[lang], table[lang] || {});
+}
+
+/** Is there a string for `key` (in English, so in both: a test keeps the tables equal)? */
+export function hasString(key) {
+  return key in strings.en;
+}
+
+/** The registered table of one language (read-only use: tests compare the two). */
+export function stringTable(lang) {
+  return strings[lang];
 }
 
 function initialLang() {
@@ -23,10 +37,35 @@ export function getLang() {
   return current;
 }
 
+const pluralRules = {};
+const numberFormats = {};
+
+/** 138357544 → "138 357 544" in either language (a no-break space groups thousands, as the pages print). */
+export function formatCount(n) {
+  numberFormats.x ??= new Intl.NumberFormat("en-US", { useGrouping: true, maximumFractionDigits: 20 });
+  return numberFormats.x.format(n).replaceAll(",", "\u00a0");
+}
+
+/** The form of `forms` ({one, few, many, other}) that `lang` uses for the number n. */
+export function pluralForm(lang, forms, n) {
+  pluralRules[lang] ??= new Intl.PluralRules(lang);
+  return forms[pluralRules[lang].select(n)] ?? forms.other;
+}
+
+/** The text of `entry` (a string or plural forms) in `lang`, its {slots} filled from vars. */
+export function render(lang, entry, vars = {}) {
+  const text = typeof entry === "string" ? entry : pluralForm(lang, entry, Number(vars.count));
+  return text.replace(/\{(\w+)\}/g, (m, name) => {
+    if (!(name in vars)) return m;
+    return name === "count" && typeof vars.count === "number" ? formatCount(vars.count) : String(vars[name]);
+  });
+}
+
 // t("key", {n: 3}) → the current language's string with {n} replaced; the key itself if missing.
 export function t(key, vars = {}) {
-  const text = strings[getLang()][key] ?? strings.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  const lang = getLang();
+  const entry = strings[lang][key] ?? strings.en[key];
+  return entry === undefined ? key : render(strings[lang][key] === undefined ? "en" : lang, entry, vars);
 }
 
 export function applyI18n(root = document) {

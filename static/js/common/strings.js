@@ -1,4 +1,4 @@
-// Strings shared by every page: navigation, language switch, generic errors.
+// Strings shared by every page: navigation, tab titles, counted nouns (t("count.params", {count: n})), errors.
 import { registerStrings } from "./i18n.js";
 
 registerStrings({
@@ -18,6 +18,23 @@ registerStrings({
     "nav.api": "API",
     "error.network": "The server did not answer: {message}",
     "error.generic": "Something went wrong: {message}",
+    "index.note": "Rows, columns, channels, layers and units are numbered from 0, as the indices of a PyTorch tensor.",
+    "tab.playground": "Convolution playground — convviz",
+    "tab.image": "Image lab — convviz",
+    "tab.receptive-field": "Receptive field — convviz",
+    "tab.pooling": "Pooling — convviz",
+    "tab.normalization": "Normalization — convviz",
+    "tab.dropout": "Dropout — convviz",
+    "tab.residual": "Residual connections — convviz",
+    "tab.model": "Your model — convviz",
+    "count.params": { one: "{count} parameter", other: "{count} parameters" },
+    "count.macs": { one: "{count} multiply-add", other: "{count} multiply-adds" },
+    "count.nodes": { one: "{count} node", other: "{count} nodes" },
+    "count.merges": { one: "{count} merge", other: "{count} merges" },
+    "count.networks": { one: "{count} network", other: "{count} networks" },
+    "count.samples": { one: "{count} sample", other: "{count} samples" },
+    "count.units": { one: "{count} unit", other: "{count} units" },
+    "count.masks": { one: "{count} distinct mask", other: "{count} distinct masks" },
   },
   ru: {
     "nav.label": "Главное меню",
@@ -35,5 +52,22 @@ registerStrings({
     "nav.api": "API",
     "error.network": "Сервер не ответил: {message}",
     "error.generic": "Что-то пошло не так: {message}",
+    "index.note": "Строки, столбцы, каналы, слои и нейроны нумеруются с 0, как индексы тензора в PyTorch.",
+    "tab.playground": "Песочница свёрток — convviz",
+    "tab.image": "Лаборатория изображений — convviz",
+    "tab.receptive-field": "Рецептивное поле — convviz",
+    "tab.pooling": "Пулинг — convviz",
+    "tab.normalization": "Нормализация — convviz",
+    "tab.dropout": "Дропаут — convviz",
+    "tab.residual": "Остаточные связи — convviz",
+    "tab.model": "Ваша модель — convviz",
+    "count.params": { one: "{count} параметр", few: "{count} параметра", many: "{count} параметров", other: "{count} параметра" },
+    "count.macs": { one: "{count} умножение-сложение", few: "{count} умножения-сложения", many: "{count} умножений-сложений", other: "{count} умножения-сложения" },
+    "count.nodes": { one: "{count} узел", few: "{count} узла", many: "{count} узлов", other: "{count} узла" },
+    "count.merges": { one: "{count} слияние", few: "{count} слияния", many: "{count} слияний", other: "{count} слияния" },
+    "count.networks": { one: "{count} сеть", few: "{count} сети", many: "{count} сетей", other: "{count} сети" },
+    "count.samples": { one: "{count} пример", few: "{count} примера", many: "{count} примеров", other: "{count} примера" },
+    "count.units": { one: "{count} нейрон", few: "{count} нейрона", many: "{count} нейронов", other: "{count} нейрона" },
+    "count.masks": { one: "{count} различная маска", few: "{count} различные маски", many: "{count} различных масок", other: "{count} различной маски" },
   },
 });

@@ -33,6 +33,42 @@ export function marginFor(box, height, width) {
   return Math.min(need, Math.ceil(Math.max(height, width) / 2));
 }
 
+// The part of box u that fits on a map drawn with margin m, and which sides were cut: a receptive field
+// can be much larger than the image (ResNet-50: r = 435 on 224), and its cut sides are drawn at the edge
+// of the canvas with an arrow outwards, so all four sides are always seen.
+export function visibleBox(u, m, height, width) {
+  const lo = -m;
+  const box = {
+    top: Math.max(u.top, lo),
+    left: Math.max(u.left, lo),
+    bottom: Math.min(u.bottom, height - 1 + m),
+    right: Math.min(u.right, width - 1 + m),
+  };
+  const cut = { top: box.top > u.top, left: box.left > u.left, bottom: box.bottom < u.bottom, right: box.right < u.right };
+  return { ...box, cut };
+}
+
+function arrowsOut(ctx, x, y, w, h, cut) {
+  const s = 7;
+  const tips = [
+    [cut.top, x + w / 2, y + 1, 0, -1],
+    [cut.bottom, x + w / 2, y + h - 1, 0, 1],
+    [cut.left, x + 1, y + h / 2, -1, 0],
+    [cut.right, x + w - 1, y + h / 2, 1, 0],
+  ];
+  ctx.fillStyle = BOX_DARK;
+  for (const [on, tx, ty, dx, dy] of tips) {
+    if (!on) continue;
+    // a triangle inside the canvas, pointing out of it: the box goes on that way
+    ctx.beginPath();
+    ctx.moveTo(tx, ty);
+    ctx.lineTo(tx - dx * s * 1.6 + dy * s, ty - dy * s * 1.6 + dx * s);
+    ctx.lineTo(tx - dx * s * 1.6 - dy * s, ty - dy * s * 1.6 - dx * s);
+    ctx.closePath();
+    ctx.fill();
+  }
+}
+
 function strokeBox(ctx, x, y, w, h, dashed) {
   ctx.setLineDash(dashed ? [6, 4] : []);
   ctx.lineWidth = 4;
@@ -67,8 +103,14 @@ export function drawMap(canvas, image, height, width, overlay, cssWidth) {
   const at = (i) => (i + m) * scale;
   const box = overlay?.box;
   if (box) {
-    const u = box.unclipped;
-    strokeBox(ctx, at(u.left), at(u.top), (u.right - u.left + 1) * scale, (u.bottom - u.top + 1) * scale, true);
+    const u = visibleBox(box.unclipped, m, height, width);
+    // inset by the line width where a side sits on the canvas edge, so that side is drawn whole
+    const x0 = Math.max(at(u.left), 2);
+    const y0 = Math.max(at(u.top), 2);
+    const x1 = Math.min(at(u.right + 1), cssWidth - 2);
+    const y1 = Math.min(at(u.bottom + 1), cssHeight - 2);
+    strokeBox(ctx, x0, y0, x1 - x0, y1 - y0, true);
+    arrowsOut(ctx, x0, y0, x1 - x0, y1 - y0, u.cut);
     const c = box.clipped;
     if (c) strokeBox(ctx, at(c.left), at(c.top), (c.right - c.left + 1) * scale, (c.bottom - c.top + 1) * scale, false);
   }

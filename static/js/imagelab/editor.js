@@ -136,7 +136,7 @@ function convControls(layer, i, presets, update) {
     }, true);
   });
   channels.append(el("div", { className: "row" }, [add, drop]));
-  box.append(channels);
+  box.append(channels, el("p", { className: "note", text: t("image.kernelSplit") }));
   return box;
 }
 
@@ -182,7 +182,7 @@ export function renderEditor(host, getLayers, presets, onChange) {
   const layers = getLayers();
   const list = el("ol", { className: "layer-list" });
   layers.forEach((layer, i) => {
-    const n = i + 1;
+    const n = i;
     const update = (edit, structural = false) => {
       const copy = getLayers().slice();
       copy[i] = edit(copy[i]);

@@ -17,7 +17,7 @@ export function fmt(x) {
 export function renderMapCards(host, result, views, onView) {
   const canvases = [];
   const cards = result.layers.map((layer, i) => {
-    const n = i + 1;
+    const n = i;
     const { channels, height, width } = layer.output;
     const view = views[i] ?? -1;
     const legend = el("canvas", { className: "legend-bar", role: "img", "aria-label": t("image.legend", { m: fmt(layer.scale.max) }) });
@@ -80,7 +80,7 @@ export function renderRfNumbers(host, result, sel, photoBox) {
   const rf = layer.receptive_field;
   const unit = el("p", {
     id: "rf-unit",
-    text: t("image.rfUnit", { n: sel.layer + 1, type: t(`image.type.${layer.type}`), c: sel.channel, row: sel.row, col: sel.col }),
+    text: t("image.rfUnit", { n: sel.layer, type: t(`image.type.${layer.type}`), c: sel.channel, row: sel.row, col: sel.col }),
   });
   const table = el("table", { className: "data", id: "rf-table" });
   const headRow = el("tr");
@@ -133,7 +133,7 @@ export function renderGap(host, result, half, gapIndex, onCompare) {
   });
   const button = el("button", { type: "button", id: "gap-compare", text: t("image.gapCompare") });
   button.addEventListener("click", onCompare);
-  const parts = [el("p", { text: t("image.gapVector", { n: values.length }) }), bars, button];
+  const parts = [el("p", { text: t("image.gapVector", { count: values.length }) }), bars, button];
   if (half) {
     const table = el("table", { className: "data", id: "gap-table", "aria-label": t("image.gapTable") });
     table.append(
@@ -148,14 +148,14 @@ export function renderGap(host, result, half, gapIndex, onCompare) {
       const other = half.layers[i];
       body.append(
         el("tr", {}, [
-          el("td", { text: t("image.layerTitle", { n: i + 1, type: t(`image.type.${layer.type}`) }) }),
+          el("td", { text: t("image.layerTitle", { n: i, type: t(`image.type.${layer.type}`) }) }),
           el("td", { className: "mono", text: shape(layer.output) }),
           el("td", { className: "mono", text: other ? shape(other.output) : "—" }),
         ]),
       );
     });
     table.append(body);
-    parts.push(el("div", { className: "table-wrap" }, [table]), el("p", { id: "gap-same", text: t("image.gapSame", { n: values.length }) }));
+    parts.push(el("div", { className: "table-wrap" }, [table]), el("p", { id: "gap-same", text: t("image.gapSame", { count: values.length }) }));
   }
   host.replaceChildren(...parts);
 }

@@ -7,14 +7,18 @@ function clampTo(input, value) {
   return Math.min(max, Math.max(min, value));
 }
 
-export function bindNumber(input, state, key, onChange, { output, integer = true, format = String } = {}) {
+// onClamp(typed, kept) is told when a typed value was outside the control's range.
+export function bindNumber(input, state, key, onChange, { output, integer = true, format = String, onClamp } = {}) {
   const show = () => {
     input.value = String(state[key]);
     if (output) output.textContent = format(state[key]);
   };
   input.addEventListener(input.type === "range" ? "input" : "change", () => {
     const raw = integer ? Number.parseInt(input.value, 10) : Number.parseFloat(input.value);
-    if (Number.isFinite(raw)) state[key] = clampTo(input, raw);
+    if (Number.isFinite(raw)) {
+      state[key] = clampTo(input, raw);
+      if (state[key] !== raw) onClamp?.(raw, state[key]);
+    }
     show();
     onChange();
   });

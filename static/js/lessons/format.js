@@ -19,6 +19,13 @@ export function fmtSci(value, digits = 3) {
 
 const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
 
+// The labels of one log axis in one format: powers of ten (10⁻¹, 10⁰) when every tick is one, else plain
+// decimals (0.05, 0.1, 0.2, 0.5, 1), never the two mixed.
+export function fmtLogTicks(ticks) {
+  const powers = ticks.every((v) => v > 0 && Math.abs(v / 10 ** Math.round(Math.log10(v)) - 1) < 1e-9);
+  return ticks.map((v) => (powers ? fmtPow10(v) : String(Number(v.toPrecision(3)))));
+}
+
 // Axis labels of a log scale: 10⁻², 10⁰, 10¹³ for exact powers of ten, fmtSci otherwise.
 export function fmtPow10(value) {
   const exponent = Math.round(Math.log10(value));

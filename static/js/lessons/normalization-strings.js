@@ -1,6 +1,7 @@
 // Russian and English texts of the normalization lesson (kept apart: the page module is long enough).
+import { registerStrings } from "../common/i18n.js";
 
-export const STRINGS = {
+registerStrings({
   en: {
     "norm.title": "Batch normalization and its relatives",
     "norm.lede":
@@ -21,7 +22,7 @@ export const STRINGS = {
     "norm.stepsTitle": "Training steps and running statistics",
     "norm.prevBatch": "Previous batch",
     "norm.nextBatch": "Next batch",
-    "norm.step": "Batch {k} (running statistics after {k} training steps)",
+    "norm.step": { one: "Batch {k} (running statistics after {count} training step)", other: "Batch {k} (running statistics after {count} training steps)" },
     "norm.trainNote":
       "Training: x̂ uses this batch's μ_B and biased σ²_B; the running statistics move towards them: running ← (1 − momentum)·running + momentum·batch (the variance unbiased, ×m/(m−1), as in torch).",
     "norm.evalNote":
@@ -39,14 +40,14 @@ export const STRINGS = {
     "norm.output": "Output y",
     "norm.sample": "sample {n}",
     "norm.gridLabel": "sample {n}, channel {c}",
-    "norm.matesTitle": "Does sample 1 depend on its batch-mates?",
+    "norm.matesTitle": "Does sample 0 depend on its batch-mates?",
     "norm.changeMates": "Change the batch-mates",
     "norm.matesSeed": "batch-mates drawn with seed {k}",
-    "norm.matesOld": "y[1, c1, 0, 0], original batch",
-    "norm.matesNew": "y[1, c1, 0, 0], new batch-mates",
-    "norm.maxDelta": "max |Δ| over sample 1",
+    "norm.matesOld": "y[0, 0, 0, 0], original batch",
+    "norm.matesNew": "y[0, 0, 0, 0], new batch-mates",
+    "norm.maxDelta": "max |Δ| over sample 0",
     "norm.matesResult":
-      "Sample 1 is the same in both batches. Its output changes by up to {train} in training and by {eval} in inference.",
+      "Sample 0 is the same in both batches. Its output changes by up to {train} in training and by {eval} in inference.",
     "norm.affineTitle": "Why the affine step? A sigmoid after BN",
     "norm.affineGamma": "γ (for the plot)",
     "norm.affineBeta": "β (for the plot)",
@@ -65,29 +66,31 @@ export const STRINGS = {
     "norm.axesLayer": "averaged over C, H, W — one μ per sample",
     "norm.axesInstance": "averaged over H, W — one μ per sample and channel",
     "norm.axesGroup": "averaged over C/G channels, H, W — one μ per sample and group",
-    "norm.means": "{count} means: {values}",
+    "norm.means": { one: "{count} mean: {values}", other: "{count} means: {values}" },
     "norm.needsMore": "needs more than one value per group: enlarge H×W or use fewer groups",
     "norm.q1": "How many trainable parameters does BatchNorm2d({c}) have?",
+    "norm.h1": "Which of γ, β, the running mean and the running variance does the gradient train?",
     "norm.a1":
       "γ and β, one each per channel. The running mean and variance are buffers: they are updated by averaging, not trained by gradients.",
     "norm.q2":
-      "What happens to BN at inference? Change sample 1's batch-mates: by how much does its output change in inference mode?",
+      "What happens to BN at inference? Change sample 0's batch-mates: by how much does its output change in inference mode?",
+    "norm.h2": "At inference BN normalizes with the running statistics, not with the batch's.",
     "norm.a2":
       "Not at all: inference uses the running statistics accumulated in training, so a sample's output depends only on itself. In training it changed by up to {train}.",
     "norm.q3":
       "Why the affine step? Within |x̂| ≤ 1, how far is sigmoid(x̂) from the straight line ½ + x̂/4 (γ = 1, β = 0)?",
+    "norm.h3": "Compare sigmoid(1) with ½ + 1/4 at the edge |x̂| = 1.",
     "norm.a3":
       "Almost nowhere: normalized inputs keep the sigmoid in its linear part. γ and β let the network move and stretch the input to use the nonlinearity (gap {affine} with the chosen γ, β) — or even undo the normalization (γ = σ, β = μ).",
   },
   ru: {
     "norm.title": "Батч-нормализация и её родственники",
-    "norm.lede":
-      "Игрушечный батч N×C×H×W проходит через батч-нормализацию: среднее и дисперсия по каналам, нормированное x̂, затем γ и β. Переключайте обучение и инференс, проходите батч за батчем и сравните с layer, instance и group norm.",
+    "norm.lede": "Игрушечный батч N×C×H×W проходит через батч-нормализацию: среднее и дисперсия по каналам, нормированное x̂, затем γ и β. Переключайте обучение и инференс, проходите батч за батчем и сравните с LayerNorm, InstanceNorm и GroupNorm.",
     "norm.setup": "Игрушечный батч",
     "norm.n": "Размер батча N",
     "norm.c": "Каналов C",
     "norm.size": "Высота = ширина",
-    "norm.momentum": "Momentum",
+    "norm.momentum": "Момент (momentum)",
     "norm.mode": "Режим",
     "norm.train": "обучение",
     "norm.eval": "инференс",
@@ -99,7 +102,7 @@ export const STRINGS = {
     "norm.stepsTitle": "Шаги обучения и скользящие статистики",
     "norm.prevBatch": "Предыдущий батч",
     "norm.nextBatch": "Следующий батч",
-    "norm.step": "Батч {k} (скользящие статистики после {k} шагов обучения)",
+    "norm.step": { one: "Батч {k} (скользящие статистики после {count} шага обучения)", few: "Батч {k} (скользящие статистики после {count} шагов обучения)", many: "Батч {k} (скользящие статистики после {count} шагов обучения)", other: "Батч {k} (скользящие статистики после {count} шага обучения)" },
     "norm.trainNote":
       "Обучение: x̂ считается по μ_B и смещённой σ²_B этого батча; скользящие статистики сдвигаются к ним: running ← (1 − momentum)·running + momentum·batch (дисперсия несмещённая, ×m/(m−1), как в torch).",
     "norm.evalNote": "Инференс: x̂ считается по скользящим статистикам, а не по батчу, поэтому каждый пример нормируется сам по себе.",
@@ -116,14 +119,13 @@ export const STRINGS = {
     "norm.output": "Выход y",
     "norm.sample": "пример {n}",
     "norm.gridLabel": "пример {n}, канал {c}",
-    "norm.matesTitle": "Зависит ли пример 1 от соседей по батчу?",
+    "norm.matesTitle": "Зависит ли пример 0 от соседей по батчу?",
     "norm.changeMates": "Заменить соседей по батчу",
-    "norm.matesSeed": "соседи сгенерированы с seed {k}",
-    "norm.matesOld": "y[1, c1, 0, 0], исходный батч",
-    "norm.matesNew": "y[1, c1, 0, 0], новые соседи",
-    "norm.maxDelta": "max |Δ| по примеру 1",
-    "norm.matesResult":
-      "Пример 1 одинаков в обоих батчах. Его выход меняется до {train} при обучении и на {eval} на инференсе.",
+    "norm.matesSeed": "соседи сгенерированы с зерном {k}",
+    "norm.matesOld": "y[0, 0, 0, 0], исходный батч",
+    "norm.matesNew": "y[0, 0, 0, 0], новые соседи",
+    "norm.maxDelta": "max |Δ| по примеру 0",
+    "norm.matesResult": "Пример 0 одинаков в обоих батчах. Его выход меняется на величину до {train} при обучении и на {eval} на инференсе.",
     "norm.affineTitle": "Зачем аффинный шаг? Сигмоида после BN",
     "norm.affineGamma": "γ (для графика)",
     "norm.affineBeta": "β (для графика)",
@@ -132,28 +134,30 @@ export const STRINGS = {
     "norm.sigAffine": "sigmoid(γ·x̂ + β), γ = {g}, β = {b}",
     "norm.affineNumbers":
       "В пределах одного СКО (|x̂| ≤ 1) sigmoid(x̂) отличается от прямой не более чем на {plain}: без γ и β сигмоида работает как почти линейный слой. С выбранными γ, β отличие {affine}.",
-    "norm.cubeTitle": "Batch, layer, instance и group norm на одном тензоре",
-    "norm.groups": "Групп G (group norm)",
-    "norm.kind.batch": "Batch norm",
-    "norm.kind.layer": "Layer norm",
-    "norm.kind.instance": "Instance norm",
-    "norm.kind.group": "Group norm (G = {g})",
+    "norm.cubeTitle": "BatchNorm, LayerNorm, InstanceNorm и GroupNorm на одном тензоре",
+    "norm.groups": "Групп G (GroupNorm)",
+    "norm.kind.batch": "BatchNorm",
+    "norm.kind.layer": "LayerNorm",
+    "norm.kind.instance": "InstanceNorm",
+    "norm.kind.group": "GroupNorm (G = {g})",
     "norm.axesBatch": "усреднение по N, H, W — одно μ на канал",
     "norm.axesLayer": "усреднение по C, H, W — одно μ на пример",
     "norm.axesInstance": "усреднение по H, W — одно μ на пример и канал",
     "norm.axesGroup": "усреднение по C/G каналам, H, W — одно μ на пример и группу",
-    "norm.means": "{count} средних: {values}",
+    "norm.means": { one: "{count} среднее: {values}", few: "{count} средних: {values}", many: "{count} средних: {values}", other: "{count} среднего: {values}" },
     "norm.needsMore": "нужно больше одного значения в группе: увеличьте H×W или уменьшите число групп",
     "norm.q1": "Сколько обучаемых параметров у BatchNorm2d({c})?",
+    "norm.h1": "Какие из γ, β, скользящего среднего и скользящей дисперсии обучаются градиентом?",
     "norm.a1":
       "γ и β, по одному на канал. Скользящие среднее и дисперсия — буферы: они обновляются усреднением, а не обучаются градиентом.",
     "norm.q2":
-      "Что происходит с BN на инференсе? Замените соседей примера 1 по батчу: насколько изменится его выход в режиме инференса?",
-    "norm.a2":
-      "Никак: на инференсе используются скользящие статистики, накопленные при обучении, и выход примера зависит только от него самого. При обучении он изменился до {train}.",
+      "Что происходит с BN на инференсе? Замените соседей примера 0 по батчу: насколько изменится его выход в режиме инференса?",
+    "norm.h2": "На инференсе BN нормирует скользящими статистиками, а не статистиками батча.",
+    "norm.a2": "Никак: на инференсе используются скользящие статистики, накопленные при обучении, и выход примера зависит только от него самого. При обучении он изменился на величину до {train}.",
     "norm.q3":
       "Зачем аффинный шаг? Насколько sigmoid(x̂) отличается от прямой ½ + x̂/4 при |x̂| ≤ 1 (γ = 1, β = 0)?",
+    "norm.h3": "Сравните sigmoid(1) с ½ + 1/4 на краю, при |x̂| = 1.",
     "norm.a3":
       "Почти никак: нормированный вход держит сигмоиду в её линейной части. γ и β позволяют сети сдвинуть и растянуть вход и использовать нелинейность (отличие {affine} с выбранными γ, β) — или вовсе отменить нормализацию (γ = σ, β = μ).",
   },
-};
+});

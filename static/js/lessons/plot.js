@@ -1,6 +1,8 @@
 // A small SVG line plot, no library: linear or log-10 y axis, tick labels, a legend, optional bands.
 // The scale and tick helpers are pure (tests/js/lessons.test.js); linePlot draws into an <svg>.
 
+import { fmtLogTicks } from "./format.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 
 // Round-number ticks covering [min, max]: steps of 1, 2 or 5 times a power of ten.
@@ -56,7 +58,7 @@ function el(name, attrs = {}, text) {
 }
 
 // Draws series [{label, points: [[x, y]...], cls, dashed}] and bands [{xs, low, high, cls}] into svg.
-// options: {width (at most), height, xLabel, yLabel, logY, formatY, title}; the svg gets a viewBox and scales
+// options: {width (at most), height, xLabel, yLabel, logY, formatY (a linear axis's labels), title}; the svg gets a viewBox and scales
 // to its box.
 export function linePlot(svg, series, options = {}) {
   const { xLabel = "", yLabel = "", logY = false, bands = [], title = "" } = options;
@@ -76,11 +78,12 @@ export function linePlot(svg, series, options = {}) {
   const sy = scale([y0, y1], [height - margin.bottom, margin.top], logY);
 
   const axes = el("g", { class: "plot-axes" });
-  for (const t of logY ? logTicks(y0, y1) : niceTicks(y0, y1)) {
-    if (!logY && (t < y0 - 1e-12 || t > y1 + 1e-12)) continue;
+  const yTicks = logY ? logTicks(y0, y1) : niceTicks(y0, y1).filter((t) => t >= y0 - 1e-12 && t <= y1 + 1e-12);
+  const yLabels = logY ? fmtLogTicks(yTicks) : yTicks.map(formatY);
+  yTicks.forEach((t, n) => {
     axes.append(el("line", { x1: margin.left, x2: width - margin.right, y1: sy(t), y2: sy(t), class: "plot-grid" }));
-    axes.append(el("text", { x: margin.left - 6, y: sy(t) + 4, "text-anchor": "end" }, formatY(t)));
-  }
+    axes.append(el("text", { x: margin.left - 6, y: sy(t) + 4, "text-anchor": "end" }, yLabels[n]));
+  });
   const integerX = xs.every(Number.isInteger);
   for (const t of niceTicks(x0, x1, 8).filter((v) => !integerX || Number.isInteger(v))) {
     axes.append(el("text", { x: sx(t), y: height - margin.bottom + 16, "text-anchor": "middle" }, String(t)));

@@ -1,6 +1,7 @@
 // Russian and English texts of the pooling lesson.
+import { registerStrings } from "../common/i18n.js";
 
-export const STRINGS = {
+registerStrings({
   en: {
     "pool.title": "Pooling",
     "pool.lede":
@@ -24,7 +25,7 @@ export const STRINGS = {
       "ceil_mode rounds the output size up: the last window hangs over the edge (orange dashed cells) and reads only the real cells it covers. A window that would start inside the right padding is dropped.",
     "pool.inputLabel": "Input with padding",
     "pool.outputLabel": "Output",
-    "pool.inputCaption": "Input {h}×{w}, padding {p} (dashed: padding, orange: past the padded input)",
+    "pool.inputCaption": "Input {h}×{w}, padding {p} (dotted: padding; orange dashes: past the padded input; blue frame: the window; green frame: the max's winner)",
     "pool.outputCaption": "Output {h}×{w}",
     "pool.explainMax": "Output ({i}, {j}): window values {values} → max = {max} (the winner is input cell ({r}, {c}))",
     "pool.explainAvg": "Output ({i}, {j}): ({values}) / {divisor} = {sum} / {divisor} = {avg}; divisor: {rule}",
@@ -35,23 +36,25 @@ export const STRINGS = {
     "pool.gapH": "Map height",
     "pool.gapW": "Map width",
     "pool.gapMap": "channel {c}",
-    "pool.gapVector": "GAP of a {c}×{h}×{w} map → a vector of {c} means: [{values}]",
-    "pool.gapCompare":
-      "Flattening would give {flat} features, and the count changes with the image size; GAP always gives {c}, so the classifier after it keeps its shape.",
+    "pool.gapVector": { one: "GAP of a {c}×{h}×{w} map → a vector of {count} mean: [{values}]", other: "GAP of a {c}×{h}×{w} map → a vector of {count} means: [{values}]" },
+    "pool.gapCompare": { one: "Flattening would give {count} feature, and the count changes with the image size; GAP always gives {c}, so the classifier after it keeps its shape.", other: "Flattening would give {count} features, and the count changes with the image size; GAP always gives {c}, so the classifier after it keeps its shape." },
     "pool.q1": "How many trainable parameters does Conv2d(3, 16, kernel_size=3) have?",
+    "pool.h1": "Each of the 16 output channels has a 3×3 kernel for each of the 3 input channels, and one bias.",
     "pool.a1": "C_out·C_in·k·k weights plus one bias per output channel.",
     "pool.q2": "And the pooling layer on this page (k = {k}, s = {s})?",
+    "pool.h2": "What could a layer that only takes a maximum or a mean learn?",
     "pool.a2": "Pooling takes a maximum or a mean: there is nothing to learn.",
     "pool.q3": "Output height for input {h}, kernel_size={k}, stride={s}, padding={p}, ceil_mode={ceil}?",
+    "pool.h3": "The formula of a convolution: ⌊(i + 2p − k)/s⌋ + 1; ceil_mode rounds up instead of down.",
     "pool.a3": "The same formula as for convolution; ceil_mode rounds up instead of down.",
     "pool.q4":
       "A {c}×{h}×{w} map, then GAP, then Linear(·, 10): how many parameters does the Linear layer have?",
+    "pool.h4": "After GAP each channel is one number; Linear has a weight for every input–output pair and a bias per output.",
     "pool.a4": "Without GAP, flattening would need {flat} parameters — and a different number for another image size.",
   },
   ru: {
     "pool.title": "Пулинг",
-    "pool.lede":
-      "Окно скользит по каждому каналу, как в свёртке, но вместо взвешенной суммы берёт максимум или среднее. Пройдите его по шагам, попробуйте ceil_mode и перекрывающиеся окна и посмотрите, как global average pooling превращает карту любого размера в один вектор.",
+    "pool.lede": "Окно скользит по каждому каналу, как в свёртке, но вместо взвешенной суммы берёт максимум или среднее. Пройдите его по шагам, попробуйте ceil_mode и перекрывающиеся окна и посмотрите, как глобальный avg-пулинг превращает карту любого размера в один вектор.",
     "pool.setup": "Скользящее окно",
     "pool.presetUsual": "Обычный: k = 2, s = 2",
     "pool.presetOverlap": "С перекрытием: k = 3, s = 2",
@@ -62,7 +65,7 @@ export const STRINGS = {
     "pool.h": "Высота входа",
     "pool.w": "Ширина входа",
     "pool.k": "Размер ядра",
-    "pool.s": "Шаг (stride)",
+    "pool.s": "Страйд",
     "pool.p": "Паддинг",
     "pool.position": "Позиция выхода",
     "pool.clampK": "Ядро уменьшено: окно должно помещаться во вход с паддингом.",
@@ -71,27 +74,30 @@ export const STRINGS = {
       "ceil_mode округляет размер выхода вверх: последнее окно свисает за край (оранжевый пунктир) и читает только настоящие клетки под собой. Окно, которое начиналось бы в правом паддинге, отбрасывается.",
     "pool.inputLabel": "Вход с паддингом",
     "pool.outputLabel": "Выход",
-    "pool.inputCaption": "Вход {h}×{w}, паддинг {p} (пунктир — паддинг, оранжевый — за пределами входа с паддингом)",
+    "pool.inputCaption": "Вход {h}×{w}, паддинг {p} (пунктир — паддинг, оранжевый штрих — за пределами входа с паддингом, синяя рамка — окно, зелёная рамка — победитель максимума)",
     "pool.outputCaption": "Выход {h}×{w}",
     "pool.explainMax": "Выход ({i}, {j}): значения окна {values} → max = {max} (победитель — клетка входа ({r}, {c}))",
     "pool.explainAvg": "Выход ({i}, {j}): ({values}) / {divisor} = {sum} / {divisor} = {avg}; делитель: {rule}",
     "pool.divisorPad": "клетки окна внутри входа с паддингом (count_include_pad)",
     "pool.divisorImage": "клетки окна только внутри изображения",
-    "pool.gapTitle": "Global average pooling: карта любого размера → один вектор",
+    "pool.gapTitle": "Глобальный avg-пулинг: карта любого размера → один вектор",
     "pool.gapC": "Каналов C",
     "pool.gapH": "Высота карты",
     "pool.gapW": "Ширина карты",
     "pool.gapMap": "канал {c}",
-    "pool.gapVector": "GAP карты {c}×{h}×{w} → вектор из {c} средних: [{values}]",
-    "pool.gapCompare":
-      "Вытягивание в вектор дало бы {flat} признаков, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму.",
+    "pool.gapVector": { one: "GAP карты {c}×{h}×{w} → вектор из {count} среднего: [{values}]", few: "GAP карты {c}×{h}×{w} → вектор из {count} средних: [{values}]", many: "GAP карты {c}×{h}×{w} → вектор из {count} средних: [{values}]", other: "GAP карты {c}×{h}×{w} → вектор из {count} среднего: [{values}]" },
+    "pool.gapCompare": { one: "Вытягивание в вектор дало бы {count} признак, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму.", few: "Вытягивание в вектор дало бы {count} признака, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму.", many: "Вытягивание в вектор дало бы {count} признаков, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму.", other: "Вытягивание в вектор дало бы {count} признака, и их число меняется вместе с размером изображения; GAP всегда даёт {c}, и классификатор после него сохраняет форму." },
     "pool.q1": "Сколько обучаемых параметров у Conv2d(3, 16, kernel_size=3)?",
-    "pool.a1": "C_out·C_in·k·k весов плюс по одному сдвигу (bias) на выходной канал.",
+    "pool.h1": "У каждого из 16 выходных каналов по ядру 3×3 на каждый из 3 входных каналов и одно смещение.",
+    "pool.a1": "C_out·C_in·k·k весов плюс по одному смещению на выходной канал.",
     "pool.q2": "А у слоя пулинга на этой странице (k = {k}, s = {s})?",
+    "pool.h2": "Чему может научиться слой, который только берёт максимум или среднее?",
     "pool.a2": "Пулинг берёт максимум или среднее: обучать нечего.",
     "pool.q3": "Высота выхода для входа {h}, kernel_size={k}, stride={s}, padding={p}, ceil_mode={ceil}?",
+    "pool.h3": "Формула та же, что у свёртки: ⌊(i + 2p − k)/s⌋ + 1; ceil_mode округляет вверх, а не вниз.",
     "pool.a3": "Та же формула, что и для свёртки; ceil_mode округляет вверх, а не вниз.",
     "pool.q4": "Карта {c}×{h}×{w}, затем GAP, затем Linear(·, 10): сколько параметров у слоя Linear?",
+    "pool.h4": "После GAP каждый канал — одно число; у Linear по весу на каждую пару вход–выход и по смещению на выход.",
     "pool.a4": "Без GAP вытягивание потребовало бы {flat} параметров — и другое число для другого размера изображения.",
   },
-};
+});

@@ -71,11 +71,12 @@ export function groupDigits(n) {
 // The key of a node's note in the string table (null: no note; "": show the server's English text).
 export function noteKey(node) {
   if (!node.note) return null;
+  // an adaptive pool with unequal windows is opaque too, but it does not upsample: its own note first
+  if (node.note.startsWith("adaptive pooling")) return "model.note.window";
   if (node.role === "opaque") return "model.note.opaque";
   if (node.note.includes("different effective strides")) return "model.note.strides";
   if (node.note.startsWith("no receptive field: an input")) return "model.note.none";
   if (node.note.includes("misaligned")) return "model.note.misaligned";
-  if (node.note.startsWith("adaptive pooling")) return "model.note.window";
   return "";
 }
 

@@ -1,114 +1,16 @@
 // Dropout: a layer of units with a seeded mask per step, standard vs inverted, training vs inference,
 // expectations measured over many masks and the ensemble view (convcore.dropout via the API).
 import { apiPost } from "../common/api.js";
-import { registerStrings, t } from "../common/i18n.js";
+import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
-import { fmt, fmtPow10 } from "../lessons/format.js";
+import { fmt } from "../lessons/format.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import { mulberry32, tensor } from "../lessons/rng.js";
 import "../lessons/strings.js";
-
-registerStrings({
-  en: {
-    "dropout.title": "Dropout",
-    "dropout.lede":
-      "Each unit is switched off with probability p. Draw masks, compare standard and inverted dropout, and watch the average over many masks.",
-    "dropout.layerTitle": "A layer of units",
-    "dropout.p": "Drop probability p",
-    "dropout.n": "Units",
-    "dropout.kind": "Kind",
-    "dropout.inverted": "inverted (×1/(1−p) in training)",
-    "dropout.standard": "standard (×(1−p) at inference)",
-    "dropout.mode": "Mode",
-    "dropout.train": "training",
-    "dropout.eval": "inference",
-    "dropout.prevMask": "Previous mask",
-    "dropout.nextMask": "New mask",
-    "dropout.step": "Mask seed {step}",
-    "dropout.scale": "scale = {rule} = {scale}; kept {kept} of {n} units",
-    "dropout.rule.invTrain": "1/(1−p)",
-    "dropout.rule.stdTrain": "1",
-    "dropout.rule.invEval": "1",
-    "dropout.rule.stdEval": "1−p",
-    "dropout.unit": "unit {i}: input {x}, output {y}",
-    "dropout.unitOff": "unit {i}: input {x}, dropped",
-    "dropout.means": "mean input {mx}; mean output of this mask {my}; expected output mean {ey}",
-    "dropout.manyTitle": "Expected vs measured, over many masks",
-    "dropout.masks": "Masks drawn",
-    "dropout.colUnit": "unit",
-    "dropout.colX": "x",
-    "dropout.colExpected": "E[training output]",
-    "dropout.colMeasured": "measured mean",
-    "dropout.colInference": "inference output",
-    "dropout.summary": "Over all units: expected mean {e}, measured {m} from {k} masks; inference output mean {inf}.",
-    "dropout.ensTitle": "An ensemble of sub-networks",
-    "dropout.ensCount": "{n} units → 2^{n} = {count} distinct masks (sub-networks)",
-    "dropout.ensNote":
-      "Every mask is one sub-network. Averaging the outputs of k masked sub-networks approaches the inference output; the error falls roughly as 1/√k.",
-    "dropout.rms": "RMS difference from the inference output",
-    "dropout.sqrtk": "1/√k guide",
-    "dropout.x": "sub-networks averaged, k",
-    "dropout.y": "RMS error",
-    "dropout.q1": "Standard dropout with p = {p}: by what factor are activations multiplied at inference?",
-    "dropout.a1": "In training a unit outputs (1 − p)·x + p·0 = (1 − p)·x on average; inference has to match it.",
-    "dropout.q2": "Inverted dropout with p = {p}: by what factor are activations multiplied at inference?",
-    "dropout.a2":
-      "The compensation ×{train} already happened in training, so the network is used at inference exactly as it is — nothing to change when deploying. That is why frameworks implement inverted dropout.",
-    "dropout.q3": "How many distinct masks (sub-networks) does a layer of {n} units have?",
-    "dropout.a3": "Each unit is on or off independently: 2 choices per unit.",
-  },
-  ru: {
-    "dropout.title": "Дропаут",
-    "dropout.lede":
-      "Каждый нейрон выключается с вероятностью p. Генерируйте маски, сравните обычный и инвертированный дропаут и посмотрите на среднее по многим маскам.",
-    "dropout.layerTitle": "Слой нейронов",
-    "dropout.p": "Вероятность выключения p",
-    "dropout.n": "Нейронов",
-    "dropout.kind": "Вариант",
-    "dropout.inverted": "инвертированный (×1/(1−p) при обучении)",
-    "dropout.standard": "обычный (×(1−p) на инференсе)",
-    "dropout.mode": "Режим",
-    "dropout.train": "обучение",
-    "dropout.eval": "инференс",
-    "dropout.prevMask": "Предыдущая маска",
-    "dropout.nextMask": "Новая маска",
-    "dropout.step": "Seed маски {step}",
-    "dropout.scale": "множитель = {rule} = {scale}; оставлено {kept} из {n} нейронов",
-    "dropout.rule.invTrain": "1/(1−p)",
-    "dropout.rule.stdTrain": "1",
-    "dropout.rule.invEval": "1",
-    "dropout.rule.stdEval": "1−p",
-    "dropout.unit": "нейрон {i}: вход {x}, выход {y}",
-    "dropout.unitOff": "нейрон {i}: вход {x}, выключен",
-    "dropout.means": "среднее входа {mx}; среднее выхода для этой маски {my}; ожидаемое среднее выхода {ey}",
-    "dropout.manyTitle": "Ожидаемое и измеренное по многим маскам",
-    "dropout.masks": "Сколько масок",
-    "dropout.colUnit": "нейрон",
-    "dropout.colX": "x",
-    "dropout.colExpected": "E[выход при обучении]",
-    "dropout.colMeasured": "измеренное среднее",
-    "dropout.colInference": "выход на инференсе",
-    "dropout.summary": "По всем нейронам: ожидаемое среднее {e}, измеренное {m} по {k} маскам; среднее на инференсе {inf}.",
-    "dropout.ensTitle": "Ансамбль под-сетей",
-    "dropout.ensCount": "{n} нейронов → 2^{n} = {count} различных масок (под-сетей)",
-    "dropout.ensNote":
-      "Каждая маска — одна под-сеть. Среднее выходов k под-сетей приближается к выходу на инференсе; ошибка падает примерно как 1/√k.",
-    "dropout.rms": "Среднеквадратичное отличие от выхода на инференсе",
-    "dropout.sqrtk": "ориентир 1/√k",
-    "dropout.x": "усреднено под-сетей, k",
-    "dropout.y": "ошибка (RMS)",
-    "dropout.q1": "Обычный дропаут, p = {p}: на что умножаются активации на инференсе?",
-    "dropout.a1": "При обучении нейрон в среднем выдаёт (1 − p)·x + p·0 = (1 − p)·x; на инференсе нужно то же самое.",
-    "dropout.q2": "Инвертированный дропаут, p = {p}: на что умножаются активации на инференсе?",
-    "dropout.a2":
-      "Компенсация ×{train} уже сделана при обучении, поэтому на инференсе сеть используется как есть — при внедрении ничего менять не нужно. Поэтому во фреймворках дропаут инвертированный.",
-    "dropout.q3": "Сколько различных масок (под-сетей) у слоя из {n} нейронов?",
-    "dropout.a3": "Каждый нейрон независимо включён или выключен: 2 варианта на нейрон.",
-  },
-});
+import "../lessons/dropout-strings.js";
 
 const PROPS = [
   { key: "p", type: "float", default: 0.5, min: 0, max: 0.95 },
@@ -188,14 +90,17 @@ function drawLayer() {
   if (!layer) return;
   const x = activations(state.n);
   const kept = layer.mask.filter(Boolean).length;
-  $("do-scale").textContent = t("dropout.scale", { rule: t(ruleKey()), scale: fmt(layer.scale, 3), kept, n: state.n });
+  // a rule that is the constant 1 is not worth "= 1.000"
+  const rule = t(ruleKey());
+  const scale = rule === "1" ? rule : `${rule} = ${fmt(layer.scale, 3)}`;
+  $("do-scale").textContent = t("dropout.scale", { scale, kept, count: state.n });
   $("do-units").replaceChildren(
     ...x.map((value, i) => {
       const unit = document.createElement("div");
       unit.className = layer.mask[i] ? "unit" : "unit off";
       unit.setAttribute("role", "listitem");
       unit.dataset.output = String(layer.output[i]);
-      const vars = { i: i + 1, x: fmt(value), y: fmt(layer.output[i]) };
+      const vars = { i, x: fmt(value), y: fmt(layer.output[i]) };
       unit.setAttribute("aria-label", t(layer.mask[i] ? "dropout.unit" : "dropout.unitOff", vars));
       const input = document.createElement("span");
       input.className = "unit-in";
@@ -234,7 +139,7 @@ function drawMany() {
   x.forEach((value, i) => {
     const row = document.createElement("tr");
     const cells = [
-      String(i + 1),
+      String(i),
       fmt(value),
       fmt(many.expected_training[i], 3),
       fmt(many.measured_training[i], 3),
@@ -251,10 +156,14 @@ function drawMany() {
   $("do-summary").textContent = t("dropout.summary", {
     e: fmt(mean(many.expected_training), 3),
     m: fmt(mean(many.measured_training), 3),
-    k: many.n_masks,
+    count: many.n_masks,
     inf: fmt(mean(many.inference_output), 3),
   });
-  $("do-ens-count").textContent = t("dropout.ensCount", { n: many.n_units, count: many.n_distinct_masks });
+  $("do-ens-count").textContent = t("dropout.ensCount", {
+    n: many.n_units,
+    units: t("count.units", { count: many.n_units }),
+    masks: t("count.masks", { count: many.n_distinct_masks }),
+  });
   const ks = many.rms_error.map((_, i) => i + 1);
   const series = [
     { label: t("dropout.rms"), cls: "s1", points: ks.map((k, i) => [k, many.rms_error[i]]) },
@@ -264,7 +173,6 @@ function drawMany() {
     logY: true,
     xLabel: t("dropout.x"),
     yLabel: t("dropout.y"),
-    formatY: fmtPow10,
     title: t("dropout.ensTitle"),
     height: 280,
   });
@@ -323,10 +231,11 @@ async function inferenceScale(inverted) {
 }
 
 const list = $("do-question-list");
-const pVars = () => ({ p: fmt(state.p, 2), n: state.n });
+const pVars = () => ({ p: fmt(state.p, 2), count: state.n });
 const questions = [
   createQuestion(list, {
     question: "dropout.q1",
+    hint: "dropout.h1",
     questionVars: pVars,
     tolerance: 1e-9,
     compute: async () => {
@@ -336,6 +245,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "dropout.q2",
+    hint: "dropout.h2",
     questionVars: pVars,
     tolerance: 1e-9,
     compute: async () => {
@@ -346,6 +256,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "dropout.q3",
+    hint: "dropout.h3",
     questionVars: pVars,
     compute: async () => {
       const result = many ?? (await fetchMany());

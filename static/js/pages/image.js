@@ -73,10 +73,8 @@ function imageForm(extra = {}) {
 }
 
 function errorText(error) {
-  if (error instanceof ApiError) {
-    const head = [413, 415, 422].includes(error.status) ? `${t(`image.error.${error.status}`)} ` : "";
-    return `${head}${error.message}`;
-  }
+  // the proxy's or the middleware's 413 carries no code: say it here rather than in its English
+  if (error instanceof ApiError) return error.status === 413 && !error.body.code ? t("image.error.413") : error.message;
   return t("error.network", { message: error.message });
 }
 
@@ -212,7 +210,7 @@ function renderResult() {
     const p = document.createElement("p");
     p.className = "warning";
     const layer = result.layers[w.layer];
-    p.textContent = `${t("image.layerTitle", { n: w.layer + 1, type: t(`image.type.${layer.type}`) })}: ${warningText(w)}`;
+    p.textContent = `${t("image.layerTitle", { n: w.layer, type: t(`image.type.${layer.type}`) })}: ${warningText(w)}`;
     return p;
   });
   $("warnings").replaceChildren(...warnings);

@@ -1,6 +1,7 @@
 // "Your model": the per-node table of an uploaded ONNX file or a built-in network, the receptive-field growth
 // along the main path, the path itself, and the chosen node's receptive field on a photo.
-import { ApiError, apiGet } from "../common/api.js";
+import { apiGet, apiPost } from "../common/api.js";
+import { showError as showErrorIn } from "../common/errorview.js";
 import { getLang, t } from "../common/i18n.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
@@ -45,8 +46,7 @@ function schedule() {
 }
 
 function showError(error) {
-  $("model-error").hidden = !error;
-  $("model-error").textContent = error ? error.message : "";
+  showErrorIn($("model-error"), error);
 }
 
 function setStatus(text) {
@@ -61,13 +61,7 @@ async function postModel(file, input) {
   const query = input ? `?${new URLSearchParams({ input })}` : "";
   request?.abort();
   request = new AbortController();
-  const response = await fetch(`/api/v1/models/summary${query}`, { method: "POST", body: form, signal: request.signal });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const detail = typeof body.detail === "string" ? body.detail : response.statusText;
-    throw new ApiError(response.status, detail);
-  }
-  return body;
+  return apiPost(`/models/summary${query}`, form, { signal: request.signal });
 }
 
 async function load() {
@@ -115,11 +109,11 @@ function drawTotals(summary) {
   $("totals").textContent = t("model.totals", {
     source: summary.source,
     input: summary.input.join("×"),
-    nodes: summary.nodes.length,
+    nodes: t("count.nodes", { count: summary.nodes.length }),
     main: summary.main_path.length,
-    params: groupDigits(summary.total_params),
-    macs: groupDigits(summary.total_macs),
-    merges: merges.length,
+    params: t("count.params", { count: summary.total_params }),
+    macs: t("count.macs", { count: summary.total_macs }),
+    merges: t("count.merges", { count: merges.length }),
     misaligned: merges.filter((n) => n.aligned === false).length,
   });
 }
@@ -289,7 +283,9 @@ async function start() {
     samples = PROPS.find((p) => p.key === "sample").values.map((name) => ({ name, title_ru: name, title_en: name }));
   }
   fillSamples();
-  if (state.model !== UPLOAD) await load();
+  // an uploaded file is never stored, so its link can bring back the settings but not the model
+  if (state.model === UPLOAD) setStatus(t("model.reupload"));
+  else await load();
 }
 
 start();

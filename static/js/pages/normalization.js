@@ -1,7 +1,7 @@
 // Batch norm on a toy batch (train/inference, running statistics over several batches, batch-mates),
 // the affine step before a sigmoid, and layer/instance/group norm on the same tensor (convcore.norm via the API).
 import { apiGet, apiPost } from "../common/api.js";
-import { registerStrings, t } from "../common/i18n.js";
+import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce } from "../lessons/controls.js";
@@ -11,10 +11,8 @@ import { drawGrid } from "../lessons/grid.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import { randomBatch } from "../lessons/rng.js";
-import { STRINGS } from "../lessons/normalization-strings.js";
+import "../lessons/normalization-strings.js";
 import "../lessons/strings.js";
-
-registerStrings(STRINGS);
 
 const MAX_C = 4;
 const PROPS = [
@@ -162,7 +160,7 @@ function channelControls() {
   for (let ch = 0; ch < state.c; ch++) {
     const fieldset = document.createElement("fieldset");
     const legendEl = document.createElement("legend");
-    legendEl.textContent = t("norm.channel", { c: ch + 1 });
+    legendEl.textContent = t("norm.channel", { c: ch });
     fieldset.append(legendEl);
     for (const spec of CHANNEL_SLIDERS) {
       const id = `bn-${spec.key}-${ch}`;
@@ -170,7 +168,7 @@ function channelControls() {
       field.className = "field";
       const label = document.createElement("label");
       label.htmlFor = id;
-      label.textContent = t(`norm.${spec.key}`, { c: ch + 1 });
+      label.textContent = t(`norm.${spec.key}`, { c: ch });
       const input = document.createElement("input");
       Object.assign(input, { id, type: "range", min: spec.min, max: spec.max, step: spec.step });
       const output = document.createElement("output");
@@ -202,12 +200,12 @@ function drawBatch(container, batch, { highlightSample = -1 } = {}) {
     const block = document.createElement("div");
     block.className = i === highlightSample ? "sample-block focus" : "sample-block";
     const title = document.createElement("h4");
-    title.textContent = t("norm.sample", { n: i + 1 });
+    title.textContent = t("norm.sample", { n: i });
     const row = document.createElement("div");
     row.className = "row";
     sample.forEach((plane, ch) => {
       const cell = document.createElement("div");
-      drawGrid(cell, plane, { maxAbs, caption: `c${ch + 1}`, label: t("norm.gridLabel", { n: i + 1, c: ch + 1 }) });
+      drawGrid(cell, plane, { maxAbs, caption: `c${ch}`, label: t("norm.gridLabel", { n: i, c: ch }) });
       row.append(cell);
     });
     block.append(title, row);
@@ -243,10 +241,10 @@ function tableFrom(table, header, rows) {
 function drawStats() {
   const train = view.trainA;
   const after = history[state.steps - 1];
-  $("bn-step").textContent = t("norm.step", { k: state.steps });
+  $("bn-step").textContent = t("norm.step", { k: state.steps, count: state.steps });
   $("bn-mode-note").textContent = t(state.mode === "train" ? "norm.trainNote" : "norm.evalNote");
   const rows = Array.from({ length: state.c }, (_, ch) => [
-    `c${ch + 1}`,
+    `c${ch}`,
     fmt(train.mean[ch], 3),
     fmt(train.var[ch], 3),
     fmt(after.running_mean[ch], 3),
@@ -266,7 +264,7 @@ function drawStats() {
   const varSeries = [];
   for (let ch = 0; ch < state.c; ch++) {
     const cls = `s${ch + 1}`;
-    const label = `c${ch + 1}`;
+    const label = `c${ch}`;
     // torch starts the running statistics at mean 0 and variance 1 (step 0)
     meanSeries.push({ label, cls, points: [[0, 0], ...steps.map((k) => [k, history[k - 1].running_mean[ch]])] });
     meanSeries.push({ label, cls, dashed: true, points: [[0, state.shift[ch]], [state.steps, state.shift[ch]]] });
@@ -423,6 +421,7 @@ const list = $("bn-question-list");
 const questions = [
   createQuestion(list, {
     question: "norm.q1",
+    hint: "norm.h1",
     questionVars: () => ({ c: state.c }),
     compute: async () => {
       const body = await apiGet("/experiments/parameter-count", { layer: "batch_norm2d", in_channels: state.c });
@@ -431,6 +430,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "norm.q2",
+    hint: "norm.h2",
     tolerance: 1e-9,
     compute: async () => ({
       value: Number(view.deltaEval.toFixed(6)),
@@ -440,6 +440,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "norm.q3",
+    hint: "norm.h3",
     tolerance: 0.05,
     compute: async () => ({
       value: Number(nonlinearity(1, 0).toFixed(3)),

@@ -113,7 +113,7 @@ function editInput(channel, r, c) {
   const target = scenes.inputIndex(scene, channel, r, c);
   if (target === null) return;
   const row = Math.floor((target % (state.h * state.w)) / state.w);
-  const label = t("grid.edit", { r: row + 1, c: (target % state.w) + 1 });
+  const label = t("grid.edit", { r: row, c: target % state.w });
   stage.inputGrid(channel).edit(r, c, state.x[target], label, (v) => {
     const x = state.x.slice();
     x[target] = exact(v);
@@ -124,7 +124,7 @@ function editInput(channel, r, c) {
 function editKernel(n, a, b) {
   const pair = scene.kernelPairs[n];
   const target = pair.stored(a, b);
-  stage.kernelGrid(n).edit(a, b, state.wt[target], t("grid.edit", { r: a + 1, c: b + 1 }), (v) => {
+  stage.kernelGrid(n).edit(a, b, state.wt[target], t("grid.edit", { r: a, c: b }), (v) => {
     const wt = state.wt.slice();
     wt[target] = exact(v);
     update({ wt });
@@ -133,7 +133,7 @@ function editKernel(n, a, b) {
 
 function editBias() {
   const o = scene.biasChannel;
-  stage.biasGrid().edit(0, 0, state.b[o], t("grid.aria_bias", { o: o + 1 }), (v) => {
+  stage.biasGrid().edit(0, 0, state.b[o], t("grid.aria_bias", { o }), (v) => {
     const b = state.b.slice();
     b[o] = exact(v);
     update({ b });

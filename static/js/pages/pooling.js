@@ -2,19 +2,18 @@
 // overlapping windows, and global average pooling. Values, winners, divisors and formulas come from
 // /api/v1/ops/{max,avg,global_avg}_pool2d (with trace=true); the page only lays them out.
 import { apiGet, apiPost } from "../common/api.js";
-import { registerStrings, t } from "../common/i18n.js";
+import { showError } from "../common/errorview.js";
+import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
 import { fmt } from "../lessons/format.js";
 import { drawGrid } from "../lessons/grid.js";
-import { STRINGS } from "../lessons/pooling-strings.js";
+import "../lessons/pooling-strings.js";
 import { cellKind, poolOutputSize } from "../lessons/pool.js";
 import { createQuestion } from "../lessons/question.js";
 import { mulberry32, tensor } from "../lessons/rng.js";
 import "../lessons/strings.js";
-
-registerStrings(STRINGS);
 
 const PROPS = [
   { key: "mode", type: "enum", default: "max", values: ["max", "avg"] },
@@ -93,11 +92,10 @@ async function reload() {
     const result = await fetchPool(values);
     if (result === undefined) return;
     pooled = { ...result, setup, values };
-    $("pool-error").hidden = true;
+    showError($("pool-error"), null);
     draw();
   } catch (error) {
-    $("pool-error").hidden = false;
-    $("pool-error").textContent = t("error.generic", { message: error.message });
+    showError($("pool-error"), error, "error.generic");
   }
 }
 const reloadSoon = debounce(reload, 80);
@@ -205,18 +203,19 @@ function drawGap() {
   maps.replaceChildren();
   volume.forEach((channel, ch) => {
     const cell = document.createElement("div");
-    drawGrid(cell, channel, { maxAbs: 12, digits: 0, caption: `c${ch + 1}`, label: t("pool.gapMap", { c: ch + 1 }) });
+    drawGrid(cell, channel, { maxAbs: 12, digits: 0, caption: `c${ch}`, label: t("pool.gapMap", { c: ch }) });
     maps.append(cell);
   });
   const vector = gap.output.map((channel) => channel[0][0]);
   $("gap-vector").textContent = t("pool.gapVector", {
     c: volume.length,
+    count: volume.length,
     h: volume[0].length,
     w: volume[0][0].length,
     values: vector.map((v) => fmt(v, 3)).join(", "),
   });
   const flat = volume.length * volume[0].length * volume[0][0].length;
-  $("gap-compare").textContent = t("pool.gapCompare", { flat, c: volume.length });
+  $("gap-compare").textContent = t("pool.gapCompare", { count: flat, c: volume.length });
 }
 
 function setStep(step) {
@@ -286,6 +285,7 @@ const list = $("pool-question-list");
 const questions = [
   createQuestion(list, {
     question: "pool.q1",
+    hint: "pool.h1",
     compute: async () => {
       const body = await apiGet("/experiments/parameter-count", {
         layer: "conv2d",
@@ -298,6 +298,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "pool.q2",
+    hint: "pool.h2",
     questionVars: () => ({ k: state.k, s: state.s }),
     compute: async () => {
       const body = await apiGet("/experiments/parameter-count", { layer: `${state.mode}_pool2d` });
@@ -306,6 +307,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "pool.q3",
+    hint: "pool.h3",
     questionVars: () => ({ h: state.h, k: state.k, s: state.s, p: state.p, ceil: state.ceil ? "True" : "False" }),
     compute: async () => {
       const body = await apiGet("/output-size", {
@@ -321,6 +323,7 @@ const questions = [
   }),
   createQuestion(list, {
     question: "pool.q4",
+    hint: "pool.h4",
     questionVars: () => ({ c: state.gc, h: state.gh, w: state.gw }),
     compute: async () => {
       const flat = state.gc * state.gh * state.gw;

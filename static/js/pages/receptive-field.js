@@ -1,6 +1,7 @@
 // The receptive-field explorer: a network's per-layer table (from the API), the 1-D cone, a sweepable box on
 // a photo, r and S against depth, and a plain vs dilated stack. Geometry is drawn from the API's r, S, P.
 import { apiGet, apiPost } from "../common/api.js";
+import { showError as showErrorIn } from "../common/errorview.js";
 import { getLang, t } from "../common/i18n.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
@@ -37,8 +38,7 @@ function save() {
 }
 
 function showError(error) {
-  $("rf-error").hidden = !error;
-  $("rf-error").textContent = error ? error.message : "";
+  showErrorIn($("rf-error"), error);
 }
 
 function schedule(draw) {
@@ -83,7 +83,7 @@ async function loadComparison() {
 function renderLayerSelect() {
   const select = $("layer");
   const options = state.report.layers.map((row, i) => {
-    const option = new Option(`${i + 1}. ${row.name || row.type}`, String(i));
+    const option = new Option(`${i}. ${row.name || row.type}`, String(i));
     option.disabled = !row.receptive_field || !row.output;
     return option;
   });
@@ -124,7 +124,7 @@ function drawConeView() {
   $("cone-u-out").textContent = String(state.u);
   $("cone-summary").textContent = t("rf.coneSummary", {
     u: state.u,
-    n: state.chosen + 1,
+    n: state.chosen,
     a,
     b: a + rf.size[0] - 1,
     r: rf.size[0],
@@ -179,7 +179,7 @@ function comparisonTable(table, report) {
   }
   const rows = report.layers.map((row, i) => {
     const tr = document.createElement("tr");
-    for (const text of [String(i + 1), String(report.stack[i].dilation), String(row.receptive_field.size[0]), groupDigits(row.params)]) {
+    for (const text of [String(i), String(report.stack[i].dilation), String(row.receptive_field.size[0]), groupDigits(row.params)]) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.append(td);
@@ -211,7 +211,7 @@ function renderComparison() {
     params: groupDigits(compare.plain.total_params),
     plain: r("plain"),
     dilated: r("dilated"),
-    n: state.dl,
+    count: state.dl,
   });
 }
 
@@ -223,7 +223,10 @@ function renderAll() {
   renderDescription();
   renderLayerSelect();
   renderTable($("rf-table"), report, state.chosen, chooseLayer);
-  $("totals").textContent = t("rf.totals", { params: groupDigits(report.total_params), macs: groupDigits(report.total_macs) });
+  $("totals").textContent = t("rf.totals", {
+    params: t("count.params", { count: report.total_params }),
+    macs: t("count.macs", { count: report.total_macs }),
+  });
   drawConeView();
   drawOverlay();
   drawGrowth();

@@ -1,82 +1,16 @@
 // Residual connections: the measured variance of activations vs depth (convcore.residual via the API).
 import { apiGet } from "../common/api.js";
-import { registerStrings, t } from "../common/i18n.js";
+import { showError } from "../common/errorview.js";
+import { formatCount, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, debounce, latest } from "../lessons/controls.js";
-import { fmt, fmtPow10, fmtSci } from "../lessons/format.js";
+import { fmt, fmtSci } from "../lessons/format.js";
+import { MAX_RESIDUAL_WORK, residualMaxima } from "../lessons/budget.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
-
-registerStrings({
-  en: {
-    "residual.title": "Residual connections",
-    "residual.lede":
-      "Where a residual path joins the block, the variances add up: with ReLU and Kaiming initialization they double in every block. Measure it through 1–50 blocks, and see what 1/√2 and batch norm do.",
-    "residual.setup": "Experiment",
-    "residual.blockText":
-      "Block F(h) = W·ReLU(h), W ~ N(0, 2/width) (Kaiming). Plain: h ← F(h). Residual: h ← h + F(h). Scaled: h ← (h + F(h))/√2. With batch norm: h ← h + W·ReLU(BN(h)).",
-    "residual.depth": "Blocks (depth)",
-    "residual.width": "Width (units per layer)",
-    "residual.samples": "Samples per network",
-    "residual.networks": "Networks",
-    "residual.log": "Logarithmic y axis",
-    "residual.plotTitle": "Activation variance vs depth",
-    "residual.bandNote": "Shaded: the 10th–90th percentile of single networks; dashed: the theory (1, 2ᵏ, 1, 1 + k).",
-    "residual.meta": "Seed {seed}; {networks} networks × {samples} samples × width {width}; {dtype}. Init: {init}.",
-    "residual.tableTitle": "Numbers at one depth",
-    "residual.k": "After k blocks",
-    "residual.variant": "Stack",
-    "residual.measured": "Measured Var(h_k)",
-    "residual.theory": "Theory",
-    "residual.ratio": "Fitted factor per block",
-    "residual.x": "blocks k",
-    "residual.y": "Var(h_k)",
-    "residual.plain": "plain",
-    "residual.residual": "residual",
-    "residual.scaled": "residual × 1/√2",
-    "residual.batch_norm": "residual + batch norm",
-    "residual.theoryOf": "theory: {name}",
-    "residual.q1": "The input has variance 1. What is the variance after {k} residual blocks, by the lecture's argument?",
-    "residual.a1": "Each junction adds Var(F(h)) = Var(h), so the variance doubles {k} times. Measured here: {measured}.",
-    "residual.q2": "By what factor per block does the variance change when the sum is scaled by 1/√2?",
-    "residual.a2": "(σ² + σ²)/2 = σ²: the factor is 1 in theory; the fit over the measured curve gives {ratio}.",
-  },
-  ru: {
-    "residual.title": "Остаточные связи (residual connections)",
-    "residual.lede":
-      "В месте соединения путей дисперсии складываются: с ReLU и инициализацией Kaiming дисперсия удваивается в каждом блоке. Измерьте это на глубине 1–50 блоков и посмотрите, что делают 1/√2 и батч-нормализация.",
-    "residual.setup": "Эксперимент",
-    "residual.blockText":
-      "Блок F(h) = W·ReLU(h), W ~ N(0, 2/ширина) (Kaiming). Обычный: h ← F(h). Residual: h ← h + F(h). Со шкалированием: h ← (h + F(h))/√2. С батч-нормализацией: h ← h + W·ReLU(BN(h)).",
-    "residual.depth": "Блоков (глубина)",
-    "residual.width": "Ширина (нейронов в слое)",
-    "residual.samples": "Примеров на сеть",
-    "residual.networks": "Сетей",
-    "residual.log": "Логарифмическая ось y",
-    "residual.plotTitle": "Дисперсия активаций в зависимости от глубины",
-    "residual.bandNote": "Заливка: 10–90-й перцентиль отдельных сетей; пунктир: теория (1, 2ᵏ, 1, 1 + k).",
-    "residual.meta": "Seed {seed}; {networks} сетей × {samples} примеров × ширина {width}; {dtype}. Инициализация: {init}.",
-    "residual.tableTitle": "Числа на одной глубине",
-    "residual.k": "После k блоков",
-    "residual.variant": "Сеть",
-    "residual.measured": "Измерено Var(h_k)",
-    "residual.theory": "Теория",
-    "residual.ratio": "Множитель на блок (по всей кривой)",
-    "residual.x": "блоков k",
-    "residual.y": "Var(h_k)",
-    "residual.plain": "без остаточных связей",
-    "residual.residual": "residual",
-    "residual.scaled": "residual × 1/√2",
-    "residual.batch_norm": "residual + батч-норм",
-    "residual.theoryOf": "теория: {name}",
-    "residual.q1": "Дисперсия входа равна 1. Какой она станет после {k} residual-блоков по рассуждению из лекции?",
-    "residual.a1": "Каждое соединение добавляет Var(F(h)) = Var(h), дисперсия удваивается {k} раз. Измерено здесь: {measured}.",
-    "residual.q2": "Во сколько раз за блок меняется дисперсия, если сумму шкалировать на 1/√2?",
-    "residual.a2": "(σ² + σ²)/2 = σ²: в теории множитель 1; подгонка по измеренной кривой даёт {ratio}.",
-  },
-});
+import "../lessons/residual-strings.js";
 
 const VARIANTS = ["plain", "residual", "scaled", "batch_norm"];
 const PROPS = [
@@ -102,17 +36,41 @@ const fetchExperiment = latest((signal) =>
   ),
 );
 
+const SIZE_KEYS = ["depth", "width", "samples", "networks"];
+const BOUNDS = Object.fromEntries(SIZE_KEYS.map((key) => [key, PROPS.find((p) => p.key === key).max]));
+
+// Each field's max is what the budget leaves with the others as they are, so no combination is refused.
+function limitRanges() {
+  const maxima = residualMaxima(state, BOUNDS);
+  for (const key of SIZE_KEYS) $(`res-${key}`).max = String(maxima[key]);
+}
+
+function showClamp(key, typed, kept) {
+  const limit = kept < BOUNDS[key] ? "residual.clampBudget" : "residual.clampField";
+  $("res-clamp").hidden = false;
+  const field = t(key === "seed" ? "lesson.seed" : `residual.${key}`);
+  $("res-clamp").textContent = t(limit, { field, typed, kept, budget: formatCount(MAX_RESIDUAL_WORK) });
+}
+
+// A refused or failed request leaves no plot of other settings behind.
+function clearResult() {
+  data = null;
+  for (const id of ["res-plot", "res-legend", "res-table"]) $(id).replaceChildren();
+  $("res-meta").textContent = "";
+}
+
 async function reload() {
   writeState(PROPS, state);
-  $("res-error").hidden = true;
+  limitRanges();
+  showError($("res-error"), null);
   try {
     const result = await fetchExperiment();
     if (result === undefined) return;
     data = result;
     draw();
   } catch (error) {
-    $("res-error").hidden = false;
-    $("res-error").textContent = t("error.generic", { message: error.message });
+    clearResult();
+    showError($("res-error"), error);
   }
 }
 const reloadSoon = debounce(reload, 250);
@@ -151,14 +109,14 @@ function draw() {
     bands,
     xLabel: t("residual.x"),
     yLabel: t("residual.y"),
-    formatY: (v) => (state.log ? fmtPow10(v) : fmtSci(v, 2)),
+    formatY: (v) => fmtSci(v, 2),
     title: t("residual.plotTitle"),
   });
   legend($("res-legend"), series);
   $("res-meta").textContent = t("residual.meta", {
     seed: data.seed,
-    networks: data.networks,
-    samples: data.samples,
+    networks: t("count.networks", { count: data.networks }),
+    samples: t("count.samples", { count: data.samples }),
     width: data.width,
     dtype: data.dtype,
     init: data.init,
@@ -200,8 +158,17 @@ function drawTable(k, names) {
   table.replaceChildren(thead, tbody);
 }
 
-for (const key of ["depth", "width", "samples", "networks", "seed"]) {
-  bindNumber($(`res-${key}`), state, key, reloadSoon, { output: key === "depth" ? $("res-depth-out") : undefined });
+function onSizeChange() {
+  $("res-clamp").hidden = true;
+  reloadSoon();
+}
+
+limitRanges();
+for (const key of [...SIZE_KEYS, "seed"]) {
+  bindNumber($(`res-${key}`), state, key, onSizeChange, {
+    output: key === "depth" ? $("res-depth-out") : undefined,
+    onClamp: (typed, kept) => showClamp(key, typed, kept),
+  });
 }
 bindCheckbox($("res-log"), state, "log", onLocalChange);
 bindNumber($("res-k"), state, "k", onLocalChange, { output: $("res-k-out") });
@@ -209,19 +176,21 @@ bindNumber($("res-k"), state, "k", onLocalChange, { output: $("res-k-out") });
 const questions = $("res-question-list");
 const doubling = createQuestion(questions, {
   question: "residual.q1",
-  questionVars: () => ({ k: Math.min(state.k, state.depth) }),
+  hint: "residual.h1",
+  questionVars: () => ({ count: Math.min(state.k, state.depth) }),
   compute: async () => {
     const k = Math.min(state.k, data.depth);
     return {
       value: data.theoretical.residual[k],
       formula: `2^${k} = ${data.theoretical.residual[k]}`,
-      explanation: t("residual.a1", { k, measured: fmtSci(data.variances.residual[k], 4) }),
+      explanation: t("residual.a1", { count: k, measured: fmtSci(data.variances.residual[k], 4) }),
     };
   },
   tolerance: 0,
 });
 createQuestion(questions, {
   question: "residual.q2",
+  hint: "residual.h2",
   compute: async () => ({
     value: 1,
     formula: "Var((h + F(h))/√2) = (σ² + σ²)/2 = σ²",

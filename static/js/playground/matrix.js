@@ -102,7 +102,9 @@ function weightAt(layer, values, o, c, tap, transposed) {
   return values.wt[(o * layer.cinPerGroup + (c - g * layer.cinPerGroup)) * kk + tap];
 }
 
-function linearMatrix(scene) {
+// M (or Mᵀ) of the current layer and its caption; nz counts the entries that are not zero, which is fewer
+// than the kernel positions when some weights are zero (an all-zero kernel gives an all-zero matrix).
+export function linearMatrix(scene) {
   const { layer, values } = scene.layer.transposed ? { layer: scene.layer, values: scene.values } : scene.anim;
   const transposed = layer.transposed;
   const taps = transposed ? transposeMatrixTaps(layer.rows, layer.cols) : convMatrixTaps(layer.rows, layer.cols, layer.flip);
@@ -116,7 +118,12 @@ function linearMatrix(scene) {
     if (!tap) return null;
     return weightAt(layer, values, Math.floor(r / perOut), Math.floor(c / perIn), tap - 1, transposed);
   };
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (value(r, c) !== null) nz++;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = value(r, c);
+      if (v !== null && v !== 0) nz++;
+    }
+  }
   const spec = { rows, cols, value, maxAbs: layer.pool ? 1 : maxAbsOf(values.wt) };
   const key = transposed ? "matrix.transposed" : "matrix.conv";
   return { spec, caption: { key, vars: { r: rows, c: cols, nz, total: rows * cols } } };

@@ -5,7 +5,7 @@ import { formatValue } from "./grid.js";
 
 const $ = (id) => document.getElementById(id);
 
-// 1-based indices as "2–4" when consecutive (no dilation), else "1, 3, 5".
+// Indices as "2–4" when consecutive (no dilation), else "1, 3, 5".
 function indexList(indices) {
   const consecutive = indices.every((v, n) => n === 0 || v === indices[n - 1] + 1);
   return consecutive && indices.length > 1 ? `${indices[0]}–${indices.at(-1)}` : indices.join(", ");
@@ -23,7 +23,7 @@ function productTables(info, kh, kw) {
     const table = document.createElement("table");
     table.className = "pg-products";
     const caption = document.createElement("caption");
-    caption.textContent = t("grid.input_channel", { c: c + 1 });
+    caption.textContent = t("grid.input_channel", { c });
     table.append(caption);
     const terms = info.terms.filter((term) => term.c === c);
     for (let a = 0; a < kh; a++) {
@@ -64,7 +64,7 @@ function productTables(info, kh, kw) {
 
 function sumLine(info, layer) {
   const n = info.terms.length;
-  if (layer.mode === "maxpool") return t("step.max", { n, y: formatValue(info.value) });
+  if (layer.mode === "maxpool") return t("step.max", { count: n, y: formatValue(info.value) });
   if (layer.mode === "avgpool") {
     const sum = n <= MAX_LISTED_TERMS ? info.terms.map((x) => formatValue(x.x)).join(" + ") : formatValue(info.sum);
     return t("step.avg", { sum, n, y: formatValue(info.value) });
@@ -73,7 +73,7 @@ function sumLine(info, layer) {
   let line =
     n <= MAX_LISTED_TERMS
       ? t("step.sum", { terms, sum: formatValue(info.sum) })
-      : t("step.sum_many", { n, sum: formatValue(info.sum) });
+      : t("step.sum_many", { count: n, sum: formatValue(info.sum) });
   if (layer.bias) line += `; ${t("step.bias", { sum: formatValue(info.sum), b: formatValue(info.bias), y: formatValue(info.value) })}`;
   return line;
 }
@@ -88,7 +88,7 @@ function scatterTables(info, layer) {
     const table = document.createElement("table");
     table.className = "pg-products";
     const caption = document.createElement("caption");
-    caption.textContent = t("grid.output_channel", { c: oc + 1 });
+    caption.textContent = t("grid.output_channel", { c: oc });
     table.append(caption);
     for (let a = 0; a < kh; a++) {
       const tr = document.createElement("tr");
@@ -99,7 +99,7 @@ function scatterTables(info, layer) {
         const bottom = document.createElement("span");
         if (hit) {
           top.textContent = `${formatValue(info.x)} × ${formatValue(hit.w)}`;
-          bottom.textContent = `→ (${hit.oh + 1}, ${hit.ow + 1}) += ${formatValue(hit.product)}`;
+          bottom.textContent = `→ (${hit.oh}, ${hit.ow}) += ${formatValue(hit.product)}`;
         } else {
           td.className = "pad";
           top.textContent = "—";
@@ -121,19 +121,19 @@ export function renderStep(scene) {
   const body = $("pg-step-body");
   body.replaceChildren();
   if (scene.scatter) {
-    setText($("pg-step-where"), t("step.scatter", { c: info.ic + 1, r: info.ih + 1, col: info.iw + 1 }));
+    setText($("pg-step-where"), t("step.scatter", { c: info.ic, r: info.ih, col: info.iw }));
     setText($("pg-step-window"), "");
     body.append(scatterTables(info, layer));
     const total = layer.coutPerGroup * layer.rows.kernel * layer.cols.kernel;
-    let line = t("step.scatter_line", { x: formatValue(info.x), n: info.targets.length });
-    if (info.targets.length < total) line += `. ${t("step.dropped", { n: total - info.targets.length })}`;
+    let line = t("step.scatter_line", { x: formatValue(info.x), count: info.targets.length });
+    if (info.targets.length < total) line += `. ${t("step.dropped", { count: total - info.targets.length })}`;
     setText($("pg-step-sum"), line);
     return;
   }
-  setText($("pg-step-where"), t("step.output", { c: info.oc + 1, r: info.oh + 1, col: info.ow + 1 }));
+  setText($("pg-step-where"), t("step.output", { c: info.oc, r: info.oh, col: info.ow }));
   const { rows, cols } = anim;
-  const list = (axis, o) => indexList(windowInput(axis, o).map((i) => i + 1));
-  const where = { rows: list(rows, info.oh), cols: list(cols, info.ow), h: rows.size, w: cols.size };
+  const list = (axis, o) => indexList(windowInput(axis, o));
+  const where = { rows: list(rows, info.oh), cols: list(cols, info.ow), h: rows.size - 1, w: cols.size - 1 };
   setText($("pg-step-window"), t("step.window", where));
   body.append(productTables(info, anim.rows.kernel, anim.cols.kernel));
   setText($("pg-step-sum"), sumLine(info, anim));

@@ -68,6 +68,16 @@ export function createServerView() {
   let answer = null; // {output, trace} for valuesKey
   let presets = [];
   let presetSelect = null;
+  // what the info panel shows (the server's answers, or placeholders while they load), kept so that a
+  // language switch can say it again in the new language
+  let shown = null;
+
+  function showInfo(next) {
+    shown = next;
+    renderFormulas(next.h, next.w);
+    renderCounts(next.shapes);
+    renderInfoError(next.error ? next.error.message : "");
+  }
 
   async function fetchAll(s, layer, key) {
     controller?.abort();
@@ -83,14 +93,12 @@ export function createServerView() {
         apiPost("/shapes", layerBody, { signal }),
         apiPost(path, body, { signal }),
       ]);
-      renderFormulas(h, w);
-      renderCounts(shapes);
-      renderInfoError("");
+      showInfo({ h, w, shapes });
       answer = { key, output: op.output.flat(2), trace: op.trace };
     } catch (error) {
       if (error.name === "AbortError") return;
-      answer = { key, error: error.message };
-      renderInfoError(error.message);
+      answer = { key, error };
+      showInfo({ ...shown, error });
     }
     if (current) check(current);
   }
@@ -105,7 +113,7 @@ export function createServerView() {
       return;
     }
     if (answer.error) {
-      renderServerCheck(t("step.server_off", { message: answer.error }));
+      renderServerCheck(t("step.server_off", { message: answer.error.message }));
       return;
     }
     if (scene.scatter) {
@@ -146,8 +154,8 @@ export function createServerView() {
         valuesKey = nextValues;
         if (nextLayer !== layerKey) {
           layerKey = nextLayer;
-          renderFormulas({ formula: "…", unused_image: 0 }, { formula: "…", unused_image: 0 });
-          renderCounts({ layers: [{ params: "…", macs: "…" }] });
+          const loading = { formula: "…", unused_image: 0 };
+          showInfo({ h: loading, w: loading, shapes: { layers: [{ params: "…", macs: "…" }] } });
         }
         clearTimeout(timer);
         timer = setTimeout(() => fetchAll(s, scene.layer, nextValues), DEBOUNCE_MS);
@@ -170,6 +178,7 @@ export function createServerView() {
     },
 
     relabel() {
+      if (shown) showInfo(shown);
       const value = presetSelect?.value;
       labelPresets();
       if (presetSelect) presetSelect.value = value ?? "";

@@ -30,6 +30,12 @@ function padded(axis) {
   return axis.size + axis.padBefore + axis.padAfter;
 }
 
+// The input axis as drawn: a transposed convolution's padding crops its output and never pads its input,
+// so the scatter view draws the input bare (the zero-insertion view pads by d·(k − 1) − p instead).
+function drawnAxis(axis, scatter) {
+  return scatter ? { ...axis, padBefore: 0, padAfter: 0 } : axis;
+}
+
 // Boxes outlining a window on the padded grid: one box when taps touch, else one per tap (dilation).
 function windowBoxes(rowTaps, colTaps, dilated, cls) {
   if (!dilated) return [{ r0: rowTaps[0], c0: colTaps[0], r1: rowTaps.at(-1), c1: colTaps.at(-1), cls }];
@@ -74,7 +80,8 @@ export function createStage(hosts, handlers) {
 
   function drawInputs(scene, width) {
     const { layer, values, inserted } = scene.anim;
-    const { rows, cols } = layer;
+    const rows = drawnAxis(layer.rows, scene.scatter);
+    const cols = drawnAxis(layer.cols, scene.scatter);
     const grids = syncGrids(inputs, hosts.input, layer.cin, inputOptions);
     const maxAbs = largestAbs(values.x);
     const size = cellSize(width, padded(cols));
@@ -88,8 +95,8 @@ export function createStage(hosts, handlers) {
         origin: [rows.padBefore, cols.padBefore],
         size,
         maxAbs,
-        caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch + 1 }),
-        label: `${t("grid.aria_input", { c: ch + 1, h: rows.size, w: cols.size, p: `${rows.padBefore}×${cols.padBefore}` })} ${t("grid.aria_input_keys")}`,
+        caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch }),
+        label: `${t("grid.aria_input", { c: ch, h: rows.size, w: cols.size, p: `${rows.padBefore}×${cols.padBefore}` })} ${t("grid.aria_input_keys")}`,
         cell: (r, c) => {
           const ih = r - rows.padBefore;
           const iw = c - cols.padBefore;
@@ -127,7 +134,7 @@ export function createStage(hosts, handlers) {
         cols: kw,
         size,
         maxAbs,
-        caption: t(captionKey, { o: o + 1, c: c + 1 }),
+        caption: t(captionKey, { o, c }),
         label: t("grid.aria_kernel", { kh, kw }),
         cell: (a, b) => ({ value: values.wt[index(a, b)] }),
       });
@@ -141,8 +148,8 @@ export function createStage(hosts, handlers) {
         cols: 1,
         size,
         maxAbs: maxAbsOf(values.b),
-        caption: t("grid.bias", { o: o + 1 }),
-        label: t("grid.aria_bias", { o: o + 1 }),
+        caption: t("grid.bias", { o }),
+        label: t("grid.aria_bias", { o }),
         cell: () => ({ value: values.b[o] }),
       });
     }
@@ -161,8 +168,8 @@ export function createStage(hosts, handlers) {
         cols: layer.outW,
         size,
         maxAbs,
-        caption: t("grid.output_channel", { c: ch + 1 }),
-        label: t("grid.aria_output", { c: ch + 1, h: layer.outH, w: layer.outW }),
+        caption: t("grid.output_channel", { c: ch }),
+        label: t("grid.aria_output", { c: ch, h: layer.outH, w: layer.outW }),
         cell: (r, c) => {
           const later = !scene.scatter && stepOfOutput(layer, ch, r, c) > scene.step ? "later" : "";
           const oppad = opRows.has(r) || opCols.has(c) ? " oppad" : "";
@@ -222,12 +229,11 @@ export function createStage(hosts, handlers) {
     const { layer: anim } = scene.anim;
     const group = (ch, per) => Math.floor(ch / per);
     if (hover.grid === "input") {
-      const ih = hover.r - anim.rows.padBefore;
-      const iw = hover.c - anim.cols.padBefore;
+      const ih = hover.r - drawnAxis(anim.rows, scene.scatter).padBefore;
+      const iw = hover.c - drawnAxis(anim.cols, scene.scatter).padBefore;
       const g = group(hover.channel, anim.cinPerGroup);
       const hitsR = scene.scatter ? scatterTargets(anim.rows, ih) : feeds(anim.rows, ih);
       const hitsC = scene.scatter ? scatterTargets(anim.cols, iw) : feeds(anim.cols, iw);
-      if (scene.scatter && (isPadding(anim.rows, ih) || isPadding(anim.cols, iw))) return;
       const cells = hitsR.flatMap((h) => hitsC.map((w) => [h.out, w.out]));
       outputs.forEach((grid, ch) => {
         if (group(ch, anim.coutPerGroup) === g || anim.pool) grid.mark("feeds", anim.pool && ch !== hover.channel ? [] : cells);

@@ -78,7 +78,7 @@ export function coneLevels(stack, report, chosen, u, inputLabel) {
     if (i < chosen && w.kernel === 1 && w.stride === 1 && w.padding === 0) continue;
     const row = report.layers[i];
     levels.push({
-      label: `${i + 1}. ${row.name || row.type} (${sizes[i + 1]})`,
+      label: `${i}. ${row.name || row.type} (${sizes[i + 1]})`,
       size: sizes[i + 1],
       field: axisField(row.receptive_field, 0),
       positions: positions[i + 1],

@@ -43,8 +43,8 @@ export function renderTable(table, report, chosen, onChoose) {
     const choose = document.createElement("button");
     choose.type = "button";
     choose.className = "row-button";
-    choose.textContent = String(i + 1);
-    choose.setAttribute("aria-label", t("rf.chooseRow", { n: i + 1 }));
+    choose.textContent = String(i);
+    choose.setAttribute("aria-label", t("rf.chooseRow", { n: i }));
     choose.setAttribute("aria-pressed", String(i === chosen));
     choose.disabled = !row.receptive_field || !row.output;
     choose.addEventListener("click", () => onChoose(i));
