@@ -3,6 +3,7 @@ import { registerStrings } from "./i18n.js";
 
 registerStrings({
   en: {
+    "nav.skip": "Skip to the page",
     "nav.label": "Main",
     "nav.language": "Language",
     "nav.playground": "Playground",
@@ -14,10 +15,12 @@ registerStrings({
     "nav.residual": "Residual",
     "nav.model": "Your model",
     "nav.api": "API",
+    "instructor.note": "Your teacher set up this page: controls marked with a grey bar are fixed.",
     "error.network": "The server did not answer: {message}",
     "error.generic": "Something went wrong: {message}",
   },
   ru: {
+    "nav.skip": "Перейти к странице",
     "nav.label": "Главное меню",
     "nav.language": "Язык",
     "nav.playground": "Песочница",
@@ -29,6 +32,7 @@ registerStrings({
     "nav.residual": "Остаточные связи",
     "nav.model": "Ваша модель",
     "nav.api": "API",
+    "instructor.note": "Эту страницу настроил преподаватель: элементы с серой полосой слева менять нельзя.",
     "error.network": "Сервер не ответил: {message}",
     "error.generic": "Что-то пошло не так: {message}",
   },
