@@ -136,3 +136,45 @@ def test_reduced_motion_plays_one_step_a_second(open_page: Any, path: str, play:
     after = page.locator(step_text).text_content()
     moved = page.evaluate("([a, b]) => parseInt(b.match(/\\d+/)[0]) - parseInt(a.match(/\\d+/)[0])", [before, after])
     assert 1 <= moved <= 3, f"{before!r} → {after!r} in 2.6 s"
+
+
+def test_an_instructor_link_presets_locks_and_hides_controls(open_page: Any) -> None:
+    page = open_page("/?kh=5&kw=5&ph=3&pw=3&lock=kh,mode&hide=flip,matrix", "en", 1280)
+    kernel = page.locator("#pg-kh")
+    assert kernel.input_value() == "5"
+    assert kernel.is_disabled()
+    assert page.locator("#pg-kh + input[type=number]").is_disabled()
+    assert all(radio.is_disabled() for radio in page.locator("input[name=mode]").all())
+    assert not page.locator("#pg-flip").is_visible()
+    assert not page.locator("#pg-matrix").is_visible()
+    assert page.locator(".instructor-note").is_visible()
+    # A change elsewhere re-renders the controls; the lock and the flags in the URL stay.
+    padding = page.locator("#pg-ph")
+    padding.focus()
+    padding.press("ArrowLeft")
+    page.wait_for_timeout(200)
+    assert kernel.is_disabled()
+    assert "lock=kh%2Cmode" in page.url or "lock=kh,mode" in page.url
+    assert page.evaluate("new URLSearchParams(location.search).get('ph')") == "2"
+
+
+def test_an_instructor_link_works_on_a_lesson_page_and_projector_mode_enlarges(open_page: Any) -> None:
+    page = open_page("/pooling?k=3&lock=k,pool-mode", "en", 1280)
+    normal = page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+    assert page.locator("#pool-k").input_value() == "3"
+    assert page.locator("#pool-k").is_disabled()
+    assert all(radio.is_disabled() for radio in page.locator("input[name=pool-mode]").all())
+    assert page.locator("#pool-s").is_enabled()
+    page = open_page("/pooling?present=1", "en", 1280)
+    assert page.evaluate("document.documentElement.classList.contains('present')")
+    large = page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+    assert large >= 1.3 * normal
+    screenshot(page, "layout-pooling-present-1280")
+
+
+def test_projector_mode_draws_larger_playground_cells(open_page: Any) -> None:
+    def cell_width(query: str) -> float:
+        page = open_page(f"/?{query}", "en", 1280)
+        return float(page.locator("#pg-input svg g[data-i] rect").first.bounding_box()["width"])
+
+    assert cell_width("h=4&w=4&present=1") > 1.3 * cell_width("h=4&w=4")
