@@ -34,9 +34,18 @@ const WHITE = [255, 255, 255];
 
 // Black or white text, whichever has the higher WCAG contrast on the cell colour. One of the two always
 // reaches 4.5:1 on any colour of this scale (the worst case, where they tie, is about 4.6:1).
+// The scale has a few hundred distinct colours, so each is judged once (a 32×32 grid redraws often).
+const inkByColour = new Map();
+
 export function textColorOn(value, maxAbs) {
   const cell = divergingRgb(value, maxAbs);
-  return contrastRatio(cell, BLACK) >= contrastRatio(cell, WHITE) ? "#000" : "#fff";
+  const key = (cell[0] << 16) | (cell[1] << 8) | cell[2];
+  let ink = inkByColour.get(key);
+  if (ink === undefined) {
+    ink = contrastRatio(cell, BLACK) >= contrastRatio(cell, WHITE) ? "#000" : "#fff";
+    inkByColour.set(key, ink);
+  }
+  return ink;
 }
 
 export function maxAbsOf(values) {
