@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 import swagger_ui_bundle
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartParser
@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import Settings, get_settings
+from app.templating import templates
 
 logger = logging.getLogger("convviz")
 
@@ -170,27 +171,6 @@ class SecurityHeadersMiddleware:
             await _send_json(send_with_headers, 500, {"detail": INTERNAL_ERROR_MESSAGE})
 
 
-def _docs_page(title: str) -> str:
-    # No inline script or style: the page passes the same CSP as the rest of the site.
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{title} — API</title>
-  <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-  <link rel="stylesheet" href="{DOCS_ASSETS_PATH}/swagger-ui.css">
-</head>
-<body>
-  <nav aria-label="convviz"><a href="/">← {title}</a></nav>
-  <div id="swagger-ui"></div>
-  <script src="{DOCS_ASSETS_PATH}/swagger-ui-bundle.js"></script>
-  <script src="/docs/init.js"></script>
-</body>
-</html>
-"""
-
-
 def _docs_script(openapi_url: str) -> str:
     return (
         "window.ui = SwaggerUIBundle({"
@@ -207,12 +187,13 @@ def serve_docs_offline(app: FastAPI) -> None:
     app.router.routes[:] = [
         route for route in app.router.routes if not (isinstance(route, Route) and route.path in replaced)
     ]
-    page = _docs_page(app.title)
     script = _docs_script(app.openapi_url)
 
+    # The site's own page (header, language switch, favicon, theme) around Swagger UI; no inline script or
+    # style, so it passes the same CSP as the rest of the site.
     @app.get(app.docs_url, include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(page)
+    def docs(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "docs.html", {"page": "docs", "assets": DOCS_ASSETS_PATH})
 
     @app.get("/docs/init.js", include_in_schema=False)
     def docs_init() -> Response:

@@ -3,6 +3,7 @@ import { registerStrings } from "./i18n.js";
 
 registerStrings({
   en: {
+    "nav.skip": "Skip to the page",
     "nav.label": "Main",
     "nav.language": "Language",
     "nav.whyConv": "Why convolution",
@@ -16,6 +17,10 @@ registerStrings({
     "nav.residual": "Residual",
     "nav.model": "Your model",
     "nav.api": "API",
+    "docs.title": "convviz — REST API",
+    "docs.heading": "REST API",
+    "docs.lede": "Every number on this site comes from this API. Try a request below; the API answers in English.",
+    "instructor.note": "Your teacher set up this page: controls marked with a grey bar are fixed.",
     "error.network": "The server did not answer: {message}",
     "error.generic": "Something went wrong: {message}",
     "index.note": "Rows, columns, channels, layers and units are numbered from 0, as the indices of a PyTorch tensor.",
@@ -37,6 +42,7 @@ registerStrings({
     "count.masks": { one: "{count} distinct mask", other: "{count} distinct masks" },
   },
   ru: {
+    "nav.skip": "Перейти к странице",
     "nav.label": "Главное меню",
     "nav.language": "Язык",
     "nav.whyConv": "Зачем свёртка",
@@ -50,6 +56,10 @@ registerStrings({
     "nav.residual": "Остаточные связи",
     "nav.model": "Ваша модель",
     "nav.api": "API",
+    "docs.title": "convviz — REST API",
+    "docs.heading": "REST API",
+    "docs.lede": "Все числа на этом сайте считает этот API. Попробуйте запрос ниже; API отвечает по-английски.",
+    "instructor.note": "Эту страницу настроил преподаватель: элементы с серой полосой слева менять нельзя.",
     "error.network": "Сервер не ответил: {message}",
     "error.generic": "Что-то пошло не так: {message}",
     "index.note": "Строки, столбцы, каналы, слои и нейроны нумеруются с 0, как индексы тензора в PyTorch.",

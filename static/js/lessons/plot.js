@@ -70,6 +70,8 @@ export function linePlot(svg, series, options = {}) {
   svg.replaceChildren();
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("role", "img");
+  // the plot's accessible name: its title, else what it plots against what
+  svg.setAttribute("aria-label", title || [yLabel, xLabel].filter(Boolean).join(" — "));
   if (title) svg.append(el("title", {}, title));
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];

@@ -30,6 +30,7 @@ export function renderTable(table, summary, chosen, mainOnly, onChoose) {
   for (const key of COLUMNS) {
     const th = cell("th", t(`model.col.${key}`));
     th.scope = "col";
+    if (key === "node") th.className = "key";
     head.append(th);
   }
   const onPath = new Set(summary.main_path);
@@ -52,7 +53,7 @@ export function renderTable(table, summary, chosen, mainOnly, onChoose) {
     const rf = node.receptive_field;
     tr.append(
       first,
-      cell("td", node.target || node.name, "name"),
+      cell("td", node.target || node.name, "name key"),
       cell("td", node.op, "op"),
       cell("td", node.output.join("×"), "mono"),
       cell("td", groupDigits(node.params), "mono"),

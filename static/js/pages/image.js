@@ -231,6 +231,7 @@ async function run() {
   mapsRequest?.abort();
   const controller = new AbortController();
   mapsRequest = controller;
+  const start = performance.now();
   $("status").textContent = t("image.loading");
   try {
     const body = await apiPost("/images/feature-maps", imageForm(), { signal: controller.signal });
@@ -243,6 +244,9 @@ async function run() {
     state.half = null;
     saveUrl();
     renderResult();
+    // benchmarks/playground_render.py reads this: request sent → maps drawn
+    performance.clearMeasures("image-run");
+    performance.measure("image-run", { start, end: performance.now() });
     fetchErf();
   } catch (error) {
     if (error.name === "AbortError") return;

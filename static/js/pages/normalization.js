@@ -199,7 +199,7 @@ function drawBatch(container, batch, { highlightSample = -1 } = {}) {
   batch.forEach((sample, i) => {
     const block = document.createElement("div");
     block.className = i === highlightSample ? "sample-block focus" : "sample-block";
-    const title = document.createElement("h4");
+    const title = document.createElement("h3");
     title.textContent = t("norm.sample", { n: i });
     const row = document.createElement("div");
     row.className = "row";
@@ -256,7 +256,7 @@ function drawStats() {
   ]);
   tableFrom(
     $("bn-stats"),
-    ["", "μ_B", "σ²_B", t("norm.runMean"), t("norm.runVar"), t("norm.trueMean"), t("norm.trueVar"), "γ", "β"],
+    [t("norm.channelCol"), "μ_B", "σ²_B", t("norm.runMean"), t("norm.runVar"), t("norm.trueMean"), t("norm.trueVar"), "γ", "β"],
     rows,
   );
   const steps = history.slice(0, state.steps).map((_, i) => i + 1);
@@ -286,7 +286,7 @@ function drawMates() {
   view.deltaEval = diff(view.evalA, view.evalB);
   tableFrom(
     $("bn-mates-table"),
-    ["", t("norm.matesOld"), t("norm.matesNew"), t("norm.maxDelta")],
+    [t("norm.modeCol"), t("norm.matesOld"), t("norm.matesNew"), t("norm.maxDelta")],
     [
       [t("norm.train"), first(view.trainA), first(view.trainB), fmt(view.deltaTrain, 4)],
       [t("norm.eval"), first(view.evalA), first(view.evalB), fmt(view.deltaEval, 4)],

@@ -4,6 +4,7 @@
 import { apiGet, apiPost } from "../common/api.js";
 import { showError } from "../common/errorview.js";
 import { t } from "../common/i18n.js";
+import { stepRate } from "../common/motion.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
@@ -230,7 +231,7 @@ function tick(token, last) {
   return (now) => {
     if (playing !== token) return;
     let next = last;
-    if (now - last >= 2400 / state.speed) {
+    if (now - last >= 1000 / stepRate(state.speed / 2.4)) {
       setStep(state.step + 1);
       next = now;
     }
@@ -278,8 +279,6 @@ for (const [name, preset] of Object.entries(PRESETS)) {
 $("pool-forward").addEventListener("click", () => setStep(state.step + 1));
 $("pool-back").addEventListener("click", () => setStep(state.step - 1));
 $("pool-play").addEventListener("click", () => setPlaying(!playing));
-// a reduced-motion user steps by hand; nothing moves on its own
-if (matchMedia("(prefers-reduced-motion: reduce)").matches) $("pool-play").disabled = true;
 
 const list = $("pool-question-list");
 const questions = [

@@ -3,6 +3,7 @@
 import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
 import { getLang, t } from "../common/i18n.js";
+import { stepRate } from "../common/motion.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
@@ -24,6 +25,7 @@ import { groupDigits, renderTable } from "../rfexplorer/table.js";
 initShell();
 
 const $ = (id) => document.getElementById(id);
+const SWEEP_STEPS_PER_SECOND = 1000 / 60;
 const state = { ...readState(PROPS), architectures: [], report: null, chosen: -1, compare: null };
 state.stackLayers = parseStack(state.stack);
 const photos = new Map();
@@ -257,8 +259,7 @@ function stopSweep() {
 }
 
 function startSweep() {
-  const reduced = matchMedia("(prefers-reduced-motion: reduce)").matches;
-  const interval = reduced ? 500 : 60;
+  const interval = 1000 / stepRate(SWEEP_STEPS_PER_SECOND);
   sweep = { last: 0, frame: 0 };
   $("sweep").textContent = t("rf.stop");
   const tick = (time) => {

@@ -1,6 +1,7 @@
 // One requestAnimationFrame loop for the whole page. It runs while something needs drawing or the
 // animation plays, and stops itself otherwise; pausing cancels the running token so a stale frame
-// cannot advance the step after Pause.
+// cannot advance the step after Pause. The rate obeys the site's reduced-motion policy (common/motion.js).
+import { stepRate } from "../common/motion.js";
 
 export function createLoop({ render, advance }) {
   let dirty = false;
@@ -46,13 +47,13 @@ export function createLoop({ render, advance }) {
     // Steps per second; the first step comes one period after Play, like pressing Step forward.
     play(speed) {
       stop();
-      token = { cancelled: false, speed };
+      token = { cancelled: false, speed: stepRate(speed) };
       last = 0;
       carried = 0;
       wake();
     },
     setSpeed(speed) {
-      if (token) token.speed = speed;
+      if (token) token.speed = stepRate(speed);
     },
     stop,
     get playing() {

@@ -154,7 +154,7 @@ export function paintCanvas(surface, base, overlay, grid) {
     ctx.strokeRect(box.c0 * size - 0.5, box.r0 * size - 0.5, (box.c1 - box.c0 + 1) * size, (box.r1 - box.r0 + 1) * size);
   }
   if (grid.cursorShown && grid.cursor) {
-    ctx.strokeStyle = "#ffb300";
+    ctx.strokeStyle = "#b35c00";
     ctx.lineWidth = 3;
     ctx.setLineDash([]);
     ctx.strokeRect(grid.cursor[1] * size - 1.5, grid.cursor[0] * size - 1.5, size + 2, size + 2);

@@ -1,7 +1,7 @@
 // The matrix view on canvas: the convolution as y = M·x (the lecture's sparse matrix), its transpose for
 // transposed convolution, and the im2col patch matrix; the current step's row (or column) is outlined.
 import { t } from "../common/i18n.js";
-import { divergingColor, maxAbsOf } from "../common/colorscale.js";
+import { divergingColor, maxAbsOf, textColorOn } from "../common/colorscale.js";
 import { convMatrixTaps, im2colIndices, transposeMatrixTaps } from "./geometry.js";
 import { formatValue } from "./grid.js";
 
@@ -45,7 +45,7 @@ function paintCells(spec, size) {
       ctx.fillStyle = divergingColor(v, spec.maxAbs);
       ctx.fillRect(x, y, size - (size >= 4 ? 1 : 0), size - (size >= 4 ? 1 : 0));
       if (size >= 22) {
-        ctx.fillStyle = "#111";
+        ctx.fillStyle = textColorOn(v, spec.maxAbs);
         ctx.fillText(formatValue(v), x + size / 2, y + size / 2);
       }
     }

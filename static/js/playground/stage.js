@@ -22,8 +22,11 @@ function largestAbs(values) {
   return m;
 }
 
+// Cells shrink down to 6 px so that a 32×32 input fits a phone's width; projector mode (common/instructor.js)
+// lets them grow larger.
 function cellSize(available, cols, max = 44) {
-  return Math.max(12, Math.min(max, Math.floor(available / Math.max(1, cols))));
+  const top = document.documentElement.classList.contains("present") ? Math.round(max * 1.5) : max;
+  return Math.max(6, Math.min(top, Math.floor(available / Math.max(1, cols))));
 }
 
 function padded(axis) {

@@ -30,6 +30,7 @@ export function renderTable(table, report, chosen, onChoose) {
   for (const key of COLUMNS) {
     const th = cell("th", t(`rf.col.${key}`));
     th.scope = "col";
+    if (key === "name") th.className = "key";
     head.append(th);
   }
   const byLayer = new Map();
@@ -54,7 +55,7 @@ export function renderTable(table, report, chosen, onChoose) {
     const o = row.output;
     tr.append(
       first,
-      cell("td", row.name || "", "name"),
+      cell("td", row.name || "", "name key"),
       cell("td", row.type),
       cell("td", o ? `${o.channels}×${o.height}×${o.width}` : "—", "mono"),
       cell("td", groupDigits(row.params), "mono"),
