@@ -16,6 +16,7 @@ registerStrings({
     "nav.api": "API",
     "error.network": "The server did not answer: {message}",
     "error.generic": "Something went wrong: {message}",
+    "api.busy": "The server is busy with other requests; retrying in {seconds} s…",
   },
   ru: {
     "nav.label": "Главное меню",
@@ -31,5 +32,6 @@ registerStrings({
     "nav.api": "API",
     "error.network": "Сервер не ответил: {message}",
     "error.generic": "Что-то пошло не так: {message}",
+    "api.busy": "Сервер занят другими запросами; повторяем через {seconds} с…",
   },
 });
