@@ -144,14 +144,36 @@ def _maps_price(shape: Shape, results: Any) -> cost.Cost:
     return cost.network_cost(shape, results)[0]
 
 
+def _under(nbytes: int, settings: Settings) -> bool:
+    return pricing.over_budget(cost.Cost(nbytes, 0), settings) is None
+
+
+def source_side(work: Shape, settings: Settings) -> int:
+    """The side of the largest square transparent upload (up to 4096) whose decoding fits the budget."""
+    side = 4096
+    while not _under(cost.decode_bytes((side, side), work, transparent=True), settings):
+        side -= 256
+    return side
+
+
+def _fft_price(channels: int) -> int:
+    geometry = conv.conv_geometry((1, channels, 8, 8), (channels, channels, 4, 4), stride=8, padding=16)
+    return pricing.conv_price(geometry, channels * channels * 16, "fft", 0).bytes
+
+
+def fft_channels(settings: Settings) -> int:
+    """The most channels (up to 64) of an FFT convolution of an 8×8 input padded by 16 that fit the budget."""
+    channels = 64
+    while not _under(_fft_price(channels), settings):
+        channels -= 1
+    return channels
+
+
 def residual_networks(settings: Settings) -> int:
     """The most networks of width 128, depth 50 and 2 samples whose price fits the budget."""
     networks = 1
-    while networks < 64 and (
-        pricing.over_budget(
-            cost.Cost(cost.residual_bytes(depth=50, width=128, samples=2, networks=networks + 1), 0), settings
-        )
-        is None
+    while networks < 64 and _under(
+        cost.residual_bytes(depth=50, width=128, samples=2, networks=networks + 1), settings
     ):
         networks += 1
     return networks
@@ -177,20 +199,24 @@ def _post_image(path: str, data: bytes, fields: dict[str, str]) -> Send:
 
 def worst_requests(settings: Settings) -> dict[str, tuple[Send, int]]:
     """Per heavy endpoint, its worst allowed request and the bytes the cost model prices it at."""
-    source = (4096, 4096)
-    png = flat_png(*source)
     shape = Shape(3, 512, 512)
+    side = source_side(shape, settings)
+    source = (side, side)
+    png = flat_png(*source)
     maps = largest(channel_stack, 16, shape, _maps_price, settings)
     field = largest(channel_stack, 16, shape, cost.erf_cost, settings)
     small = Shape(3, 64, 64)
     padded = largest(padding_stack, 2000, small, _maps_price, settings)
     small_png = flat_png(64, 64)
     decode = cost.decode_bytes(source, shape, transparent=True)
-    fft_x = np.zeros((64, 8, 8)).tolist()
-    fft_w = np.zeros((64, 64, 4, 4)).tolist()
-    conv_g = {"x": fft_x, "weight": fft_w, "padding": 16, "stride": 8, "method": "fft"}
-    geometry = conv.conv_geometry((1, 64, 8, 8), (64, 64, 4, 4), stride=8, padding=16)
-    conv_price = pricing.conv_price(geometry, 64 * 64 * 16, "fft", 0).bytes
+    channels = fft_channels(settings)
+    conv_g = {
+        "x": np.zeros((channels, 8, 8)).tolist(),
+        "weight": np.zeros((channels, channels, 4, 4)).tolist(),
+        "padding": 16,
+        "stride": 8,
+        "method": "fft",
+    }
     networks = residual_networks(settings)
     model = onnx_model(5 * MiB)
     return {
@@ -215,7 +241,7 @@ def worst_requests(settings: Settings) -> dict[str, tuple[Send, int]]:
             ),
             max(decode, cost.erf_cost(shape, plan_network(field, shape)).bytes),
         ),
-        "ops/conv2d (fft)": (lambda client: client.post("/api/v1/ops/conv2d", json=conv_g), conv_price),
+        "ops/conv2d (fft)": (lambda client: client.post("/api/v1/ops/conv2d", json=conv_g), _fft_price(channels)),
         "experiments/residual": (
             lambda client: client.get(
                 "/api/v1/experiments/residual",
