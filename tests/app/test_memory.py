@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.settings import Settings
+from benchmarks.hostile import Server, peak_of, serve, worst_requests
 from convcore.cost import REQUEST_BYTES
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/status")
@@ -19,17 +20,12 @@ BUDGET = 128 * 2**20
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[object]:
-    from benchmarks.hostile import serve
-
+def server() -> Iterator[Server]:
     with serve({"CONVVIZ_MAX_REQUEST_BYTES": str(BUDGET)}) as running:
         yield running
 
 
-def test_the_worst_allowed_request_of_each_heavy_endpoint_stays_within_its_price(server: object) -> None:
-    from benchmarks.hostile import Server, peak_of, worst_requests
-
-    assert isinstance(server, Server)
+def test_the_worst_allowed_request_of_each_heavy_endpoint_stays_within_its_price(server: Server) -> None:
     idle = server.status("VmRSS")
     for name, (send, price) in worst_requests(Settings(max_request_bytes=BUDGET)).items():
         assert price + REQUEST_BYTES <= BUDGET, name
