@@ -30,9 +30,7 @@ class Busy(Exception):
     """The process is running as much heavy work as its memory budget allows; try again after ``retry_after``."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            f"the server is busy with other requests; try again in {retry_after} s (the page retries by itself)"
-        )
+        super().__init__(f"the server is busy with other requests; try again in {retry_after} s")
         self.retry_after = retry_after
 
 
