@@ -1,12 +1,14 @@
 """Heavy work admitted by its price: a per-process gate that holds the bytes of the requests running now.
 
 Every priced request (``convcore.cost``) enters :func:`admitted` with its peak bytes (plus the overhead
-``REQUEST_BYTES`` every request has) after its price has
-been checked against ``Settings.max_request_bytes``. The gate lets requests in while their bytes together
-stay within ``Settings.memory_budget_bytes``; one that does not fit waits up to ``admission_wait_s`` for
-others to finish and is then refused with :class:`Busy` (a 503 with ``Retry-After``), so a crowd of heavy
-requests queues briefly and then backs off instead of piling up in memory. The gate is entered from the
-worker thread that does the work, so waiting never blocks the event loop.
+``REQUEST_BYTES`` every request has) after its price has been checked against
+``Settings.max_request_bytes``. The gate lets requests in while their bytes together stay within
+``Settings.memory_budget_bytes`` and at most ``Settings.max_running`` compute at once (the work is CPU-bound:
+more threads than cores only slow every request and the event loop down). One that does not fit waits up to
+``admission_wait_s`` for others to finish and is then refused with :class:`Busy` (a 503 with
+``Retry-After``), so a crowd of heavy requests queues briefly and then backs off instead of piling up in
+memory. The gate is entered from the worker thread that does the work, so waiting never blocks the event
+loop.
 """
 
 import ctypes
@@ -35,41 +37,45 @@ class Busy(Exception):
 
 
 class MemoryGate:
-    """Admits work while the admitted bytes stay within ``capacity``."""
+    """Admits work while the admitted bytes stay within ``capacity`` and at most ``slots`` run at once."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, slots: int) -> None:
         self.capacity = capacity
+        self.slots = slots
         self.used = 0
+        self.running = 0
         self._changed = threading.Condition()
 
     def acquire(self, nbytes: int, wait_s: float) -> bool:
-        """Take ``nbytes`` of the budget, waiting up to ``wait_s`` for room; ``False`` if there was none."""
+        """Take ``nbytes`` of the budget and a slot, waiting up to ``wait_s`` for both; ``False`` if none came."""
         deadline = time.monotonic() + wait_s
         with self._changed:
-            while self.used + nbytes > self.capacity:
+            while self.used + nbytes > self.capacity or self.running >= self.slots:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
                 self._changed.wait(remaining)
             self.used += nbytes
+            self.running += 1
             return True
 
     def release(self, nbytes: int) -> None:
         with self._changed:
             self.used -= nbytes
+            self.running -= 1
             self._changed.notify_all()
 
 
 @lru_cache(maxsize=8)
-def gate_for(capacity: int) -> MemoryGate:
-    """The process's gate for a budget (one per distinct ``memory_budget_bytes``: tests may change it)."""
-    return MemoryGate(capacity)
+def gate_for(capacity: int, slots: int) -> MemoryGate:
+    """The process's gate for a budget (one per distinct budget: tests may change it)."""
+    return MemoryGate(capacity, slots)
 
 
 @contextmanager
 def admitted(settings: Settings, nbytes: int) -> Iterator[None]:
     """Run the body with ``nbytes`` of the process's memory budget held; :class:`Busy` if none frees up in time."""
-    gate = gate_for(settings.memory_budget_bytes)
+    gate = gate_for(settings.memory_budget_bytes, settings.max_running)
     held = min(nbytes + REQUEST_BYTES, gate.capacity)
     if not gate.acquire(held, settings.admission_wait_s):
         raise Busy(settings.retry_after_s)

@@ -24,8 +24,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = 352 * 2**20
     max_request_work: int = 2_000_000_000
     memory_budget_bytes: int = 576 * 2**20
+    # Priced requests computing at once in one process (a replica has one CPU; /health stays quick).
+    max_running: int = 2
     # A request that does not fit waits this long for others to finish, then gets a 503 with Retry-After.
-    admission_wait_s: float = 2.0
+    admission_wait_s: float = 4.0
     retry_after_s: int = 2
 
 

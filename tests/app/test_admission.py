@@ -12,7 +12,7 @@ from convcore.cost import REQUEST_BYTES
 
 
 def test_work_is_admitted_while_its_bytes_fit() -> None:
-    gate = MemoryGate(100)
+    gate = MemoryGate(100, slots=3)
     assert gate.acquire(60, 0)
     assert gate.acquire(40, 0)
     assert not gate.acquire(1, 0.01)
@@ -21,8 +21,18 @@ def test_work_is_admitted_while_its_bytes_fit() -> None:
     assert gate.used == 90
 
 
+def test_at_most_slots_requests_run_at_once_however_small() -> None:
+    gate = MemoryGate(100, slots=2)
+    assert gate.acquire(1, 0)
+    assert gate.acquire(1, 0)
+    assert not gate.acquire(1, 0.01)
+    gate.release(1)
+    assert gate.acquire(1, 0)
+    assert gate.running == 2
+
+
 def test_a_waiting_request_is_admitted_as_soon_as_room_is_freed() -> None:
-    gate = MemoryGate(100)
+    gate = MemoryGate(100, slots=3)
     assert gate.acquire(100, 0)
     threading.Timer(0.05, gate.release, args=(100,)).start()
     started = time.monotonic()
@@ -33,7 +43,7 @@ def test_a_waiting_request_is_admitted_as_soon_as_room_is_freed() -> None:
 
 def test_admitted_holds_the_request_s_bytes_and_raises_busy_after_the_wait() -> None:
     settings = Settings(memory_budget_bytes=REQUEST_BYTES + 1000, admission_wait_s=0.02, retry_after_s=4)
-    gate = gate_for(settings.memory_budget_bytes)
+    gate = gate_for(settings.memory_budget_bytes, settings.max_running)
     with admitted(settings, 1000):
         assert gate.used == REQUEST_BYTES + 1000
         with pytest.raises(Busy) as refused, admitted(settings, 1):
@@ -44,7 +54,7 @@ def test_admitted_holds_the_request_s_bytes_and_raises_busy_after_the_wait() -> 
 
 def test_a_request_larger_than_the_whole_budget_still_runs_alone() -> None:
     settings = Settings(memory_budget_bytes=REQUEST_BYTES, admission_wait_s=0.02)
-    gate = gate_for(settings.memory_budget_bytes)
+    gate = gate_for(settings.memory_budget_bytes, settings.max_running)
     with admitted(settings, 10 * REQUEST_BYTES):
         assert gate.used == gate.capacity
     assert gate.used == 0

@@ -190,7 +190,7 @@ def test_models_and_shapes_are_priced_with_the_same_budget(client: TestClient) -
 def test_a_full_process_answers_503_with_retry_after_and_health_still_answers(client: TestClient) -> None:
     settings = Settings(memory_budget_bytes=REQUEST_BYTES + 2**20, admission_wait_s=0.05, retry_after_s=3)
     use(settings)
-    gate = gate_for(settings.memory_budget_bytes)
+    gate = gate_for(settings.memory_budget_bytes, settings.max_running)
     assert gate.acquire(gate.capacity, 0)
     try:
         response = client.post("/api/v1/images/feature-maps", data={"sample": "house", "layers": '[{"type": "relu"}]'})
