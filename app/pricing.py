@@ -12,12 +12,12 @@ from app.settings import Settings
 from convcore import cost
 from convcore.conv import ConvGeometry
 from convcore.cost import REQUEST_BYTES, Cost, LayerCost, map_bytes
-from convcore.layers import LayerResult, Shape, propagate
+from convcore.layers import Layer, LayerResult, Shape, propagate
 from convcore.matrix import TransposeGeometry
 from convcore.pooling import PoolGeometry
 from convcore.shapes import effective_kernel_size
 
-__all__ = ["check", "check_network", "conv_price", "conv_transpose_price", "mib", "pool_price"]
+__all__ = ["check", "check_network", "conv_price", "conv_transpose_price", "mib", "over_budget", "pool_price"]
 
 NetworkPrice = Callable[[Shape, Sequence[LayerResult]], Cost]
 
@@ -27,31 +27,31 @@ def mib(n: int) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
 
 
-def over_budget(cost: Cost, settings: Settings) -> str | None:
+def over_budget(total: Cost, settings: Settings) -> str | None:
     """What is over the budget, in words, or ``None`` if the price fits."""
-    nbytes = cost.bytes + REQUEST_BYTES
+    nbytes = total.bytes + REQUEST_BYTES
     if nbytes > settings.max_request_bytes:
         return f"needs about {mib(nbytes)} of memory, more than the limit of {mib(settings.max_request_bytes)}"
-    if cost.work > settings.max_request_work:
+    if total.work > settings.max_request_work:
         return (
-            f"needs about {cost.work / 1e9:.1f} billion operations, more than the limit of "
+            f"needs about {total.work / 1e9:.1f} billion operations, more than the limit of "
             f"{settings.max_request_work / 1e9:.1f} billion"
         )
     return None
 
 
-def check(cost: Cost, settings: Settings, what: str, change: str) -> None:
+def check(total: Cost, settings: Settings, what: str, change: str) -> None:
     """Refuse (``ValueError``, a 422) a request over budget: ``what`` names it, ``change`` says what to do."""
-    problem = over_budget(cost, settings)
+    problem = over_budget(total, settings)
     if problem is not None:
         raise ValueError(f"{what} {problem}: {change}")
 
 
-def _with_padding(layer_result: LayerResult, padding: int) -> LayerResult:
-    (top, bottom), (left, right) = layer_result.layer.padding
+def _with_padding(layer: Layer, padding: int) -> Layer:
+    """The layer with its padding cut to at most ``padding`` on every side."""
+    (top, bottom), (left, right) = layer.padding
     pads = ((min(top, padding), min(bottom, padding)), (min(left, padding), min(right, padding)))
-    spec = (pads[0][0], pads[1][0])
-    return replace(layer_result, layer=replace(layer_result.layer, padding=pads, padding_spec=spec))
+    return replace(layer, padding=pads, padding_spec=(pads[0][0], pads[1][0]))
 
 
 def _largest_padding(
@@ -61,7 +61,7 @@ def _largest_padding(
 
     def fits(padding: int) -> bool:
         layers = [r.layer for r in results]
-        layers[index] = _with_padding(results[index], padding).layer
+        layers[index] = _with_padding(results[index].layer, padding)
         try:
             return over_budget(price(input_shape, propagate(layers, input_shape)), settings) is None
         except ValueError:
@@ -87,15 +87,15 @@ def check_network(
     input_shape: Shape,
     results: Sequence[LayerResult],
     layers: Sequence[LayerCost],
-    cost: Cost,
+    total: Cost,
     price: NetworkPrice,
     settings: Settings,
 ) -> None:
     """Refuse an image-lab stack over budget, naming its largest map's layer and what to change there."""
-    problem = over_budget(cost, settings)
+    problem = over_budget(total, settings)
     if problem is None:
         return
-    by_work = cost.work > settings.max_request_work and cost.bytes + REQUEST_BYTES <= settings.max_request_bytes
+    by_work = total.work > settings.max_request_work and total.bytes + REQUEST_BYTES <= settings.max_request_bytes
     worst = max(layers, key=(lambda c: c.work) if by_work else (lambda c: map_bytes(c.largest_map)))
     result = results[worst.index]
     layer = result.layer

@@ -163,19 +163,18 @@ def _maps_price(shape: Shape, results: Sequence[LayerResult]) -> cost.Cost:
 
 def _priced(
     source: Source, raw: list[Any], price: Callable[[Shape, Sequence[LayerResult]], cost.Cost], settings: Settings
-) -> tuple[list[LayerResult], int]:
-    """Plan the stack, price decoding and ``price`` and refuse what is over budget; the bytes to admit."""
+) -> int:
+    """Price decoding, plan the stack and ``price`` it, refuse what is over budget; the bytes to admit."""
+    decode = source.decode_bytes()
+    problem = pricing.over_budget(cost.Cost(decode, 0), settings)
+    if problem is not None:
+        height, width = source.original
+        raise ValueError(f"decoding this {width}×{height} image {problem}: scale it down first")
     results = _plan(raw, source.work)
     layers = [cost.layer_cost(r, i) for i, r in enumerate(results)]
     network = price(source.work, results)
     pricing.check_network(source.work, results, layers, network, price, settings)
-    decode = source.decode_bytes()
-    if decode > settings.max_request_bytes:
-        raise ValueError(
-            f"decoding this {source.original[1]}×{source.original[0]} image needs about {pricing.mib(decode)}, more "
-            f"than the limit of {pricing.mib(settings.max_request_bytes)}: scale it down first"
-        )
-    return results, max(network.bytes, decode)
+    return max(network.bytes, decode)
 
 
 def _field(field: tuple[AxisField, AxisField] | None) -> dict[str, list[int]] | None:
@@ -271,7 +270,7 @@ async def feature_maps(
 
 def _feature_maps(source: Source, layers: str, seed: int, settings: Settings) -> Response:
     raw = _parse_layers(layers)
-    _, nbytes = _priced(source, raw, _maps_price, settings)
+    nbytes = _priced(source, raw, _maps_price, settings)
     with admitted(settings, nbytes):
         return _encode_maps(source.decode(settings), source.label, raw, seed)
 
@@ -349,7 +348,7 @@ def _receptive_field(
         raise ValueError(f"layer_index must be between 0 and {len(raw) - 1}, got {layer_index}")
     # Layers after the unit's own play no part: they are neither priced nor built.
     upto = raw[: layer_index + 1]
-    _, nbytes = _priced(source, upto, cost.erf_cost, settings)
+    nbytes = _priced(source, upto, cost.erf_cost, settings)
     with admitted(settings, nbytes):
         return _field_body(source.decode(settings), source.label, upto, seed, unit, erf)
 
