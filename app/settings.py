@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     # The price of a request (convcore.cost) is checked against these before anything is allocated. A replica
     # has 1 GiB (docker-compose.yml): about 300 MiB is the interpreter with torch loaded, the rest is shared
     # by the requests running at once (memory_budget_bytes); one request may use at most max_request_bytes.
-    max_request_bytes: int = 352 * 2**20
+    max_request_bytes: int = 368 * 2**20
     max_request_work: int = 2_000_000_000
     memory_budget_bytes: int = 576 * 2**20
     # Priced requests computing at once in one process (a replica has one CPU; /health stays quick).

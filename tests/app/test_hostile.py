@@ -61,7 +61,7 @@ def test_a_huge_padding_is_refused_naming_the_layer_and_the_largest_padding_that
     detail = response.json()["detail"]
     side = 64 + 2 * padding
     assert detail.startswith(f"layer 0 (conv2d): padding {padding} makes a {side}×{side}×16 map (")
-    assert "of memory, more than the limit of 352 MiB; use padding ≤ " in detail
+    assert "of memory, more than the limit of 368 MiB; use padding ≤ " in detail
     # The suggestion is the largest padding the same cost model accepts.
     suggested = int(detail.rsplit("≤ ", 1)[1])
     settings, shape = Settings(), Shape(3, 64, 64)
@@ -117,7 +117,7 @@ def test_decoding_a_transparent_photo_is_priced_from_its_header(client: TestClie
     response = post_maps(client, [{"type": "relu"}], png(2048, 2048, "RGBA"))
     assert response.status_code == 422
     assert response.json()["detail"] == (
-        "decoding this 2048×2048 image needs about 99 MiB of memory, more than the limit of 64 MiB: scale it down first"
+        "decoding this 2048×2048 image needs about 103 MiB of memory, more than the limit of 64 MiB: scale it down first"
     )
     # The same size without transparency costs less than half as much, and is decoded.
     assert post_maps(client, [{"type": "relu"}], png(2048, 2048, "RGB")).status_code == 200
@@ -133,7 +133,7 @@ def test_ops_conv2d_prices_the_fft_method_s_kernel_spectra(client: TestClient) -
     response = client.post("/api/v1/ops/conv2d", json=body)
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "this convolution needs about 32.9 GiB of memory, more than the limit of 352 MiB: use a smaller "
+        "detail": "this convolution needs about 32.9 GiB of memory, more than the limit of 368 MiB: use a smaller "
         "input, fewer channels, less padding or a larger stride"
     }
     # The same convolution by im2col pads the input once and is answered.
@@ -164,7 +164,7 @@ def test_the_residual_experiment_prices_its_weights(client: TestClient) -> None:
     response = client.get("/api/v1/experiments/residual", params=params)
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "this experiment needs about 417 MiB of memory, more than the limit of 352 MiB: "
+        "detail": "this experiment needs about 417 MiB of memory, more than the limit of 368 MiB: "
         "reduce networks, width or depth"
     }
 
