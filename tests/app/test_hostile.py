@@ -117,7 +117,8 @@ def test_decoding_a_transparent_photo_is_priced_from_its_header(client: TestClie
     response = post_maps(client, [{"type": "relu"}], png(2048, 2048, "RGBA"))
     assert response.status_code == 422
     assert response.json()["detail"] == (
-        "decoding this 2048×2048 image needs about 103 MiB of memory, more than the limit of 64 MiB: scale it down first"
+        "decoding this 2048×2048 image needs about 103 MiB of memory, more than the limit of 64 MiB: "
+        "scale it down first"
     )
     # The same size without transparency costs less than half as much, and is decoded.
     assert post_maps(client, [{"type": "relu"}], png(2048, 2048, "RGB")).status_code == 200
