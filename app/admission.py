@@ -4,7 +4,8 @@ Every priced request (``convcore.cost``) enters :func:`admitted` with its peak b
 ``REQUEST_BYTES`` every request has) after its price has been checked against
 ``Settings.max_request_bytes``. The gate lets requests in while their bytes together stay within
 ``Settings.memory_budget_bytes`` and at most ``Settings.max_running`` compute at once (the work is CPU-bound:
-more threads than cores only slow every request and the event loop down). One that does not fit waits up to
+more threads than cores only slow every request and the event loop down; a light request, at most
+``light_request_bytes``, takes no slot). One that does not fit waits up to
 ``admission_wait_s`` for others to finish and is then refused with :class:`Busy` (a 503 with
 ``Retry-After``), so a crowd of heavy requests queues briefly and then backs off instead of piling up in
 memory. The gate is entered from the worker thread that does the work, so waiting never blocks the event
@@ -46,23 +47,24 @@ class MemoryGate:
         self.running = 0
         self._changed = threading.Condition()
 
-    def acquire(self, nbytes: int, wait_s: float) -> bool:
-        """Take ``nbytes`` of the budget and a slot, waiting up to ``wait_s`` for both; ``False`` if none came."""
+    def acquire(self, nbytes: int, wait_s: float, *, slot: bool = True) -> bool:
+        """Take ``nbytes`` of the budget and (if ``slot``) a slot, waiting up to ``wait_s`` for both; ``False``
+        if they did not come in time."""
         deadline = time.monotonic() + wait_s
         with self._changed:
-            while self.used + nbytes > self.capacity or self.running >= self.slots:
+            while self.used + nbytes > self.capacity or (slot and self.running >= self.slots):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
                 self._changed.wait(remaining)
             self.used += nbytes
-            self.running += 1
+            self.running += slot
             return True
 
-    def release(self, nbytes: int) -> None:
+    def release(self, nbytes: int, *, slot: bool = True) -> None:
         with self._changed:
             self.used -= nbytes
-            self.running -= 1
+            self.running -= slot
             self._changed.notify_all()
 
 
@@ -77,12 +79,14 @@ def admitted(settings: Settings, nbytes: int) -> Iterator[None]:
     """Run the body with ``nbytes`` of the process's memory budget held; :class:`Busy` if none frees up in time."""
     gate = gate_for(settings.memory_budget_bytes, settings.max_running)
     held = min(nbytes + REQUEST_BYTES, gate.capacity)
-    if not gate.acquire(held, settings.admission_wait_s):
+    # A toy operation (the playground's) never queues behind photos: it takes bytes but no slot.
+    slot = held > settings.light_request_bytes
+    if not gate.acquire(held, settings.admission_wait_s, slot=slot):
         raise Busy(settings.retry_after_s)
     try:
         yield
     finally:
-        gate.release(held)
+        gate.release(held, slot=slot)
 
 
 def install_busy_handler(app: FastAPI) -> None:

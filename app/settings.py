@@ -24,8 +24,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = 368 * 2**20
     max_request_work: int = 2_000_000_000
     memory_budget_bytes: int = 576 * 2**20
-    # Priced requests computing at once in one process (a replica has one CPU; /health stays quick).
+    # Priced requests computing at once in one process (a replica has one CPU; /health stays quick); requests
+    # priced at most light_request_bytes (toy tensors) do not count, so they never wait behind photos.
     max_running: int = 2
+    light_request_bytes: int = 48 * 2**20
     # A request that does not fit waits this long for others to finish, then gets a 503 with Retry-After.
     admission_wait_s: float = 4.0
     retry_after_s: int = 2

@@ -12,7 +12,8 @@ runs) and prints:
 2. the absolute peak while 20 of the largest allowed feature-map requests arrive at once, and their statuses
    (the gate admits what the memory budget allows; the rest wait, then get 503 + Retry-After);
 3. ``/health`` p50/p95 while 8 heavy requests run: 8 of the largest (one runs at a time, the rest get 503s),
-   and 8 that the gate admits together (each the worst allowed under an eighth of the memory budget).
+   and 8 medium ones (each the worst allowed under an eighth of the memory budget; ``max_running`` of them
+   compute at once). The server runs one torch thread, as a replica does.
 
 The memory test (tests/app/test_memory.py) runs the same requests with assertions.
 """
@@ -312,7 +313,8 @@ def main() -> None:
         f"budgets: max_request_bytes {settings.max_request_bytes // MiB} MiB, memory_budget_bytes "
         f"{settings.memory_budget_bytes // MiB} MiB, max_request_work {settings.max_request_work:,}"
     )
-    with serve() as server:
+    # One torch thread, as in the container (Dockerfile: OMP_NUM_THREADS=1).
+    with serve({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}) as server:
         print(f"idle VmRSS {server.status('VmRSS') / MiB:.0f} MiB")
         print(f"{'endpoint':26} {'status':>6} {'price MiB':>10} {'peak above RSS MiB':>19} {'VmHWM MiB':>10}")
         for name, (send, price) in requests.items():
@@ -329,10 +331,10 @@ def main() -> None:
             f"20 concurrent feature-map requests: VmHWM {server.status('VmHWM') / MiB:.0f} MiB, "
             f"statuses {counts}, {elapsed:.1f} s"
         )
-        # Eight requests that the gate admits together: each the worst allowed under an eighth of the budget.
+        # Eight requests whose bytes fit the budget together (each the worst allowed under an eighth of it).
         eighth = Settings(max_request_bytes=settings.memory_budget_bytes // 8)
         concurrent = worst_requests(eighth)["images/feature-maps"][0]
-        for label, send in (("8 largest", heavy), ("8 admitted together", concurrent)):
+        for label, send in (("8 largest", heavy), ("8 medium (each under 1/8 of the budget)", concurrent)):
             latencies, statuses = health_during(server, send, 8)
             p50 = statistics.median(latencies) * 1e3
             p95 = statistics.quantiles(latencies, n=20)[-1] * 1e3

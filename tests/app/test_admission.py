@@ -29,6 +29,21 @@ def test_at_most_slots_requests_run_at_once_however_small() -> None:
     gate.release(1)
     assert gate.acquire(1, 0)
     assert gate.running == 2
+    # Light work takes bytes but no slot.
+    assert gate.acquire(1, 0, slot=False)
+    assert (gate.used, gate.running) == (3, 2)
+
+
+def test_light_requests_are_not_held_up_by_heavy_ones() -> None:
+    settings = Settings(max_running=1, admission_wait_s=0.02, light_request_bytes=REQUEST_BYTES + 1000)
+    gate = gate_for(settings.memory_budget_bytes, settings.max_running)
+    with admitted(settings, 10**8):
+        assert gate.running == 1
+        with admitted(settings, 1000):
+            assert gate.running == 1
+        with pytest.raises(Busy), admitted(settings, 10**6):
+            pass
+    assert (gate.used, gate.running) == (0, 0)
 
 
 def test_a_waiting_request_is_admitted_as_soon_as_room_is_freed() -> None:
