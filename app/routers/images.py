@@ -3,7 +3,8 @@
 Both POST endpoints take a multipart form: an image ``file`` (PNG, JPEG or WebP) *or* a ``sample`` name,
 ``layers`` (the layer list as JSON text, with the image-only weight fields of :mod:`convcore.network`),
 ``color`` (``gray`` or ``rgb``) and ``seed``. The server keeps nothing between requests: the page sends the
-image again for a receptive-field click. Responses are serialized with orjson; maps travel as PNG data URLs.
+image again for a receptive-field click. Responses are serialized with orjson, the large ones piece by piece
+(:mod:`app.jsonstream`); maps travel as PNG data URLs.
 """
 
 import time
@@ -21,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import imaging, pricing
 from app.admission import admitted
+from app.jsonstream import json_response
 from app.settings import Settings, get_settings
 from convcore import cost
 from convcore.erf import effective_receptive_field
@@ -302,7 +304,7 @@ def _encode_maps(decoded: imaging.DecodedImage, source: str, raw: list[Any], see
             }
         )
     encoded = time.perf_counter()
-    return _json(
+    return json_response(
         {
             "input": {**_input_info(decoded, source), "image": imaging.encode_photo(decoded.pixels)},
             "layers": out_layers,
@@ -379,4 +381,4 @@ def _field_body(
             "peak": result.peak,
             "support": None if result.support is None else _box(*result.support),
         }
-    return _json(body)
+    return json_response(body)
