@@ -320,11 +320,13 @@ def replica_state(container: str) -> ReplicaState:
 
 
 def memory_peak(container: str) -> int | None:
-    """The replica's peak memory (cgroup v2 ``memory.peak``, kernel 5.19+), ``None`` where it is not kept."""
-    read = subprocess.run(
-        ["docker", "exec", container, "cat", "/sys/fs/cgroup/memory.peak"], capture_output=True, text=True, check=False
-    )
-    return int(read.stdout) if read.returncode == 0 and read.stdout.strip().isdigit() else None
+    """The replica's peak memory (cgroup v2 ``memory.peak``, kernel 5.19+, or cgroup v1's
+    ``memory.max_usage_in_bytes``), ``None`` where neither is kept."""
+    for path in ("/sys/fs/cgroup/memory.peak", "/sys/fs/cgroup/memory/memory.max_usage_in_bytes"):
+        read = subprocess.run(["docker", "exec", container, "cat", path], capture_output=True, text=True, check=False)
+        if read.returncode == 0 and read.stdout.strip().isdigit():
+            return int(read.stdout)
+    return None
 
 
 def assert_untouched(stack: Stack, before: dict[str, ReplicaState]) -> None:
@@ -386,10 +388,13 @@ def test_twenty_concurrent_largest_allowed_requests_leave_every_replica_alive(ex
         thread.join()
     peaks = {container[:12]: memory_peak(container) for container in exclusive.replicas()}
     print(f"20 concurrent largest feature-map requests: statuses {sorted(statuses)}; replica memory.peak {peaks}")
+    assert_untouched(exclusive, before)
     assert len(statuses) == 20
-    assert set(statuses) <= {200, 503}, statuses
+    # 503: the replica's memory budget was taken (Retry-After says when to come back). 504: nginx gave up after
+    # proxy_read_timeout (30 s) on a request the replica was still computing — seen on a heavily loaded host,
+    # where the largest allowed request takes longer than that on one CPU.
+    assert set(statuses) <= {200, 503, 504}, statuses
     assert statuses.count(200) >= 1
     assert all(value.isdigit() for value in retry_after), retry_after
-    assert_untouched(exclusive, before)
     with httpx.Client(base_url=exclusive.base_url, timeout=30) as client:
         assert client.get("/api/v1/health").status_code == 200
