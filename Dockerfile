@@ -48,7 +48,8 @@ FROM python:3.11-slim
 # The root filesystem may be mounted read-only: bytecode is compiled at build time and never written,
 # uploads stay in memory (app/middleware.py), and the orchestrator mounts a small memory-backed tmpfs
 # on /tmp for anything that asks for a temporary file. One thread per process: several replicas and
-# workers share the CPUs.
+# workers share the CPUs. One worker per container: the memory budgets in app/settings.py are per process
+# and sized to one process in a 1 GiB replica.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     OMP_NUM_THREADS=1 \
@@ -56,7 +57,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     CONVVIZ_HOST=0.0.0.0 \
     CONVVIZ_PORT=8000 \
-    CONVVIZ_WORKERS=2
+    CONVVIZ_WORKERS=1
 
 RUN groupadd --system --gid 10001 convviz \
     && useradd --system --uid 10001 --gid convviz --no-create-home --home-dir /nonexistent \

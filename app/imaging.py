@@ -31,6 +31,8 @@ __all__ = [
     "encode_heatmap",
     "encode_map",
     "encode_photo",
+    "fit_size",
+    "image_size",
     "sniff_format",
 ]
 
@@ -103,16 +105,77 @@ def _bytes(n: int) -> str:
     return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.1f} KiB" if n >= 2**10 else f"{n} bytes"
 
 
-def _fit(width: int, height: int, max_pixels: int) -> tuple[int, int]:
+def fit_size(width: int, height: int, max_pixels: int) -> tuple[int, int]:
+    """``(width, height)`` scaled down, aspect kept, to at most ``max_pixels``. A side never goes below one
+    pixel, and when the short side stops there the long side takes only what is left."""
     if width * height <= max_pixels:
         return width, height
     factor = math.sqrt(max_pixels / (width * height))
-    return max(1, int(width * factor)), max(1, int(height * factor))
+    fit_w, fit_h = max(1, int(width * factor)), max(1, int(height * factor))
+    fit_w = min(fit_w, max_pixels // fit_h)
+    return fit_w, min(fit_h, max_pixels // fit_w)
+
+
+def _too_many_pixels(width: int, height: int, max_image_pixels: int) -> ImageRejected:
+    return ImageRejected(
+        f"the image is {width}×{height} = {width * height / 1e6:.1f} megapixels; the limit is "
+        f"{max_image_pixels / 1e6:.1f} megapixels — scale it down first",
+        code="image_too_many_pixels",
+        limit=max_image_pixels,
+    )
+
+
+def _too_large(size: int, max_bytes: int) -> UploadTooLarge:
+    return UploadTooLarge(
+        f"the file is {_bytes(size)}; the limit is {_bytes(max_bytes)} — save it smaller",
+        code="upload_too_large",
+        bytes=size,
+        limit=max_bytes,
+    )
+
+
+def _bomb(exc: Exception, max_image_pixels: int) -> ImageRejected:
+    return ImageRejected(
+        f"the image is larger than the limit of {max_image_pixels / 1e6:.1f} megapixels ({exc}) — scale it down first",
+        code="image_too_many_pixels",
+        limit=max_image_pixels,
+    )
+
+
+def image_size(data: bytes, *, max_bytes: int, max_image_pixels: int) -> tuple[int, int, bool]:
+    """``(width, height, transparent)`` read from the header alone (nothing is decoded), so a request can be
+    priced first; a transparent image costs more to decode (it is composited on white at full size).
+
+    Refuses what :func:`decode_image` would refuse for its size (413, 415, 422) or an unreadable header (422).
+    """
+    if len(data) > max_bytes:
+        raise _too_large(len(data), max_bytes)
+    kind = sniff_format(data)
+    Image.MAX_IMAGE_PIXELS = max_image_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[kind]) as image:
+                width, height = image.size
+                transparent = _transparent(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _bomb(exc, max_image_pixels) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageRejected(
+            f"the {kind} file's header is truncated or corrupt and cannot be read", code="image_corrupt", format=kind
+        ) from exc
+    if width < 1 or height < 1 or width * height > max_image_pixels:
+        raise _too_many_pixels(width, height, max_image_pixels)
+    return width, height, transparent
+
+
+def _transparent(image: Image.Image) -> bool:
+    return image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info)
 
 
 def _flatten(image: Image.Image, color: ColorMode) -> Image.Image:
     # Transparent pixels are composited on white, as a browser shows them on this site.
-    if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
+    if _transparent(image):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba)
@@ -129,12 +192,7 @@ def decode_image(
     bomb, a truncated or corrupt file.
     """
     if len(data) > max_bytes:
-        raise UploadTooLarge(
-            f"the file is {_bytes(len(data))}; the limit is {_bytes(max_bytes)} — save it smaller",
-            code="upload_too_large",
-            bytes=len(data),
-            limit=max_bytes,
-        )
+        raise _too_large(len(data), max_bytes)
     kind = sniff_format(data)
     # Pillow's guard reads the declared size from the header: it warns above MAX_IMAGE_PIXELS (made an error
     # here) and refuses above twice that. The explicit check below repeats it in case the global is changed.
@@ -147,13 +205,8 @@ def decode_image(
         with image:
             width, height = image.size
             if width < 1 or height < 1 or width * height > max_image_pixels:
-                raise ImageRejected(
-                    f"the image is {width}×{height} = {width * height / 1e6:.1f} megapixels; the limit is "
-                    f"{max_image_pixels / 1e6:.1f} megapixels — scale it down first",
-                    code="image_too_many_pixels",
-                    limit=max_image_pixels,
-                )
-            target = _fit(width, height, max_work_pixels)
+                raise _too_many_pixels(width, height, max_image_pixels)
+            target = fit_size(width, height, max_work_pixels)
             if kind == "JPEG" and target != (width, height):
                 # Let the JPEG decoder skip detail it would throw away anyway (scales by 1/2, 1/4, 1/8).
                 image.draft("RGB" if color == "rgb" else "L", target)
@@ -164,12 +217,7 @@ def decode_image(
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected(
-            f"the image is larger than the limit of {max_image_pixels / 1e6:.1f} megapixels ({exc}) — "
-            f"scale it down first",
-            code="image_too_many_pixels",
-            limit=max_image_pixels,
-        ) from exc
+        raise _bomb(exc, max_image_pixels) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageRejected(
             f"the {kind} file is truncated or corrupt and cannot be decoded ({exc})", code="image_corrupt", format=kind

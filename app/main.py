@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.admission import install_busy_handler, return_freed_memory
 from app.errors import install_error_handlers
 from app.middleware import install_hardening
 from app.routers import API_ROUTERS, PAGE_ROUTERS
@@ -22,6 +23,8 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_busy_handler(app)
+    return_freed_memory()
     install_hardening(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")

@@ -18,6 +18,19 @@ class Settings(BaseSettings):
     max_work_pixels: int = 512 * 512
     max_tensor_elements: int = 65_536
     max_trace_steps: int = 4096
+    # The price of a request (convcore.cost) is checked against these before anything is allocated. A replica
+    # has 1 GiB (docker-compose.yml): about 300 MiB is the interpreter with torch loaded, the rest is shared
+    # by the requests running at once (memory_budget_bytes); one request may use at most max_request_bytes.
+    max_request_bytes: int = 368 * 2**20
+    max_request_work: int = 2_000_000_000
+    memory_budget_bytes: int = 576 * 2**20
+    # Priced requests computing at once in one process (a replica has one CPU; /health stays quick); requests
+    # priced at most light_request_bytes (toy tensors) do not count, so they never wait behind photos.
+    max_running: int = 2
+    light_request_bytes: int = 48 * 2**20
+    # A request that does not fit waits this long for others to finish, then gets a 503 with Retry-After.
+    admission_wait_s: float = 4.0
+    retry_after_s: int = 2
 
 
 @lru_cache

@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from convcore.kernels import get_kernel
 from convcore.layers import Layer, LayerResult, Shape, parse_layer, propagate
 
-__all__ = ["IMAGE_FIELDS", "SUPPORTED_TYPES", "Network", "build_network", "forward", "run_network"]
+__all__ = ["IMAGE_FIELDS", "SUPPORTED_TYPES", "Network", "build_network", "forward", "plan_network", "run_network"]
 
 SUPPORTED_TYPES = ("conv2d", "relu", "max_pool2d", "avg_pool2d", "batch_norm2d", "dropout", "global_avg_pool2d")
 IMAGE_FIELDS: dict[str, frozenset[str]] = {
@@ -183,8 +183,9 @@ def _dropout(raw: Mapping[str, Any], layer: Layer, shape: Shape, seed: int, wher
     return Step(layer, mask=keep.to(torch.float32) * scale, training=True)
 
 
-def build_network(raw_layers: Sequence[Mapping[str, Any]], input_shape: Shape, *, seed: int = 0) -> Network:
-    """Parse a stack with its image-only fields (module docstring) and fix every weight, statistic and mask.
+def plan_network(raw_layers: Sequence[Mapping[str, Any]], input_shape: Shape) -> list[LayerResult]:
+    """Parse a stack (image-only fields set aside) and give each layer's shapes, allocating nothing: what a
+    caller prices before :func:`build_network` allocates weights and masks.
 
     Raises ``ValueError`` naming the layer for anything that cannot run on ``input_shape``.
     """
@@ -199,7 +200,17 @@ def build_network(raw_layers: Sequence[Mapping[str, Any]], input_shape: Shape, *
             raise ValueError(f"layer {i}: type must be one of {', '.join(SUPPORTED_TYPES)} here, got {layer_type!r}")
         extra = IMAGE_FIELDS.get(str(layer_type), frozenset())
         layers.append(parse_layer({k: v for k, v in raw.items() if k not in extra}, i))
-    results = propagate(layers, input_shape)
+    return propagate(layers, input_shape)
+
+
+def build_network(raw_layers: Sequence[Mapping[str, Any]], input_shape: Shape, *, seed: int = 0) -> Network:
+    """Parse a stack with its image-only fields (module docstring) and fix every weight, statistic and mask.
+
+    Raises ``ValueError`` naming the layer for anything that cannot run on ``input_shape``. Weights and masks
+    are allocated here: price the stack with :func:`plan_network` first.
+    """
+    results = plan_network(raw_layers, input_shape)
+    layers = [result.layer for result in results]
     rng = np.random.default_rng(seed)
     steps = []
     for i, (raw, layer, result) in enumerate(zip(raw_layers, layers, results, strict=True)):

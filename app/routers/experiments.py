@@ -8,9 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from app import pricing
+from app.admission import admitted
 from app.routers.ops_norm import Row, SettingsDep, as_tensor, orjson_response
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes
+from convcore.cost import Cost, residual_bytes
 from convcore.errors import InputError
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
@@ -44,6 +47,7 @@ class ResidualResponse(BaseModel):
 
 @router.get("/residual", response_model=ResidualResponse)
 def residual_experiment(
+    settings: SettingsDep,
     depth: Annotated[int, Query(ge=1, le=residual.MAX_DEPTH, description="number of blocks")] = residual.MAX_DEPTH,
     width: Annotated[int, Query(ge=2, le=MAX_WIDTH, description="units per layer")] = 64,
     samples: Annotated[int, Query(ge=2, le=MAX_SAMPLES, description="inputs per network (its batch)")] = 16,
@@ -60,7 +64,12 @@ def residual_experiment(
             work=work,
             limit=MAX_RESIDUAL_WORK,
         )
-    result = residual.run_residual_experiment(depth=depth, width=width, samples=samples, networks=networks, seed=seed)
+    price = Cost(residual_bytes(depth=depth, width=width, samples=samples, networks=networks), 4 * work)
+    pricing.check(price, settings, "this experiment", "reduce networks, width or depth")
+    with admitted(settings, price.bytes):
+        result = residual.run_residual_experiment(
+            depth=depth, width=width, samples=samples, networks=networks, seed=seed
+        )
     theoretical = {
         variant: [residual.theoretical_variance(variant, k) for k in result.depths] for variant in residual.VARIANTS
     }

@@ -1,4 +1,5 @@
-"""Liveness: answers without touching any computation."""
+"""Liveness: answers without touching any computation, on the event loop (never queued behind the worker
+threads that run heavy requests)."""
 
 from fastapi import APIRouter
 
@@ -6,5 +7,5 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     return {"status": "ok"}

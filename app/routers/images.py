@@ -3,10 +3,13 @@
 Both POST endpoints take a multipart form: an image ``file`` (PNG, JPEG or WebP) *or* a ``sample`` name,
 ``layers`` (the layer list as JSON text, with the image-only weight fields of :mod:`convcore.network`),
 ``color`` (``gray`` or ``rgb``) and ``seed``. The server keeps nothing between requests: the page sends the
-image again for a receptive-field click. Responses are serialized with orjson; maps travel as PNG data URLs.
+image again for a receptive-field click. Responses are serialized with orjson, the large ones piece by piece
+(:mod:`app.jsonstream`); maps travel as PNG data URLs.
 """
 
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,11 +20,14 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from app import imaging
+from app import imaging, pricing
+from app.admission import admitted
+from app.jsonstream import json_response
 from app.settings import Settings, get_settings
+from convcore import cost
 from convcore.erf import effective_receptive_field
-from convcore.layers import Shape
-from convcore.network import Network, build_network, run_network
+from convcore.layers import LayerResult, Shape
+from convcore.network import build_network, plan_network, run_network
 from convcore.receptive_field import AxisField
 from convcore.stack import analyze, region
 
@@ -40,7 +46,6 @@ SAMPLES: dict[str, tuple[str, str]] = {
 MAX_IMAGE_LAYERS = 12
 MAX_IMAGE_CHANNELS = 16
 MAX_IMAGE_KERNEL = 31
-MAX_IMAGE_MACS = 1_000_000_000
 MAX_LAYERS_JSON = 256 * 1024
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -61,28 +66,58 @@ def _sample(name: str, color: Color, max_work_pixels: int) -> imaging.DecodedIma
     return decoded
 
 
-async def _load_image(
-    file: UploadFile | None, sample: str | None, color: Color, settings: Settings
-) -> tuple[imaging.DecodedImage, str]:
+@dataclass(frozen=True)
+class Source:
+    """The image of a request before it is decoded: a built-in sample (already decoded) or an upload's bytes,
+    with the size its header declares and the working shape it will be scaled to."""
+
+    label: str
+    original: tuple[int, int]
+    work: Shape
+    color: Color
+    data: bytes = b""
+    transparent: bool = False
+    sample: imaging.DecodedImage | None = None
+
+    def decode(self, settings: Settings) -> imaging.DecodedImage:
+        if self.sample is not None:
+            return self.sample
+        return imaging.decode_image(
+            self.data,
+            color=self.color,
+            max_bytes=settings.max_upload_bytes,
+            max_image_pixels=settings.max_image_pixels,
+            max_work_pixels=settings.max_work_pixels,
+        )
+
+    def decode_bytes(self) -> int:
+        if self.sample is not None:
+            return 0
+        return cost.decode_bytes(self.original, self.work, transparent=self.transparent)
+
+
+def _upload_source(data: bytes, color: Color, settings: Settings) -> Source:
+    width, height, transparent = imaging.image_size(
+        data, max_bytes=settings.max_upload_bytes, max_image_pixels=settings.max_image_pixels
+    )
+    fit_w, fit_h = imaging.fit_size(width, height, settings.max_work_pixels)
+    shape = Shape(1 if color == "gray" else 3, fit_h, fit_w)
+    return Source("upload", (height, width), shape, color, data=data, transparent=transparent)
+
+
+async def _load_image(file: UploadFile | None, sample: str | None, color: Color, settings: Settings) -> Source:
     if file is not None and sample is not None:
         raise ValueError("send either file (an uploaded image) or sample (a built-in sample name), not both")
     if sample is not None:
         if sample not in SAMPLES:
             raise ValueError(f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}")
-        return await run_in_threadpool(_sample, sample, color, settings.max_work_pixels), f"sample:{sample}"
+        decoded = await run_in_threadpool(_sample, sample, color, settings.max_work_pixels)
+        return Source(f"sample:{sample}", decoded.original_size, Shape(*decoded.pixels.shape), color, sample=decoded)
     if file is None:
         raise ValueError("send an image: file (an uploaded PNG, JPEG or WebP) or sample (a built-in sample name)")
     # The body-size middleware has bounded the request, and multipart parts are kept in memory.
     data = await file.read()
-    decoded = await run_in_threadpool(
-        imaging.decode_image,
-        data,
-        color=color,
-        max_bytes=settings.max_upload_bytes,
-        max_image_pixels=settings.max_image_pixels,
-        max_work_pixels=settings.max_work_pixels,
-    )
-    return decoded, "upload"
+    return await run_in_threadpool(_upload_source, data, color, settings)
 
 
 def _parse_layers(text: str) -> list[Any]:
@@ -99,25 +134,39 @@ def _parse_layers(text: str) -> list[Any]:
     return layers
 
 
-def _network(layers_text: str, pixels: np.ndarray, seed: int) -> Network:
-    raw = _parse_layers(layers_text)
-    network = build_network(raw, Shape(*pixels.shape), seed=seed)
-    for i, result in enumerate(network.results):
+def _plan(raw: list[Any], shape: Shape) -> list[LayerResult]:
+    """The stack's shapes on the working image, with the image lab's bounds checked; nothing allocated."""
+    results = plan_network(raw, shape)
+    for i, result in enumerate(results):
         layer = result.layer
         if result.output.channels > MAX_IMAGE_CHANNELS:
             raise ValueError(
                 f"layer {i} ({layer.type}): at most {MAX_IMAGE_CHANNELS} channels in the image lab, "
-                f"got {result.output.channels}"
+                f"got {result.output.channels}: lower out_channels"
             )
         if max(layer.kernel_size) > MAX_IMAGE_KERNEL or max(layer.dilation) > MAX_IMAGE_KERNEL:
             raise ValueError(f"layer {i} ({layer.type}): kernel_size and dilation must be at most {MAX_IMAGE_KERNEL}")
-    macs = sum(r.macs for r in network.results)
-    if macs > MAX_IMAGE_MACS:
-        raise ValueError(
-            f"the stack needs {macs / 1e9:.2f} billion multiply-adds on this image; the limit is "
-            f"{MAX_IMAGE_MACS / 1e9:.0f} billion — use fewer channels, smaller kernels or an earlier pool"
-        )
-    return network
+    return results
+
+
+def _maps_price(shape: Shape, results: Sequence[LayerResult]) -> cost.Cost:
+    return cost.network_cost(shape, results)[0]
+
+
+def _priced(
+    source: Source, raw: list[Any], price: Callable[[Shape, Sequence[LayerResult]], cost.Cost], settings: Settings
+) -> int:
+    """Price decoding, plan the stack and ``price`` it, refuse what is over budget; the bytes to admit."""
+    decode = source.decode_bytes()
+    problem = pricing.over_budget(cost.Cost(decode, 0), settings)
+    if problem is not None:
+        height, width = source.original
+        raise ValueError(f"decoding this {width}×{height} image {problem}: scale it down first")
+    results = _plan(raw, source.work)
+    layers = [cost.layer_cost(r, i) for i, r in enumerate(results)]
+    network = price(source.work, results)
+    pricing.check_network(source.work, results, layers, network, price, settings)
+    return max(network.bytes, decode)
 
 
 def _field(field: tuple[AxisField, AxisField] | None) -> dict[str, list[int]] | None:
@@ -206,14 +255,21 @@ async def feature_maps(
     """Every layer's feature maps for an image: per layer the output shape, the receptive field
     ``{size, stride, padding}`` per axis, one PNG per channel on a two-sided colour scale ``[−m, m]`` shared by
     the layer (``scale``), and min/max/mean per map; 1×1 maps (after global pooling) also carry their value."""
-    decoded, source = await _load_image(file, sample, color, settings)
+    source = await _load_image(file, sample, color, settings)
     # The work runs in the thread pool (torch releases the GIL), so one request does not stall the event loop.
-    return await run_in_threadpool(_feature_maps, decoded, source, layers, seed)
+    return await run_in_threadpool(_feature_maps, source, layers, seed, settings)
 
 
-def _feature_maps(decoded: imaging.DecodedImage, source: str, layers: str, seed: int) -> Response:
+def _feature_maps(source: Source, layers: str, seed: int, settings: Settings) -> Response:
+    raw = _parse_layers(layers)
+    nbytes = _priced(source, raw, _maps_price, settings)
+    with admitted(settings, nbytes):
+        return _encode_maps(source.decode(settings), source.label, raw, seed)
+
+
+def _encode_maps(decoded: imaging.DecodedImage, source: str, raw: list[Any], seed: int) -> Response:
     started = time.perf_counter()
-    network = _network(layers, decoded.pixels, seed)
+    network = build_network(raw, Shape(*decoded.pixels.shape), seed=seed)
     maps = run_network(network, decoded.pixels)
     computed = time.perf_counter()
     report = analyze(network.layers, network.input_shape)
@@ -238,7 +294,7 @@ def _feature_maps(decoded: imaging.DecodedImage, source: str, layers: str, seed:
             }
         )
     encoded = time.perf_counter()
-    return _json(
+    return json_response(
         {
             "input": {**_input_info(decoded, source), "image": imaging.encode_photo(decoded.pixels)},
             "layers": out_layers,
@@ -270,18 +326,30 @@ async def image_receptive_field(
     may leave the image), clipped to the image, and its centre ``[y, x]``; with ``erf`` also the effective
     receptive field (|∂unit/∂input| summed over input channels, divided by its peak) as a white-to-red PNG and
     the bounding box of its non-zero pixels."""
-    decoded, source = await _load_image(file, sample, color, settings)
+    source = await _load_image(file, sample, color, settings)
     unit = (layer_index, channel, row, col)
-    return await run_in_threadpool(_receptive_field, decoded, source, layers, seed, unit, erf)
+    return await run_in_threadpool(_receptive_field, source, layers, seed, unit, erf, settings)
 
 
 def _receptive_field(
-    decoded: imaging.DecodedImage, source: str, layers: str, seed: int, unit: tuple[int, int, int, int], erf: bool
+    source: Source, layers: str, seed: int, unit: tuple[int, int, int, int], erf: bool, settings: Settings
+) -> Response:
+    layer_index = unit[0]
+    raw = _parse_layers(layers)
+    if layer_index >= len(raw):
+        raise ValueError(f"layer_index must be between 0 and {len(raw) - 1}, got {layer_index}")
+    # Layers after the unit's own play no part: they are neither priced nor built.
+    upto = raw[: layer_index + 1]
+    nbytes = _priced(source, upto, cost.erf_cost, settings)
+    with admitted(settings, nbytes):
+        return _field_body(source.decode(settings), source.label, upto, seed, unit, erf)
+
+
+def _field_body(
+    decoded: imaging.DecodedImage, source: str, raw: list[Any], seed: int, unit: tuple[int, int, int, int], erf: bool
 ) -> Response:
     layer_index, channel, row, col = unit
-    network = _network(layers, decoded.pixels, seed)
-    if layer_index >= len(network.steps):
-        raise ValueError(f"layer_index must be between 0 and {len(network.steps) - 1}, got {layer_index}")
+    network = build_network(raw, Shape(*decoded.pixels.shape), seed=seed)
     box = region(network.layers, network.input_shape, (row, col), layer_index)
     body: dict[str, Any] = {
         "layer_index": layer_index,
@@ -303,4 +371,4 @@ def _receptive_field(
             "peak": result.peak,
             "support": None if result.support is None else _box(*result.support),
         }
-    return _json(body)
+    return json_response(body)

@@ -17,10 +17,12 @@ from fastapi import APIRouter, Form, Query, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from app import imaging
-from app.routers.images import FileField, SampleField, SettingsDep, _load_image
+from app import imaging, pricing
+from app.admission import admitted
+from app.routers.images import FileField, SampleField, SettingsDep, Source, _load_image
 from app.routers.ops_norm import orjson_response
 from app.settings import Settings
+from convcore import cost as pricing_cost
 from convcore import dense, equivariance
 from convcore.kernels import get_kernel
 
@@ -102,9 +104,18 @@ def _limited(settings: Settings, side: int) -> Settings:
     return settings.model_copy(update={"max_work_pixels": min(settings.max_work_pixels, side * side)})
 
 
+def _decode_priced(source: Source, settings: Settings) -> imaging.DecodedImage:
+    nbytes = source.decode_bytes()
+    pricing.check(pricing_cost.Cost(nbytes, 0), settings, "decoding this image", "send a smaller image")
+    with admitted(settings, nbytes):
+        return source.decode(settings)
+
+
 async def _gray(file: Any, sample: str | None, settings: Settings, side: int) -> tuple[np.ndarray, str]:
-    decoded, source = await _load_image(file, sample, "gray", _limited(settings, side))
-    return decoded.pixels.astype(np.float64), source
+    limited = _limited(settings, side)
+    source = await _load_image(file, sample, "gray", limited)
+    decoded = await run_in_threadpool(_decode_priced, source, limited)
+    return decoded.pixels.astype(np.float64), source.label
 
 
 def _png(values: np.ndarray, max_abs: float | None = None) -> str:

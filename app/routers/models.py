@@ -13,8 +13,12 @@ from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Upload
 from fastapi.responses import Response
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app import pricing
+from app.admission import admitted
 from app.schemas.common import MAX_SIZE
+from app.settings import Settings, get_settings
 from convcore import zoo
+from convcore.cost import Cost, onnx_bytes, stack_bytes
 from convcore.graph import analyze, from_layers, report_to_dict
 from convcore.layers import Shape
 from convcore.onnx_summary import summarize_onnx
@@ -37,6 +41,7 @@ def get_model_limits() -> ModelLimits:
 
 
 Limits = Annotated[ModelLimits, Depends(get_model_limits)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "the file is larger than the limit"},
     422: {"description": "not a usable ONNX model; the detail says what is wrong"},
@@ -60,6 +65,7 @@ def parse_input_shape(text: str | None) -> tuple[int, int, int] | None:
 def model_summary(
     file: Annotated[UploadFile, File(description="an .onnx model (weights optional: export_params=False works)")],
     limits: Limits,
+    settings: SettingsDep,
     input: Annotated[
         str | None, Query(max_length=32, description="CxHxW to fix a symbolic input size, e.g. 3x224x224")
     ] = None,
@@ -73,9 +79,11 @@ def model_summary(
             detail=f"the file is larger than {limits.max_bytes} bytes: export with export_params=False "
             f"(the summary needs no weights) or a smaller model",
         )
-    report = summarize_onnx(
-        data, max_bytes=limits.max_bytes, max_nodes=limits.max_nodes, input_shape=parse_input_shape(input)
-    )
+    input_shape = parse_input_shape(input)
+    price = Cost(onnx_bytes(len(data)), limits.max_nodes)
+    pricing.check(price, settings, "this model", "export it with export_params=False or send a smaller model")
+    with admitted(settings, price.bytes):
+        report = summarize_onnx(data, max_bytes=limits.max_bytes, max_nodes=limits.max_nodes, input_shape=input_shape)
     body = orjson.dumps({"source": file.filename or "model.onnx", **report_to_dict(report)})
     return Response(body, media_type="application/json")
 
@@ -90,6 +98,7 @@ def builtin_json(name: str, size: int) -> bytes:
 
 @router.get("/models/builtin/{name}", responses={404: {"description": "unknown architecture"}, 422: ERRORS[422]})
 def builtin_summary(
+    settings: SettingsDep,
     name: Annotated[str, Path(max_length=64)],
     size: Annotated[int, Query(ge=8, le=MAX_SIZE, description="input height and width")] = 224,
 ) -> Response:
@@ -97,4 +106,6 @@ def builtin_summary(
     names = [entry["name"] for entry in zoo.list_architectures()]
     if name not in names:
         raise HTTPException(status_code=404, detail=f"unknown architecture {name!r}; choose one of: {', '.join(names)}")
+    layers = len(zoo.get_architecture(name).layers)
+    pricing.check(Cost(stack_bytes(layers), layers), settings, f"the table of {name}", "choose a smaller network")
     return Response(builtin_json(name, size), media_type="application/json")

@@ -5,6 +5,7 @@ validated by convcore before any array is allocated, so the work is bounded by `
 elements in and out); responses are serialized by orjson straight from numpy.
 """
 
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 import numpy as np
@@ -12,6 +13,8 @@ import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from app import pricing
+from app.admission import admitted
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.ops import (
     AvgPool2dRequest,
@@ -122,9 +125,28 @@ def conv2d(body: Conv2dRequest, settings: SettingsDep, trace: TraceQuery = False
     s, p, d, groups = body.stride, body.padding, body.dilation, body.groups
     g = conv.conv_geometry(x.shape, weight.shape, stride=s, padding=p, dilation=d, groups=groups)
     check_work((g.out_channels, *g.output_size), g.macs, settings)
-    steps = None
+    taps = 0
     if trace or body.trace:
         check_trace(g.out_channels * g.output_size[0] * g.output_size[1], int(weight[0].size))
+        taps = g.out_channels * g.output_size[0] * g.output_size[1] * int(weight[0].size)
+    price = pricing.conv_price(g, int(weight.size), body.method, taps)
+    pricing.check(price, settings, "this convolution", pricing.OPS_CHANGE)
+    with admitted(settings, price.bytes):
+        return _conv2d(body, x, weight, bias, g, settings, trace or body.trace)
+
+
+def _conv2d(
+    body: Conv2dRequest,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    g: conv.ConvGeometry,
+    settings: Settings,
+    trace: bool,
+) -> Response:
+    s, p, d, groups = body.stride, body.padding, body.dilation, body.groups
+    steps = None
+    if trace:
         steps = tracing.conv2d_trace(
             x[0],
             weight,
@@ -169,9 +191,28 @@ def conv_transpose2d(body: ConvTranspose2dRequest, settings: SettingsDep, trace:
     # Every input cell scatters (C_out/groups)·kH·kW products.
     macs = g.in_channels * g.input_size[0] * g.input_size[1] * (g.out_channels // g.groups) * int(weight[0, 0].size)
     check_work((g.out_channels, *g.output_size), macs, settings)
-    steps = None
+    taps = 0
     if trace or body.trace:
         check_trace(g.in_channels * g.input_size[0] * g.input_size[1], int(weight[0].size))
+        taps = g.in_channels * g.input_size[0] * g.input_size[1] * int(weight[0].size)
+    price = pricing.conv_transpose_price(g, int(weight.size), macs, taps)
+    pricing.check(price, settings, "this transposed convolution", pricing.OPS_CHANGE)
+    with admitted(settings, price.bytes):
+        return _conv_transpose2d(body, x, weight, bias, g, settings, trace or body.trace)
+
+
+def _conv_transpose2d(
+    body: ConvTranspose2dRequest,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    g: matrix.TransposeGeometry,
+    settings: Settings,
+    trace: bool,
+) -> Response:
+    s, p, op, d, groups = body.stride, body.padding, body.output_padding, body.dilation, body.groups
+    steps = None
+    if trace:
         steps = tracing.conv_transpose2d_trace(
             x[0],
             weight,
@@ -229,6 +270,18 @@ def _pool_geometry(
     return g
 
 
+def _pool_admitted(
+    x: np.ndarray, g: pooling.PoolGeometry, traced: bool, what: str, settings: Settings
+) -> AbstractContextManager[None]:
+    """Price a pool (with its trace's taps) and hold its bytes of the process's budget while it runs."""
+    channels, (ho, wo), (kh, kw) = x.shape[1], g.output_size, g.kernel_size
+    if traced:
+        check_trace(channels * ho * wo, kh * kw)
+    price = pricing.pool_price(channels, g, channels * ho * wo * kh * kw if traced else 0)
+    pricing.check(price, settings, what, pricing.OPS_CHANGE)
+    return admitted(settings, price.bytes)
+
+
 @router.post("/max_pool2d", response_model=OpResponse)
 def max_pool2d(body: MaxPool2dRequest, settings: SettingsDep, trace: TraceQuery = False) -> Response:
     """Maximum over each window (padding never wins); ``indices`` are torch's flat argmax ``row·W + col``.
@@ -237,10 +290,16 @@ def max_pool2d(body: MaxPool2dRequest, settings: SettingsDep, trace: TraceQuery 
     """
     x = as_array(body.x, "x", settings)[None]
     g = _pool_geometry(x, body, settings)
+    with _pool_admitted(x, g, trace or body.trace, "this max pooling", settings):
+        return _max_pool2d(body, x, g, settings, trace or body.trace)
+
+
+def _max_pool2d(
+    body: MaxPool2dRequest, x: np.ndarray, g: pooling.PoolGeometry, settings: Settings, trace: bool
+) -> Response:
     k, s, p, d, ceil = body.kernel_size, body.stride, body.padding, body.dilation, body.ceil_mode
     steps = None
-    if trace or body.trace:
-        check_trace(x.shape[1] * g.output_size[0] * g.output_size[1], g.kernel_size[0] * g.kernel_size[1])
+    if trace:
         steps = tracing.pool2d_trace(
             "max",
             x[0],
@@ -265,10 +324,16 @@ def avg_pool2d(body: AvgPool2dRequest, settings: SettingsDep, trace: TraceQuery 
     """
     x = as_array(body.x, "x", settings)[None]
     g = _pool_geometry(x, body, settings)
+    with _pool_admitted(x, g, trace or body.trace, "this average pooling", settings):
+        return _avg_pool2d(body, x, g, settings, trace or body.trace)
+
+
+def _avg_pool2d(
+    body: AvgPool2dRequest, x: np.ndarray, g: pooling.PoolGeometry, settings: Settings, trace: bool
+) -> Response:
     k, s, p, ceil, include = body.kernel_size, body.stride, body.padding, body.ceil_mode, body.count_include_pad
     steps = None
-    if trace or body.trace:
-        check_trace(x.shape[1] * g.output_size[0] * g.output_size[1], g.kernel_size[0] * g.kernel_size[1])
+    if trace:
         steps = tracing.pool2d_trace(
             "avg",
             x[0],

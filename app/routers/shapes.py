@@ -1,19 +1,23 @@
 """``POST /shapes``: a layer stack's per-layer shapes, parameters, MACs, receptive fields and warnings."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from app import pricing
 from app.routers.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.layers import layer_dicts
 from app.schemas.shapes import StackRequest, StackResponse
+from app.settings import Settings, get_settings
+from convcore.cost import Cost, stack_bytes
 from convcore.layers import Shape, parse_layers
 from convcore.stack import StackReport, analyze
 
 router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:
@@ -58,10 +62,12 @@ def to_shape(shape: InputShape | None) -> Shape | None:
 
 
 @router.post("/shapes", response_model=StackResponse)
-def stack_shapes(body: StackRequest) -> Response:
+def stack_shapes(body: StackRequest, settings: SettingsDep) -> Response:
     """Per layer: output ``{channels, height, width}``, params, MACs, receptive field ``{size, stride, padding}``.
 
     Without ``input`` only the receptive fields are computed (as far as layers allow) and sizes are null.
     """
+    layers = len(body.layers)
+    pricing.check(Cost(stack_bytes(layers), layers), settings, "this stack", "send fewer layers")
     report = analyze(parse_layers(layer_dicts(body.layers)), to_shape(body.input))
     return Response(orjson.dumps(report_dict(report)), media_type="application/json")

@@ -193,7 +193,7 @@ def test_a_large_photo_is_scaled_down_with_a_note(client: TestClient) -> None:
         ({"sample": "house", "layers": json.dumps([{"type": "conv2d", "out_channels": 1, "kernel_size": 400}])},
          "layer 0 (conv2d), height 288"),
         ({"sample": "landscape", "layers": json.dumps([{"type": "conv2d", "out_channels": 16, "kernel_size": 31,
-                                                         "padding": 15}] * 2)}, "billion multiply-adds"),
+                                                         "padding": 15}] * 2)}, "billion operations"),
         ({"sample": "house", "layers": json.dumps([{"type": "conv2d", "out_channels": 1, "kernel_size": 1,
                                                      "kernels": [[[1e300]]]}])}, "must lie between -1e6 and 1e6"),
         ({"sample": "house", "layers": json.dumps([{"type": "conv2d", "out_channels": 1, "kernel_size": 1,

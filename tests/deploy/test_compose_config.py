@@ -86,7 +86,10 @@ def test_nginx_template_uses_only_variables_compose_provides(rendered: dict[str,
 
 def test_nginx_retries_on_another_replica_and_limits_rate() -> None:
     template = NGINX_TEMPLATE.read_text()
-    assert re.search(r"proxy_next_upstream error timeout http_502 non_idempotent;", template)
+    assert re.search(r"proxy_next_upstream error timeout http_502;", template)
+    # A POST that a replica has seen is never passed on, and a request visits at most two replicas of three.
+    assert re.search(r"^\s*proxy_next_upstream [^;]*non_idempotent", template, re.MULTILINE) is None
+    assert re.search(r"proxy_next_upstream_tries 2;", template)
     assert "limit_req_zone $binary_remote_addr" in template
     assert "gzip on;" in template
     assert 'Cache-Control "public, max-age=3600"' in template

@@ -41,6 +41,7 @@ registerStrings({
     "count.samples": { one: "{count} sample", other: "{count} samples" },
     "count.units": { one: "{count} unit", other: "{count} units" },
     "count.masks": { one: "{count} distinct mask", other: "{count} distinct masks" },
+    "api.busy": "The server is busy with other requests; retrying in {seconds} s…",
   },
   ru: {
     "nav.skip": "Перейти к странице",
@@ -81,5 +82,6 @@ registerStrings({
     "count.samples": { one: "{count} пример", few: "{count} примера", many: "{count} примеров", other: "{count} примера" },
     "count.units": { one: "{count} нейрон", few: "{count} нейрона", many: "{count} нейронов", other: "{count} нейрона" },
     "count.masks": { one: "{count} различная маска", few: "{count} различные маски", many: "{count} различных масок", other: "{count} различной маски" },
+    "api.busy": "Сервер занят другими запросами; повторяем через {seconds} с…",
   },
 });

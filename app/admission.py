@@ -1,0 +1,120 @@
+"""Heavy work admitted by its price: a per-process gate that holds the bytes of the requests running now.
+
+Every priced request (``convcore.cost``) enters :func:`admitted` with its peak bytes (plus the overhead
+``REQUEST_BYTES`` every request has) after its price has been checked against
+``Settings.max_request_bytes``. The gate lets requests in while their bytes together stay within
+``Settings.memory_budget_bytes`` and at most ``Settings.max_running`` compute at once (the work is CPU-bound:
+more threads than cores only slow every request and the event loop down; a light request, at most
+``light_request_bytes``, takes no slot). One that does not fit waits up to
+``admission_wait_s`` for others to finish and is then refused with :class:`Busy` (a 503 with
+``Retry-After``), so a crowd of heavy requests queues briefly and then backs off instead of piling up in
+memory. The gate is entered from the worker thread that does the work, so waiting never blocks the event
+loop.
+"""
+
+import ctypes
+import ctypes.util
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.settings import Settings
+from convcore.cost import REQUEST_BYTES
+
+__all__ = ["Busy", "MemoryGate", "admitted", "gate_for", "install_busy_handler", "return_freed_memory"]
+
+
+class Busy(Exception):
+    """The process is running as much heavy work as its memory budget allows; try again after ``retry_after``."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"the server is busy with other requests; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class MemoryGate:
+    """Admits work while the admitted bytes stay within ``capacity`` and at most ``slots`` run at once."""
+
+    def __init__(self, capacity: int, slots: int) -> None:
+        self.capacity = capacity
+        self.slots = slots
+        self.used = 0
+        self.running = 0
+        self._changed = threading.Condition()
+
+    def acquire(self, nbytes: int, wait_s: float, *, slot: bool = True) -> bool:
+        """Take ``nbytes`` of the budget and (if ``slot``) a slot, waiting up to ``wait_s`` for both; ``False``
+        if they did not come in time."""
+        deadline = time.monotonic() + wait_s
+        with self._changed:
+            while self.used + nbytes > self.capacity or (slot and self.running >= self.slots):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            self.used += nbytes
+            self.running += slot
+            return True
+
+    def release(self, nbytes: int, *, slot: bool = True) -> None:
+        with self._changed:
+            self.used -= nbytes
+            self.running -= slot
+            self._changed.notify_all()
+
+
+@lru_cache(maxsize=8)
+def gate_for(capacity: int, slots: int) -> MemoryGate:
+    """The process's gate for a budget (one per distinct budget: tests may change it)."""
+    return MemoryGate(capacity, slots)
+
+
+@contextmanager
+def admitted(settings: Settings, nbytes: int) -> Iterator[None]:
+    """Run the body with ``nbytes`` of the process's memory budget held; :class:`Busy` if none frees up in time."""
+    gate = gate_for(settings.memory_budget_bytes, settings.max_running)
+    held = min(nbytes + REQUEST_BYTES, gate.capacity)
+    # A toy operation (the playground's) never queues behind photos: it takes bytes but no slot.
+    slot = held > settings.light_request_bytes
+    if not gate.acquire(held, settings.admission_wait_s, slot=slot):
+        raise Busy(settings.retry_after_s)
+    try:
+        yield
+    finally:
+        gate.release(held, slot=slot)
+
+
+def install_busy_handler(app: FastAPI) -> None:
+    """Answer :class:`Busy` with a 503, its message and ``Retry-After``."""
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, exc: Busy) -> JSONResponse:
+        return JSONResponse(
+            status_code=503, content={"detail": str(exc)}, headers={"Retry-After": str(exc.retry_after)}
+        )
+
+
+#: glibc's mallopt parameters: serve blocks from this size up with mmap (so they go back to the OS when freed,
+#: and the threshold stops adapting upwards), and keep at most this many heaps for all worker threads.
+M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
+MMAP_THRESHOLD_BYTES = 128 * 1024
+ARENA_MAX = 2
+
+
+def return_freed_memory() -> bool:
+    """Make freed maps leave the process: without this, glibc keeps what 40 worker threads freed in their own
+    heaps and a replica's resident memory ratchets up to its limit after a few heavy requests. ``False``
+    where the C library is not glibc (nothing to tune)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    libc = ctypes.CDLL(name)
+    if not hasattr(libc, "mallopt"):
+        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(libc.mallopt(M_ARENA_MAX, ARENA_MAX))
