@@ -91,7 +91,9 @@ def test_ten_million_output_channels_are_refused_before_any_weight_exists(client
     response = post_maps(client, layers, png(64, 64))
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "layer 0 (conv2d): at most 16 channels in the image lab, got 10000000: lower out_channels"
+        "detail": "layer 0 (conv2d): at most 16 channels in the image lab, got 10000000: lower out_channels",
+        "code": "invalid_value",
+        "params": {},
     }
 
 
@@ -135,7 +137,9 @@ def test_ops_conv2d_prices_the_fft_method_s_kernel_spectra(client: TestClient) -
     assert response.status_code == 422
     assert response.json() == {
         "detail": "this convolution needs about 32.9 GiB of memory, more than the limit of 368 MiB: use a smaller "
-        "input, fewer channels, less padding or a larger stride"
+        "input, fewer channels, less padding or a larger stride",
+        "code": "invalid_value",
+        "params": {},
     }
     # The same convolution by im2col pads the input once and is answered.
     body["method"] = "im2col"
@@ -166,7 +170,9 @@ def test_the_residual_experiment_prices_its_weights(client: TestClient) -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "this experiment needs about 417 MiB of memory, more than the limit of 368 MiB: "
-        "reduce networks, width or depth"
+        "reduce networks, width or depth",
+        "code": "invalid_value",
+        "params": {},
     }
 
 

@@ -166,7 +166,7 @@ def test_docs_are_served_without_any_external_request() -> None:
 def test_docs_link_back_to_the_site_and_have_its_favicon() -> None:
     with TestClient(create_app()) as app_client:
         page = app_client.get("/docs").text
-        assert '<a href="/">← convviz</a>' in page
+        assert '<a class="brand" href="/">convviz</a>' in page
         assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
         icon = app_client.get("/static/favicon.svg")
         assert icon.status_code == 200

@@ -27,7 +27,9 @@ def test_upload_with_external_data_is_refused(place: str, secret_file: str) -> N
     assert response.status_code == 422
     assert response.json() == {
         "detail": "tensor 'secret' refers to external data ('secret.bin'); only self-contained files are accepted: "
-        "export with external_data=False"
+        "export with external_data=False",
+        "code": "invalid_value",
+        "params": {},
     }
 
 
