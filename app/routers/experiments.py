@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from app.routers.ops_norm import Row, SettingsDep, as_tensor, orjson_response
+from app.schemas.common import RequestModel
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes
 
@@ -81,7 +82,7 @@ def residual_experiment(
     )
 
 
-class DropoutExperimentRequest(BaseModel):
+class DropoutExperimentRequest(RequestModel):
     x: Row = Field(description="activations of one layer (a vector of units)")
     p: float = Field(0.5, ge=0.0, le=1.0, description="probability of dropping a unit")
     inverted: bool = True

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from app import imaging
+from app.encoding import dumps
 from app.settings import Settings, get_settings
 from convcore.erf import effective_receptive_field
 from convcore.layers import Shape
@@ -48,7 +49,7 @@ Color = Literal["gray", "rgb"]
 
 
 def _json(content: dict[str, Any]) -> Response:
-    return Response(orjson.dumps(content), media_type="application/json")
+    return Response(dumps(content), media_type="application/json")
 
 
 def _reject(exc: imaging.ImageRejected) -> HTTPException:

@@ -8,11 +8,11 @@ node count are bounded by :class:`ModelLimits` (environment prefix ``CONVVIZ_MOD
 from functools import lru_cache
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, UploadFile
 from fastapi.responses import Response
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.encoding import dumps
 from app.schemas.common import MAX_SIZE
 from convcore import zoo
 from convcore.graph import analyze, from_layers, report_to_dict
@@ -76,7 +76,7 @@ def model_summary(
     report = summarize_onnx(
         data, max_bytes=limits.max_bytes, max_nodes=limits.max_nodes, input_shape=parse_input_shape(input)
     )
-    body = orjson.dumps({"source": file.filename or "model.onnx", **report_to_dict(report)})
+    body = dumps({"source": file.filename or "model.onnx", **report_to_dict(report)})
     return Response(body, media_type="application/json")
 
 
@@ -85,7 +85,7 @@ def builtin_json(name: str, size: int) -> bytes:
     """A zoo network's table through the graph analysis (the zoo is fixed, so it is cached)."""
     arch = zoo.get_architecture(name)
     report = analyze(from_layers(arch.layers, Shape(arch.input_channels, size, size), arch.shortcuts))
-    return orjson.dumps({"source": arch.title, **report_to_dict(report)})
+    return dumps({"source": arch.title, **report_to_dict(report)})
 
 
 @router.get("/models/builtin/{name}", responses={404: {"description": "unknown architecture"}, 422: ERRORS[422]})

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from app.encoding import dumps
 from app.routers.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.layers import layer_dicts
@@ -64,4 +64,4 @@ def stack_shapes(body: StackRequest) -> Response:
     Without ``input`` only the receptive fields are computed (as far as layers allow) and sizes are null.
     """
     report = analyze(parse_layers(layer_dicts(body.layers)), to_shape(body.input))
-    return Response(orjson.dumps(report_dict(report)), media_type="application/json")
+    return Response(dumps(report_dict(report)), media_type="application/json")
