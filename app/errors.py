@@ -20,13 +20,13 @@ MAX_ERRORS = 20
 #: Longest ``input`` string echoed in a schema error, and longest message of a 422.
 MAX_INPUT_CHARS = 64
 MAX_MESSAGE_CHARS = 2000
-_ADDRESS = re.compile(r"<([\w.]+) object at 0x[0-9a-fA-F]+>")
+_ADDRESS = re.compile(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
 def public_message(text: str) -> str:
-    """``text`` fit for a client: object addresses replaced by the object's type, at most
-    :data:`MAX_MESSAGE_CHARS` characters."""
-    text = _ADDRESS.sub(r"<\1>", text)
+    """``text`` fit for a client: no object reprs with memory addresses, at most :data:`MAX_MESSAGE_CHARS`
+    characters."""
+    text = _ADDRESS.sub("", text)
     return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 

@@ -20,6 +20,8 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageFile
 
+from app.errors import public_message
+
 __all__ = [
     "DecodedImage",
     "ImageRejected",
@@ -158,7 +160,8 @@ def decode_image(
             f"scale it down first"
         ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageRejected(f"the {kind} file is truncated or corrupt and cannot be decoded ({exc})") from exc
+        reason = public_message(str(exc))
+        raise ImageRejected(f"the {kind} file is truncated or corrupt and cannot be decoded ({reason})") from exc
     array = np.asarray(flat, dtype=np.float32) / 255.0
     pixels = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
     return DecodedImage(np.ascontiguousarray(pixels), (height, width), kind)

@@ -11,11 +11,12 @@ from pathlib import Path
 import orjson
 import swagger_ui_bundle
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartParser
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.requests import ClientDisconnect
+from starlette.routing import Match, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -139,7 +140,7 @@ class SecurityHeadersMiddleware:
     """Add the security headers to every HTTP response and turn an unhandled exception into a plain 500.
 
     A response that sets its own ``Content-Security-Policy`` keeps it. The 500 body is a fixed message:
-    the traceback goes to the log, never to the client.
+    the traceback goes to the log, never to the client. A client that disconnects mid-body is logged at INFO.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -163,6 +164,11 @@ class SecurityHeadersMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except ClientDisconnect:
+            # The client went away mid-body: nobody is left to answer, and nothing went wrong here.
+            logger.info(
+                "client disconnected before the end of the body on %s %s", scope.get("method"), scope.get("path")
+            )
         except Exception:
             logger.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
@@ -223,8 +229,36 @@ def serve_docs_offline(app: FastAPI) -> None:
     )
 
 
+def relative_slash_redirects(router: Router) -> None:
+    """Redirect ``/image/`` to ``/image`` (and ``/x`` to ``/x/`` where only that exists) with a relative ``Location``.
+
+    Starlette's own slash redirect builds an absolute URL from the ``Host`` header, which a client chooses:
+    behind a proxy that passes it on, ``GET /image/`` with ``Host: evil.example`` would send the browser to
+    ``http://evil.example/image``. A path starting with ``//`` or ``/\\`` is never redirected (a browser reads
+    it as another host).
+    """
+    router.redirect_slashes = False
+    not_found = router.default
+
+    async def default(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["type"] == "http" and path != "/":
+            other = path.rstrip("/") if path.endswith("/") else path + "/"
+            location = scope.get("root_path", "") + other
+            moved = {**scope, "path": other}
+            safe = location.startswith("/") and location[1:2] not in {"/", "\\"}
+            if safe and any(route.matches(moved)[0] != Match.NONE for route in router.routes):
+                query = scope.get("query_string", b"").decode("latin-1")
+                await RedirectResponse(location + (f"?{query}" if query else ""))(scope, receive, send)
+                return
+        await not_found(scope, receive, send)
+
+    router.default = default
+
+
 def install_hardening(app: FastAPI, settings: Settings | None = None) -> None:
-    """Install the body limit, CORS and security-header middleware and the offline API docs.
+    """Install the body limit, CORS and security-header middleware, relative slash redirects and the offline API
+    docs.
 
     Order, outermost first: security headers and the catch-all 500 (so every response, 413s and CORS
     refusals included, carries the headers), CORS, then the body limit in front of the routes.
@@ -243,4 +277,5 @@ def install_hardening(app: FastAPI, settings: Settings | None = None) -> None:
         max_age=600,
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    relative_slash_redirects(app.router)
     serve_docs_offline(app)
