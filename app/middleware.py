@@ -6,6 +6,7 @@ docs work with no external request and under the same Content-Security-Policy as
 """
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import orjson
@@ -39,9 +40,10 @@ DOCS_ASSETS_PATH = "/docs/assets"
 
 
 def body_too_large_message(limit: int) -> str:
-    """The 413 message: names the limit in bytes and MiB so a student knows how much to shrink."""
+    """The 413 message: names the limit in bytes and KiB or MiB so a student knows how much to shrink."""
+    size = f"{limit / 2**20:.1f} MiB" if limit >= 2**20 else f"{limit / 2**10:.1f} KiB"
     return (
-        f"The request body is larger than the limit of {limit} bytes ({limit / 2**20:g} MiB). "
+        f"The request body is larger than the limit of {limit:,} bytes ({size}) for this endpoint. "
         "Send a smaller image or fewer values."
     )
 
@@ -66,7 +68,7 @@ async def _send_json(send: Send, status: int, content: dict[str, str]) -> None:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies over ``max_body_bytes`` with a JSON 413.
+    """Refuse request bodies over the path's limit (``limits``, else ``max_body_bytes``) with a JSON 413.
 
     A declared ``Content-Length`` over the limit is refused before anything is read. A body without one
     (chunked) or with a wrong one is counted as it streams in, and reading stops at the limit. Whatever
@@ -74,15 +76,16 @@ class BodySizeLimitMiddleware:
     errors into a 400), the response that goes out is the 413.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.limits = dict(limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_body_bytes
+        limit = self.limits.get(scope["path"], self.max_body_bytes)
         message = {"detail": body_too_large_message(limit)}
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -256,18 +259,21 @@ def relative_slash_redirects(router: Router) -> None:
     router.default = default
 
 
-def install_hardening(app: FastAPI, settings: Settings | None = None) -> None:
+def install_hardening(
+    app: FastAPI, settings: Settings | None = None, body_limits: Mapping[str, int] | None = None
+) -> None:
     """Install the body limit, CORS and security-header middleware, relative slash redirects and the offline API
     docs.
 
-    Order, outermost first: security headers and the catch-all 500 (so every response, 413s and CORS
+    ``body_limits`` maps a path to its own, smaller body limit (see :mod:`app.body_limits`). Order, outermost
+    first: security headers and the catch-all 500 (so every response, 413s and CORS
     refusals included, carries the headers), CORS, then the body limit in front of the routes.
     """
     settings = settings or get_settings()
     # Keep multipart uploads in memory up to the body limit: no user data is spooled to disk, and the
     # container's root filesystem can stay read-only.
     MultiPartParser.spool_max_size = settings.max_body_bytes
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes, limits=body_limits)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allowed_origins,

@@ -16,8 +16,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 5 * 1024 * 1024
     max_image_pixels: int = 4096 * 4096
     max_work_pixels: int = 512 * 512
-    max_tensor_elements: int = 65_536
+    #: Values in one toy tensor: 4× the playground's largest input (4×32×32).
+    max_tensor_elements: int = 16_384
     max_trace_steps: int = 4096
+    #: Requests to the JSON endpoints that run at once in one process; the rest wait (see app.routers.json_body).
+    cpu_lanes: int = 1
 
 
 @lru_cache

@@ -8,12 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from app.routers.json_body import JSONBodyRoute
 from app.routers.ops_norm import Row, SettingsDep, as_tensor, orjson_response
 from app.schemas.common import RequestModel
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes
 
-router = APIRouter(prefix="/experiments", tags=["experiments"])
+router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=JSONBodyRoute)
 
 MAX_WIDTH = 128
 MAX_SAMPLES = 256

@@ -12,6 +12,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from app.routers.json_body import JSONBodyRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.ops import (
     AvgPool2dRequest,
@@ -25,7 +26,7 @@ from app.settings import Settings, get_settings
 from convcore import conv, formulas, matrix, pooling
 from convcore import trace as tracing
 
-router = APIRouter(prefix="/ops", tags=["ops"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute, responses=ERROR_RESPONSES)
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TraceQuery = Annotated[bool, Query(description="return the step-by-step trace (same as trace in the body)")]

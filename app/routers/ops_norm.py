@@ -12,12 +12,13 @@ import orjson
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
+from app.routers.json_body import JSONBodyRoute
 from app.schemas.common import RequestModel
 from app.settings import Settings, get_settings
 from convcore import dropout as dropout_ops
 from convcore import norm
 
-router = APIRouter(prefix="/ops", tags=["ops"])
+router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute)
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

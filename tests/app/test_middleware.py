@@ -69,7 +69,7 @@ def test_declared_content_length_over_the_limit_is_refused(client: TestClient) -
     response = client.post("/echo", content=b"x" * (LIMIT + 1))
     assert response.status_code == 413
     assert response.json() == {"detail": body_too_large_message(LIMIT)}
-    assert f"{LIMIT} bytes" in response.json()["detail"]
+    assert f"{LIMIT:,} bytes" in response.json()["detail"]
     assert_security_headers(response.headers)
 
 
