@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     #: Values in one toy tensor: 4× the playground's largest input (4×32×32).
     max_tensor_elements: int = 16_384
     max_trace_steps: int = 4096
+    #: Multiply-adds of one method=naive convolution: its pure-Python loop holds the GIL (~0.3 µs each).
+    max_naive_macs: int = 50_000
     #: Requests to the JSON endpoints that run at once in one process; the rest wait (see app.routers.json_body).
     cpu_lanes: int = 1
 
