@@ -12,8 +12,7 @@ from typing import Any
 
 import orjson
 
-#: The largest integer a JavaScript number holds exactly (``Number.MAX_SAFE_INTEGER``).
-MAX_EXACT = 2**53 - 1
+from convcore.shapes import MAX_EXACT
 
 Path = tuple[str | int, ...]
 

@@ -3,7 +3,8 @@
 Starts one real ``uvicorn`` process (one worker, loopback), finds the largest request of each kind the
 server accepts (by asking it: a binary search on the input side until the answer is a 200), then sends
 ``--concurrency`` copies of it at once, in rounds, while a probe asks ``GET /api/v1/health`` every 20 ms.
-Printed per kind: how long one request takes alone, and the probe's p50/p95/max latency idle and under load.
+Printed per kind: how long one request takes alone, and the probe's p50/p95/max latency idle and under load
+(the probe runs in its own process, so the load generator's work never delays it).
 
     .venv/bin/python benchmarks/loop_latency.py                     # this checkout
     .venv/bin/python benchmarks/loop_latency.py --app-dir /work/main  # another checkout (before/after)
@@ -15,6 +16,7 @@ allows, as compact JSON, with a 1×1 kernel: parsing and validation dominate).
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import socket
 import statistics
@@ -58,7 +60,7 @@ def start_server(app_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(app_dir)}
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(command, cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
@@ -66,7 +68,7 @@ def start_server(app_dir: Path, port: int) -> subprocess.Popen[bytes]:
         except httpx.TransportError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError("the server did not start within 60 s")
+    raise RuntimeError("the server did not start within 180 s")
 
 
 async def largest_accepted(client: httpx.AsyncClient, body: Body, low: int = 2, high: int = 256) -> int:
@@ -79,14 +81,32 @@ async def largest_accepted(client: httpx.AsyncClient, body: Body, low: int = 2, 
     return low
 
 
-async def probe(client: httpx.AsyncClient, stop: asyncio.Event) -> list[float]:
+def _probe(base: str, stop: Any, results: Any) -> None:
+    """In its own process, so that the load generator's own work never delays a probe."""
     latencies = []
-    while not stop.is_set():
-        started = time.perf_counter()
-        await client.get("/api/v1/health")
-        latencies.append(time.perf_counter() - started)
-        await asyncio.sleep(0.02)
-    return latencies
+    with httpx.Client(base_url=base, timeout=60) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            client.get("/api/v1/health")
+            latencies.append(time.perf_counter() - started)
+            time.sleep(0.02)
+    results.put(latencies)
+
+
+class Probe:
+    """``GET /health`` every 20 ms from a separate process until :meth:`stop`; returns the latencies."""
+
+    def __init__(self, base: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._stop, self._results = context.Event(), context.Queue()
+        self._process = context.Process(target=_probe, args=(base, self._stop, self._results))
+        self._process.start()
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        latencies: list[float] = self._results.get(timeout=120)
+        self._process.join()
+        return latencies
 
 
 def _summary(latencies: list[float]) -> str:
@@ -104,19 +124,16 @@ async def measure(base: str, kind: str, concurrency: int, rounds: int) -> None:
         alone = await client.post(path, json=content)
         single = time.perf_counter() - started
         size = len(alone.request.content)
-        stop = asyncio.Event()
-        idle = asyncio.create_task(probe(client, stop))
-        await asyncio.sleep(1.0)
-        stop.set()
-        idle_latencies = await idle
-        stop = asyncio.Event()
-        loaded = asyncio.create_task(probe(client, stop))
+        idle = Probe(base)
+        await asyncio.sleep(2.0)
+        idle_latencies = idle.stop()
+        loaded = Probe(base)
+        await asyncio.sleep(0.5)
         statuses: list[int] = []
         for _ in range(rounds):
             answers = await asyncio.gather(*(client.post(path, json=content) for _ in range(concurrency)))
             statuses += [a.status_code for a in answers]
-        stop.set()
-        load_latencies = await loaded
+        load_latencies = loaded.stop()
     print(f"{kind}: largest accepted n = {n} ({size / 1e6:.2f} MB body), one request alone {single * 1e3:.0f} ms")
     print(f"  /health idle:                {_summary(idle_latencies)}")
     print(f"  /health under {concurrency}×{rounds} {kind}: {_summary(load_latencies)}")

@@ -8,6 +8,9 @@ The rules and error cases are torch's (``torch.nn.Conv2d``, ``ConvTranspose2d``,
 from collections.abc import Sequence
 
 Pair = tuple[int, int]
+#: The largest integer a JavaScript number holds exactly (``Number.MAX_SAFE_INTEGER``): every size and count
+#: an answer carries must stay within it, so that the page shows what the server computed.
+MAX_EXACT = 2**53 - 1
 
 
 def as_pair(value: int | Sequence[int], name: str) -> Pair:
