@@ -81,10 +81,12 @@ async def largest_accepted(client: httpx.AsyncClient, body: Body, low: int = 2, 
     return low
 
 
-def _probe(base: str, stop: Any, results: Any) -> None:
+def _probe(base: str, ready: Any, stop: Any, results: Any) -> None:
     """In its own process, so that the load generator's own work never delays a probe."""
     latencies = []
     with httpx.Client(base_url=base, timeout=60) as client:
+        client.get("/api/v1/health")
+        ready.set()
         while not stop.is_set():
             started = time.perf_counter()
             client.get("/api/v1/health")
@@ -98,9 +100,11 @@ class Probe:
 
     def __init__(self, base: str) -> None:
         context = multiprocessing.get_context("spawn")
-        self._stop, self._results = context.Event(), context.Queue()
-        self._process = context.Process(target=_probe, args=(base, self._stop, self._results))
+        ready, self._stop, self._results = context.Event(), context.Event(), context.Queue()
+        self._process = context.Process(target=_probe, args=(base, ready, self._stop, self._results))
         self._process.start()
+        if not ready.wait(timeout=180):
+            raise RuntimeError("the probe process did not start within 180 s")
 
     def stop(self) -> list[float]:
         self._stop.set()

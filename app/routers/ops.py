@@ -35,8 +35,9 @@ TraceQuery = Annotated[bool, Query(description="return the step-by-step trace (s
 #: (Settings.max_naive_macs).
 MAX_OP_MACS = 20_000_000
 #: Taps listed in one trace (steps × window size): each is a handful of numbers in the JSON, so this keeps
-#: a trace response to a few megabytes; Settings.max_trace_steps bounds the number of steps.
-MAX_TRACE_TAPS = 250_000
+#: a trace response near a megabyte and its building to milliseconds; the playground asks for at most
+#: 20,000 (static/js/playground/serverview.js). Settings.max_trace_steps bounds the number of steps.
+MAX_TRACE_TAPS = 32_768
 
 
 def as_array(values: list[Any], name: str, settings: Settings) -> np.ndarray:
