@@ -5,10 +5,12 @@ Hypothesis examples and must never answer 5xx. The shape, solver, receptive-fiel
 conv/pool operations get more examples, and their answers must also match the documented response schemas
 (2xx bodies and 4xx errors alike) and hold only integers a browser reads exactly (at most 2**53 − 1).
 
-Random sizes rarely land where the counts overflow (all of an input's three sides near their bounds and a
-linear layer after them, or many strided layers): 500 undirected examples of ``/shapes`` did not find the
-64-bit overflow of issue 11. So the test is *targeted*: each example reports the bit length of the largest
-integer in its answer to Hypothesis (``hypothesis.target``), which then mutates towards larger ones.
+Random sizes rarely land where the counts overflow (all three sides of an input near their bounds and a
+linear layer after them, or many strided layers): on the code before issue 11's fix, neither 500
+undirected examples of ``/shapes`` (CI profile) nor 400 targeted ones found the 64-bit overflow, so its cases
+are spelled out in ``test_hostile.py``. Here every answer's integers are checked against 2**53 − 1, and
+each example reports the bit length of its largest one to Hypothesis (``hypothesis.target``), which steers
+later examples towards larger ones.
 """
 
 from typing import Any
@@ -60,7 +62,7 @@ def exact_integers(ctx: Any, response: Any, case: schemathesis.Case) -> bool:
 
 
 @schema.include(path_regex=SHAPES_AND_OPS).parametrize()
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_shapes_and_ops_never_5xx_and_match_their_schemas(case: schemathesis.Case) -> None:
     response = case.call()
