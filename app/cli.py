@@ -17,6 +17,8 @@ from convcore.layers import Shape, parse_layers
 from convcore.stack import StackReport, analyze
 
 EXIT_BAD_INPUT = 2
+#: Largest --file read: the largest stack /shapes accepts is well under a megabyte.
+MAX_FILE_BYTES = 8 * 2**20
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -61,22 +63,37 @@ def parse_layer_flag(text: str) -> dict[str, Any]:
     return layer
 
 
-def _read_stack(path: str) -> tuple[Shape | None, list[dict[str, Any]]]:
-    """A JSON file holding the /shapes body ``{"input": {...}, "layers": [...]}`` or just the layer list."""
+def _read_json(path: str) -> Any:
+    """The JSON in a file of at most :data:`MAX_FILE_BYTES`; every failure is a ``ValueError`` naming the file."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        with Path(path).open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror}") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB: a layer stack is a small JSON file")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ValueError(f"{path} is nested too deeply to be a layer stack") from exc
+
+
+def _read_stack(path: str) -> tuple[Shape | None, list[dict[str, Any]]]:
+    """A JSON file holding the /shapes body ``{"input": {...}, "layers": [...]}`` or just the layer list."""
+    data = _read_json(path)
     if isinstance(data, list):
         return None, data
     if isinstance(data, dict) and isinstance(data.get("layers"), list):
         raw = data.get("input")
         if raw is None:
             return None, data["layers"]
-        if not isinstance(raw, dict) or not all(isinstance(raw.get(k), int) for k in ("channels", "height", "width")):
-            raise ValueError(f'{path}: "input" must be {{"channels": C, "height": H, "width": W}}')
+        keys = ("channels", "height", "width")
+        if not isinstance(raw, dict) or not all(type(raw.get(k)) is int for k in keys):
+            raise ValueError(f'{path}: "input" must be {{"channels": C, "height": H, "width": W}} with integers')
         return Shape(raw["channels"], raw["height"], raw["width"]), data["layers"]
     raise ValueError(f'{path} must hold a list of layers or an object {{"input": ..., "layers": [...]}}')
 

@@ -20,7 +20,9 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageFile
 
+from app.errors import public_message
 from convcore.errors import InputError
+from convcore.layers import MAX_SIZE
 
 __all__ = [
     "DecodedImage",
@@ -107,13 +109,14 @@ def _bytes(n: int) -> str:
 
 def fit_size(width: int, height: int, max_pixels: int) -> tuple[int, int]:
     """``(width, height)`` scaled down, aspect kept, to at most ``max_pixels``. A side never goes below one
-    pixel, and when the short side stops there the long side takes only what is left."""
-    if width * height <= max_pixels:
-        return width, height
-    factor = math.sqrt(max_pixels / (width * height))
-    fit_w, fit_h = max(1, int(width * factor)), max(1, int(height * factor))
-    fit_w = min(fit_w, max_pixels // fit_h)
-    return fit_w, min(fit_h, max_pixels // fit_w)
+    pixel, and when the short side stops there the long side takes only what is left; no side passes
+    ``MAX_SIZE``, the largest input a layer list accepts (a strip that long is cut to it)."""
+    if width * height > max_pixels:
+        factor = math.sqrt(max_pixels / (width * height))
+        fit_w, fit_h = max(1, int(width * factor)), max(1, int(height * factor))
+        fit_w = min(fit_w, max_pixels // fit_h)
+        width, height = fit_w, min(fit_h, max_pixels // fit_w)
+    return min(width, MAX_SIZE), min(height, MAX_SIZE)
 
 
 def _too_many_pixels(width: int, height: int, max_image_pixels: int) -> ImageRejected:
@@ -219,8 +222,11 @@ def decode_image(
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _bomb(exc, max_image_pixels) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        reason = public_message(str(exc))
         raise ImageRejected(
-            f"the {kind} file is truncated or corrupt and cannot be decoded ({exc})", code="image_corrupt", format=kind
+            f"the {kind} file is truncated or corrupt and cannot be decoded ({reason})",
+            code="image_corrupt",
+            format=kind,
         ) from exc
     array = np.asarray(flat, dtype=np.float32) / 255.0
     pixels = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)

@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 from fastapi.responses import StreamingResponse
 
+from app.encoding import check_exact
+
 __all__ = ["json_pieces", "json_response"]
 
 CHUNK_BYTES = 2**20
@@ -51,5 +53,7 @@ async def _chunks(pieces: list[bytes]) -> AsyncIterator[bytes]:
 
 
 def json_response(content: dict[str, Any]) -> StreamingResponse:
-    """``content`` as a JSON response, serialized now (in the calling thread) and sent in chunks."""
+    """``content`` as a JSON response, serialized now (in the calling thread) and sent in chunks; an integer
+    past 2**53 − 1 is a ``ValueError`` naming its field (:func:`app.encoding.check_exact`)."""
+    check_exact(content)
     return StreamingResponse(_chunks(list(json_pieces(content))), media_type="application/json")

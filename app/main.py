@@ -6,11 +6,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.admission import install_busy_handler, return_freed_memory
+from app.body_limits import route_body_limits
 from app.errors import install_error_handlers
 from app.middleware import install_hardening
 from app.routers import API_ROUTERS, PAGE_ROUTERS
+from app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+API_PREFIX = "/api/v1"
 
 
 def create_app() -> FastAPI:
@@ -22,12 +25,15 @@ def create_app() -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
+    settings = get_settings()
     install_error_handlers(app)
     install_busy_handler(app)
     return_freed_memory()
-    install_hardening(app)
+    limits: dict[str, int] = {}
     for router in API_ROUTERS:
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix=API_PREFIX)
+        limits |= route_body_limits(router.routes, settings.max_tensor_elements, settings.max_body_bytes, API_PREFIX)
+    install_hardening(app, settings, body_limits=limits)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -6,16 +6,18 @@ docs work with no external request and under the same Content-Security-Policy as
 """
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import orjson
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartParser
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.requests import ClientDisconnect
+from starlette.routing import Match, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,9 +41,10 @@ DOCS_ASSETS_PATH = "/docs/assets"
 
 
 def body_too_large_message(limit: int) -> str:
-    """The 413 message: names the limit in bytes and MiB so a student knows how much to shrink."""
+    """The 413 message: names the limit in bytes and KiB or MiB so a student knows how much to shrink."""
+    size = f"{limit / 2**20:.1f} MiB" if limit >= 2**20 else f"{limit / 2**10:.1f} KiB"
     return (
-        f"The request body is larger than the limit of {limit} bytes ({limit / 2**20:g} MiB). "
+        f"The request body is larger than the limit of {limit:,} bytes ({size}) for this endpoint. "
         "Send a smaller image or fewer values."
     )
 
@@ -66,7 +69,7 @@ async def _send_json(send: Send, status: int, content: dict[str, str]) -> None:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies over ``max_body_bytes`` with a JSON 413.
+    """Refuse request bodies over the path's limit (``limits``, else ``max_body_bytes``) with a JSON 413.
 
     A declared ``Content-Length`` over the limit is refused before anything is read. A body without one
     (chunked) or with a wrong one is counted as it streams in, and reading stops at the limit. Whatever
@@ -74,15 +77,16 @@ class BodySizeLimitMiddleware:
     errors into a 400), the response that goes out is the 413.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.limits = dict(limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_body_bytes
+        limit = self.limits.get(scope["path"], self.max_body_bytes)
         message = {"detail": body_too_large_message(limit)}
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -140,7 +144,7 @@ class SecurityHeadersMiddleware:
     """Add the security headers to every HTTP response and turn an unhandled exception into a plain 500.
 
     A response that sets its own ``Content-Security-Policy`` keeps it. The 500 body is a fixed message:
-    the traceback goes to the log, never to the client.
+    the traceback goes to the log, never to the client. A client that disconnects mid-body is logged at INFO.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -164,6 +168,11 @@ class SecurityHeadersMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except ClientDisconnect:
+            # The client went away mid-body: nobody is left to answer, and nothing went wrong here.
+            logger.info(
+                "client disconnected before the end of the body on %s %s", scope.get("method"), scope.get("path")
+            )
         except Exception:
             logger.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
@@ -206,17 +215,48 @@ def serve_docs_offline(app: FastAPI) -> None:
     )
 
 
-def install_hardening(app: FastAPI, settings: Settings | None = None) -> None:
-    """Install the body limit, CORS and security-header middleware and the offline API docs.
+def relative_slash_redirects(router: Router) -> None:
+    """Redirect ``/image/`` to ``/image`` (and ``/x`` to ``/x/`` where only that exists) with a relative ``Location``.
 
-    Order, outermost first: security headers and the catch-all 500 (so every response, 413s and CORS
+    Starlette's own slash redirect builds an absolute URL from the ``Host`` header, which a client chooses:
+    behind a proxy that passes it on, ``GET /image/`` with ``Host: evil.example`` would send the browser to
+    ``http://evil.example/image``. A path starting with ``//`` or ``/\\`` is never redirected (a browser reads
+    it as another host).
+    """
+    router.redirect_slashes = False
+    not_found = router.default
+
+    async def default(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["type"] == "http" and path != "/":
+            other = path.rstrip("/") if path.endswith("/") else path + "/"
+            location = scope.get("root_path", "") + other
+            moved = {**scope, "path": other}
+            safe = location.startswith("/") and location[1:2] not in {"/", "\\"}
+            if safe and any(route.matches(moved)[0] != Match.NONE for route in router.routes):
+                query = scope.get("query_string", b"").decode("latin-1")
+                await RedirectResponse(location + (f"?{query}" if query else ""))(scope, receive, send)
+                return
+        await not_found(scope, receive, send)
+
+    router.default = default
+
+
+def install_hardening(
+    app: FastAPI, settings: Settings | None = None, body_limits: Mapping[str, int] | None = None
+) -> None:
+    """Install the body limit, CORS and security-header middleware, relative slash redirects and the offline API
+    docs.
+
+    ``body_limits`` maps a path to its own, smaller body limit (see :mod:`app.body_limits`). Order, outermost
+    first: security headers and the catch-all 500 (so every response, 413s and CORS
     refusals included, carries the headers), CORS, then the body limit in front of the routes.
     """
     settings = settings or get_settings()
     # Keep multipart uploads in memory up to the body limit: no user data is spooled to disk, and the
     # container's root filesystem can stay read-only.
     MultiPartParser.spool_max_size = settings.max_body_bytes
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes, limits=body_limits)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allowed_origins,
@@ -226,4 +266,5 @@ def install_hardening(app: FastAPI, settings: Settings | None = None) -> None:
         max_age=600,
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    relative_slash_redirects(app.router)
     serve_docs_offline(app)

@@ -16,7 +16,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 5 * 1024 * 1024
     max_image_pixels: int = 4096 * 4096
     max_work_pixels: int = 512 * 512
-    max_tensor_elements: int = 65_536
+    #: Values in one toy tensor: 4× the playground's largest input (4×32×32).
+    max_tensor_elements: int = 16_384
     max_trace_steps: int = 4096
     # The price of a request (convcore.cost) is checked against these before anything is allocated. A replica
     # has 1 GiB (docker-compose.yml): about 300 MiB is the interpreter with torch loaded, the rest is shared
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
     # A request that does not fit waits this long for others to finish, then gets a 503 with Retry-After.
     admission_wait_s: float = 4.0
     retry_after_s: int = 2
+    #: Multiply-adds of one method=naive convolution: its pure-Python loop holds the GIL (~0.3 µs each).
+    max_naive_macs: int = 50_000
+    #: Requests to the JSON endpoints that run at once in one process; the rest wait (see app.routers.json_body).
+    cpu_lanes: int = 1
 
 
 @lru_cache

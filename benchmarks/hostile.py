@@ -19,6 +19,7 @@ The memory test (tests/app/test_memory.py) runs the same requests with assertion
 """
 
 import io
+import math
 import os
 import socket
 import statistics
@@ -164,8 +165,9 @@ def _fft_price(channels: int) -> int:
 
 
 def fft_channels(settings: Settings) -> int:
-    """The most channels (up to 64) of an FFT convolution of an 8×8 input padded by 16 that fit the budget."""
-    channels = 64
+    """The most channels of an FFT convolution of an 8×8 input padded by 16 (4×4 kernels) that fit the budget
+    and the toy-tensor limit."""
+    channels = math.isqrt(settings.max_tensor_elements // 16)
     while not _under(_fft_price(channels), settings):
         channels -= 1
     return channels

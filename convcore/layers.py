@@ -7,6 +7,8 @@ returns a :class:`Layer`; :func:`propagate` runs a stack over an input shape and
 shape, parameters, multiply-accumulates and the per-axis window the receptive field needs.
 """
 
+import math
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +16,30 @@ from typing import Any
 from convcore import shapes
 from convcore.errors import InputError, within
 from convcore.shapes import Pair
+
+#: Largest input height/width, channel count (also out_features, groups) and kernel, stride, padding,
+#: dilation or output_padding a layer description may hold. The arithmetic costs the same for 7 and 7000;
+#: the bounds keep every size torch is given within 64 bits and every count in a browser's exact range.
+MAX_SIZE = 100_000
+MAX_CHANNELS = 100_000
+MAX_HYPER = 4096
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _short_repr() -> reprlib.Repr:
+    short = reprlib.Repr()
+    short.maxlevel, short.maxlist, short.maxtuple, short.maxdict = 2, 4, 4, 4
+    short.maxstring = short.maxother = short.maxlong = 40
+    return short
+
+
+_SHORT = _short_repr()
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)`` cut short (depth, items, characters): safe to put any input into a message."""
+    return _SHORT.repr(value)
+
 
 LAYER_TYPES = (
     "conv2d",
@@ -116,34 +142,49 @@ class LayerResult:
     unused_image: Pair
 
 
-def _int(raw: Mapping[str, Any], key: str, default: int, where: str) -> int:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{where}: {key} must be an integer, got {value!r}")
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _in_range(value: int, low: int, high: int, where: str, key: str) -> int:
+    if not low <= value <= high:
+        message = f"{where}: {key} must be between {low} and {high:,}, got {short_repr(value)}"
+        if value < low:
+            raise InputError(message, code="too_small", field=key, minimum=low, value=value)
+        raise InputError(message, code="too_large", field=key, maximum=high, value=value)
     return value
+
+
+def _int(raw: Mapping[str, Any], key: str, default: int, where: str, low: int = 1, high: int = MAX_CHANNELS) -> int:
+    value = raw.get(key, default)
+    if not _is_int(value):
+        raise ValueError(f"{where}: {key} must be an integer, got {short_repr(value)}")
+    return _in_range(value, low, high, where, key)
 
 
 def _bool(raw: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
     value = raw.get(key, default)
     if not isinstance(value, bool):
-        raise ValueError(f"{where}: {key} must be true or false, got {value!r}")
+        raise ValueError(f"{where}: {key} must be true or false, got {short_repr(value)}")
     return value
 
 
 def _float(raw: Mapping[str, Any], key: str, default: float, where: str) -> float:
     value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{where}: {key} must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{where}: {key} must be a finite number, got {short_repr(value)}")
     return float(value)
 
 
-def _pair(raw: Mapping[str, Any], key: str, default: int, where: str) -> Pair:
-    try:
-        return shapes.as_pair(raw.get(key, default), f"{where}: {key}")
-    except ValueError:
-        raise
-    except TypeError as exc:
-        raise ValueError(f"{where}: {key} must be an integer or a pair [height, width]") from exc
+def _pair(raw: Mapping[str, Any], key: str, default: int, where: str, low: int = 1, high: int = MAX_HYPER) -> Pair:
+    value = raw.get(key, default)
+    is_pair = isinstance(value, list | tuple) and len(value) == 2 and all(map(_is_int, value))
+    if not (_is_int(value) or is_pair):
+        raise ValueError(
+            f"{where}: {key} must be an integer or a pair [height, width] of integers, got {short_repr(value)}"
+        )
+    pair = shapes.as_pair(value, f"{where}: {key}")
+    return (_in_range(pair[0], low, high, where, key), _in_range(pair[1], low, high, where, key))
 
 
 def _padding(
@@ -164,23 +205,34 @@ def _padding(
                 shapes.same_padding(kernel[0], dilation[0]),
                 shapes.same_padding(kernel[1], dilation[1]),
             )
-        raise ValueError(f'{where}: padding must be a number, a pair, "same" or "valid", got "{spec}"')
-    pad = _pair(raw, "padding", 0, where)
-    for value in pad:
-        if value < 0:
-            raise ValueError(f"{where}: padding must not be negative, got {value}")
+        raise ValueError(f'{where}: padding must be a number, a pair, "same" or "valid", got {short_repr(spec)}')
+    pad = _pair(raw, "padding", 0, where, low=0)
     return pad, ((pad[0], pad[0]), (pad[1], pad[1]))
 
 
 def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
-    """Check one layer dict and return it typed; unknown types or fields are a ``ValueError``."""
+    """Check one layer dict and return it typed; unknown types or fields are a ``ValueError``.
+
+    A coded error (:class:`InputError`) gains the layer's index and type as parameters, so a page can say
+    where it is in the student's language."""
+    try:
+        return _parse_layer(raw, index)
+    except InputError as exc:
+        if "layer" in exc.params:
+            raise
+        raise InputError(str(exc), code=exc.code, **exc.params, layer=index, type=raw["type"]) from None
+
+
+def _parse_layer(raw: Mapping[str, Any], index: int) -> Layer:
     if not isinstance(raw, Mapping):
-        raise ValueError(f"layer {index}: expected an object with a type, got {raw!r}")
+        raise ValueError(f"layer {index}: expected an object with a type, got {short_repr(raw)}")
     layer_type = raw.get("type")
-    if layer_type not in _FIELDS:
-        raise ValueError(f"layer {index}: type must be one of {', '.join(LAYER_TYPES)}, got {layer_type!r}")
+    if not isinstance(layer_type, str) or layer_type not in _FIELDS:
+        raise ValueError(f"layer {index}: type must be one of {', '.join(LAYER_TYPES)}, got {short_repr(layer_type)}")
     where = f"layer {index} ({layer_type})"
-    unknown = set(raw) - _FIELDS[layer_type] - _COMMON
+    unknown = [
+        key if len(str(key)) <= 40 else short_repr(key) for key in raw if key not in _FIELDS[layer_type] | _COMMON
+    ]
     if unknown:
         allowed = ", ".join(sorted(_FIELDS[layer_type])) or "none"
         raise ValueError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; allowed: {allowed}")
@@ -196,36 +248,21 @@ def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
         default_stride = raw["kernel_size"] if layer_type in {"max_pool2d", "avg_pool2d"} else 1
         stride = _pair(raw, "stride", default_stride, where)
         dilation = _pair(raw, "dilation", 1, where)
-        for key, value in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-            if min(value) < 1:
-                raise InputError(
-                    f"{where}: {key} must be at least 1, got {min(value)}",
-                    code="too_small",
-                    field=key,
-                    minimum=1,
-                    value=min(value),
-                    layer=index,
-                    type=layer_type,
-                )
         spec, padding = _padding(raw, layer_type, kernel, stride, dilation, where)
         fields.update(kernel_size=kernel, stride=stride, dilation=dilation, padding=padding, padding_spec=spec)
     if layer_type in {"conv2d", "conv_transpose2d"}:
         if "out_channels" not in raw:
             raise ValueError(f"{where}: out_channels is required")
         fields["out_channels"] = _int(raw, "out_channels", 1, where)
-        if fields["out_channels"] < 1:
-            raise ValueError(f"{where}: out_channels must be at least 1")
         fields["groups"] = _int(raw, "groups", 1, where)
-        if fields["groups"] < 1:
-            raise ValueError(f"{where}: groups must be at least 1")
         fields["bias"] = _bool(raw, "bias", True, where)
     if layer_type == "conv2d":
         mode = raw.get("padding_mode", "zeros")
-        if mode not in {"zeros", "reflect", "replicate", "circular"}:
-            raise ValueError(f"{where}: padding_mode must be zeros, reflect, replicate or circular, got {mode!r}")
+        if not isinstance(mode, str) or mode not in PADDING_MODES:
+            raise ValueError(f"{where}: padding_mode must be one of {', '.join(PADDING_MODES)}, got {short_repr(mode)}")
         fields["padding_mode"] = mode
     if layer_type == "conv_transpose2d":
-        fields["output_padding"] = _pair(raw, "output_padding", 0, where)
+        fields["output_padding"] = _pair(raw, "output_padding", 0, where, low=0)
     if layer_type in {"max_pool2d", "avg_pool2d"}:
         fields["ceil_mode"] = _bool(raw, "ceil_mode", False, where)
         if layer_type == "avg_pool2d":
@@ -244,8 +281,6 @@ def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
         if "out_features" not in raw:
             raise ValueError(f"{where}: out_features is required")
         fields["out_features"] = _int(raw, "out_features", 1, where)
-        if fields["out_features"] < 1:
-            raise ValueError(f"{where}: out_features must be at least 1")
         fields["bias"] = _bool(raw, "bias", True, where)
     return Layer(**fields)
 
@@ -349,13 +384,13 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
 
 def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
     """Apply the stack layer by layer; a layer that cannot run on its input is a ``ValueError``."""
-    for name, value in (
-        ("channels", input_shape.channels),
-        ("height", input_shape.height),
-        ("width", input_shape.width),
+    for name, value, high in (
+        ("channels", input_shape.channels, MAX_CHANNELS),
+        ("height", input_shape.height, MAX_SIZE),
+        ("width", input_shape.width, MAX_SIZE),
     ):
-        if value < 1:
-            raise ValueError(f"input {name} must be at least 1, got {value}")
+        if not _is_int(value) or not 1 <= value <= high:
+            raise ValueError(f"input {name} must be an integer between 1 and {high:,}, got {short_repr(value)}")
     results = []
     shape = input_shape
     for i, layer in enumerate(layers):

@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from convcore.kernels import get_kernel
-from convcore.layers import Layer, LayerResult, Shape, parse_layer, propagate
+from convcore.layers import Layer, LayerResult, Shape, parse_layer, propagate, short_repr
 
 __all__ = ["IMAGE_FIELDS", "SUPPORTED_TYPES", "Network", "build_network", "forward", "plan_network", "run_network"]
 
@@ -103,7 +103,7 @@ def _kernel_entry(entry: Any, in_per_group: int, kernel: tuple[int, int], where:
         if weights.shape != kernel:
             kh, kw = weights.shape
             raise ValueError(
-                f"{where}: kernel {entry!r} is {kh}×{kw} but kernel_size is {kernel[0]}×{kernel[1]}; "
+                f"{where}: kernel {short_repr(entry)} is {kh}×{kw} but kernel_size is {kernel[0]}×{kernel[1]}; "
                 f"set kernel_size to [{kh}, {kw}]"
             )
     else:
@@ -145,7 +145,7 @@ def _conv_weights(raw: Mapping[str, Any], layer: Layer, in_channels: int, rng: n
 def _flag(raw: Mapping[str, Any], key: str, where: str) -> bool:
     value = raw.get(key, True)
     if not isinstance(value, bool):
-        raise ValueError(f"{where}: {key} must be true or false, got {value!r}")
+        raise ValueError(f"{where}: {key} must be true or false, got {short_repr(value)}")
     return value
 
 
@@ -194,10 +194,12 @@ def plan_network(raw_layers: Sequence[Mapping[str, Any]], input_shape: Shape) ->
     layers = []
     for i, raw in enumerate(raw_layers):
         if not isinstance(raw, Mapping):
-            raise ValueError(f"layer {i}: expected an object with a type, got {raw!r}")
+            raise ValueError(f"layer {i}: expected an object with a type, got {short_repr(raw)}")
         layer_type = raw.get("type")
         if layer_type not in SUPPORTED_TYPES:
-            raise ValueError(f"layer {i}: type must be one of {', '.join(SUPPORTED_TYPES)} here, got {layer_type!r}")
+            raise ValueError(
+                f"layer {i}: type must be one of {', '.join(SUPPORTED_TYPES)} here, got {short_repr(layer_type)}"
+            )
         extra = IMAGE_FIELDS.get(str(layer_type), frozenset())
         layers.append(parse_layer({k: v for k, v in raw.items() if k not in extra}, i))
     return propagate(layers, input_shape)

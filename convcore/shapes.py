@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from convcore.errors import InputError
 
 Pair = tuple[int, int]
+#: The largest integer a JavaScript number holds exactly (``Number.MAX_SAFE_INTEGER``): every size and count
+#: an answer carries must stay within it, so that the page shows what the server computed.
+MAX_EXACT = 2**53 - 1
 
 
 def as_pair(value: int | Sequence[int], name: str) -> Pair:

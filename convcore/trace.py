@@ -147,37 +147,37 @@ def conv2d_trace(
         axis.ravel() for axis in np.meshgrid(np.arange(c_group), np.arange(kh), np.arange(kw), indexing="ij")
     )
     kernel_a, kernel_b = (kh - 1 - tap_a, kw - 1 - tap_b) if flip else (tap_a, tap_b)
-    steps = []
-    for o in range(g.out_channels):
-        channels = (o // (g.out_channels // g.groups)) * c_group + tap_c
-        weights = w[o, tap_c, kernel_a, kernel_b]
-        for i in range(ho):
-            rows = i * g.stride[0] - top + tap_a * g.dilation[0]
-            for j in range(wo):
-                cols = j * g.stride[1] - left + tap_b * g.dilation[1]
-                inputs = padded[channels, rows + top, cols + left]
-                products = weights * inputs
-                total = float(products.sum())
-                steps.append(
-                    ConvStep(
-                        out_channel=o,
-                        out_row=i,
-                        out_col=j,
-                        channels=channels.tolist(),
-                        rows=rows.tolist(),
-                        cols=cols.tolist(),
-                        is_padding=((rows < 0) | (rows >= h) | (cols < 0) | (cols >= width)).tolist(),
-                        kernel_rows=kernel_a.tolist(),
-                        kernel_cols=kernel_b.tolist(),
-                        weights=weights.tolist(),
-                        inputs=inputs.tolist(),
-                        products=products.tolist(),
-                        sum=total,
-                        bias=float(b[o]),
-                        result=total + float(b[o]),
-                    )
-                )
-    return steps
+    # Every step at once, one row per step (steps × taps ≤ the caller's bound), then one tolist() per field.
+    o, i, j = (axis.ravel()[:, None] for axis in np.indices((g.out_channels, ho, wo)))
+    channels = (o // (g.out_channels // g.groups)) * c_group + tap_c
+    rows = i * g.stride[0] - top + tap_a * g.dilation[0]
+    cols = j * g.stride[1] - left + tap_b * g.dilation[1]
+    inputs = padded[channels, rows + top, cols + left]
+    weights = w[o, tap_c, kernel_a, kernel_b]
+    products = weights * inputs
+    sums = products.sum(axis=1)
+    biases = b[o[:, 0]]
+    is_padding = (rows < 0) | (rows >= h) | (cols < 0) | (cols >= width)
+    kernel_rows, kernel_cols = kernel_a.tolist(), kernel_b.tolist()
+    columns = zip(
+        o[:, 0].tolist(),
+        i[:, 0].tolist(),
+        j[:, 0].tolist(),
+        channels.tolist(),
+        rows.tolist(),
+        cols.tolist(),
+        is_padding.tolist(),
+        weights.tolist(),
+        inputs.tolist(),
+        products.tolist(),
+        sums.tolist(),
+        biases.tolist(),
+        strict=True,
+    )
+    return [
+        ConvStep(oc, orow, ocol, ch, r, c, pad, kernel_rows, kernel_cols, wt, xs, ps, total, bias, total + bias)
+        for oc, orow, ocol, ch, r, c, pad, wt, xs, ps, total, bias in columns
+    ]
 
 
 def conv_transpose2d_trace(
@@ -217,34 +217,34 @@ def conv_transpose2d_trace(
     )
     # Rows/columns at or past this index exist only because of output_padding.
     padded_from = (ho - g.output_padding[0], wo - g.output_padding[1])
-    steps = []
-    for c in range(g.in_channels):
-        channels = (c // c_group) * out_per_group + tap_o
-        weights = w[c, tap_o, tap_a, tap_b]
-        for i in range(h):
-            rows = i * g.stride[0] - g.padding[0] + tap_a * g.dilation[0]
-            for j in range(width):
-                cols = j * g.stride[1] - g.padding[1] + tap_b * g.dilation[1]
-                value = float(image[c, i, j])
-                inside = (rows >= 0) & (rows < ho) & (cols >= 0) & (cols < wo)
-                steps.append(
-                    ConvTransposeStep(
-                        in_channel=c,
-                        in_row=i,
-                        in_col=j,
-                        value=value,
-                        out_channels=channels.tolist(),
-                        out_rows=rows.tolist(),
-                        out_cols=cols.tolist(),
-                        kernel_rows=tap_a.tolist(),
-                        kernel_cols=tap_b.tolist(),
-                        weights=weights.tolist(),
-                        products=(weights * value).tolist(),
-                        inside=inside.tolist(),
-                        in_output_padding=(inside & ((rows >= padded_from[0]) | (cols >= padded_from[1]))).tolist(),
-                    )
-                )
-    return steps
+    # Every step at once, one row per input cell, then one tolist() per field (see conv2d_trace).
+    c, i, j = (axis.ravel()[:, None] for axis in np.indices((g.in_channels, h, width)))
+    channels = (c // c_group) * out_per_group + tap_o
+    rows = i * g.stride[0] - g.padding[0] + tap_a * g.dilation[0]
+    cols = j * g.stride[1] - g.padding[1] + tap_b * g.dilation[1]
+    values = image[c[:, 0], i[:, 0], j[:, 0]]
+    weights = w[c, tap_o, tap_a, tap_b]
+    inside = (rows >= 0) & (rows < ho) & (cols >= 0) & (cols < wo)
+    in_padding = inside & ((rows >= padded_from[0]) | (cols >= padded_from[1]))
+    kernel_rows, kernel_cols = tap_a.tolist(), tap_b.tolist()
+    columns = zip(
+        c[:, 0].tolist(),
+        i[:, 0].tolist(),
+        j[:, 0].tolist(),
+        values.tolist(),
+        channels.tolist(),
+        rows.tolist(),
+        cols.tolist(),
+        weights.tolist(),
+        (weights * values[:, None]).tolist(),
+        inside.tolist(),
+        in_padding.tolist(),
+        strict=True,
+    )
+    return [
+        ConvTransposeStep(ic, irow, icol, value, ch, r, q, kernel_rows, kernel_cols, wt, ps, ins, pad)
+        for ic, irow, icol, value, ch, r, q, wt, ps, ins, pad in columns
+    ]
 
 
 def pool2d_trace(

@@ -3,10 +3,10 @@
 from functools import lru_cache
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
+from app.encoding import dumps
 from app.routers.caching import CachedRoute
 from app.routers.shapes import report_dict
 from app.schemas.architectures import ArchitectureResponse, ArchitectureSummary
@@ -46,7 +46,7 @@ def architecture_json(name: str, size: int | None) -> bytes:
         if shortcut["table"] is not None:
             table["total_params"] += shortcut["table"]["total_params"]
             table["total_macs"] += shortcut["table"]["total_macs"]
-    return orjson.dumps(
+    return dumps(
         {
             "name": arch.name,
             "title": arch.title,

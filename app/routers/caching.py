@@ -12,9 +12,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+
+from app.routers.json_body import JSONBodyRoute
 
 MAX_ENTRIES = 128
 MAX_BODY_BYTES = 64 * 1024
@@ -49,8 +50,8 @@ class ResponseCache:
 CACHE = ResponseCache()
 
 
-class CachedRoute(APIRoute):
-    """An ``APIRoute`` whose successful answers are cached in :data:`CACHE` (use as a router's ``route_class``)."""
+class CachedRoute(JSONBodyRoute):
+    """A :class:`JSONBodyRoute` whose successful answers are cached in :data:`CACHE` (a router's ``route_class``)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

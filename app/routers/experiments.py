@@ -10,13 +10,15 @@ from pydantic import BaseModel, Field
 
 from app import pricing
 from app.admission import admitted
+from app.routers.json_body import JSONBodyRoute
 from app.routers.ops_norm import Row, SettingsDep, as_tensor, orjson_response
+from app.schemas.common import RequestModel
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes
 from convcore.cost import Cost, residual_bytes
 from convcore.errors import InputError
 
-router = APIRouter(prefix="/experiments", tags=["experiments"])
+router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=JSONBodyRoute)
 
 MAX_WIDTH = 128
 MAX_SAMPLES = 256
@@ -94,7 +96,7 @@ def residual_experiment(
     )
 
 
-class DropoutExperimentRequest(BaseModel):
+class DropoutExperimentRequest(RequestModel):
     x: Row = Field(description="activations of one layer (a vector of units)")
     p: float = Field(0.5, ge=0.0, le=1.0, description="probability of dropping a unit")
     inverted: bool = True

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import imaging, pricing
 from app.admission import admitted
+from app.encoding import dumps
 from app.jsonstream import json_response
 from app.settings import Settings, get_settings
 from convcore import cost
@@ -53,7 +54,7 @@ Color = Literal["gray", "rgb"]
 
 
 def _json(content: dict[str, Any]) -> Response:
-    return Response(orjson.dumps(content), media_type="application/json")
+    return Response(dumps(content), media_type="application/json")
 
 
 @lru_cache(maxsize=32)

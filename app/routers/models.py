@@ -8,13 +8,13 @@ node count are bounded by :class:`ModelLimits` (environment prefix ``CONVVIZ_MOD
 from functools import lru_cache
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, UploadFile
 from fastapi.responses import Response
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app import pricing
 from app.admission import admitted
+from app.encoding import dumps
 from app.schemas.common import MAX_SIZE
 from app.settings import Settings, get_settings
 from convcore import zoo
@@ -84,7 +84,7 @@ def model_summary(
     pricing.check(price, settings, "this model", "export it with export_params=False or send a smaller model")
     with admitted(settings, price.bytes):
         report = summarize_onnx(data, max_bytes=limits.max_bytes, max_nodes=limits.max_nodes, input_shape=input_shape)
-    body = orjson.dumps({"source": file.filename or "model.onnx", **report_to_dict(report)})
+    body = dumps({"source": file.filename or "model.onnx", **report_to_dict(report)})
     return Response(body, media_type="application/json")
 
 
@@ -93,7 +93,7 @@ def builtin_json(name: str, size: int) -> bytes:
     """A zoo network's table through the graph analysis (the zoo is fixed, so it is cached)."""
     arch = zoo.get_architecture(name)
     report = analyze(from_layers(arch.layers, Shape(arch.input_channels, size, size), arch.shortcuts))
-    return orjson.dumps({"source": arch.title, **report_to_dict(report)})
+    return dumps({"source": arch.title, **report_to_dict(report)})
 
 
 @router.get("/models/builtin/{name}", responses={404: {"description": "unknown architecture"}, 422: ERRORS[422]})

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from app import pricing
 from app.admission import admitted
+from app.routers.json_body import JSONBodyRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.ops import (
     AvgPool2dRequest,
@@ -28,16 +29,18 @@ from app.settings import Settings, get_settings
 from convcore import conv, formulas, matrix, pooling
 from convcore import trace as tracing
 
-router = APIRouter(prefix="/ops", tags=["ops"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute, responses=ERROR_RESPONSES)
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TraceQuery = Annotated[bool, Query(description="return the step-by-step trace (same as trace in the body)")]
 
-#: Multiply-adds one request may cost (about 20 ms with im2col); the naive loop has its own, lower limit.
+#: Multiply-adds one request may cost (about 20 ms with im2col); the naive loop has its own, lower limit
+#: (Settings.max_naive_macs).
 MAX_OP_MACS = 20_000_000
 #: Taps listed in one trace (steps × window size): each is a handful of numbers in the JSON, so this keeps
-#: a trace response to a few megabytes; Settings.max_trace_steps bounds the number of steps.
-MAX_TRACE_TAPS = 250_000
+#: a trace response near a megabyte and its building to milliseconds; the playground asks for at most
+#: 20,000 (static/js/playground/serverview.js). Settings.max_trace_steps bounds the number of steps.
+MAX_TRACE_TAPS = 32_768
 
 
 def as_array(values: list[Any], name: str, settings: Settings) -> np.ndarray:
@@ -66,6 +69,15 @@ def check_work(output_shape: tuple[int, ...], macs: int, settings: Settings) -> 
         raise ValueError(
             f"this operation needs {macs:,} multiply-adds, more than the limit of {MAX_OP_MACS:,}: "
             "use a smaller input or kernel"
+        )
+
+
+def check_naive(macs: int, settings: Settings) -> None:
+    """Refuse a naive-loop convolution that would hold the interpreter for more than a few milliseconds."""
+    if macs > settings.max_naive_macs:
+        raise ValueError(
+            f"method naive runs one Python multiply-add at a time and is limited to {settings.max_naive_macs:,} "
+            f"of them; this convolution needs {macs:,}: use a smaller input or kernel, or method im2col"
         )
 
 
@@ -125,6 +137,8 @@ def conv2d(body: Conv2dRequest, settings: SettingsDep, trace: TraceQuery = False
     s, p, d, groups = body.stride, body.padding, body.dilation, body.groups
     g = conv.conv_geometry(x.shape, weight.shape, stride=s, padding=p, dilation=d, groups=groups)
     check_work((g.out_channels, *g.output_size), g.macs, settings)
+    if body.method == "naive":
+        check_naive(g.macs, settings)
     taps = 0
     if trace or body.trace:
         check_trace(g.out_channels * g.output_size[0] * g.output_size[1], int(weight[0].size))

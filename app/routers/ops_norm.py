@@ -5,19 +5,20 @@ Tensors travel as nested lists; every value is finite and bounded, every size is
 number of elements is at most ``Settings.max_tensor_elements``.
 """
 
-import math
 from typing import Annotated, Any
 
 import numpy as np
 import orjson
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
+from app.routers.json_body import JSONBodyRoute
+from app.schemas.common import RequestModel
 from app.settings import Settings, get_settings
 from convcore import dropout as dropout_ops
 from convcore import norm
 
-router = APIRouter(prefix="/ops", tags=["ops"])
+router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute)
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -25,28 +26,14 @@ MAX_VALUE = 1e6
 MAX_SIDE = 256
 
 
-def _non_finite_as_text(value: Any) -> Any:
-    """Replace NaN and ±inf anywhere in nested lists by their text before validation.
-
-    Python's JSON parser accepts NaN and Infinity; as text they fail the finite-number check with a message
-    naming the field, and the 422 body stays valid JSON (a float NaN in it could not be serialized).
-    """
-    if isinstance(value, list):
-        return [_non_finite_as_text(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    return value
-
-
-Finite = BeforeValidator(_non_finite_as_text)
 Value = Annotated[float, Field(ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False)]
-Row = Annotated[list[Value], Finite, Field(min_length=1, max_length=MAX_SIDE)]
-Plane = Annotated[list[Row], Finite, Field(min_length=1, max_length=MAX_SIDE)]
-Volume = Annotated[list[Plane], Finite, Field(min_length=1, max_length=MAX_SIDE)]
-Batch = Annotated[list[Volume], Finite, Field(min_length=1, max_length=MAX_SIDE)]
-PerChannel = Annotated[list[Value], Finite, Field(min_length=1, max_length=MAX_SIDE)]
+Row = Annotated[list[Value], Field(min_length=1, max_length=MAX_SIDE)]
+Plane = Annotated[list[Row], Field(min_length=1, max_length=MAX_SIDE)]
+Volume = Annotated[list[Plane], Field(min_length=1, max_length=MAX_SIDE)]
+Batch = Annotated[list[Volume], Field(min_length=1, max_length=MAX_SIDE)]
+PerChannel = Annotated[list[Value], Field(min_length=1, max_length=MAX_SIDE)]
 Variance = Annotated[float, Field(ge=0.0, le=MAX_VALUE**2, allow_inf_nan=False)]
-PerChannelVariance = Annotated[list[Variance], Finite, Field(min_length=1, max_length=MAX_SIDE)]
+PerChannelVariance = Annotated[list[Variance], Field(min_length=1, max_length=MAX_SIDE)]
 Eps = Annotated[float, Field(gt=0.0, le=1.0, description="added to the variance before the square root")]
 
 
@@ -75,7 +62,7 @@ def _optional(values: list[float] | None) -> np.ndarray | None:
     return None if values is None else np.asarray(values, dtype=np.float64)
 
 
-class BatchNormRequest(BaseModel):
+class BatchNormRequest(RequestModel):
     x: Batch = Field(description="input batch (N, C, H, W)")
     training: bool = Field(True, description="True: batch statistics and a running-stat update; False: running stats")
     running_mean: PerChannel | None = Field(None, description="running mean per channel; default zeros")
@@ -135,14 +122,14 @@ def batch_norm2d(body: BatchNormRequest, settings: SettingsDep) -> Response:
     )
 
 
-class NormRequest(BaseModel):
+class NormRequest(RequestModel):
     x: Batch = Field(description="input batch (N, C, H, W)")
     weight: PerChannel | None = Field(None, description="γ per channel; default ones")
     bias: PerChannel | None = Field(None, description="β per channel; default zeros")
     eps: Eps = 1e-5
 
 
-class LayerNormRequest(BaseModel):
+class LayerNormRequest(RequestModel):
     x: Batch = Field(description="input batch (N, C, H, W); normalized over (C, H, W)")
     weight: Volume | None = Field(None, description="γ, elementwise with shape (C, H, W); default ones")
     bias: Volume | None = Field(None, description="β, elementwise with shape (C, H, W); default zeros")
@@ -206,7 +193,7 @@ def group_norm(body: GroupNormRequest, settings: SettingsDep) -> Response:
     return _norm_response(result, "group", x.shape, body.num_groups)
 
 
-class DropoutRequest(BaseModel):
+class DropoutRequest(RequestModel):
     x: Row = Field(description="the activations of one layer of units, as a vector")
     p: float = Field(0.5, ge=0.0, le=1.0, description="probability of dropping a unit")
     training: bool = True

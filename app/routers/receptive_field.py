@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from app.encoding import check_exact
 from app.routers.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.layers import layer_dicts
@@ -25,7 +26,7 @@ def receptive_field_region(body: RegionRequest) -> RegionResponse:
     shape = Shape(body.input.channels, body.input.height, body.input.width)
     found = region(parse_layers(layer_dicts(body.layers)), shape, body.position, body.layer_index)
     h, w = found.field
-    return RegionResponse(
+    answer = RegionResponse(
         unclipped=_box(*found.unclipped),
         clipped=None if found.clipped is None else _box(*found.clipped),
         center=found.center,
@@ -33,3 +34,6 @@ def receptive_field_region(body: RegionRequest) -> RegionResponse:
             size=(h.size, w.size), stride=(h.stride, w.stride), padding=(h.padding, w.padding)
         ),
     )
+    index = len(body.layers) - 1 if body.layer_index is None else body.layer_index
+    check_exact(answer.model_dump(), where=f"layer {index} ({body.layers[index].type})")
+    return answer

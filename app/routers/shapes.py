@@ -2,11 +2,11 @@
 
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from app import pricing
+from app.encoding import dumps
 from app.routers.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.layers import layer_dicts
@@ -70,4 +70,4 @@ def stack_shapes(body: StackRequest, settings: SettingsDep) -> Response:
     layers = len(body.layers)
     pricing.check(Cost(stack_bytes(layers), layers), settings, "this stack", "send fewer layers")
     report = analyze(parse_layers(layer_dicts(body.layers)), to_shape(body.input))
-    return Response(orjson.dumps(report_dict(report)), media_type="application/json")
+    return Response(dumps(report_dict(report)), media_type="application/json")

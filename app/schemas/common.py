@@ -5,15 +5,12 @@ work grows with the value (tensors, traces); those limits come from :class:`app.
 checked in the routers because they can be configured.
 """
 
-import math
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
-#: Largest spatial input size, channel count, kernel, stride, dilation or padding the shape arithmetic accepts.
-MAX_SIZE = 100_000
-MAX_CHANNELS = 100_000
-MAX_HYPER = 4096
+from convcore.layers import MAX_CHANNELS, MAX_HYPER, MAX_SIZE
+
 #: Layers in a stack sent to /shapes or /receptive-field/region: arithmetic only, so deeper than the zoo needs.
 MAX_STACK_LAYERS = 1000
 #: Length of any one axis of a toy tensor; the element count is bounded by Settings.max_tensor_elements.
@@ -37,10 +34,17 @@ Pair = tuple[int, int]
 FloatPair = tuple[float, float]
 
 
-class Model(BaseModel):
+class RequestModel(BaseModel):
+    """A request body: NaN and ±Infinity (which Python's JSON parser accepts) are refused in every float field,
+    with a 422 naming the field."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class Model(RequestModel):
     """Request models reject unknown fields, so a typo is a 422 naming it rather than a silent default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class InputShape(Model):
@@ -57,18 +61,8 @@ class ShapeOut(BaseModel):
     width: int
 
 
-def _non_finite_as_text(value: Any) -> Any:
-    # Python's JSON parser accepts NaN and Infinity. Turned into text they fail validation with a message
-    # naming the field, and the 422 body stays valid JSON (a float NaN echoed back could not be serialized).
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    return value
-
-
 #: One value of a toy tensor: finite and bounded.
-Value = Annotated[
-    StrictFloat, BeforeValidator(_non_finite_as_text), Field(ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False)
-]
+Value = Annotated[StrictFloat, Field(ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False)]
 Row = Annotated[list[Value], Field(min_length=1, max_length=MAX_AXIS)]
 Plane = Annotated[list[Row], Field(min_length=1, max_length=MAX_AXIS)]
 Volume = Annotated[list[Plane], Field(min_length=1, max_length=MAX_AXIS, description="(C, H, W)")]

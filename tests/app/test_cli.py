@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.cli import main, parse_layer_flag, parse_shape
+from app.cli import MAX_FILE_BYTES, main, parse_layer_flag, parse_shape
 from app.main import app
 from convcore.layers import Shape
 
@@ -126,3 +126,66 @@ def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0
     assert b"Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "is nested too deeply to be a layer stack"),
+        (
+            json.dumps([{"type": "conv2d", "out_channels": 1, "kernel_size": 3, "padding_mode": ["x"]}]),
+            "layer 0 (conv2d): padding_mode must be one of zeros, reflect, replicate, circular, got ['x']",
+        ),
+        (json.dumps([{"type": ["relu"]}]), "layer 0: type must be one of conv2d, conv_transpose2d"),
+        (
+            json.dumps({"input": {"channels": True, "height": 5, "width": 5}, "layers": [{"type": "relu"}]}),
+            '"input" must be {"channels": C, "height": H, "width": W} with integers',
+        ),
+        ('[{"type": "batch_norm2d", "eps": NaN}]', "layer 0 (batch_norm2d): eps must be a finite number, got nan"),
+        (
+            json.dumps([{"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 2**63}]),
+            "layer 0 (conv2d): stride must be between 1 and 4,096, got 9223372036854775808",
+        ),
+        (
+            json.dumps({"input": {"channels": 3, "height": 10**12, "width": 5}, "layers": [{"type": "relu"}]}),
+            "input height must be an integer between 1 and 100,000, got 1000000000000",
+        ),
+    ],
+)
+def test_a_hostile_stack_file_is_a_message_not_a_traceback(
+    content: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = tmp_path / "stack.json"
+    stack.write_text(content)
+    assert main(["shape", "--file", str(stack)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("convviz shape: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = tmp_path / "latin1.json"
+    stack.write_bytes(b'[{"type": "relu", "name": "caf\xe9"}]')
+    assert main(["shape", "--file", str(stack)]) == 2
+    assert capsys.readouterr().err == f"convviz shape: error: {stack} is not UTF-8 text (byte 0xe9 at offset 30)\n"
+
+
+def test_a_file_larger_than_any_stack_is_refused_unread(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = tmp_path / "huge.json"
+    stack.write_bytes(b" " * (MAX_FILE_BYTES + 1))
+    assert main(["rf", str(stack)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"convviz rf: error: {stack} is larger than 8 MiB: a layer stack is a small JSON file\n"
+    )
+
+
+def test_the_cli_as_a_process_never_shows_a_traceback(tmp_path: Path) -> None:
+    stack = tmp_path / "deep.json"
+    stack.write_text("[" * 100_000 + "]" * 100_000)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "shape", "--file", str(stack)], capture_output=True, timeout=120
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == f"convviz shape: error: {stack} is nested too deeply to be a layer stack\n"

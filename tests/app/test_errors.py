@@ -40,7 +40,7 @@ def test_a_zero_stride_in_a_layer_list_is_too_small() -> None:
     )
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "layer 0 (conv2d): stride must be at least 1, got 0",
+        "detail": "layer 0 (conv2d): stride must be between 1 and 4,096, got 0",
         "code": "too_small",
         "params": {"field": "stride", "minimum": 1, "value": 0, "layer": 0, "type": "conv2d"},
     }

@@ -17,7 +17,7 @@ from app.main import app
 from app.settings import Settings, get_settings
 from convcore import cost
 from convcore.cost import REQUEST_BYTES
-from convcore.layers import Shape
+from convcore.layers import MAX_SIZE, Shape
 from convcore.network import plan_network
 
 
@@ -86,12 +86,12 @@ def test_the_receptive_field_prices_the_backward_pass_too(client: TestClient) ->
     assert "use padding ≤ " in response.json()["detail"]
 
 
-def test_ten_million_output_channels_are_refused_before_any_weight_exists(client: TestClient) -> None:
-    layers = [{"type": "conv2d", "out_channels": 10_000_000, "kernel_size": 3}]
+def test_a_hundred_thousand_output_channels_are_refused_before_any_weight_exists(client: TestClient) -> None:
+    layers = [{"type": "conv2d", "out_channels": 100_000, "kernel_size": 3}]
     response = post_maps(client, layers, png(64, 64))
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "layer 0 (conv2d): at most 16 channels in the image lab, got 10000000: lower out_channels",
+        "detail": "layer 0 (conv2d): at most 16 channels in the image lab, got 100000: lower out_channels",
         "code": "invalid_value",
         "params": {},
     }
@@ -110,7 +110,7 @@ def test_an_extreme_aspect_ratio_is_scaled_to_the_working_pixel_limit(client: Te
     response = post_maps(client, [{"type": "relu"}], png(16_777_216, 1))
     assert response.status_code == 200
     body = response.json()["input"]
-    assert (body["height"], body["width"]) == (1, 512 * 512)
+    assert (body["height"], body["width"]) == (1, MAX_SIZE)
     assert body["original"] == {"height": 1, "width": 16_777_216}
 
 
@@ -131,12 +131,12 @@ def conv_body(x_shape: tuple[int, ...], w_shape: tuple[int, ...], **fields: obje
 
 
 def test_ops_conv2d_prices_the_fft_method_s_kernel_spectra(client: TestClient) -> None:
-    # 65,536 1×1 kernels, each transformed to the padded input's size: 9 output values, 33 GiB of spectra.
-    body = conv_body((256, 1, 1), (256, 256, 1, 1), padding=64, stride=64, method="fft")
+    # 16,384 1×1 kernels, each transformed to the padded input's size: 9 output values, 8 GiB of spectra.
+    body = conv_body((128, 1, 1), (128, 128, 1, 1), padding=64, stride=64, method="fft")
     response = client.post("/api/v1/ops/conv2d", json=body)
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "this convolution needs about 32.9 GiB of memory, more than the limit of 368 MiB: use a smaller "
+        "detail": "this convolution needs about 8.4 GiB of memory, more than the limit of 368 MiB: use a smaller "
         "input, fewer channels, less padding or a larger stride",
         "code": "invalid_value",
         "params": {},
@@ -147,17 +147,17 @@ def test_ops_conv2d_prices_the_fft_method_s_kernel_spectra(client: TestClient) -
 
 
 def test_ops_conv_transpose2d_prices_its_uncropped_canvas(client: TestClient) -> None:
-    # 65,536 output channels of one value each, scattered into 65×65 canvases before the padding is cut off.
-    body = conv_body((256, 2, 2), (256, 256, 1, 1), stride=64, padding=32, groups=256)
+    # 16,384 output channels of one value each, scattered into 65×65 canvases before the padding is cut off.
+    body = conv_body((128, 2, 2), (128, 128, 1, 1), stride=64, padding=32, groups=128)
     response = client.post("/api/v1/ops/conv_transpose2d", json=body)
     assert response.status_code == 422
-    assert response.json()["detail"].startswith("this transposed convolution needs about 2.")
+    assert response.json()["detail"].startswith("this transposed convolution needs about 5")
 
 
 def test_ops_pooling_prices_its_padded_input(client: TestClient) -> None:
     # Toy tensors cannot reach the default budget through a pool; a small budget shows the check.
     use(Settings(max_request_bytes=REQUEST_BYTES + 2**20))
-    body = {"x": np.zeros((256, 16, 16)).tolist(), "kernel_size": 16, "padding": 8}
+    body = {"x": np.zeros((64, 16, 16)).tolist(), "kernel_size": 16, "padding": 8}
     response = client.post("/api/v1/ops/max_pool2d", json=body)
     assert response.status_code == 422
     assert response.json()["detail"].startswith("this max pooling needs about ")

@@ -1,10 +1,13 @@
 """The hardening middleware: body-size limit, CORS, security headers, the generic 500, offline API docs."""
 
+import asyncio
+import logging
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI, Request, UploadFile
 from fastapi.testclient import TestClient
+from starlette.types import Message
 
 from app.main import create_app
 from app.middleware import (
@@ -69,7 +72,7 @@ def test_declared_content_length_over_the_limit_is_refused(client: TestClient) -
     response = client.post("/echo", content=b"x" * (LIMIT + 1))
     assert response.status_code == 413
     assert response.json() == {"detail": body_too_large_message(LIMIT)}
-    assert f"{LIMIT} bytes" in response.json()["detail"]
+    assert f"{LIMIT:,} bytes" in response.json()["detail"]
     assert_security_headers(response.headers)
 
 
@@ -171,3 +174,52 @@ def test_docs_link_back_to_the_site_and_have_its_favicon() -> None:
         icon = app_client.get("/static/favicon.svg")
         assert icon.status_code == 200
         assert icon.headers["content-type"].startswith("image/svg")
+
+
+def test_a_slash_redirect_never_points_at_another_host() -> None:
+    app = FastAPI()
+    install_hardening(app, Settings())
+
+    @app.get("/{rest:path}/")
+    def anything(rest: str) -> dict[str, str]:
+        return {"rest": rest}
+
+    with TestClient(app) as app_client:
+        moved = app_client.get("/a/b", headers={"host": "evil.example"}, follow_redirects=False)
+        assert (moved.status_code, moved.headers["location"]) == (307, "/a/b/")
+        # "//evil.example" would be read by a browser as a URL on another host: no redirect to it.
+        response = app_client.get("http://testserver//evil.example", follow_redirects=False)
+        assert response.status_code == 404
+        assert "location" not in response.headers
+
+
+def test_a_client_that_leaves_mid_body_is_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    messages: list[Message] = [{"type": "http.request", "body": b'{"values": [1,', "more_body": True}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/shapes",
+        "raw_path": b"/api/v1/shapes",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"), (b"content-length", b"900")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    with caplog.at_level(logging.INFO, logger="convviz"):
+        asyncio.run(create_app()(scope, receive, send))
+    assert sent == []
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", "client disconnected before the end of the body on POST /api/v1/shapes")
+    ]

@@ -285,7 +285,7 @@ def test_trace_taps_are_bounded() -> None:
     assert response.status_code == 422
     assert response.json() == {
         "detail": "the trace would list 1,089 steps × 4,096 taps = 4,460,544 values, more than the limit of "
-        "250,000: use a smaller input or kernel, or trace=false",
+        "32,768: use a smaller input or kernel, or trace=false",
         "code": "invalid_value",
         "params": {},
     }

@@ -81,7 +81,7 @@ def test_out_of_range_is_422(body: dict[str, Any], detail: str) -> None:
     [
         ({"position": [-1, 0]}, ["position", 0], "greater_than_equal"),
         ({"position": [0]}, ["position", 1], "missing"),
-        ({"input": None, "position": [0, 0]}, ["input"], "model_attributes_type"),
+        ({"input": None, "position": [0, 0]}, ["input"], "model_type"),
     ],
 )
 def test_bad_body_names_the_field(body: dict[str, Any], loc: list[Any], kind: str) -> None:

@@ -64,17 +64,17 @@ def test_to_dict_round_trips(raw: dict[str, Any]) -> None:
         ({**CONV, "kernal_size": 3}, r"unknown field\(s\) kernal_size; allowed: bias, dilation"),
         ({"type": "conv2d", "out_channels": 8}, "kernel_size is required"),
         ({"type": "conv2d", "kernel_size": 3}, "out_channels is required"),
-        ({**CONV, "out_channels": 0}, "out_channels must be at least 1"),
+        ({**CONV, "out_channels": 0}, "out_channels must be between 1 and 100,000, got 0"),
         ({**CONV, "out_channels": True}, "out_channels must be an integer, got True"),
-        ({**CONV, "kernel_size": 0}, "kernel_size must be at least 1, got 0"),
-        ({**CONV, "stride": [1, 0]}, "stride must be at least 1, got 0"),
-        ({**CONV, "padding": -1}, "padding must not be negative, got -1"),
-        ({**CONV, "padding": "full"}, 'padding must be a number, a pair, "same" or "valid", got "full"'),
+        ({**CONV, "kernel_size": 0}, "kernel_size must be between 1 and 4,096, got 0"),
+        ({**CONV, "stride": [1, 0]}, "stride must be between 1 and 4,096, got 0"),
+        ({**CONV, "padding": -1}, "padding must be between 0 and 4,096, got -1"),
+        ({**CONV, "padding": "full"}, 'padding must be a number, a pair, "same" or "valid", got \'full\''),
         ({**CONV, "stride": 2, "padding": "same"}, 'padding "same" needs stride 1'),
         ({"type": "max_pool2d", "kernel_size": 2, "padding": "same"}, 'padding "same" is only allowed for conv2d'),
-        ({**CONV, "groups": 0}, "groups must be at least 1"),
+        ({**CONV, "groups": 0}, "groups must be between 1 and 100,000, got 0"),
         ({**CONV, "bias": "yes"}, "bias must be true or false"),
-        ({**CONV, "padding_mode": "mirror"}, "padding_mode must be zeros, reflect, replicate or circular"),
+        ({**CONV, "padding_mode": "mirror"}, "padding_mode must be one of zeros, reflect, replicate, circular"),
         ({"type": "dropout", "p": 1.5}, "p is the probability of dropping and must be between 0 and 1"),
         ({"type": "batch_norm2d", "eps": 0}, "eps must be positive"),
         ({"type": "linear"}, "out_features is required"),
@@ -206,7 +206,7 @@ def test_a_stack_that_shrinks_below_one_pixel_names_the_layer_and_axis() -> None
     layers = parse_layers([{**CONV, "kernel_size": [1, 3]}, {**CONV, "kernel_size": [1, 3]}])
     with pytest.raises(ValueError, match=r"layer 1 \(conv2d\), width 2: the kernel spans 3"):
         propagate(layers, Shape(1, 4, 4))
-    with pytest.raises(ValueError, match="input height must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="input height must be an integer between 1 and 100,000, got 0"):
         propagate(layers, Shape(1, 0, 4))
 
 

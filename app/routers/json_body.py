@@ -1,0 +1,94 @@
+"""JSON endpoints that leave the event loop free: bodies parsed off the loop, CPU work in a few lanes.
+
+FastAPI parses a JSON body with ``json.loads`` and validates it on the event loop, even for a ``def``
+endpoint: a toy tensor of 65,536 values costs about 100 ms there. :class:`JSONBodyRoute` does both in one
+step with pydantic's own JSON parser (``model_validate_json``, about three times faster) in the thread pool,
+then hands FastAPI the validated model, which it accepts as is. Errors are the same 422 list FastAPI would
+give, with locations under ``body``.
+
+A thread does not free the loop by itself: validation, the naive loop and traces hold the GIL, and with
+twenty such threads the loop thread waits its turn among twenty-one for every step of a ``/health`` answer
+(seconds, measured by ``benchmarks/loop_latency.py``). So these requests also take one of
+``Settings.cpu_lanes`` lanes for their whole run; the rest wait for a lane on the loop, which costs nothing,
+and the loop competes for the GIL with at most ``cpu_lanes`` threads.
+"""
+
+import asyncio
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import params
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.settings import get_settings
+
+_LANES: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
+
+
+def cpu_lanes() -> asyncio.Semaphore:
+    """The running loop's lanes (one semaphore per event loop: tests run several loops in one process)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _LANES:
+        _LANES[loop] = asyncio.Semaphore(get_settings().cpu_lanes)
+    return _LANES[loop]
+
+
+class ParsedJSONRequest(Request):
+    """A request whose JSON body is already a validated model: ``json()`` returns it."""
+
+    def __init__(self, request: Request, body: bytes, parsed: BaseModel) -> None:
+        super().__init__(request.scope, request.receive)
+        self._body = body
+        self._parsed = parsed
+
+    async def json(self) -> Any:
+        return self._parsed
+
+
+def body_model(route: APIRoute) -> type[BaseModel] | None:
+    """The pydantic model of a route's single JSON body parameter; ``None`` for forms, embedded or no bodies."""
+    field = route.body_field
+    if field is None or len(route.dependant.body_params) != 1 or isinstance(field.field_info, params.Form):
+        return None
+    if isinstance(field.field_info, params.Body) and field.field_info.embed:
+        return None
+    annotation = field.field_info.annotation
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _is_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+async def parse_body(model: type[BaseModel], body: bytes) -> BaseModel:
+    """``model`` from JSON ``body`` in the thread pool; a schema error is FastAPI's 422 under ``body``."""
+    try:
+        return await run_in_threadpool(model.model_validate_json, body)
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
+class JSONBodyRoute(APIRoute):
+    """An ``APIRoute`` that runs in a CPU lane, its JSON body parsed and validated off the event loop (use as
+    ``route_class``)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        model = body_model(self)
+
+        async def in_lane(request: Request) -> Response:
+            body = await request.body()
+            async with cpu_lanes():
+                if model is None or not body or not _is_json(request):
+                    return await handler(request)
+                return await handler(ParsedJSONRequest(request, body, await parse_body(model, body)))
+
+        return in_lane
