@@ -1,8 +1,8 @@
 // Russian and English texts of the lesson "Equivariance and invariance" (/equivariance).
+import { registerStrings } from "../common/i18n.js";
 
-export const STRINGS = {
+registerStrings({
   en: {
-    "equivariance.title": "Equivariance — convviz",
     "equi.title": "Equivariance and invariance",
     "equi.lede":
       "Networks for images should not care where an object is. Shift the image and see a convolution's feature maps shift with it — exactly, away from the border — then see what stride, pooling, rotation and scaling do to that.",
@@ -18,10 +18,14 @@ export const STRINGS = {
     "equi.blur3": "3×3 [1 2 1]",
     "equi.blur5": "5×5 [1 4 6 4 1]",
     "equi.channel": "Channel shown",
-    "equi.netText":
-      "{layers} convolution(s) {k}×{k} with zero padding {p} and {c} random filters each (seed {seed}), ReLU between them; the first has stride {s}, computed as conv at stride 1 → ReLU → {blur} → keep every {s}-th pixel. Gray image {h}×{w}.",
-    "equi.netText1":
-      "{layers} convolution(s) {k}×{k} with zero padding {p} and {c} random filters each (seed {seed}), ReLU between them, stride 1 ({blur} after the first ReLU). Gray image {h}×{w}.",
+    "equi.netText": {
+      one: "{count} convolution {k}×{k} with zero padding {p}, filters: {c} (random, seed {seed}), then ReLU; it has stride {s}, computed as conv at stride 1 → ReLU → {blur} → keep every {s}-th pixel. Gray image {h}×{w}.",
+      other: "{count} convolutions {k}×{k} with zero padding {p}, filters per layer: {c} (random, seed {seed}), ReLU between them; the first has stride {s}, computed as conv at stride 1 → ReLU → {blur} → keep every {s}-th pixel. Gray image {h}×{w}.",
+    },
+    "equi.netText1": {
+      one: "{count} convolution {k}×{k} with zero padding {p}, filters: {c} (random, seed {seed}), then ReLU, stride 1 ({blur} after the ReLU). Gray image {h}×{w}.",
+      other: "{count} convolutions {k}×{k} with zero padding {p}, filters per layer: {c} (random, seed {seed}), ReLU between them, stride 1 ({blur} after the first ReLU). Gray image {h}×{w}.",
+    },
     "equi.netBlur": "blur {b}×{b}",
     "equi.netNoBlur": "no blur",
     "equi.shiftTitle": "Shift the image",
@@ -53,7 +57,7 @@ export const STRINGS = {
       "Max pooling (k×k windows, stride k) of the first layer's map (stride 1): the fraction of pooled outputs that stay exactly the same when the map is shifted right. Pool 1 is no pooling at all.",
     "equi.poolX": "right shift, pixels",
     "equi.poolY": "outputs unchanged",
-    "equi.pool": "max pool {k}×{k}",
+    "equi.pool": "max pooling {k}×{k}",
     "equi.poolNone": "no pooling",
     "equi.gap":
       "Global average pooling of the output: changes by {circular} under a circular shift by ({dy}, {dx}) (rounding only: the same numbers are summed in another order) and by {filled} under the zero-filled shift, where content leaves the image.",
@@ -68,11 +72,17 @@ export const STRINGS = {
     "equi.flip": "mirror left–right",
     "equi.scale2": "scaling ×2 (centre half)",
     "equi.shiftRef": "shift by 1 pixel (for comparison)",
-    "equi.q1": "Stride {s}: the input moves right by {d} pixels. By how many pixels does the output move?",
+    "equi.q1": {
+      one: "Stride {s}: the input moves right by {count} pixel. By how many pixels does the output move?",
+      other: "Stride {s}: the input moves right by {count} pixels. By how many pixels does the output move?",
+    },
+    "equi.h1": "A layer with stride s keeps every s-th pixel: divide the input's shift by the stride.",
     "equi.a1": "The output moved by {ox} and the largest error inside the region is {err}: a shift by a multiple of the stride is a shifted copy.",
     "equi.q2": "Stride 1, shift ({dy}, {dx}): what is the largest equivariance error inside the padding-free region?",
+    "equi.h2": "Inside the region both maps were computed from the same real pixels by the same filters.",
     "equi.a2": "Measured on this image: {err}. Convolution is equivariant to shifts; only the border differs (up to {outside}).",
     "equi.q3": "What fraction of 2×2 max-pooled outputs stay unchanged when the map moves right by 1 pixel?",
+    "equi.h3": "Look at the pooling plot above: the 2×2 curve at a shift of 1. The answer is a fraction between 0 and 1.",
     "equi.a3": "Without pooling only {none} of the outputs stay the same; a 4×4 pool keeps {four}.",
     "equi.lectureQ": "The lecture's question: which of these operations are equivariant, which invariant, and to what? (measured on this image)",
     "equi.operation": "Operation",
@@ -99,26 +109,33 @@ export const STRINGS = {
     "equi.notComputed": "—",
   },
   ru: {
-    "equivariance.title": "Эквивариантность — convviz",
     "equi.title": "Эквивариантность и инвариантность",
     "equi.lede":
-      "Сети для изображений не должно быть важно, где находится объект. Сдвиньте изображение и убедитесь, что карты признаков свёртки сдвигаются вместе с ним — точно, вдали от края, — а затем посмотрите, что с этим делают шаг, пулинг, поворот и масштабирование.",
+      "Сети для изображений не должно быть важно, где находится объект. Сдвиньте изображение и убедитесь, что карты признаков свёртки сдвигаются вместе с ним — точно, вдали от края, — а затем посмотрите, что с этим делают страйд, пулинг, поворот и масштабирование.",
     "equi.setup": "Изображение и сеть",
     "equi.sample": "Пример",
     "equi.upload": "Загрузить фото",
     "equi.layers": "Свёрток",
     "equi.channels": "Фильтров в слое",
     "equi.kernel": "Ядро k×k",
-    "equi.stride": "Шаг (stride) первого слоя",
+    "equi.stride": "Страйд первого слоя",
     "equi.blur": "Размытие перед прореживанием",
     "equi.blurNone": "нет",
     "equi.blur3": "3×3 [1 2 1]",
     "equi.blur5": "5×5 [1 4 6 4 1]",
     "equi.channel": "Показанный канал",
-    "equi.netText":
-      "Свёрток: {layers}, ядро {k}×{k}, нулевой паддинг {p}, по {c} случайных фильтров (seed {seed}), между ними ReLU; у первой шаг {s}, она считается так: свёртка с шагом 1 → ReLU → {blur} → каждый {s}-й пиксель. Серое изображение {h}×{w}.",
-    "equi.netText1":
-      "Свёрток: {layers}, ядро {k}×{k}, нулевой паддинг {p}, по {c} случайных фильтров (seed {seed}), между ними ReLU, шаг 1 ({blur} после первой ReLU). Серое изображение {h}×{w}.",
+    "equi.netText": {
+      one: "{count} свёртка, ядро {k}×{k}, нулевой паддинг {p}, фильтров: {c} (случайные, зерно {seed}), затем ReLU; страйд {s}, она считается так: свёртка со страйдом 1 → ReLU → {blur} → каждый {s}-й пиксель. Серое изображение {h}×{w}.",
+      few: "{count} свёртки, ядро {k}×{k}, нулевой паддинг {p}, фильтров в слое: {c} (случайные, зерно {seed}), между свёртками ReLU; у первой страйд {s}, она считается так: свёртка со страйдом 1 → ReLU → {blur} → каждый {s}-й пиксель. Серое изображение {h}×{w}.",
+      many: "{count} свёрток, ядро {k}×{k}, нулевой паддинг {p}, фильтров в слое: {c} (случайные, зерно {seed}), между свёртками ReLU; у первой страйд {s}, она считается так: свёртка со страйдом 1 → ReLU → {blur} → каждый {s}-й пиксель. Серое изображение {h}×{w}.",
+      other: "{count} свёртки, ядро {k}×{k}, нулевой паддинг {p}, фильтров в слое: {c} (случайные, зерно {seed}), между свёртками ReLU; у первой страйд {s}, она считается так: свёртка со страйдом 1 → ReLU → {blur} → каждый {s}-й пиксель. Серое изображение {h}×{w}.",
+    },
+    "equi.netText1": {
+      one: "{count} свёртка, ядро {k}×{k}, нулевой паддинг {p}, фильтров: {c} (случайные, зерно {seed}), затем ReLU, страйд 1 ({blur} после ReLU). Серое изображение {h}×{w}.",
+      few: "{count} свёртки, ядро {k}×{k}, нулевой паддинг {p}, фильтров в слое: {c} (случайные, зерно {seed}), между свёртками ReLU, страйд 1 ({blur} после первой ReLU). Серое изображение {h}×{w}.",
+      many: "{count} свёрток, ядро {k}×{k}, нулевой паддинг {p}, фильтров в слое: {c} (случайные, зерно {seed}), между свёртками ReLU, страйд 1 ({blur} после первой ReLU). Серое изображение {h}×{w}.",
+      other: "{count} свёртки, ядро {k}×{k}, нулевой паддинг {p}, фильтров в слое: {c} (случайные, зерно {seed}), между свёртками ReLU, страйд 1 ({blur} после первой ReLU). Серое изображение {h}×{w}.",
+    },
     "equi.netBlur": "размытие {b}×{b}",
     "equi.netNoBlur": "без размытия",
     "equi.shiftTitle": "Сдвиньте изображение",
@@ -127,7 +144,7 @@ export const STRINGS = {
     "equi.exact":
       "conv(shift(x)) = shift(conv(x)) внутри пунктирной области: наибольшая ошибка там {err}. Карты признаков сдвинулись на ({oy}, {ox}).",
     "equi.broken":
-      "Это не сдвинутая копия: шаг {s} не делит сдвиг ({dy}, {dx}), и даже ближайший сдвиг выхода ({oy}, {ox}) оставляет ошибку до {err} внутри области (алиасинг).",
+      "Это не сдвинутая копия: страйд {s} не делит сдвиг ({dy}, {dx}), и даже ближайший сдвиг выхода ({oy}, {ox}) оставляет ошибку до {err} внутри области (алиасинг).",
     "equi.stats":
       "Наибольшая |разность|: {inside} внутри области, {outside} у края. Средняя |разность| внутри / средний |shift(conv(x))| = {rel}.",
     "equi.figInput": "shift(x) на ({dy}, {dx})",
@@ -137,26 +154,26 @@ export const STRINGS = {
     "equi.figDifference": "разность (±{scale})",
     "equi.borderNote":
       "Пунктир — область, где обе карты посчитаны только по настоящим пикселям. Снаружи неё нулевой паддинг (и нули, вошедшие при сдвиге) делают карты разными: это край, а не нарушение эквивариантности.",
-    "equi.aliasTitle": "Шаг её ломает; размытие перед прореживанием во многом чинит",
+    "equi.aliasTitle": "Страйд её ломает; размытие перед прореживанием во многом её чинит",
     "equi.aliasText":
-      "При шаге {s} сдвинутую копию дают только сдвиги на число, кратное {s}. Чжан (ICML 2019, «Making Convolutional Networks Shift-Invariant Again») размывает перед прореживанием: ошибка для остальных сдвигов уменьшается.",
+      "При страйде {s} сдвинутую копию дают только сдвиги на число, кратное {s}. Чжан (ICML 2019, «Making Convolutional Networks Shift-Invariant Again») размывает перед прореживанием: ошибка для остальных сдвигов уменьшается.",
     "equi.aliasX": "сдвиг вправо, пикселей",
     "equi.aliasY": "относительная ошибка",
-    "equi.aliasNone": "шаг {s}, без размытия",
-    "equi.aliasBlur": "шаг {s}, размытие 3×3, затем прореживание",
+    "equi.aliasNone": "страйд {s}, без размытия",
+    "equi.aliasBlur": "страйд {s}, размытие 3×3, затем прореживание",
     "equi.aliasStat": "Сдвиг на 1: относительная ошибка {none} без размытия и {blur} с ним — в {factor} раз ближе к эквивариантности.",
     "equi.poolTitle": "Пулинг: локальная инвариантность",
     "equi.poolText":
-      "Max pooling (окна k×k, шаг k) карты первого слоя (шаг 1): доля выходов пулинга, которые не меняются вовсе, когда карта сдвигается вправо. Пулинг 1 — это отсутствие пулинга.",
+      "Max-пулинг (окна k×k, страйд k) карты первого слоя (страйд 1): доля выходов пулинга, которые не меняются вовсе, когда карта сдвигается вправо. Пулинг 1 — это отсутствие пулинга.",
     "equi.poolX": "сдвиг вправо, пикселей",
     "equi.poolY": "выходов не изменилось",
-    "equi.pool": "max pool {k}×{k}",
+    "equi.pool": "max-пулинг {k}×{k}",
     "equi.poolNone": "без пулинга",
     "equi.gap":
-      "Global average pooling выхода: меняется на {circular} при циклическом сдвиге на ({dy}, {dx}) (только округление: те же числа складываются в другом порядке) и на {filled} при сдвиге с заполнением нулями, когда часть содержимого уходит за край.",
+      "Глобальный avg-пулинг выхода меняется на {circular} при циклическом сдвиге на ({dy}, {dx}) (только округление: те же числа складываются в другом порядке) и на {filled} при сдвиге с заполнением нулями, когда часть содержимого уходит за край.",
     "equi.transformTitle": "Поворот, отражение и масштабирование — не эквивариантности",
     "equi.transformText":
-      "net(T(x)) против T(net(x)) для той же сети с шагом 1, внутри области без паддинга. Фильтры не симметричны, поэтому ошибка не равна 0, как для сдвига: справляться с такими преобразованиями сеть учится только по данным — отсюда аугментация данных.",
+      "net(T(x)) против T(net(x)) для той же сети со страйдом 1, внутри области без паддинга. Фильтры не симметричны, поэтому ошибка не равна 0, как для сдвига: справляться с такими преобразованиями сеть учится только по данным — отсюда аугментация данных.",
     "equi.transform": "Преобразование T",
     "equi.relError": "Относительная ошибка",
     "equi.maxError": "Наибольшая ошибка",
@@ -165,29 +182,37 @@ export const STRINGS = {
     "equi.flip": "отражение слева направо",
     "equi.scale2": "масштаб ×2 (центральная половина)",
     "equi.shiftRef": "сдвиг на 1 пиксель (для сравнения)",
-    "equi.q1": "Шаг {s}: вход сдвигается вправо на {d} пикселей. На сколько пикселей сдвинется выход?",
-    "equi.a1": "Выход сдвинулся на {ox}, наибольшая ошибка внутри области {err}: сдвиг на число, кратное шагу, даёт сдвинутую копию.",
-    "equi.q2": "Шаг 1, сдвиг ({dy}, {dx}): какова наибольшая ошибка эквивариантности внутри области без паддинга?",
+    "equi.q1": {
+      one: "Страйд {s}: вход сдвигается вправо на {count} пиксель. На сколько пикселей сдвинется выход?",
+      few: "Страйд {s}: вход сдвигается вправо на {count} пикселя. На сколько пикселей сдвинется выход?",
+      many: "Страйд {s}: вход сдвигается вправо на {count} пикселей. На сколько пикселей сдвинется выход?",
+      other: "Страйд {s}: вход сдвигается вправо на {count} пикселя. На сколько пикселей сдвинется выход?",
+    },
+    "equi.h1": "Слой со страйдом s оставляет каждый s-й пиксель: разделите сдвиг входа на страйд.",
+    "equi.a1": "Выход сдвинулся на {ox}, наибольшая ошибка внутри области {err}: сдвиг на число, кратное страйду, даёт сдвинутую копию.",
+    "equi.q2": "Страйд 1, сдвиг ({dy}, {dx}): какова наибольшая ошибка эквивариантности внутри области без паддинга?",
+    "equi.h2": "Внутри области обе карты посчитаны одними и теми же фильтрами по одним и тем же настоящим пикселям.",
     "equi.a2": "Измерено на этом изображении: {err}. Свёртка эквивариантна к сдвигам; отличается только край (до {outside}).",
-    "equi.q3": "Какая доля выходов max pooling 2×2 не меняется, когда карта сдвигается вправо на 1 пиксель?",
-    "equi.a3": "Без пулинга не меняется только {none} выходов; пулинг 4×4 сохраняет {four}.",
+    "equi.q3": "Какая доля выходов max-пулинга 2×2 не меняется, когда карта сдвигается вправо на 1 пиксель?",
+    "equi.h3": "Посмотрите на график пулинга выше: кривая 2×2 при сдвиге на 1. Ответ — доля от 0 до 1.",
+    "equi.a3": "Без пулинга доля неизменных выходов — всего {none}; с пулингом 4×4 — {four}.",
     "equi.lectureQ": "Вопрос из лекции: какие из этих операций эквивариантны, какие инвариантны и к чему? (измерено на этом изображении)",
     "equi.operation": "Операция",
     "equi.property": "Свойство",
     "equi.measured": "Измерено",
-    "equi.rowConv": "свёртка, шаг 1",
+    "equi.rowConv": "свёртка, страйд 1",
     "equi.rowConvP": "эквивариантна к сдвигам (вдали от края с паддингом)",
     "equi.rowConvM": "наибольшая ошибка внутри, сдвиг на 1: {err}",
-    "equi.rowStride": "свёртка, шаг {s}",
+    "equi.rowStride": "свёртка, страйд {s}",
     "equi.rowStrideP": "эквивариантна только к сдвигам, кратным {s}",
     "equi.rowStrideM": "относительная ошибка, сдвиг на 1: {one}; на {s}: {s_err}",
     "equi.rowBlur": "размытие, затем прореживание (Чжан, 2019)",
     "equi.rowBlurP": "приближённо эквивариантно ко всем сдвигам",
     "equi.rowBlurM": "относительная ошибка, сдвиг на 1: {one}",
-    "equi.rowMax": "max pooling 2×2",
+    "equi.rowMax": "max-пулинг 2×2",
     "equi.rowMaxP": "локально инвариантен к малым сдвигам",
-    "equi.rowMaxM": "не изменилось выходов, сдвиг на 1: {one}; на 4: {four}",
-    "equi.rowGap": "global average pooling",
+    "equi.rowMaxM": "доля неизменных выходов, сдвиг на 1: {one}; на 4: {four}",
+    "equi.rowGap": "глобальный avg-пулинг",
     "equi.rowGapP": "инвариантен к циклическим сдвигам",
     "equi.rowGapM": "изменение: {circular} (циклический), {filled} (с нулями)",
     "equi.rowRot": "поворот, отражение, масштаб",
@@ -195,4 +220,4 @@ export const STRINGS = {
     "equi.rowRotM": "относительные ошибки: {rot90} (90°), {flip} (отражение), {scale2} (×2)",
     "equi.notComputed": "—",
   },
-};
+});
