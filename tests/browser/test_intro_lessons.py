@@ -215,7 +215,7 @@ def test_equivariance_on_an_uploaded_photo(page, live_server: str) -> None:  # t
     assert verdict_error(page) > 0  # dy = −1 is not a multiple of the stride
 
 
-def test_equivariance_refusal_is_said_in_the_page_language(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+def test_equivariance_refusal_is_said_in_the_page_language(page, live_server: str, problems) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/equivariance?lang=ru&layers=3&channels=8&k=7")
     error = page.locator("#eq-error")
     error.get_by_text("Этому опыту нужно").wait_for()
@@ -226,6 +226,11 @@ def test_equivariance_refusal_is_said_in_the_page_language(page, live_server: st
     page.get_by_role("button", name="EN").click()
     error.get_by_text("This experiment needs").wait_for()
     assert page.title() == "Equivariance and invariance — convviz"
+    # Chromium logs every 4xx response as a console error: the shift and the summary are both refused, as
+    # expected, and nothing else may be
+    expected = "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    assert problems.console_errors == [expected, expected]
+    problems.console_errors.clear()
 
 
 def test_equivariance_quiz_gives_a_hint_before_the_answer(page, live_server: str) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ import { glossaryProblems } from "../../static/js/common/glossary.js";
 import "../../static/js/common/strings.js";
 import "../../static/js/lessons/equivariance-strings.js";
 import "../../static/js/lessons/whyconv-strings.js";
-import { fmtSci } from "../../static/js/lessons/format.js";
+import { fmtFactor, fmtSci } from "../../static/js/lessons/format.js";
 
 const say = (lang, key, vars) => render(lang, stringTable(lang)[key], vars);
 
@@ -45,4 +45,13 @@ test("counts shown on the two pages agree with their number", () => {
 test("large numbers are written with a superscript exponent, as on the other pages", () => {
   assert.equal(fmtSci(4.83e11, 3), "4.83·10¹¹");
   assert.equal(fmtSci(-2.5e-7, 2), "−2.5·10⁻⁷");
+});
+
+test("ratios take the form their number needs: «в 2 раза», «в 5 376 раз», «в 1.9 раза»", () => {
+  const say2 = (count) => say("ru", "equi.aliasStat", { none: "0.04", blur: "0.02", count });
+  assert.match(say2(fmtFactor(2)), /в 2 раза ближе/);
+  assert.match(say2(fmtFactor(1.9)), /в 1.9 раза ближе/);
+  assert.match(say("ru", "why.locality", { count: fmtFactor(5376) }), /в 5\u00a0376 раз меньше/);
+  assert.match(say("ru", "why.sharing", { count: fmtFactor(50176), hw: 50176 }), /ещё в 50\u00a0176 раз меньше/);
+  assert.match(say("en", "why.sharing", { count: fmtFactor(2.5e6), hw: 2.5e6 }), /another 2.50·10⁶× fewer/);
 });

@@ -51,12 +51,15 @@ registerStrings({
     "equi.aliasY": "relative error",
     "equi.aliasNone": "stride {s}, no blur",
     "equi.aliasBlur": "stride {s}, blur 3×3, then subsample",
-    "equi.aliasStat": "Shift by 1: relative error {none} without blur, {blur} with it — {factor}× closer to equivariant.",
+    "equi.aliasStat": {
+      one: "Shift by 1: relative error {none} without blur, {blur} with it — {count}× closer to equivariant.",
+      other: "Shift by 1: relative error {none} without blur, {blur} with it — {count}× closer to equivariant.",
+    },
     "equi.poolTitle": "Pooling: local invariance",
     "equi.poolText":
       "Max pooling (k×k windows, stride k) of the first layer's map (stride 1): the fraction of pooled outputs that stay exactly the same when the map is shifted right. Pool 1 is no pooling at all.",
     "equi.poolX": "right shift, pixels",
-    "equi.poolY": "outputs unchanged",
+    "equi.poolY": "fraction of outputs unchanged",
     "equi.pool": "max pooling {k}×{k}",
     "equi.poolNone": "no pooling",
     "equi.gap":
@@ -161,12 +164,17 @@ registerStrings({
     "equi.aliasY": "относительная ошибка",
     "equi.aliasNone": "страйд {s}, без размытия",
     "equi.aliasBlur": "страйд {s}, размытие 3×3, затем прореживание",
-    "equi.aliasStat": "Сдвиг на 1: относительная ошибка {none} без размытия и {blur} с ним — в {factor} раз ближе к эквивариантности.",
+    "equi.aliasStat": {
+      one: "Сдвиг на 1: относительная ошибка {none} без размытия и {blur} с ним — в {count} раз ближе к эквивариантности.",
+      few: "Сдвиг на 1: относительная ошибка {none} без размытия и {blur} с ним — в {count} раза ближе к эквивариантности.",
+      many: "Сдвиг на 1: относительная ошибка {none} без размытия и {blur} с ним — в {count} раз ближе к эквивариантности.",
+      other: "Сдвиг на 1: относительная ошибка {none} без размытия и {blur} с ним — в {count} раза ближе к эквивариантности.",
+    },
     "equi.poolTitle": "Пулинг: локальная инвариантность",
     "equi.poolText":
       "Max-пулинг (окна k×k, страйд k) карты первого слоя (страйд 1): доля выходов пулинга, которые не меняются вовсе, когда карта сдвигается вправо. Пулинг 1 — это отсутствие пулинга.",
     "equi.poolX": "сдвиг вправо, пикселей",
-    "equi.poolY": "выходов не изменилось",
+    "equi.poolY": "доля неизменных выходов",
     "equi.pool": "max-пулинг {k}×{k}",
     "equi.poolNone": "без пулинга",
     "equi.gap":

@@ -24,6 +24,13 @@ function pow10(exponent) {
   return `10${[...String(exponent)].map((ch) => SUPERSCRIPT[ch]).join("")}`;
 }
 
+// A ratio as a count for t(): a number up to 10⁵ (so that «в 2 раза», «в 5376 раз» take the right form), its
+// scientific notation as text beyond
+export function fmtFactor(value) {
+  const text = fmtSci(value, 3);
+  return text.includes("·") ? text : Number(text);
+}
+
 // The labels of one log axis in one format: powers of ten (10⁻¹, 10⁰) when every tick is one, else plain
 // decimals (0.05, 0.1, 0.2, 0.5, 1), never the two mixed.
 export function fmtLogTicks(ticks) {

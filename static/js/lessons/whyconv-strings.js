@@ -18,13 +18,17 @@ registerStrings({
     "why.conv": "Convolution (k×k window, shared)",
     "why.params": "Parameters",
     "why.macs": "Multiply-adds (MACs)",
-    "why.locality":
-      "Locality (each output sees only a k×k window): {factor}× fewer parameters than the dense layer, and as many times fewer MACs.",
-    "why.sharing":
-      "Weight sharing (one window's weights for every position): another {factor}× fewer parameters — exactly H·W = {hw} — for the same MACs.",
+    "why.locality": {
+      one: "Locality (each output sees only a k×k window): {count}× fewer parameters than the dense layer, and as many times fewer MACs.",
+      other: "Locality (each output sees only a k×k window): {count}× fewer parameters than the dense layer, and as many times fewer MACs.",
+    },
+    "why.sharing": {
+      one: "Weight sharing (one window's weights for every position): another {count}× fewer parameters — exactly H·W = {hw} — for the same MACs.",
+      other: "Weight sharing (one window's weights for every position): another {count}× fewer parameters — exactly H·W = {hw} — for the same MACs.",
+    },
     "why.plotTitle": "Parameters against image size",
     "why.plotNote":
-      "A square image of side H = W, your C, C_out and k. The y axis is logarithmic: each grid line is ten times the one below.",
+      "A square image of side H = W, your C, C_out and k. The y axis is logarithmic: equal distances up multiply the count by the same factor.",
     "why.x": "image side H = W, pixels",
     "why.y": "parameters",
     "why.permTitle": "Topology ignored: scramble the pixels",
@@ -34,6 +38,10 @@ registerStrings({
     "why.upload": "Upload a photo",
     "why.side": "Image side, pixels",
     "why.convKernel": "Convolution kernel",
+    "why.kSobel": "Sobel x",
+    "why.kLaplacian": "Laplacian",
+    "why.kGaussian": "Gaussian 3×3",
+    "why.kEmboss": "Emboss",
     "why.figImage": "Image x ({h}×{w}, gray)",
     "why.figScrambled": "Scrambled π(x)",
     "why.figConv": "conv(x)",
@@ -78,13 +86,21 @@ registerStrings({
     "why.conv": "Свёртка (окно k×k, общие веса)",
     "why.params": "Параметров",
     "why.macs": "Умножений-сложений (MACs)",
-    "why.locality":
-      "Локальность (каждый выход видит только окно k×k): в {factor} раз меньше параметров, чем у полносвязного слоя, и во столько же раз меньше умножений-сложений.",
-    "why.sharing":
-      "Разделение весов (одни веса окна для всех позиций): ещё в {factor} раз меньше параметров — ровно H·W = {hw} — при тех же MACs.",
+    "why.locality": {
+      one: "Локальность (каждый выход видит только окно k×k): в {count} раз меньше параметров, чем у полносвязного слоя, и во столько же раз меньше умножений-сложений.",
+      few: "Локальность (каждый выход видит только окно k×k): в {count} раза меньше параметров, чем у полносвязного слоя, и во столько же раз меньше умножений-сложений.",
+      many: "Локальность (каждый выход видит только окно k×k): в {count} раз меньше параметров, чем у полносвязного слоя, и во столько же раз меньше умножений-сложений.",
+      other: "Локальность (каждый выход видит только окно k×k): в {count} раза меньше параметров, чем у полносвязного слоя, и во столько же раз меньше умножений-сложений.",
+    },
+    "why.sharing": {
+      one: "Разделение весов (одни веса окна для всех позиций): ещё в {count} раз меньше параметров — ровно H·W = {hw} — при том же числе умножений-сложений.",
+      few: "Разделение весов (одни веса окна для всех позиций): ещё в {count} раза меньше параметров — ровно H·W = {hw} — при том же числе умножений-сложений.",
+      many: "Разделение весов (одни веса окна для всех позиций): ещё в {count} раз меньше параметров — ровно H·W = {hw} — при том же числе умножений-сложений.",
+      other: "Разделение весов (одни веса окна для всех позиций): ещё в {count} раза меньше параметров — ровно H·W = {hw} — при том же числе умножений-сложений.",
+    },
     "why.plotTitle": "Число параметров в зависимости от размера изображения",
     "why.plotNote":
-      "Квадратное изображение со стороной H = W, ваши C, C_out и k. Ось y логарифмическая: каждая линия сетки в десять раз больше предыдущей.",
+      "Квадратное изображение со стороной H = W, ваши C, C_out и k. Ось y логарифмическая: равные расстояния вверх умножают число на один и тот же множитель.",
     "why.x": "сторона H = W, пикселей",
     "why.y": "параметров",
     "why.permTitle": "Топология игнорируется: перемешайте пиксели",
@@ -94,6 +110,10 @@ registerStrings({
     "why.upload": "Загрузить фото",
     "why.side": "Сторона изображения, пикселей",
     "why.convKernel": "Ядро свёртки",
+    "why.kSobel": "Собель x",
+    "why.kLaplacian": "Лапласиан",
+    "why.kGaussian": "Гауссово 3×3",
+    "why.kEmboss": "Тиснение",
     "why.figImage": "Изображение x ({h}×{w}, серое)",
     "why.figScrambled": "Перемешанное π(x)",
     "why.figConv": "conv(x)",

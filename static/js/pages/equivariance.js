@@ -7,7 +7,7 @@ import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
 import { answerRows, drawMaps, drawTable } from "../lessons/equivariance-view.js";
-import { fmt, fmtSci } from "../lessons/format.js";
+import { fmt, fmtFactor, fmtSci } from "../lessons/format.js";
 import { bindImageSource } from "../lessons/imagesource.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
@@ -168,7 +168,7 @@ function drawSummary() {
   $("eq-alias-stat").textContent = t("equi.aliasStat", {
     none: fmtSci(none, 3),
     blur: fmtSci(blur, 3),
-    factor: blur > 0 ? fmt(none / blur, 1) : t("equi.notComputed"),
+    count: blur > 0 ? fmtFactor(none / blur) : t("equi.notComputed"),
   });
   const pools = Object.keys(summary.pooling.unchanged).map((k, i) => ({
     label: k === "1" ? t("equi.poolNone") : t("equi.pool", { k }),

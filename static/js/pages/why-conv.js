@@ -6,7 +6,7 @@ import { formatCount, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, debounce, latest } from "../lessons/controls.js";
-import { fmtPow10, fmtSci } from "../lessons/format.js";
+import { fmtFactor, fmtPow10, fmtSci } from "../lessons/format.js";
 import { bindImageSource } from "../lessons/imagesource.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
@@ -94,8 +94,8 @@ function drawCosts() {
     return li;
   };
   $("why-savings").replaceChildren(
-    item(t("why.locality", { factor: fmtSci(costs.locality_saving, 3) })),
-    item(t("why.sharing", { factor: fmtSci(costs.sharing_saving, 3), hw: state.h * state.w })),
+    item(t("why.locality", { count: fmtFactor(costs.locality_saving) })),
+    item(t("why.sharing", { count: fmtFactor(costs.sharing_saving), hw: state.h * state.w })),
   );
   const series = LAYERS.map((name, i) => ({
     label: t(`why.${name}`),
