@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from convcore import shapes
+from convcore.errors import InputError
 
 Array = NDArray[np.float64]
 
@@ -45,11 +46,28 @@ class LayerCost:
 def _check(channels: int, height: int, width: int, out_channels: int, kernel_size: int) -> None:
     for name, value in [("channels", channels), ("height", height), ("width", width)]:
         if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}")
+            raise InputError(
+                f"{name} must be at least 1, got {value}", code="too_small", field=name, minimum=1, value=value
+            )
     if out_channels < 1:
-        raise ValueError(f"out_channels must be at least 1, got {out_channels}")
+        raise InputError(
+            f"out_channels must be at least 1, got {out_channels}",
+            code="too_small",
+            field="out_channels",
+            minimum=1,
+            value=out_channels,
+        )
+    _check_odd_kernel(kernel_size)
+
+
+def _check_odd_kernel(kernel_size: int) -> None:
     if kernel_size < 1 or kernel_size % 2 == 0:
-        raise ValueError(f"kernel_size must be odd (so that padding k // 2 keeps the size), got {kernel_size}")
+        raise InputError(
+            f"kernel_size must be odd (so that padding k // 2 keeps the size), got {kernel_size}",
+            code="not_odd",
+            field="kernel_size",
+            value=kernel_size,
+        )
 
 
 def dense_cost(channels: int, height: int, width: int, out_channels: int, *, bias: bool = True) -> LayerCost:

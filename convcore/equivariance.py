@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import NDArray
 
+from convcore.errors import InputError
+
 Array = NDArray[np.float64]
 Mask = NDArray[np.bool_]
 Span = NDArray[np.bool_]  # one axis of a rectangular mask
@@ -59,7 +61,13 @@ class EquivarianceNet:
 def binomial_filter(size: int) -> Array:
     """The normalised 2-D binomial filter of odd ``size`` (3: [1, 2, 1]ᵀ[1, 2, 1] / 16); size 1 is identity."""
     if size not in BLUR_SIZES:
-        raise ValueError(f"blur must be one of {', '.join(map(str, BLUR_SIZES))} (1 = no blur), got {size}")
+        raise InputError(
+            f"blur must be one of {', '.join(map(str, BLUR_SIZES))} (1 = no blur), got {size}",
+            code="not_one_of_value",
+            field="blur",
+            choices=list(BLUR_SIZES),
+            value=size,
+        )
     row = np.array([1.0])
     for _ in range(size - 1):
         row = np.convolve(row, [1.0, 1.0])
@@ -71,11 +79,25 @@ def make_net(*, layers: int, channels: int, kernel_size: int, stride: int, blur:
     """Seeded weights drawn as torch's default init does, U(−1/√fan_in, 1/√fan_in), and no biases: a bias
     only adds a constant to each map, which would hide the structure on the colour scale."""
     if not 1 <= layers <= 3:
-        raise ValueError(f"layers must be between 1 and 3, got {layers}")
+        raise InputError(
+            f"layers must be between 1 and 3, got {layers}",
+            code="out_of_range",
+            field="layers",
+            minimum=1,
+            maximum=3,
+            value=layers,
+        )
     if kernel_size < 1 or kernel_size % 2 == 0:
-        raise ValueError(f"kernel_size must be odd (padding k // 2 keeps the size), got {kernel_size}")
+        raise InputError(
+            f"kernel_size must be odd (padding k // 2 keeps the size), got {kernel_size}",
+            code="not_odd",
+            field="kernel_size",
+            value=kernel_size,
+        )
     if stride < 1:
-        raise ValueError(f"stride must be at least 1, got {stride}")
+        raise InputError(
+            f"stride must be at least 1, got {stride}", code="too_small", field="stride", minimum=1, value=stride
+        )
     binomial_filter(blur)
     rng = np.random.default_rng(seed)
     weights = []
@@ -229,7 +251,13 @@ def compare_transform(net: EquivarianceNet, image: Array, transform: str) -> Com
     For ``scale2`` the centre half of the image is enlarged, so the work stays that of the whole image.
     """
     if transform not in TRANSFORMS:
-        raise ValueError(f"transform must be one of {', '.join(TRANSFORMS)}, got {transform!r}")
+        raise InputError(
+            f"transform must be one of {', '.join(TRANSFORMS)}, got {transform!r}",
+            code="not_one_of_value",
+            field="transform",
+            choices=list(TRANSFORMS),
+            value=transform,
+        )
     h, w = image.shape[-2:]
     source = image
     if transform == "scale2":
@@ -269,7 +297,7 @@ def max_pool_unchanged(feature: Array, pool: int, shifts: list[int]) -> list[flo
     """Fraction of max_pool2d(kernel_size=pool, stride=pool) outputs of ``feature`` (H, W) that stay exactly
     the same when the map is shifted right by each of ``shifts``; windows that saw filled zeros are left out."""
     if pool < 1:
-        raise ValueError(f"pool must be at least 1, got {pool}")
+        raise InputError(f"pool must be at least 1, got {pool}", code="too_small", field="pool", minimum=1, value=pool)
     reference = _blocks(feature, pool).max(axis=(-3, -1))
     fractions = []
     for t in shifts:

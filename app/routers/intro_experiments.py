@@ -24,6 +24,7 @@ from app.routers.ops_norm import orjson_response
 from app.settings import Settings
 from convcore import cost as pricing_cost
 from convcore import dense, equivariance
+from convcore.errors import InputError
 from convcore.kernels import get_kernel
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
@@ -173,9 +174,13 @@ def _run_macs(height: int, width: int, layers: int, channels: int, kernel_size: 
 def _check_budget(runs: int, run_macs: int) -> None:
     total = runs * run_macs
     if total > MAX_EQUIVARIANCE_MACS:
-        raise ValueError(
+        raise InputError(
             f"this experiment needs {total / 1e6:.0f} million multiply-adds ({runs} network runs); the limit is "
-            f"{MAX_EQUIVARIANCE_MACS / 1e6:.0f} million — use fewer layers or channels or a smaller kernel"
+            f"{MAX_EQUIVARIANCE_MACS / 1e6:.0f} million — use fewer layers or channels or a smaller kernel",
+            code="experiment_too_large",
+            millions=round(total / 1e6),
+            runs=runs,
+            limit=round(MAX_EQUIVARIANCE_MACS / 1e6),
         )
 
 
@@ -219,20 +224,31 @@ async def equivariance_shift(
     blur: NetBlur = 1,
     channel: Annotated[int, Form(ge=0, le=MAX_EQUIVARIANCE_CHANNELS - 1, description="the map to draw")] = 0,
     seed: NetSeed = 0,
+    still: Annotated[
+        bool, Form(description="also send the maps a shift does not change: x unshifted and net(x) (``original``)")
+    ] = True,
 ) -> Response:
     """conv(shift(x)) against shift(conv(x)) for a seeded stack on the gray image (at most 256×256): the maps
-    of one channel as PNGs (``original`` = net(x), ``shifted`` = net(shift(x)), ``expected`` = the output
-    shifted by ``output_shift``, ``difference``), the largest error inside the ``region`` no padding or
-    filled pixel reached and outside it, and the relative error (mean |difference| / mean |expected| inside).
+    of one channel as PNGs on net(x)'s colour scale ``scale`` (``shifted`` = net(shift(x)), ``expected`` = the
+    output shifted by ``output_shift``, ``difference`` on its own scale; with ``still``, also ``input`` = x
+    unshifted and ``original`` = net(x), which a shift slider does not change), the largest error inside the
+    ``region`` no padding or filled pixel reached and outside it, and the relative error (mean |difference| /
+    mean |expected| inside).
     ``gap``: how much global average pooling of the output changes under a circular and a zero-filled shift."""
     if channel >= channels:
-        raise ValueError(f"channel must be below channels ({channels}), got {channel}")
+        raise InputError(
+            f"channel must be below channels ({channels}), got {channel}",
+            code="too_large",
+            field="channel",
+            maximum=channels - 1,
+            value=channel,
+        )
     params = NetParams(layers, channels, kernel_size, stride, blur, seed)
     equivariance.make_net(**params._asdict())  # bad settings answer 422 before the image is decoded
     pixels, source = await _gray(file, sample, settings, EQUIVARIANCE_MAX_SIDE)
     _, h, w = pixels.shape
     _check_budget(2, _run_macs(h, w, layers, channels, kernel_size, blur))
-    return await run_in_threadpool(_shift_body, params, pixels, source, (dy, dx), channel)
+    return await run_in_threadpool(_shift_body, params, pixels, source, (dy, dx), channel, still)
 
 
 class NetParams(NamedTuple):
@@ -268,20 +284,31 @@ def _base_run(image: _Image, params: NetParams) -> tuple[equivariance.Equivarian
     return net, outputs
 
 
+@lru_cache(maxsize=8)
+def _still_maps(image: _Image, params: NetParams, channel: int) -> tuple[float, dict[str, str]]:
+    # What a shift does not change: net(x)'s colour scale (a shifted map's border may go past it and is drawn
+    # at the end of the scale), the input x and net(x), encoded once per image, network and channel.
+    _, base = _base_run(image, params)
+    scale = float(np.abs(base[-1][channel]).max())
+    return scale, {"input": imaging.encode_photo(image.pixels), "original": _png(base[-1][channel], scale)}
+
+
 def _shift_body(
     params: NetParams,
     pixels: np.ndarray,
     source: str,
     offset: tuple[int, int],
     channel: int,
+    still: bool,
 ) -> Response:
     started = time.perf_counter()
     dy, dx = offset
-    net, base = _base_run(_Image(pixels), params)
+    image = _Image(pixels)
+    net, base = _base_run(image, params)
     comparison, output_shift = equivariance.compare_shift(net, pixels, dy, dx, base=base)
     circular, filled = equivariance.gap_shift_differences(base[-1], dy, dx)
     computed = time.perf_counter()
-    scale = float(max(np.abs(base[-1][channel]).max(), np.abs(comparison.transformed[channel]).max()))
+    scale, still_maps = _still_maps(image, params, channel)
     difference = comparison.difference[channel]
     body = {
         "source": source,
@@ -296,8 +323,7 @@ def _shift_body(
         **_comparison(comparison),
         "gap": {"circular": circular, "filled": filled},
         "maps": {
-            "input": imaging.encode_photo(equivariance.shift(pixels, dy, dx)),
-            "original": _png(base[-1][channel], scale),
+            **(still_maps if still else {}),
             "shifted": _png(comparison.transformed[channel], scale),
             "expected": _png(comparison.expected[channel], scale),
             "difference": _png(difference),

@@ -16,6 +16,7 @@ from convcore import equivariance as eq
 
 client = TestClient(app)
 URL = "/api/v1/experiments"
+HOUSE_PIXELS = _sample("house", "gray", 256 * 256).pixels[0].size
 
 
 def test_why_conv_body() -> None:
@@ -56,6 +57,11 @@ def test_why_conv_bad_input(params: dict[str, int], field: str) -> None:
     response = client.get(f"{URL}/why-conv", params=params)
     assert response.status_code == 422
     assert field in str(response.json()["detail"])
+
+
+def test_why_conv_even_kernel_has_a_code_the_page_translates() -> None:
+    body = client.get(f"{URL}/why-conv", params={"kernel_size": 4}).json()
+    assert (body["code"], body["params"]) == ("not_odd", {"field": "kernel_size", "value": 4})
 
 
 def test_permutation_body_equals_convcore() -> None:
@@ -121,20 +127,58 @@ def test_equivariance_body_equals_convcore_for_an_upload() -> None:
     assert set(body["maps"]) == {"input", "original", "shifted", "expected", "difference"}
 
 
+def test_equivariance_sends_the_unchanging_maps_only_when_asked() -> None:
+    data = {"sample": "house", "dy": 0, "dx": 2, "layers": 2, "channels": 3, "channel": 1}
+    first = client.post(f"{URL}/equivariance", data=data).json()
+    moved = client.post(f"{URL}/equivariance", data={**data, "dx": 5, "still": "false"}).json()
+    again = client.post(f"{URL}/equivariance", data={**data, "dx": 5}).json()
+    assert set(moved["maps"]) == {"shifted", "expected", "difference"}
+    assert moved["maps"]["shifted"] != first["maps"]["shifted"]
+    # x and net(x) do not depend on the shift: the same PNGs, on the same colour scale, for every dx
+    assert again["maps"]["original"] == first["maps"]["original"]
+    assert again["maps"]["input"] == first["maps"]["input"]
+    pixels = _sample("house", "gray", 256 * 256).pixels.astype(np.float64)
+    net = eq.make_net(layers=2, channels=3, kernel_size=3, stride=1, blur=1, seed=0)
+    assert first["scale"] == moved["scale"] == pytest.approx(np.abs(eq.run(net, pixels)[-1][1]).max(), rel=1e-12)
+
+
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "message", "code", "params"),
     [
-        ({"channel": 4, "channels": 4}, "channel must be below channels"),
-        ({"blur": 2}, "blur must be one of 1, 3, 5"),
-        ({"kernel_size": 4}, "kernel_size must be odd"),
-        ({"dx": 33}, "dx"),
-        ({"layers": 3, "channels": 8, "kernel_size": 7}, "multiply-adds"),
+        (
+            {"channel": 4, "channels": 4},
+            "channel must be below channels",
+            "too_large",
+            {"field": "channel", "maximum": 3, "value": 4},
+        ),
+        (
+            {"blur": 2},
+            "blur must be one of 1, 3, 5",
+            "not_one_of_value",
+            {"field": "blur", "choices": [1, 3, 5], "value": 2},
+        ),
+        ({"kernel_size": 4}, "kernel_size must be odd", "not_odd", {"field": "kernel_size", "value": 4}),
+        (
+            {"layers": 3, "channels": 8, "kernel_size": 7},
+            "multiply-adds",
+            "experiment_too_large",
+            # two runs of 3 layers of 8 filters 7×7 on the house sample's pixels (no blur)
+            {"millions": round(2 * HOUSE_PIXELS * (8 * 49 + 2 * 64 * 49 + 8) / 1e6), "runs": 2, "limit": 600},
+        ),
     ],
 )
-def test_equivariance_bad_input(data: dict[str, int], message: str) -> None:
+def test_equivariance_bad_input(data: dict[str, int], message: str, code: str, params: dict[str, object]) -> None:
     response = client.post(f"{URL}/equivariance", data={"sample": "house", **data})
     assert response.status_code == 422
-    assert message in str(response.json()["detail"])
+    body = response.json()
+    assert message in body["detail"]
+    assert (body["code"], body["params"]) == (code, params)
+
+
+def test_equivariance_out_of_schema_shift_is_a_schema_error() -> None:
+    response = client.post(f"{URL}/equivariance", data={"sample": "house", "dx": 33})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "dx"
 
 
 def test_summary_measures_alias_pooling_and_transforms() -> None:

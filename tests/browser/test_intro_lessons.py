@@ -16,6 +16,7 @@ from convcore import dense
 from convcore import equivariance as eq
 from convcore.kernels import get_kernel
 from tests.browser.conftest import screenshot
+from tests.browser.test_lessons import number
 
 pytestmark = pytest.mark.browser
 
@@ -56,6 +57,22 @@ def test_why_conv_counts_equal_torch_and_follow_the_slider(page, live_server: st
     assert page.locator("#why-plot path.plot-line").count() == 3
 
 
+def test_why_conv_big_counts_are_exact_with_a_superscript_exponent(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/why-conv?lang=ru&c=3&h=224&w=224&cout=64&k=3")
+    params = page.locator('.layer-card[data-layer="dense"] .count.params')
+    params.wait_for()
+    expected = n_params(nn.Linear(3 * 224 * 224, 1))  # one output's weights and bias …
+    expected = (expected - 1) * 64 * 224 * 224 + 64 * 224 * 224  # … for all 64·224·224 outputs
+    text = params.text_content()
+    assert "^" not in text
+    exact, _, approx = text.removeprefix("Параметров: ").partition(" ≈ ")
+    assert int(exact.replace("\u00a0", "")) == expected == formula_result(page, "dense", 0)
+    assert approx == "4.83·10¹¹"
+    assert page.title() == "Зачем свёртка — convviz"
+    assert page.locator(".index-note").is_visible()
+    assert "^" not in page.locator("#why-savings").text_content()
+
+
 def test_why_conv_permutation_and_questions(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/why-conv?lang=en&side=24&seed=4")
     page.locator('#perm-figures figure[data-map="conv_unscrambled"] img').wait_for()
@@ -68,13 +85,17 @@ def test_why_conv_permutation_and_questions(page, live_server: str) -> None:  # 
     dense_stat = page.locator("#perm-dense-stat").text_content()
     assert "equal up to the order of the additions" in dense_stat
     difference = re.search(r"\| = (\S+) —", dense_stat).group(1)  # type: ignore[union-attr]
-    assert float(difference.replace("·10^", "e").replace("−", "-")) < 1e-12
+    assert number(difference) < 1e-12
 
     card = page.locator(".question-card").filter(has_text="224×224×3 image to 1000 units")
     card.get_by_label("Your answer").fill("150528000")
     card.get_by_role("button", name="Check").click()
     card.get_by_text("Correct!").wait_for()
     card = page.locator(".question-card").filter(has_text="3×3 convolution with 64 filters")
+    card.get_by_label("Your answer").fill("1728")  # the weights without the biases: a hint, not the answer
+    card.get_by_role("button", name="Check").click()
+    card.locator(".hint").get_by_text("each filter has one bias").wait_for()
+    assert card.locator(".answer").count() == 0
     card.get_by_label("Your answer").fill(str(n_params(nn.Conv2d(3, 64, 3))))
     card.get_by_role("button", name="Check").click()
     card.get_by_text("Correct!").wait_for()
@@ -192,3 +213,34 @@ def test_equivariance_on_an_uploaded_photo(page, live_server: str) -> None:  # t
     expected, _ = eq.compare_shift(net, photo[None].astype(np.float64) / 255.0, -1, 2)
     assert verdict_error(page) == pytest.approx(expected.max_error_inside, rel=1e-6)
     assert verdict_error(page) > 0  # dy = −1 is not a multiple of the stride
+
+
+def test_equivariance_refusal_is_said_in_the_page_language(page, live_server: str, problems) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/equivariance?lang=ru&layers=3&channels=8&k=7")
+    error = page.locator("#eq-error")
+    error.get_by_text("Этому опыту нужно").wait_for()
+    assert "million" not in error.text_content()
+    assert "уменьшите число слоёв или фильтров" in error.text_content()
+    assert page.title() == "Эквивариантность и инвариантность — convviz"
+    assert page.locator(".index-note").text_content().startswith("Строки, столбцы, каналы")
+    page.get_by_role("button", name="EN").click()
+    error.get_by_text("This experiment needs").wait_for()
+    assert page.title() == "Equivariance and invariance — convviz"
+    # Chromium logs every 4xx response as a console error: the shift and the summary are both refused, as
+    # expected, and nothing else may be
+    expected = "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    assert problems.console_errors == [expected, expected]
+    problems.console_errors.clear()
+
+
+def test_equivariance_quiz_gives_a_hint_before_the_answer(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/equivariance?lang=ru&stride=2")
+    page.locator("#eq-transforms tbody tr").first.wait_for()
+    card = page.locator(".question-card").filter(has_text="вход сдвигается вправо на 4 пикселя")
+    card.get_by_label("Ваш ответ").fill("4")
+    card.get_by_role("button", name="Проверить").click()
+    card.locator(".hint").get_by_text("разделите сдвиг входа на страйд").wait_for()
+    assert card.locator(".answer").count() == 0
+    card.get_by_label("Ваш ответ").fill("2")
+    card.get_by_role("button", name="Проверить").click()
+    card.locator(".answer").wait_for()

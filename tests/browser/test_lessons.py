@@ -16,8 +16,13 @@ from tests.browser.conftest import screenshot
 pytestmark = pytest.mark.browser
 
 
+SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
 def number(text: str) -> float:
-    return float(text.strip().replace("−", "-").replace("·10^", "e"))
+    """A number as the lessons write it: a real minus sign, 1.2·10⁻⁴ for scientific notation."""
+    mantissa, _, exponent = text.strip().replace("−", "-").partition("·10")
+    return float(mantissa) * 10 ** int(exponent.translate(SUPERSCRIPT) or 0)
 
 
 def grid(table) -> list[list[float | None]]:  # type: ignore[no-untyped-def]

@@ -57,3 +57,18 @@ test("an unknown code or schema type falls back to the server's English", () => 
   const body = { detail: [{ type: "weird", loc: ["query", "size"], msg: "odd" }] };
   assert.equal(describeError(body, ru), "Size: odd");
 });
+
+test("the intro lessons' errors are said in Russian by code", () => {
+  const budget = { detail: "…", code: "experiment_too_large", params: { millions: 875, runs: 2, limit: 600 } };
+  assert.equal(
+    describeError(budget, ru),
+    "Этому опыту нужно 875 млн умножений-сложений, а предел — 600 млн: уменьшите число слоёв или фильтров либо размер ядра",
+  );
+  const channel = { detail: "…", code: "too_large", params: { field: "channel", maximum: 3, value: 4 } };
+  assert.equal(describeError(channel, ru), "Канал: нужно не больше 3, сейчас 4");
+  const blur = { detail: "…", code: "not_one_of_value", params: { field: "blur", choices: [1, 3, 5], value: 2 } };
+  assert.equal(describeError(blur, ru), "Размытие: допустимые значения — 1, 3, 5, сейчас 2");
+  const odd = { detail: "…", code: "not_odd", params: { field: "kernel_size", value: 4 } };
+  assert.equal(describeError(odd, ru), "Размер ядра: нужно нечётное число, сейчас 4");
+  assert.equal(describeError(odd, en), "Kernel_size must be odd, got 4");
+});

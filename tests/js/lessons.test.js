@@ -15,8 +15,8 @@ test("fmt uses a real minus sign and never prints −0", () => {
   assert.equal(fmt(-0.0001, 2), "0.00");
   assert.equal(fmt(2, 0), "2");
   assert.equal(fmtSci(1024), "1024");
-  assert.equal(fmtSci(2 ** 50), "1.13·10^15");
-  assert.equal(fmtSci(0.00012), "1.20·10^-4");
+  assert.equal(fmtSci(2 ** 50), "1.13·10¹⁵");
+  assert.equal(fmtSci(0.00012), "1.20·10⁻⁴");
   assert.equal(fmtPow10(1e13), "10¹³");
   assert.equal(fmtPow10(0.01), "10⁻²");
   assert.equal(fmtPow10(0.2), "0.20");

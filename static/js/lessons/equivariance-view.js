@@ -3,44 +3,74 @@
 import { t } from "../common/i18n.js";
 import { fmt, fmtSci } from "./format.js";
 
-function mapFigure(src, caption, name, region, size) {
-  const fig = document.createElement("figure");
+// One map of the row, made once and then updated in place: a slider change replaces only the pictures and
+// captions that changed (an <img> whose src is the same is not decoded again).
+function mapFigure(container, name) {
+  let fig = container.querySelector(`figure[data-map="${name}"]`);
+  if (fig) return fig;
+  fig = document.createElement("figure");
   fig.dataset.map = name;
   const box = document.createElement("div");
   box.className = "map-box";
   const img = document.createElement("img");
-  img.alt = caption;
-  img.src = src;
-  box.append(img);
-  if (region) {
-    const mark = document.createElement("div");
-    mark.className = "region";
-    mark.style.top = `${(100 * region.top) / size.height}%`;
-    mark.style.left = `${(100 * region.left) / size.width}%`;
-    mark.style.height = `${(100 * (region.bottom - region.top + 1)) / size.height}%`;
-    mark.style.width = `${(100 * (region.right - region.left + 1)) / size.width}%`;
-    box.append(mark);
-  }
-  const cap = document.createElement("figcaption");
-  cap.textContent = caption;
-  fig.append(box, cap);
-  return { fig, img };
+  const mark = document.createElement("div");
+  mark.className = "region";
+  mark.hidden = true;
+  box.append(img, mark);
+  fig.append(box, document.createElement("figcaption"));
+  container.append(fig);
+  return fig;
 }
 
-// Replaces the maps and resolves once every image is decoded (so a measured re-render includes painting).
+function percent(part, whole) {
+  return `${(100 * part) / whole}%`;
+}
+
+// Sets a figure's picture, caption and dashed region; resolves once a new picture is decoded.
+function updateFigure(fig, { src, caption, region, size, offset }) {
+  const img = fig.querySelector("img");
+  fig.querySelector("figcaption").textContent = caption;
+  img.alt = caption;
+  // shift(x): the unshifted x moved inside its frame; what enters is black, as the zeros the server fills
+  img.style.transform = offset ? `translate(${percent(offset[1], size.width)}, ${percent(offset[0], size.height)})` : "";
+  const mark = fig.querySelector(".region");
+  mark.hidden = !region;
+  if (region) {
+    mark.style.top = percent(region.top, size.height);
+    mark.style.left = percent(region.left, size.width);
+    mark.style.height = percent(region.bottom - region.top + 1, size.height);
+    mark.style.width = percent(region.right - region.left + 1, size.width);
+  }
+  if (img.getAttribute("src") === src) return Promise.resolve();
+  img.src = src;
+  return img.decode().catch(() => undefined);
+}
+
+// Draws the row of maps and resolves once every changed picture is decoded (so a measured re-render
+// includes painting).
 export async function drawMaps(container, d) {
   const [dy, dx] = d.shift;
   const [oy, ox] = d.output_shift;
   const out = d.output;
-  const figures = [
-    mapFigure(d.maps.input, t("equi.figInput", { dy, dx }), "input", null, d.input),
-    mapFigure(d.maps.original, t("equi.figOriginal", { ch: d.channel }), "original", null, out),
-    mapFigure(d.maps.shifted, t("equi.figShifted"), "shifted", d.region, out),
-    mapFigure(d.maps.expected, t("equi.figExpected", { oy, ox }), "expected", d.region, out),
-    mapFigure(d.maps.difference, t("equi.figDifference", { scale: fmtSci(d.difference_scale, 2) }), "difference", d.region, out),
+  const maps = [
+    ["input", { src: d.maps.input, caption: t("equi.figInput", { dy, dx }), size: d.input, offset: d.shift }],
+    ["original", { src: d.maps.original, caption: t("equi.figOriginal", { ch: d.channel }), size: out }],
+    ["shifted", { src: d.maps.shifted, caption: t("equi.figShifted"), region: d.region, size: out }],
+    [
+      "expected",
+      { src: d.maps.expected, caption: t("equi.figExpected", { oy, ox }), region: d.region, size: out },
+    ],
+    [
+      "difference",
+      {
+        src: d.maps.difference,
+        caption: t("equi.figDifference", { scale: fmtSci(d.difference_scale, 2) }),
+        region: d.region,
+        size: out,
+      },
+    ],
   ];
-  await Promise.all(figures.map(({ img }) => img.decode().catch(() => undefined)));
-  container.replaceChildren(...figures.map(({ fig }) => fig));
+  await Promise.all(maps.map(([name, spec]) => updateFigure(mapFigure(container, name), spec)));
 }
 
 export function drawTable(table, head, rows) {

@@ -1,8 +1,8 @@
 // Russian and English texts of the lesson "Why not dense layers?" (/why-conv).
+import { registerStrings } from "../common/i18n.js";
 
-export const STRINGS = {
+registerStrings({
   en: {
-    "why-conv.title": "Why convolution — convviz",
     "why.title": "Why not dense layers?",
     "why.lede":
       "A dense layer on a vectorised image needs a weight for every pair of input and output pixels, and it ignores which pixels are neighbours. Count what locality and weight sharing save, and scramble the pixels to see what a dense layer never knew.",
@@ -18,13 +18,17 @@ export const STRINGS = {
     "why.conv": "Convolution (k×k window, shared)",
     "why.params": "Parameters",
     "why.macs": "Multiply-adds (MACs)",
-    "why.locality":
-      "Locality (each output sees only a k×k window): {factor}× fewer parameters than the dense layer, and as many times fewer MACs.",
-    "why.sharing":
-      "Weight sharing (one window's weights for every position): another {factor}× fewer parameters — exactly H·W = {hw} — for the same MACs.",
+    "why.locality": {
+      one: "Locality (each output sees only a k×k window): {count}× fewer parameters than the dense layer, and as many times fewer MACs.",
+      other: "Locality (each output sees only a k×k window): {count}× fewer parameters than the dense layer, and as many times fewer MACs.",
+    },
+    "why.sharing": {
+      one: "Weight sharing (one window's weights for every position): another {count}× fewer parameters — exactly H·W = {hw} — for the same MACs.",
+      other: "Weight sharing (one window's weights for every position): another {count}× fewer parameters — exactly H·W = {hw} — for the same MACs.",
+    },
     "why.plotTitle": "Parameters against image size",
     "why.plotNote":
-      "A square image of side H = W, your C, C_out and k. The y axis is logarithmic: each grid line is ten times the one below.",
+      "A square image of side H = W, your C, C_out and k. The y axis is logarithmic: equal distances up multiply the count by the same factor.",
     "why.x": "image side H = W, pixels",
     "why.y": "parameters",
     "why.permTitle": "Topology ignored: scramble the pixels",
@@ -34,13 +38,19 @@ export const STRINGS = {
     "why.upload": "Upload a photo",
     "why.side": "Image side, pixels",
     "why.convKernel": "Convolution kernel",
+    "why.kSobel": "Sobel x",
+    "why.kLaplacian": "Laplacian",
+    "why.kGaussian": "Gaussian 3×3",
+    "why.kEmboss": "Emboss",
     "why.figImage": "Image x ({h}×{w}, gray)",
     "why.figScrambled": "Scrambled π(x)",
     "why.figConv": "conv(x)",
     "why.figConvScrambled": "conv(π(x))",
     "why.figUnscrambled": "π⁻¹(conv(π(x))): put back in place",
-    "why.denseStat":
-      "Dense layer, {units} outputs: max |W·x − W_π·π(x)| = {diff} — equal up to the order of the additions.",
+    "why.denseStat": {
+      one: "Dense layer, {count} output: max |W·x − W_π·π(x)| = {diff} — equal up to the order of the additions.",
+      other: "Dense layer, {count} outputs: max |W·x − W_π·π(x)| = {diff} — equal up to the order of the additions.",
+    },
     "why.convStat":
       "Convolution: ‖π⁻¹(conv(π(x))) − conv(x)‖ / ‖conv(x)‖ = {rel} — the output has nothing to do with conv(x).",
     "why.unit": "output unit",
@@ -48,16 +58,19 @@ export const STRINGS = {
     "why.denseOriginal": "dense layer on x",
     "why.denseScrambled": "permuted dense layer on π(x)",
     "why.q1": "How many weights does a dense layer from a 224×224×3 image to 1000 units have (biases not counted)?",
+    "why.h1": "Count the inputs first: 224·224·3. Every input is connected to every unit.",
     "why.a1": "Every one of the 150 528 inputs is connected to every one of the 1000 units: about a hundred and fifty million weights for one layer.",
     "why.q2": "And a 3×3 convolution with 64 filters on the same image (with biases)?",
+    "why.h2": "A filter sees all 3 channels of a 3×3 window, and each filter has one bias; the image size does not enter.",
     "why.a2": "The filters' weights do not depend on the image size: 64 filters of 3·3·3 weights plus 64 biases.",
     "why.q3": "In your setting ({h}×{w}), how many times fewer parameters does weight sharing need (locally connected → convolution)?",
+    "why.h3": "Compare the two cards above: the locally connected layer keeps its own window weights for every position.",
     "why.a3": "Each of the H·W positions had its own copy of the window's weights and bias; sharing keeps one copy.",
     "why.q4": "After the pixels are scrambled, by how much do the permuted dense layer's outputs change?",
+    "why.h4": "The dense layer's weight for a pixel moved with the pixel, so every product W·x is still computed, only summed in another order.",
     "why.a4": "By nothing but rounding: measured max difference {diff}. The convolution's output changed by {rel} of its size.",
   },
   ru: {
-    "why-conv.title": "Зачем свёртка — convviz",
     "why.title": "Почему не полносвязные слои?",
     "why.lede":
       "Полносвязному слою на векторизованном изображении нужен вес на каждую пару входного и выходного пикселя, а о том, какие пиксели соседи, он не знает. Посчитайте, что экономят локальность и разделение весов, и перемешайте пиксели, чтобы увидеть, чего полносвязный слой никогда не знал.",
@@ -67,19 +80,27 @@ export const STRINGS = {
     "why.width": "Ширина W",
     "why.outChannels": "Выходных каналов C_out",
     "why.kernel": "Окно k×k",
-    "why.bias": "Сдвиг (bias)",
+    "why.bias": "Смещение",
     "why.dense": "Полносвязный слой",
     "why.locally_connected": "Локально связный (окно k×k, без разделения весов)",
     "why.conv": "Свёртка (окно k×k, общие веса)",
     "why.params": "Параметров",
     "why.macs": "Умножений-сложений (MACs)",
-    "why.locality":
-      "Локальность (каждый выход видит только окно k×k): в {factor} раз меньше параметров, чем у полносвязного слоя, и во столько же раз меньше MACs.",
-    "why.sharing":
-      "Разделение весов (одни веса окна для всех позиций): ещё в {factor} раз меньше параметров — ровно H·W = {hw} — при тех же MACs.",
+    "why.locality": {
+      one: "Локальность (каждый выход видит только окно k×k): в {count} раз меньше параметров, чем у полносвязного слоя, и во столько же раз меньше умножений-сложений.",
+      few: "Локальность (каждый выход видит только окно k×k): в {count} раза меньше параметров, чем у полносвязного слоя, и во столько же раз меньше умножений-сложений.",
+      many: "Локальность (каждый выход видит только окно k×k): в {count} раз меньше параметров, чем у полносвязного слоя, и во столько же раз меньше умножений-сложений.",
+      other: "Локальность (каждый выход видит только окно k×k): в {count} раза меньше параметров, чем у полносвязного слоя, и во столько же раз меньше умножений-сложений.",
+    },
+    "why.sharing": {
+      one: "Разделение весов (одни веса окна для всех позиций): ещё в {count} раз меньше параметров — ровно H·W = {hw} — при том же числе умножений-сложений.",
+      few: "Разделение весов (одни веса окна для всех позиций): ещё в {count} раза меньше параметров — ровно H·W = {hw} — при том же числе умножений-сложений.",
+      many: "Разделение весов (одни веса окна для всех позиций): ещё в {count} раз меньше параметров — ровно H·W = {hw} — при том же числе умножений-сложений.",
+      other: "Разделение весов (одни веса окна для всех позиций): ещё в {count} раза меньше параметров — ровно H·W = {hw} — при том же числе умножений-сложений.",
+    },
     "why.plotTitle": "Число параметров в зависимости от размера изображения",
     "why.plotNote":
-      "Квадратное изображение со стороной H = W, ваши C, C_out и k. Ось y логарифмическая: каждая линия сетки в десять раз больше предыдущей.",
+      "Квадратное изображение со стороной H = W, ваши C, C_out и k. Ось y логарифмическая: равные расстояния вверх умножают число на один и тот же множитель.",
     "why.x": "сторона H = W, пикселей",
     "why.y": "параметров",
     "why.permTitle": "Топология игнорируется: перемешайте пиксели",
@@ -89,26 +110,38 @@ export const STRINGS = {
     "why.upload": "Загрузить фото",
     "why.side": "Сторона изображения, пикселей",
     "why.convKernel": "Ядро свёртки",
+    "why.kSobel": "Собель x",
+    "why.kLaplacian": "Лапласиан",
+    "why.kGaussian": "Гауссово 3×3",
+    "why.kEmboss": "Тиснение",
     "why.figImage": "Изображение x ({h}×{w}, серое)",
     "why.figScrambled": "Перемешанное π(x)",
     "why.figConv": "conv(x)",
     "why.figConvScrambled": "conv(π(x))",
     "why.figUnscrambled": "π⁻¹(conv(π(x))): пиксели на своих местах",
-    "why.denseStat":
-      "Полносвязный слой, {units} выходов: max |W·x − W_π·π(x)| = {diff} — совпадают с точностью до порядка сложений.",
+    "why.denseStat": {
+      one: "Полносвязный слой, {count} выход: max |W·x − W_π·π(x)| = {diff} — совпадают с точностью до порядка сложений.",
+      few: "Полносвязный слой, {count} выхода: max |W·x − W_π·π(x)| = {diff} — совпадают с точностью до порядка сложений.",
+      many: "Полносвязный слой, {count} выходов: max |W·x − W_π·π(x)| = {diff} — совпадают с точностью до порядка сложений.",
+      other: "Полносвязный слой, {count} выхода: max |W·x − W_π·π(x)| = {diff} — совпадают с точностью до порядка сложений.",
+    },
     "why.convStat":
       "Свёртка: ‖π⁻¹(conv(π(x))) − conv(x)‖ / ‖conv(x)‖ = {rel} — выход не имеет ничего общего с conv(x).",
     "why.unit": "выход",
     "why.value": "значение",
     "why.denseOriginal": "полносвязный слой на x",
     "why.denseScrambled": "переставленный слой на π(x)",
-    "why.q1": "Сколько весов у полносвязного слоя из изображения 224×224×3 в 1000 нейронов (без сдвигов)?",
+    "why.q1": "Сколько весов у полносвязного слоя из изображения 224×224×3 в 1000 нейронов (без смещений)?",
+    "why.h1": "Сначала посчитайте входы: 224·224·3. Каждый вход связан с каждым нейроном.",
     "why.a1": "Каждый из 150 528 входов связан с каждым из 1000 нейронов: около ста пятидесяти миллионов весов на один слой.",
-    "why.q2": "А у свёртки 3×3 с 64 фильтрами на том же изображении (со сдвигами)?",
-    "why.a2": "Веса фильтров не зависят от размера изображения: 64 фильтра по 3·3·3 веса плюс 64 сдвига.",
+    "why.q2": "А у свёртки 3×3 с 64 фильтрами на том же изображении (со смещениями)?",
+    "why.h2": "Фильтр видит все 3 канала окна 3×3, и у каждого фильтра одно смещение; размер изображения в ответ не входит.",
+    "why.a2": "Веса фильтров не зависят от размера изображения: 64 фильтра по 3·3·3 веса плюс 64 смещения.",
     "why.q3": "Для ваших настроек ({h}×{w}): во сколько раз меньше параметров нужно благодаря разделению весов (локально связный слой → свёртка)?",
-    "why.a3": "У каждой из H·W позиций была своя копия весов окна и сдвига; при разделении весов копия одна.",
+    "why.h3": "Сравните две карточки выше: у локально связного слоя свои веса окна в каждой позиции.",
+    "why.a3": "У каждой из H·W позиций была своя копия весов окна и смещения; при разделении весов копия одна.",
     "why.q4": "На сколько меняются выходы переставленного полносвязного слоя после перемешивания пикселей?",
+    "why.h4": "Вес полносвязного слоя для пикселя переехал вместе с пикселем, поэтому все произведения W·x те же, меняется только порядок сложения.",
     "why.a4": "Ни на сколько, кроме округления: измеренная наибольшая разница {diff}. Выход свёртки изменился на {rel} своей величины.",
   },
-};
+});

@@ -1,19 +1,18 @@
 // Equivariance and invariance: shift the image and compare conv(shift(x)) with shift(conv(x)) (convcore.equivariance
 // via the API); stride and Zhang's blur, pooling, GAP and rotations measured on the same image.
 import { apiPost } from "../common/api.js";
-import { registerStrings, t } from "../common/i18n.js";
+import { showError as showErrorIn } from "../common/errorview.js";
+import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
-import { STRINGS } from "../lessons/equivariance-strings.js";
 import { answerRows, drawMaps, drawTable } from "../lessons/equivariance-view.js";
-import { fmt, fmtSci } from "../lessons/format.js";
+import { fmt, fmtFactor, fmtSci } from "../lessons/format.js";
 import { bindImageSource } from "../lessons/imagesource.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
-
-registerStrings(STRINGS);
+import "../lessons/equivariance-strings.js";
 
 const PROPS = [
   { key: "sample", type: "string", default: "landscape" },
@@ -36,6 +35,11 @@ let shiftData = null;
 let summary = null;
 let imageForm = null;
 let shiftStarted = null;
+// x and net(x) do not change with the shift: kept from the last answer for these settings, so a slider
+// change asks for (and redraws) only the three maps that do
+let stillMaps = null; // {key, maps: {input, original}, scale}
+let imageVersion = 0;
+const stillKey = () => JSON.stringify([imageVersion, netFields(), state.blur, state.ch]);
 
 const netFields = () => ({
   layers: state.layers,
@@ -44,13 +48,14 @@ const netFields = () => ({
   stride: state.stride,
   seed: state.seed,
 });
-const fetchShift = latest((signal) =>
-  apiPost(
-    "/experiments/equivariance",
-    imageForm({ ...netFields(), dy: state.dy, dx: state.dx, blur: state.blur, channel: state.ch }),
-    { signal },
-  ),
-);
+const fetchShift = latest(async (signal) => {
+  const key = stillKey();
+  const still = stillMaps?.key !== key;
+  const fields = { ...netFields(), dy: state.dy, dx: state.dx, blur: state.blur, channel: state.ch, still };
+  const result = await apiPost("/experiments/equivariance", imageForm(fields), { signal });
+  if (still) stillMaps = { key, maps: { input: result.maps.input, original: result.maps.original } };
+  return { ...result, maps: { ...stillMaps.maps, ...result.maps } };
+});
 // the aliasing curves need a stride that subsamples: 2 while the page's own stride is 1
 const fetchSummary = latest((signal) =>
   apiPost("/experiments/equivariance/summary", imageForm({ ...netFields(), stride: Math.max(2, state.stride) }), {
@@ -59,8 +64,7 @@ const fetchSummary = latest((signal) =>
 );
 
 function showError(error) {
-  $("eq-error").hidden = false;
-  $("eq-error").textContent = t("error.generic", { message: error.message });
+  showErrorIn($("eq-error"), error, "error.generic");
 }
 
 async function reloadShift() {
@@ -68,7 +72,7 @@ async function reloadShift() {
   try {
     const result = await fetchShift();
     if (result === undefined) return;
-    $("eq-error").hidden = true;
+    showErrorIn($("eq-error"), null);
     shiftData = result;
     await drawShift();
   } catch (error) {
@@ -98,7 +102,7 @@ function reloadAll() {
 function drawNetText() {
   const b = Number(state.blur);
   $("eq-net-text").textContent = t(state.stride === 1 ? "equi.netText1" : "equi.netText", {
-    layers: state.layers,
+    count: state.layers,
     k: state.k,
     p: Math.floor(state.k / 2),
     c: state.channels,
@@ -164,7 +168,7 @@ function drawSummary() {
   $("eq-alias-stat").textContent = t("equi.aliasStat", {
     none: fmtSci(none, 3),
     blur: fmtSci(blur, 3),
-    factor: blur > 0 ? fmt(none / blur, 1) : t("equi.notComputed"),
+    count: blur > 0 ? fmtFactor(none / blur) : t("equi.notComputed"),
   });
   const pools = Object.keys(summary.pooling.unchanged).map((k, i) => ({
     label: k === "1" ? t("equi.poolNone") : t("equi.pool", { k }),
@@ -215,7 +219,8 @@ bindRadio(document, "eq-blur", state, "blur", reloadShift);
 const questions = $("eq-question-list");
 createQuestion(questions, {
   question: "equi.q1",
-  questionVars: () => ({ s: state.stride, d: 2 * state.stride }),
+  questionVars: () => ({ s: state.stride, count: 2 * state.stride }),
+  hint: "equi.h1",
   compute: async () => {
     const r = await apiPost(
       "/experiments/equivariance",
@@ -230,6 +235,7 @@ createQuestion(questions, {
 });
 createQuestion(questions, {
   question: "equi.q2",
+  hint: "equi.h2",
   questionVars: () => ({ dy: state.dy, dx: state.dx }),
   compute: async () => {
     const r = await apiPost(
@@ -246,6 +252,7 @@ createQuestion(questions, {
 });
 createQuestion(questions, {
   question: "equi.q3",
+  hint: "equi.h3",
   compute: async () => {
     const u = summary.pooling.unchanged;
     return {
@@ -264,7 +271,11 @@ document.addEventListener("langchange", () => {
 window.addEventListener("resize", debounce(drawSummary, 150));
 drawNetText();
 drawAnswer();
-bindImageSource($("eq-sample"), $("eq-upload"), state, reloadAll).then((form) => {
+const reloadImage = () => {
+  imageVersion += 1;
+  reloadAll();
+};
+bindImageSource($("eq-sample"), $("eq-upload"), state, reloadImage).then((form) => {
   imageForm = form;
   reloadAll();
 });

@@ -1,18 +1,17 @@
 // Why not dense layers: the three layers' counts (convcore.dense via the API), parameters against image size,
 // and the pixel-permutation experiment.
 import { apiGet, apiPost } from "../common/api.js";
-import { registerStrings, t } from "../common/i18n.js";
+import { showError } from "../common/errorview.js";
+import { formatCount, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, debounce, latest } from "../lessons/controls.js";
-import { fmtPow10, fmtSci } from "../lessons/format.js";
+import { fmtFactor, fmtPow10, fmtSci } from "../lessons/format.js";
 import { bindImageSource } from "../lessons/imagesource.js";
 import { legend, linePlot } from "../lessons/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
-import { STRINGS } from "../lessons/whyconv-strings.js";
-
-registerStrings(STRINGS);
+import "../lessons/whyconv-strings.js";
 
 const LAYERS = ["dense", "locally_connected", "conv"];
 const KERNELS = ["sobel_x", "laplacian_4", "gaussian_blur_3", "emboss"];
@@ -46,15 +45,14 @@ const fetchCosts = latest((signal) =>
 
 async function reloadCosts() {
   writeState(PROPS, state);
-  $("why-error").hidden = true;
   try {
     const result = await fetchCosts();
     if (result === undefined) return;
+    showError($("why-error"), null);
     costs = result;
     drawCosts();
   } catch (error) {
-    $("why-error").hidden = false;
-    $("why-error").textContent = t("error.generic", { message: error.message });
+    showError($("why-error"), error, "error.generic");
   }
 }
 
@@ -63,6 +61,11 @@ function line(cls, text) {
   p.className = cls;
   p.textContent = text;
   return p;
+}
+
+// an exact count, grouped by thousands, with its order of magnitude when it is too long to read at a glance
+function bigCount(n) {
+  return n >= 1e6 ? `${formatCount(n)} ≈ ${fmtSci(n, 3)}` : formatCount(n);
 }
 
 function drawCosts() {
@@ -77,9 +80,9 @@ function drawCosts() {
     card.append(
       title,
       line("mono", layer.module),
-      line("count params", `${t("why.params")}: ${fmtSci(layer.params, 3)}`),
+      line("count params", `${t("why.params")}: ${bigCount(layer.params)}`),
       line("formula", layer.params_formula),
-      line("count macs", `${t("why.macs")}: ${fmtSci(layer.macs, 3)}`),
+      line("count macs", `${t("why.macs")}: ${bigCount(layer.macs)}`),
       line("formula", layer.macs_formula),
     );
     return card;
@@ -91,8 +94,8 @@ function drawCosts() {
     return li;
   };
   $("why-savings").replaceChildren(
-    item(t("why.locality", { factor: fmtSci(costs.locality_saving, 3) })),
-    item(t("why.sharing", { factor: fmtSci(costs.sharing_saving, 3), hw: state.h * state.w })),
+    item(t("why.locality", { count: fmtFactor(costs.locality_saving) })),
+    item(t("why.sharing", { count: fmtFactor(costs.sharing_saving), hw: state.h * state.w })),
   );
   const series = LAYERS.map((name, i) => ({
     label: t(`why.${name}`),
@@ -117,15 +120,14 @@ const fetchPerm = latest((signal) =>
 
 async function reloadPerm() {
   writeState(PROPS, state);
-  $("perm-error").hidden = true;
   try {
     const result = await fetchPerm();
     if (result === undefined) return;
+    showError($("perm-error"), null);
     perm = result;
     drawPerm();
   } catch (error) {
-    $("perm-error").hidden = false;
-    $("perm-error").textContent = t("error.generic", { message: error.message });
+    showError($("perm-error"), error, "error.generic");
   }
 }
 
@@ -151,7 +153,7 @@ function drawPerm() {
     figure(im.conv_scrambled, t("why.figConvScrambled"), "conv_scrambled"),
     figure(im.conv_unscrambled, t("why.figUnscrambled"), "conv_unscrambled"),
   );
-  $("perm-dense-stat").textContent = t("why.denseStat", { units: perm.units, diff: fmtSci(perm.dense_max_difference, 2) });
+  $("perm-dense-stat").textContent = t("why.denseStat", { count: perm.units, diff: fmtSci(perm.dense_max_difference, 2) });
   $("perm-conv-stat").textContent = t("why.convStat", { rel: fmtSci(perm.conv_relative_difference, 3) });
   const series = [
     { label: t("why.denseOriginal"), cls: "s1", points: perm.dense.map((v, i) => [i, v]) },
@@ -183,6 +185,7 @@ $("perm-kernel").addEventListener("change", () => {
 const questions = $("why-question-list");
 createQuestion(questions, {
   question: "why.q1",
+  hint: "why.h1",
   compute: async () => {
     const r = await apiGet("/experiments/parameter-count", {
       layer: "linear",
@@ -195,6 +198,7 @@ createQuestion(questions, {
 });
 createQuestion(questions, {
   question: "why.q2",
+  hint: "why.h2",
   compute: async () => {
     const r = await apiGet("/experiments/parameter-count", {
       layer: "conv2d",
@@ -207,6 +211,7 @@ createQuestion(questions, {
 });
 const sharingQuestion = createQuestion(questions, {
   question: "why.q3",
+  hint: "why.h3",
   questionVars: () => ({ h: state.h, w: state.w }),
   compute: async () => ({
     value: costs.layers.locally_connected.params / costs.layers.conv.params,
@@ -217,6 +222,7 @@ const sharingQuestion = createQuestion(questions, {
 });
 createQuestion(questions, {
   question: "why.q4",
+  hint: "why.h4",
   compute: async () => ({
     value: 0,
     formula: `max |W·x − W_π·π(x)| = ${fmtSci(perm.dense_max_difference, 2)}`,
