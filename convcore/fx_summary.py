@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from convcore import shapes
-from convcore.graph import GraphReport, Node, Role, analyze, whole_map
+from convcore.graph import GraphReport, Node, Role, analyze
 from convcore.layers import Window
 
 # where the interpreter records each node's output shape (with the batch axis)
@@ -144,8 +144,7 @@ def _pad_windows(pad: Any, where: str) -> tuple[Window, Window]:
 def _adaptive(in_size: tuple[int, int], out_size: tuple[int, int]) -> tuple[Role, tuple[Window, Window] | None, str]:
     """Adaptive pooling is a sliding window only when the input divides evenly into the output."""
     if out_size == (1, 1):
-        # global pooling, spelled as the layer list spells it (stride 1, which a 1×1 map never uses)
-        return "window", whole_map(*in_size), ""
+        return "mix", None, ""
     if all(i % o == 0 for i, o in zip(in_size, out_size, strict=True)):
         k = (in_size[0] // out_size[0], in_size[1] // out_size[1])
         return "window", (Window(k[0], k[0], 0), Window(k[1], k[1], 0)), ""
@@ -184,7 +183,7 @@ class _Builder:
             if target in _RESHAPE_METHODS:
                 return self._reshape(n, inputs, first, out, target)
             if target == "mean" and len(first) >= 3 and (len(out) < 3 or out[-2:] == (1, 1)):
-                return Node(n.name, "mean", "window", inputs, out, whole_map(*in_size), target=n.name)
+                return Node(n.name, "mean", "mix", inputs, out, target=n.name, dims=(-2, -1))
             raise self.unsupported(n, f"method .{target}()")
         if target in _PASS_FUNCTIONS:
             return Node(n.name, op.split(".")[-1], "pass", inputs, out, target=n.name)
@@ -227,7 +226,8 @@ class _Builder:
             return Node(n.name, "pad", "window", inputs, out, _pad_windows(_arg(n, 1, "pad", ()), where), target=n.name)
         if target in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d):
             role, adaptive, note = _adaptive(in_size, (out[-2], out[-1]))
-            return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=n.name, note=note)
+            dims = (2, 3) if role == "mix" else ()
+            return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=n.name, note=note, dims=dims)
         if target is F.linear:
             weight = self._param_shape(n.args[1])
             params = self._numel(n.args[1]) + self._numel(_arg(n, 2, "bias", None))
@@ -262,7 +262,8 @@ class _Builder:
             return Node(n.name, op, "window", inputs, out, windows, params, 0, target)
         if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
             role, adaptive, note = _adaptive(in_size, (out[-2], out[-1]))
-            return Node(n.name, op, role, inputs, out, adaptive, params, 0, target, note)
+            dims = (2, 3) if role == "mix" else ()
+            return Node(n.name, op, role, inputs, out, adaptive, params, 0, target, note, dims=dims)
         if isinstance(module, nn.ZeroPad2d | nn.ConstantPad2d | nn.ReflectionPad2d | nn.ReplicationPad2d):
             return Node(n.name, op, "window", inputs, out, _pad_windows(module.padding, where), params, 0, target)
         if isinstance(module, nn.Flatten):
@@ -288,9 +289,7 @@ class _Builder:
         op: str,
         target: str = "",
     ) -> Node:
-        if len(first) >= 3 and (len(out) < 3 or out[-2:] != first[-2:]):
-            return Node(n.name, op, "window", inputs, out, whole_map(first[-2], first[-1]), target=target or n.name)
-        return Node(n.name, op, "pass", inputs, out, target=target or n.name)
+        return Node(n.name, op, "reshape", inputs, out, target=target or n.name)
 
     def _linear(
         self,
@@ -303,11 +302,7 @@ class _Builder:
         target: str,
     ) -> Node:
         rows = _prod(out[:-1])
-        if len(first) >= 3:
-            # a linear layer on a map mixes its last axis, the width
-            windows = (Window(1, 1, 0), Window(first[-1], 1, 0))
-            return Node(n.name, "linear", "window", inputs, out, windows, params, rows * weight_numel, target)
-        return Node(n.name, "linear", "pass", inputs, out, None, params, rows * weight_numel, target)
+        return Node(n.name, "linear", "mix", inputs, out, None, params, rows * weight_numel, target, dims=(-1,))
 
     def _param_shape(self, arg: Any) -> tuple[int, ...]:
         if isinstance(arg, fx.Node) and arg.meta.get(SHAPE) is not None:

@@ -17,7 +17,7 @@ from google.protobuf.message import DecodeError
 from onnx import helper
 
 from convcore import shapes
-from convcore.graph import GraphReport, Node, Role, analyze, whole_map
+from convcore.graph import GraphReport, Node, Role, analyze
 from convcore.layers import Window
 from convcore.onnx_tensors import check_self_contained, to_array
 
@@ -330,21 +330,16 @@ def _build(node: onnx.NodeProto, name: str, inputs: tuple[str, ...], ctx: _Conte
         windows = _windows(node, attrs, attrs["kernel_shape"], in_size)  # type: ignore[arg-type]
         return Node(name, op, "window", inputs, output, windows, 0, 0, target)
     if op in _GLOBAL_POOL:
-        return Node(name, op, "window", inputs, output, whole_map(*in_size), 0, 0, target)
+        return Node(name, op, "mix", inputs, output, None, 0, 0, target, dims=(2, 3))
     if op == "Pad":
         return Node(name, op, "window", inputs, output, _pad_windows(node, attrs, ctx, len(first)), 0, 0, target)
     if op in _RESHAPE:
-        if len(first) == 4 and (len(out) < 4 or out[-2:] != first[-2:]):
-            return Node(name, op, "window", inputs, output, whole_map(*in_size), 0, 0, target)
-        return Node(name, op, "pass", inputs, output, None, 0, 0, target)
+        return Node(name, op, "reshape", inputs, output, None, 0, 0, target)
     if op in _LINEAR:
         weight = node.input[1]
         params = _numel(ctx, weight) + (_numel(ctx, node.input[2]) if len(node.input) > 2 else 0)
         macs = math.prod(output[:-1]) * _numel(ctx, weight)
-        if len(first) == 4:
-            windows = (Window(1, 1, 0), Window(first[-1], 1, 0))
-            return Node(name, op, "window", inputs, output, windows, params, macs, target)
-        return Node(name, op, "pass", inputs, output, None, params, macs, target)
+        return Node(name, op, "matmul", inputs, output, None, params, macs, target)
     if op in _UPSAMPLE:
         return Node(name, op, "opaque", inputs, output, None, 0, 0, target, "upsampling: no receptive field beyond")
     raise ValueError(f"operator {op} at node {name!r} is not supported on feature maps")

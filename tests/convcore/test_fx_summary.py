@@ -60,7 +60,8 @@ def test_resnet18_headline_numbers() -> None:
     assert report.total_params == 11_689_512
     fc = report.nodes[-1]
     assert fc.node.target == "fc"
-    assert fc.field == (AxisField(627, 32, 217), AxisField(627, 32, 217))
+    # the classifier reads the global average: it sees the whole 224×224 input
+    assert fc.field == (AxisField(224, 32, 0, True), AxisField(224, 32, 0, True))
     adds = [n for n in report.nodes if n.merge is not None]
     assert len(adds) == 8
     assert all(n.merge is not None and n.merge.aligned for n in adds)
