@@ -25,7 +25,8 @@ through its ``role``:
   or a layer norm over the last dimension, a softmax over tokens): an axis whose every position is mixed
   becomes *whole* — each output sees the whole input along it (``AxisField.whole``);
 - ``"matmul"`` contracts the last dimension of its first input with the next-to-last of its second
-  (attention's products over tokens); a single input is multiplied by a weight;
+  (attention's products over tokens), or as its einsum ``equation`` says; a single input without an
+  equation is multiplied by a weight (its last dimension mixed);
 - ``"global"`` makes both axes whole (an operation of unknown meaning counts as global);
 - ``"opaque"`` ends the field (upsampling, transposed convolution: the Distill formulas cover downsampling).
 
@@ -45,7 +46,7 @@ from convcore.layers import PASS_THROUGH, Layer, Shape, Window, apply_layer, par
 Role = Literal["input", "window", "pass", "merge", "reshape", "permute", "mix", "matmul", "global", "opaque"]
 Field = tuple[rf.AxisField, rf.AxisField]
 FieldKind = Literal["local", "global", "none"]
-Windows = tuple[Window | None, Window | None]
+Windows = tuple[Window | None, ...]
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Node:
     measured: bool = False
     dims: tuple[int, ...] = ()
     shape: tuple[int, ...] = ()
+    equation: str = ""
 
     @property
     def full_shape(self) -> tuple[int, ...]:
@@ -193,6 +195,10 @@ class _Tensor:
     field: Field | None
     shape: tuple[int, ...]
     labels: spatial.Labels
+    # the map's size per axis, and the pieces already mixed since the last window along their axis (mixing
+    # the positions of one window again — attention's second product, the next block — adds nothing)
+    size: tuple[int, int] = (1, 1)
+    mixed: frozenset[spatial.Piece] = frozenset()
 
 
 class _Engine:
@@ -201,6 +207,7 @@ class _Engine:
     def __init__(self) -> None:
         self.tensors: dict[str, _Tensor] = {}
         self.extent = (1, 1)
+        self.mixing: set[spatial.Piece] = set()
 
     def run(self, node: Node) -> NodeReport:
         ups = [self.tensors[name] for name in node.inputs]
@@ -210,6 +217,7 @@ class _Engine:
         if node.role == "input":
             labels = spatial.image(shape, node.dims or (-2, -1)) if len(shape) >= 3 else tuple(() for _ in shape)
             self.extent = (spatial.extent(labels, 0), spatial.extent(labels, 1))
+            self.mixing = set()
             field: Field | None = (rf.AxisField(), rf.AxisField())
         elif node.role == "opaque":
             field, labels = None, self._follow(ups[0], shape)
@@ -219,8 +227,26 @@ class _Engine:
             field, labels = self._single(node, ups, shape, notes)
         if field is None and not notes and node.role != "input":
             notes.append("no receptive field: an input of this node has none")
-        self.tensors[node.name] = _Tensor(field, shape, labels)
-        return NodeReport(node, field, merge, tuple(notes))
+        size, mixed = self._map(node, ups, shape)
+        self.tensors[node.name] = _Tensor(field, shape, labels, size, mixed)
+        return NodeReport(node, field, merge, tuple(dict.fromkeys(notes)))
+
+    def _map(
+        self, node: Node, ups: list[_Tensor], shape: tuple[int, ...]
+    ) -> tuple[tuple[int, int], frozenset[spatial.Piece]]:
+        """The map size after ``node`` and the pieces mixed so far."""
+        if not ups:
+            return self.extent, frozenset()
+        size = [max(u.size[a] for u in ups) for a in (0, 1)]
+        mixed = frozenset(self.mixing).union(*(u.mixed for u in ups))
+        self.mixing = set()
+        if node.role == "window" and len(shape) == len(ups[0].shape):
+            for dim in node.dims or (-2, -1):
+                pieces = ups[0].labels[dim % len(shape)]
+                if len(pieces) == 1:
+                    size[pieces[0][0]] = shape[dim % len(shape)]
+                    mixed = frozenset(p for p in mixed if p[0] != pieces[0][0])
+        return (size[0], size[1]), mixed
 
     def _follow(self, up: _Tensor, shape: tuple[int, ...]) -> spatial.Labels:
         """The labels of a result of ``shape`` computed position by position from ``up``."""
@@ -256,7 +282,7 @@ class _Engine:
         elif role in ("reshape", "pass", "window"):
             labels = self._follow(up, shape)
         elif role == "matmul":
-            return self._matmul(ups, shape, notes)
+            return self._matmul(node, ups, shape, notes)
         elif role == "mix":
             field = self._mix(up, [d % len(up.shape) for d in node.dims], notes)
             return field, self._after_mix(up, node.dims, shape)
@@ -303,17 +329,19 @@ class _Engine:
         axes = []
         for axis in (0, 1):
             current = up.field[axis]
-            pieces = [p for d in dims for p in up.labels[d] if p[0] == axis]
-            if current.whole or not pieces:
+            pieces = list(dict.fromkeys(p for d in dims for p in up.labels[d] if p[0] == axis))
+            self.mixing.update(pieces)
+            fresh = [p for p in pieces if p not in up.mixed]
+            if current.whole or not fresh:
                 axes.append(current)
-            elif _prod(p[1] for p in pieces) >= spatial.extent(up.labels, axis):
+            elif _prod(p[1] for p in pieces) >= up.size[axis]:
                 axes.append(rf.whole(self.extent[axis], current.stride))
             else:
-                grow = sum((p[1] - 1) * p[2] for p in pieces) * current.stride
+                grow = sum((p[1] - 1) * p[2] for p in fresh) * current.stride
                 axes.append(rf.AxisField(current.size + grow, current.stride, current.padding))
                 notes.append(
-                    f"mixes the positions within windows along the {'height' if axis == 0 else 'width'}: r is the "
-                    f"window's extent; each position's field starts where its window does, not at u·S − P"
+                    "mixes the positions within windows: r is the window's extent; each position's field starts "
+                    "where its window does, not at u·S − P"
                 )
         return (axes[0], axes[1])
 
@@ -330,20 +358,44 @@ class _Engine:
         return tuple(() for _ in shape)
 
     def _matmul(
-        self, ups: list[_Tensor], shape: tuple[int, ...], notes: list[str]
+        self, node: Node, ups: list[_Tensor], shape: tuple[int, ...], notes: list[str]
     ) -> tuple[Field | None, spatial.Labels]:
+        """An einsum (``equation``; a matrix product by default): contracted dimensions are mixed."""
         a = ups[0]
-        if len(ups) == 1 or len(a.shape) < 2 or len(ups[1].shape) < 2:
+        if len(ups) == 1 and not node.equation:
             return self._mix(a, [len(a.shape) - 1], notes), self._after_mix(a, [len(a.shape) - 1], shape)
-        b = ups[1]
-        fa = self._mix(a, [len(a.shape) - 1], notes)
-        fb = self._mix(b, [len(b.shape) - 2], notes)
-        batch = spatial.broadcast([(a.labels[:-2], a.shape[:-2]), (b.labels[:-2], b.shape[:-2])], shape[:-2])
-        labels = (*batch, a.labels[-2], b.labels[-1])
-        if fa is None or fb is None:
-            return None, labels
-        field, _ = merge_fields([fa, fb])
-        return field, labels
+        specs, out_spec = _einsum_specs(node.equation or "...ij,...jk->...ik", [len(u.shape) for u in ups])
+        fields = []
+        labels: list[list[spatial.Piece]] = [[] for _ in out_spec]
+        for up, spec in zip(ups, specs, strict=True):
+            fields.append(self._mix(up, [i for i, letter in enumerate(spec) if letter not in out_spec], notes))
+            for i, letter in enumerate(spec):
+                if letter in out_spec and up.shape[i] > 1:
+                    where = labels[out_spec.index(letter)]
+                    where += [p for p in up.labels[i] if p not in where]
+        out_labels = tuple(tuple(pieces) for pieces in labels)
+        if len(out_labels) != len(shape) or any(f is None for f in fields):
+            return None if any(f is None for f in fields) else fields[0], out_labels
+        field, _ = merge_fields([f for f in fields if f is not None])
+        return field, out_labels
+
+
+def _einsum_specs(equation: str, ranks: Sequence[int]) -> tuple[list[str], str]:
+    """Per input the letter of each dimension, and the output's letters; ``...`` spelled out (right-aligned)."""
+    left, _, right = equation.replace(" ", "").partition("->")
+    specs = left.split(",")
+    if len(specs) != len(ranks):
+        raise ValueError(f"einsum {equation!r} names {len(specs)} inputs, the node has {len(ranks)}")
+    longest = max(rank - len(spec.replace("...", "")) for spec, rank in zip(specs, ranks, strict=True))
+    extra = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: max(longest, 0)]
+    spelled = [
+        spec.replace("...", extra[len(extra) - (rank - len(spec) + 3) :] if "..." in spec else "")
+        for spec, rank in zip(specs, ranks, strict=True)
+    ]
+    if not _:
+        once = sorted(c for c in set("".join(specs)) if "".join(specs).count(c) == 1 and c != ".")
+        right = "..." * ("..." in left) + "".join(once)
+    return spelled, right.replace("...", extra)
 
 
 def analyze(nodes: Sequence[Node]) -> GraphReport:
