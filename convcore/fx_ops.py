@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from convcore.fx_measure import Measured, measure, real
+from convcore.fx_measure import Measured, count_macs, measure, real
 from convcore.fx_shapes import DTYPE, SHAPE, SHAPES
 from convcore.graph import Node
 from convcore.layers import Window
@@ -135,7 +135,8 @@ class Measurer:
         self.cache: dict[str, Measured] = {}
 
     def node(self, n: fx.Node, inputs: tuple[str, ...], out: tuple[int, ...], what: str, target: str) -> Node:
-        params = self._params(n)
+        """The measured node; the parameters of a module call (a function's are counted by the caller)."""
+        params = sum(p.numel() for p in self.modules[str(n.target)].parameters()) if n.op == "call_module" else 0
         try:
             found = self._measure(n, inputs[0])
         except (RuntimeError, ValueError, TypeError, IndexError, StopIteration, NotImplementedError) as exc:
@@ -145,23 +146,26 @@ class Measurer:
             n.name, what, "window", inputs, out, found.windows, params, found.macs, target, found.note, True, found.dims
         )
 
-    def _params(self, n: fx.Node) -> int:
-        if n.op == "call_module":
-            return sum(p.numel() for p in self.modules[str(n.target)].parameters())
-        return sum(math.prod(a.meta[SHAPE]) for a in n.all_input_nodes if a.op == "get_attr" and a.meta.get(SHAPE))
-
     def _measure(self, n: fx.Node, feature: str) -> Measured:
-        key = repr((n.op, n.target, [(a.name == feature, a.meta.get(SHAPE)) for a in n.all_input_nodes], n.args))
-        if n.op == "call_module":
-            key = repr((type(self.modules[str(n.target)]), [a.meta.get(SHAPE) for a in n.all_input_nodes], n.kwargs))
+        described = fx.node.map_arg((n.args, n.kwargs), lambda a: (a.name == feature, a.meta.get(SHAPE)))
+        what = type(self.modules[str(n.target)]) if n.op == "call_module" else n.target
+        key = repr((n.op, what, described))
         if key not in self.cache:
+            metas = {
+                a.name: torch.empty(a.meta[SHAPE], dtype=a.meta.get(DTYPE), device="meta") for a in n.all_input_nodes
+            }
+            macs = count_macs(lambda: self._call(n, *self._args(n, metas), on_meta=True))
             tensors = {a.name: real(a.meta[SHAPE], a.meta.get(DTYPE, torch.float32)) for a in n.all_input_nodes}
-            args = fx.node.map_arg(n.args, lambda a: tensors[a.name])
-            kwargs = fx.node.map_arg(n.kwargs, lambda a: tensors[a.name])
-            self.cache[key] = measure(lambda: self._call(n, args, kwargs), tensors[feature])
+            self.cache[key] = measure(lambda: self._call(n, *self._args(n, tensors)), tensors[feature], macs)
         return self.cache[key]
 
-    def _call(self, n: fx.Node, args: Any, kwargs: Any) -> Any:
+    @staticmethod
+    def _args(n: fx.Node, tensors: dict[str, torch.Tensor]) -> tuple[Any, Any]:
+        return fx.node.map_arg(n.args, lambda a: tensors[a.name]), fx.node.map_arg(n.kwargs, lambda a: tensors[a.name])
+
+    def _call(self, n: fx.Node, args: Any, kwargs: Any, on_meta: bool = False) -> Any:
+        if n.op == "call_module" and on_meta:
+            return self.modules[str(n.target)](*args, **kwargs)
         if n.op == "call_module":
             module = copy.deepcopy(self.modules[str(n.target)]).to_empty(device="cpu")
             with torch.no_grad():

@@ -374,6 +374,8 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
     if len(placeholders) != 1:
         raise ValueError(f"the module's forward takes {len(placeholders)} inputs; the summary needs exactly one image")
     builder = _Builder(gm)
+    sizes = {name: p.numel() for name, p in gm.named_parameters()}
+    feeding: dict[str, set[str]] = {}
     nodes: list[Node] = []
     shapes_by_name: dict[str, tuple[int, ...]] = {}
     for n in gm.graph.nodes:
@@ -383,16 +385,26 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
             nodes.append(Node(n.name, "input", "input", (), out, target=str(n.target)))
             shapes_by_name[n.name] = out
             continue
-        if n.op in ("output", "get_attr"):
+        if n.op == "get_attr":
+            feeding[n.name] = {str(n.target)} if n.target in sizes else set()
+            continue
+        if n.op == "output":
             continue
         inputs = tuple(a.name for a in n.all_input_nodes if a.name in shapes_by_name)
         out = _shape(n)
+        if not inputs:
+            feeding[n.name] = set().union(*(feeding.get(a.name, set()) for a in n.all_input_nodes))
         if not inputs or (SHAPE not in n.meta and SHAPES not in n.meta):
             # constants and sizes (x.size(), x.shape) are not feature maps
             continue
         if out is None:
             continue
         node = builder.node(n, inputs, [shapes_by_name[name] for name in inputs])
+        if n.op != "call_module":
+            # parameters read directly or through constant-only nodes: ViT's class token (expanded) and
+            # position embedding, ConvNeXt's layer scale
+            used = {p for a in n.all_input_nodes if a.name not in shapes_by_name for p in feeding.get(a.name, ())}
+            node = replace(node, params=sum(sizes[p] for p in used))
         full = n.meta.get(SHAPE) or next(s for s in n.meta[SHAPES] if s is not None)
         nodes.append(replace(node, shape=tuple(full)) if full[0] != 1 else node)
         shapes_by_name[n.name] = out

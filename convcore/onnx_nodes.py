@@ -204,6 +204,11 @@ class Builder:
         windows = sliding_windows(attrs, kernel, first[2:])
         macs = math.prod(shape) * math.prod(weight[1:])
         params = self.params(node)
+        if len(node.input) > 2 and node.input[2].startswith("onnx::"):
+            # the TorchScript exporter folds an eval-mode batch norm into the convolution before it and names the
+            # new bias itself: it stands for the norm's weight and bias, the convolution having none
+            params += shape[1]
+            base = replace(base, note="batch norm folded into this convolution by the exporter: counted as its own")
         return self._window(replace(base, params=params, macs=macs), windows, tuple(range(2, len(first))))
 
     def _pad(self, node: onnx.NodeProto, base: Node, attrs: dict[str, Any], first: tuple[int, ...]) -> Node:
