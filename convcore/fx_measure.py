@@ -6,8 +6,9 @@ the gradient of the output slice at ``u`` (every other index summed) with respec
 which input positions feed it: the interval ``[a(u), b(u)]``. Then ``k = b − a + 1``,
 ``s = a(u + 1) − a(u)`` and ``p = u·s − a(u)``; an interval that spans the whole input dimension makes that
 dimension *whole*. Windows whose start does not move evenly with ``u`` (attention inside fixed windows) are
-reported by their largest extent, with a note. The multiply-adds come from ``torch.utils.flop_counter.FlopCounterMode`` on a run on meta tensors (as torch's
-own count of the whole model runs: the kernels a CPU run picks, such as fused attention, are not counted).
+reported by their largest extent, with a note. The multiply-adds come from
+``torch.utils.flop_counter.FlopCounterMode`` on a run on meta tensors, as torch's own count of a whole model
+runs (the kernels a CPU run picks, such as fused attention, are not counted).
 """
 
 import math
