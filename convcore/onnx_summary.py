@@ -34,6 +34,9 @@ MAX_COUNT = 2**53 - 1
 MAX_INPUT_DIM = 1 << 16
 # initializers up to this many elements are decoded for folding (shapes, pads, scales, axes)
 _SMALL_TENSOR = 1 << 12
+# rounds of folding and shape inference: each round fixes the shapes that the previous round's values allow
+# (Swin's shifted windows compute each block's reshape targets from the previous block's shapes)
+_ROUNDS = 64
 _FLOATS = frozenset(
     {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
 )
@@ -316,7 +319,7 @@ def _fold_and_infer(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> tu
     dims = _declared(model.graph)
     fold(model.graph.node, values, dims)
     inferred, complaint = model, ""
-    for _ in range(3):
+    for _ in range(_ROUNDS):
         before = len(values)
         inferred, complaint = _infer(_without_folded(model, values))
         dims = _declared(inferred.graph)
