@@ -6,11 +6,11 @@ data), so no arithmetic runs and the weights are never read. Each tensor-valued 
 :class:`convcore.graph.Node`; :func:`convcore.graph.analyze` does the receptive-field arithmetic.
 """
 
-import copy
 import operator
 import re
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,12 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from convcore import shapes
-from convcore.graph import GraphReport, Node, Role, analyze, whole_map
+from convcore.fx_ops import Measurer, is_stochastic_depth, tensor_op
+from convcore.fx_shapes import SHAPE, SHAPES, on_meta, propagate
+from convcore.graph import GraphReport, Node, Role, analyze
 from convcore.layers import Window
 
 # where the interpreter records each node's output shape (with the batch axis)
-SHAPE = "convviz_shape"
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent)
 
 _PASS_MODULES: tuple[type[nn.Module], ...] = (
@@ -97,8 +98,8 @@ _UPSAMPLES: set[Callable[..., Any]] = {F.interpolate, F.upsample, F.conv_transpo
 
 
 def _shape(node: fx.Node) -> tuple[int, ...] | None:
-    """The recorded output shape without the batch axis (``None``: not a single tensor)."""
-    shape = node.meta.get(SHAPE)
+    """The recorded output shape without the batch axis; of the first tensor when the node returns several."""
+    shape = node.meta.get(SHAPE) or next((s for s in node.meta.get(SHAPES) or () if s is not None), None)
     return shape[1:] if shape is not None else None
 
 
@@ -144,8 +145,7 @@ def _pad_windows(pad: Any, where: str) -> tuple[Window, Window]:
 def _adaptive(in_size: tuple[int, int], out_size: tuple[int, int]) -> tuple[Role, tuple[Window, Window] | None, str]:
     """Adaptive pooling is a sliding window only when the input divides evenly into the output."""
     if out_size == (1, 1):
-        # global pooling, spelled as the layer list spells it (stride 1, which a 1×1 map never uses)
-        return "window", whole_map(*in_size), ""
+        return "mix", None, ""
     if all(i % o == 0 for i, o in zip(in_size, out_size, strict=True)):
         k = (in_size[0] // out_size[0], in_size[1] // out_size[1])
         return "window", (Window(k[0], k[0], 0), Window(k[1], k[1], 0)), ""
@@ -158,12 +158,13 @@ def _adaptive(in_size: tuple[int, int], out_size: tuple[int, int]) -> tuple[Role
 
 
 class _Builder:
-    """Turns one traced ``fx.Node`` into a graph node; unknown operations are a ``ValueError`` naming them."""
+    """Turns one traced ``fx.Node`` into a graph node; an operation it does not know is measured."""
 
     def __init__(self, gm: fx.GraphModule) -> None:
         self.gm = gm
         self.modules = dict(gm.named_modules())
         self.calls: dict[str, int] = {}
+        self.measurer = Measurer(self.modules)
 
     def node(self, n: fx.Node, inputs: tuple[str, ...], in_shapes: list[tuple[int, ...]]) -> Node:
         out = _shape(n)
@@ -177,16 +178,20 @@ class _Builder:
         where = f"node {n.name} ({op})"
         if n.op == "call_method":
             assert isinstance(target, str)
+            known = tensor_op(n, target, inputs, first, out)
+            if known is not None:
+                return known
             if target in _PASS_METHODS:
                 return Node(n.name, target, "pass", inputs, out, target=n.name)
             if target in _ELEMENTWISE_METHODS:
                 return Node(n.name, target, "merge" if len(inputs) > 1 else "pass", inputs, out, target=n.name)
             if target in _RESHAPE_METHODS:
                 return self._reshape(n, inputs, first, out, target)
-            if target == "mean" and len(first) >= 3 and (len(out) < 3 or out[-2:] == (1, 1)):
-                return Node(n.name, "mean", "window", inputs, out, whole_map(*in_size), target=n.name)
-            raise self.unsupported(n, f"method .{target}()")
-        if target in _PASS_FUNCTIONS:
+            return self.measurer.node(n, inputs, out, f"method .{target}()", n.name)
+        known = tensor_op(n, target, inputs, first, out)
+        if known is not None:
+            return known
+        if target in _PASS_FUNCTIONS or is_stochastic_depth(target):
             return Node(n.name, op.split(".")[-1], "pass", inputs, out, target=n.name)
         if target in _ELEMENTWISE:
             return Node(n.name, op.split(".")[-1], "merge" if len(inputs) > 1 else "pass", inputs, out, target=n.name)
@@ -227,18 +232,19 @@ class _Builder:
             return Node(n.name, "pad", "window", inputs, out, _pad_windows(_arg(n, 1, "pad", ()), where), target=n.name)
         if target in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d):
             role, adaptive, note = _adaptive(in_size, (out[-2], out[-1]))
-            return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=n.name, note=note)
+            dims = (2, 3) if role == "mix" else ()
+            return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=n.name, note=note, dims=dims)
         if target is F.linear:
             weight = self._param_shape(n.args[1])
             params = self._numel(n.args[1]) + self._numel(_arg(n, 2, "bias", None))
             return self._linear(n, inputs, first, out, params, _prod(weight), n.name)
-        raise self.unsupported(n, op)
+        return self.measurer.node(n, inputs, out, op, n.name)
 
     def _module(self, n: fx.Node, inputs: tuple[str, ...], in_size: tuple[int, int], out: tuple[int, ...]) -> Node:
         assert isinstance(n.target, str)
         module = self.modules[n.target]
         kind = type(module).__name__
-        params = sum(p.numel() for p in module.parameters(recurse=False))
+        params = sum(p.numel() for p in module.parameters())
         op = _camel_to_snake(kind)
         where = f"module {n.target} ({kind})"
         # a module called again (one ReLU reused in a block) is numbered as torch.fx numbers its nodes
@@ -262,7 +268,8 @@ class _Builder:
             return Node(n.name, op, "window", inputs, out, windows, params, 0, target)
         if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
             role, adaptive, note = _adaptive(in_size, (out[-2], out[-1]))
-            return Node(n.name, op, role, inputs, out, adaptive, params, 0, target, note)
+            dims = (2, 3) if role == "mix" else ()
+            return Node(n.name, op, role, inputs, out, adaptive, params, 0, target, note, dims=dims)
         if isinstance(module, nn.ZeroPad2d | nn.ConstantPad2d | nn.ReflectionPad2d | nn.ReplicationPad2d):
             return Node(n.name, op, "window", inputs, out, _pad_windows(module.padding, where), params, 0, target)
         if isinstance(module, nn.Flatten):
@@ -272,7 +279,12 @@ class _Builder:
         if isinstance(module, nn.Upsample | nn.UpsamplingNearest2d | nn.UpsamplingBilinear2d | nn.PixelShuffle):
             note = "upsampling: no receptive field from here on"
             return Node(n.name, op, "opaque", inputs, out, None, params, 0, target, note)
-        raise self.unsupported(n, f"{kind} (module {n.target})")
+        if isinstance(module, nn.LayerNorm | nn.GroupNorm):
+            rank = len(self._in_shape(n)) + 1
+            count = len(module.normalized_shape) if isinstance(module, nn.LayerNorm) else rank - 1
+            mixed = tuple(range(rank - count, rank))
+            return Node(n.name, op, "mix", inputs, out, None, params, 0, target, dims=mixed)
+        return self.measurer.node(n, inputs, out, f"{kind} (module {n.target})", target)
 
     def _in_shape(self, n: fx.Node) -> tuple[int, ...]:
         shape = _shape(n.all_input_nodes[0])
@@ -288,9 +300,7 @@ class _Builder:
         op: str,
         target: str = "",
     ) -> Node:
-        if len(first) >= 3 and (len(out) < 3 or out[-2:] != first[-2:]):
-            return Node(n.name, op, "window", inputs, out, whole_map(first[-2], first[-1]), target=target or n.name)
-        return Node(n.name, op, "pass", inputs, out, target=target or n.name)
+        return Node(n.name, op, "reshape", inputs, out, target=target or n.name)
 
     def _linear(
         self,
@@ -303,11 +313,7 @@ class _Builder:
         target: str,
     ) -> Node:
         rows = _prod(out[:-1])
-        if len(first) >= 3:
-            # a linear layer on a map mixes its last axis, the width
-            windows = (Window(1, 1, 0), Window(first[-1], 1, 0))
-            return Node(n.name, "linear", "window", inputs, out, windows, params, rows * weight_numel, target)
-        return Node(n.name, "linear", "pass", inputs, out, None, params, rows * weight_numel, target)
+        return Node(n.name, "linear", "mix", inputs, out, None, params, rows * weight_numel, target, dims=(-1,))
 
     def _param_shape(self, arg: Any) -> tuple[int, ...]:
         if isinstance(arg, fx.Node) and arg.meta.get(SHAPE) is not None:
@@ -318,12 +324,6 @@ class _Builder:
         if isinstance(arg, fx.Node) and arg.op == "get_attr":
             return _prod(self._param_shape(arg))
         return 0
-
-    def unsupported(self, n: fx.Node, what: str) -> ValueError:
-        return ValueError(
-            f"operation {what} at node {n.name!r} is not supported by the receptive-field summary; "
-            f"supported: convolutions, pooling, batch norm, activations, dropout, add/cat, flatten, linear, upsampling"
-        )
 
 
 def _prod(values: tuple[int, ...]) -> int:
@@ -361,149 +361,6 @@ def trace(module: nn.Module) -> fx.GraphModule:
         ) from exc
 
 
-def _on_meta(gm: fx.GraphModule) -> fx.GraphModule:
-    """``gm`` with its parameters and buffers on the meta device: a copy (no data copied) unless they already are."""
-    tensors = (*gm.parameters(), *gm.buffers())
-    if all(t.is_meta for t in tensors):
-        return gm
-    memo: dict[int, Any] = {}
-    for tensor in tensors:
-        meta = tensor.detach().to("meta")
-        memo[id(tensor)] = nn.Parameter(meta, tensor.requires_grad) if isinstance(tensor, nn.Parameter) else meta
-    return copy.deepcopy(gm, memo)
-
-
-def _pair_of(value: Any, name: str) -> tuple[int, int]:
-    return shapes.as_pair(tuple(value) if isinstance(value, list) else value, name)
-
-
-def _sliding_shape(module: nn.Module, shape: tuple[int, ...], where: str) -> tuple[int, ...]:
-    """Output shape of a Conv2d or pooling module on an NCHW ``shape``, by :mod:`convcore.shapes`."""
-    k = _pair_of(module.kernel_size, f"{where}: kernel_size")
-    stride_value = getattr(module, "stride", None) or module.kernel_size
-    s = _pair_of(stride_value, f"{where}: stride")
-    d = _pair_of(getattr(module, "dilation", 1), f"{where}: dilation")
-    channels = shape[1]
-    if isinstance(module, nn.Conv2d):
-        if shape[1] != module.in_channels:
-            raise ValueError(f"{where} expects {module.in_channels} input channels, got {shape[1]}")
-        channels = module.out_channels
-        if module.padding == "same":
-            pads = [shapes.same_padding(k[a], d[a]) for a in (0, 1)]
-        else:
-            p = (0, 0) if module.padding == "valid" else _pair_of(module.padding, f"{where}: padding")
-            pads = [(p[0], p[0]), (p[1], p[1])]
-        size = [
-            shapes.conv_output_size(shape[2 + a], kernel_size=k[a], stride=s[a], padding=pads[a], dilation=d[a])
-            for a in (0, 1)
-        ]
-    else:
-        p = _pair_of(module.padding, f"{where}: padding")
-        size = [
-            shapes.pool_output_size(
-                shape[2 + a],
-                kernel_size=k[a],
-                stride=s[a],
-                padding=p[a],
-                dilation=d[a],
-                ceil_mode=bool(getattr(module, "ceil_mode", False)),
-            )
-            for a in (0, 1)
-        ]
-    return (shape[0], channels, size[0], size[1])
-
-
-def _flatten_shape(shape: tuple[int, ...], start: int, end: int) -> tuple[int, ...]:
-    start, end = start % len(shape), end % len(shape)
-    return (*shape[:start], _prod(shape[start : end + 1]), *shape[end + 1 :])
-
-
-def _adaptive_shape(shape: tuple[int, ...], output_size: Any) -> tuple[int, ...]:
-    out = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
-    return (*shape[:-2], *(shape[-2 + a] if out[a] is None else int(out[a]) for a in (0, 1)))
-
-
-def _module_shape(module: nn.Module, shape: tuple[int, ...], where: str) -> tuple[int, ...] | None:
-    """The output shape of the common layers by convcore's arithmetic; ``None``: let torch's meta kernel run."""
-    if len(shape) == 4 and isinstance(module, nn.Conv2d | nn.MaxPool2d | nn.AvgPool2d):
-        return _sliding_shape(module, shape, where)
-    if len(shape) == 4 and isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
-        return _adaptive_shape(shape, module.output_size)
-    if isinstance(module, nn.Flatten):
-        return _flatten_shape(shape, module.start_dim, module.end_dim)
-    if isinstance(module, nn.Linear):
-        if shape[-1] != module.in_features:
-            raise ValueError(f"{where} expects {module.in_features} input features, got {shape[-1]}")
-        return (*shape[:-1], module.out_features)
-    return None
-
-
-def _function_shape(target: Any, args: Any, kwargs: Any) -> tuple[int, ...] | None:
-    """Output shapes of flatten, global pooling and same-shape additions; ``None``: let torch run."""
-    x = args[0] if args else None
-    if not isinstance(x, torch.Tensor):
-        return None
-    shape = tuple(int(d) for d in x.shape)
-    if target is torch.flatten:
-        start = args[1] if len(args) > 1 else kwargs.get("start_dim", 0)
-        end = args[2] if len(args) > 2 else kwargs.get("end_dim", -1)
-        return _flatten_shape(shape, start, end)
-    if target is F.adaptive_avg_pool2d and len(shape) == 4:
-        return _adaptive_shape(shape, args[1] if len(args) > 1 else kwargs["output_size"])
-    if target in (operator.add, operator.iadd, torch.add) and len(args) == 2 and isinstance(args[1], torch.Tensor):
-        return shape if tuple(args[1].shape) == shape and not kwargs else None
-    return None
-
-
-class _Shapes(fx.Interpreter):
-    """Runs the graph on meta tensors and records each node's output shape in ``node.meta[SHAPE]``.
-
-    ``None`` marks a node that returned several tensors. Shape-preserving layers get their input back, and
-    convolutions, pooling, flatten and linear layers get an empty meta tensor of the shape convcore's own
-    arithmetic gives; only other operations run torch's meta kernels. The reason is start-up time: the first
-    meta convolution imports sympy and the first meta batch norm ``torch._dynamo`` (seconds, in a fresh
-    process, for no information). ``ShapeProp`` is not used for the same reason.
-    """
-
-    def run_node(self, n: fx.Node) -> Any:
-        result = super().run_node(n)
-        if isinstance(result, torch.Tensor):
-            n.meta[SHAPE] = tuple(int(d) for d in result.shape)
-        elif isinstance(result, tuple | list) and any(isinstance(r, torch.Tensor) for r in result):
-            n.meta[SHAPE] = None
-        return result
-
-    def call_module(self, target: Any, args: Any, kwargs: Any) -> Any:
-        module = self.fetch_attr(target)
-        if isinstance(module, _PASS_MODULES):
-            return args[0]
-        if args and isinstance(args[0], torch.Tensor) and not kwargs:
-            shape = _module_shape(
-                module, tuple(int(d) for d in args[0].shape), f"module {target} ({type(module).__name__})"
-            )
-            if shape is not None:
-                return torch.empty(shape, device="meta")
-        return super().call_module(target, args, kwargs)
-
-    def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
-        if target in _PASS_FUNCTIONS and args and isinstance(args[0], torch.Tensor):
-            return args[0]
-        shape = _function_shape(target, args, kwargs)
-        if shape is not None:
-            return torch.empty(shape, device="meta")
-        return super().call_function(target, args, kwargs)
-
-
-def _propagate(gm: fx.GraphModule, input_shape: tuple[int, int, int]) -> None:
-    try:
-        _Shapes(gm).run(torch.zeros((1, *input_shape), device="meta"))
-    except Exception as exc:
-        raise ValueError(
-            f"the module cannot run on a {'x'.join(map(str, input_shape))} input: {exc}; check the input "
-            f"channels and that the size is large enough for every layer"
-        ) from exc
-
-
 def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> GraphReport:
     """Per node of ``module`` on an input ``(C, H, W)``: output shape, params, MACs, r/S/P, merge alignment.
 
@@ -511,8 +368,8 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
     """
     if len(input_shape) != 3 or any(not isinstance(d, int) or d < 1 for d in input_shape):
         raise ValueError(f"input_shape must be (channels, height, width) of positive integers, got {input_shape!r}")
-    gm = _on_meta(trace(module))
-    _propagate(gm, input_shape)
+    gm = on_meta(trace(module))
+    propagate(gm, input_shape, _PASS_MODULES, _PASS_FUNCTIONS)
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
         raise ValueError(f"the module's forward takes {len(placeholders)} inputs; the summary needs exactly one image")
@@ -530,12 +387,13 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
             continue
         inputs = tuple(a.name for a in n.all_input_nodes if a.name in shapes_by_name)
         out = _shape(n)
-        if not inputs or SHAPE not in n.meta:
+        if not inputs or (SHAPE not in n.meta and SHAPES not in n.meta):
             # constants and sizes (x.size(), x.shape) are not feature maps
             continue
         if out is None:
-            raise builder.unsupported(n, f"{_name(n.target)} returning several tensors")
+            continue
         node = builder.node(n, inputs, [shapes_by_name[name] for name in inputs])
-        nodes.append(node)
+        full = n.meta.get(SHAPE) or next(s for s in n.meta[SHAPES] if s is not None)
+        nodes.append(replace(node, shape=tuple(full)) if full[0] != 1 else node)
         shapes_by_name[n.name] = out
     return analyze(nodes)

@@ -12,12 +12,27 @@ path ``b`` gives ``(r_b, S_b, P_b)`` and output ``u`` of the node sees the union
 which is ``max_b r_b`` when the branches are aligned. Branches are *aligned* when their centres coincide,
 i.e. the centre offset ``(r_b − 1)/2 − P_b`` (the centre of output 0) and ``S_b`` are equal on every branch.
 
-Each :class:`Node` says what it does to the field through its ``role``: ``"window"`` composes one window per
-axis (convolution, pooling, a layer that sees the whole map), ``"pass"`` leaves it unchanged (activations,
-batch norm, dropout, element-wise ops with constants), ``"merge"`` takes the union above (add, concat,
-element-wise products of two branches), ``"opaque"`` ends it (upsampling, transposed convolution: the
-Distill formulas cover downsampling only). The front ends (layer lists, :mod:`convcore.fx_summary`,
-:mod:`convcore.onnx_summary`) build nodes; :func:`analyze` does the arithmetic.
+Every tensor knows which of its dimensions hold the image's height and width (:mod:`convcore.spatial`), so
+the field follows the map through permutes, reshapes and flattening. Each :class:`Node` says what it does
+through its ``role``:
+
+- ``"window"`` composes one window per dimension in ``dims`` (the last two by default) on the axis that
+  dimension holds (convolution, pooling, padding, a strided slice); a ``None`` window makes that axis whole;
+- ``"pass"`` leaves the field unchanged (activations, normalisation over channels, dropout, a constant op);
+- ``"merge"`` takes the union above (add, concat, products of two branches, broadcasting);
+- ``"reshape"`` and ``"permute"`` (``dims``: the permutation) move the axes between dimensions;
+- ``"mix"`` mixes the positions along ``dims`` of its first input (a mean or max over the map, a linear layer
+  or a layer norm over the last dimension, a softmax over tokens): an axis whose every position is mixed
+  becomes *whole* — each output sees the whole input along it (``AxisField.whole``);
+- ``"matmul"`` contracts the last dimension of its first input with the next-to-last of its second
+  (attention's products over tokens), or as its einsum ``equation`` says; a single input without an
+  equation is multiplied by a weight (its last dimension mixed);
+- ``"global"`` makes both axes whole (an operation of unknown meaning counts as global);
+- ``"opaque"`` ends the field (upsampling, transposed convolution: the Distill formulas cover downsampling).
+
+A node may be ``measured`` (its windows read from autograd rather than known) and carries notes. The front
+ends (layer lists, :mod:`convcore.fx_summary`, :mod:`convcore.onnx_summary`) build nodes; :func:`analyze` does
+the arithmetic and :func:`report_to_dict` is the one serialisation of the result.
 """
 
 from collections.abc import Mapping, Sequence
@@ -25,26 +40,44 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from convcore import receptive_field as rf
+from convcore import spatial
 from convcore.layers import PASS_THROUGH, Layer, Shape, Window, apply_layer, parse_layer
 
-Role = Literal["input", "window", "pass", "merge", "opaque"]
+Role = Literal["input", "window", "pass", "merge", "reshape", "permute", "mix", "matmul", "global", "opaque"]
 Field = tuple[rf.AxisField, rf.AxisField]
+FieldKind = Literal["local", "global", "none"]
+Windows = tuple[Window | None, ...]
 
 
 @dataclass(frozen=True)
 class Node:
-    """One tensor-valued operation. ``output`` is the shape without the batch axis, e.g. ``(C, H, W)``."""
+    """One tensor-valued operation.
+
+    ``output`` is the shape without the batch axis, e.g. ``(C, H, W)``; ``shape`` the full shape when the
+    batch axis is not 1 (Swin folds its windows into it). ``dims`` are dimensions of the full shape of the
+    first input: the permutation (``"permute"``), the mixed dimensions (``"mix"``), the dimensions the
+    ``windows`` slide along (``"window"``, the last two when empty), the height and width dimensions
+    (``"input"``, the last two when empty). ``measured``: the windows were read from autograd.
+    """
 
     name: str
     op: str
     role: Role
     inputs: tuple[str, ...] = ()
     output: tuple[int, ...] = ()
-    windows: tuple[Window, Window] | None = None
+    windows: Windows | None = None
     params: int = 0
     macs: int = 0
     target: str = ""
     note: str = ""
+    measured: bool = False
+    dims: tuple[int, ...] = ()
+    shape: tuple[int, ...] = ()
+    equation: str = ""
+
+    @property
+    def full_shape(self) -> tuple[int, ...]:
+        return self.shape or ((1, *self.output) if self.output else ())
 
 
 @dataclass(frozen=True)
@@ -58,10 +91,23 @@ class Merge:
 
 @dataclass(frozen=True)
 class NodeReport:
+    """A node with its field (``None``: no receptive field), its merge verdict and its notes."""
+
     node: Node
     field: Field | None
     merge: Merge | None
-    note: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str:
+        return "; ".join(self.notes)
+
+    @property
+    def kind(self) -> FieldKind:
+        """``"none"``, ``"global"`` (some axis sees the whole input) or ``"local"``."""
+        if self.field is None:
+            return "none"
+        return "global" if self.field[0].whole or self.field[1].whole else "local"
 
 
 @dataclass(frozen=True)
@@ -81,20 +127,23 @@ class GraphReport:
         return {n.node.name: n for n in self.nodes}
 
 
-def whole_map(height: int, width: int) -> tuple[Window, Window]:
-    """The windows of a layer that sees the whole ``height × width`` map at once (global pooling, flatten)."""
-    return (Window(height, 1, 0), Window(width, 1, 0))
-
-
 def merge_fields(fields: Sequence[Field]) -> tuple[Field | None, Merge]:
-    """The union of the branches' fields and the alignment verdict; ``None`` when the strides differ."""
+    """The union of the branches' fields and the alignment verdict; ``None`` when the strides differ.
+
+    A whole axis on any branch makes that axis whole; alignment is judged on the branches local on both axes.
+    """
     strides = tuple((f[0].stride, f[1].stride) for f in fields)
     offsets = tuple(((f[0].size - 1) / 2 - f[0].padding, (f[1].size - 1) / 2 - f[1].padding) for f in fields)
-    aligned = len(set(strides)) == 1 and len(set(offsets)) == 1
-    if len(set(strides)) != 1:
-        return None, Merge(aligned, strides, offsets)
+    local = [i for i, f in enumerate(fields) if not (f[0].whole or f[1].whole)]
+    aligned = len({strides[i] for i in local}) <= 1 and len({offsets[i] for i in local}) <= 1
     merged = []
     for axis in (0, 1):
+        whole = [f[axis] for f in fields if f[axis].whole]
+        if whole:
+            merged.append(max(whole, key=lambda w: w.size))
+            continue
+        if len({f[axis].stride for f in fields}) != 1:
+            return None, Merge(aligned, strides, offsets)
         padding = max(f[axis].padding for f in fields)
         size = max(f[axis].size - 1 - f[axis].padding for f in fields) + padding + 1
         merged.append(rf.AxisField(size, fields[0][axis].stride, padding))
@@ -139,6 +188,216 @@ def _longest_path(nodes: Sequence[Node]) -> list[str]:
     return path[::-1]
 
 
+@dataclass(frozen=True)
+class _Tensor:
+    """What the engine knows of a node's output: its field, full shape and spatial labels."""
+
+    field: Field | None
+    shape: tuple[int, ...]
+    labels: spatial.Labels
+    # the map's size per axis, and the pieces already mixed since the last window along their axis (mixing
+    # the positions of one window again — attention's second product, the next block — adds nothing)
+    size: tuple[int, int] = (1, 1)
+    mixed: frozenset[spatial.Piece] = frozenset()
+
+
+class _Engine:
+    """Propagates fields and spatial labels node by node (one pass: linear in the number of nodes)."""
+
+    def __init__(self) -> None:
+        self.tensors: dict[str, _Tensor] = {}
+        self.extent = (1, 1)
+        self.mixing: set[spatial.Piece] = set()
+
+    def run(self, node: Node) -> NodeReport:
+        ups = [self.tensors[name] for name in node.inputs]
+        notes = [node.note] if node.note else []
+        shape = node.full_shape or (ups[0].shape if ups else ())
+        merge = None
+        if node.role == "input":
+            labels = spatial.image(shape, node.dims or (-2, -1)) if len(shape) >= 3 else tuple(() for _ in shape)
+            self.extent = (spatial.extent(labels, 0), spatial.extent(labels, 1))
+            self.mixing = set()
+            field: Field | None = (rf.AxisField(), rf.AxisField())
+        elif node.role == "opaque":
+            field, labels = None, self._follow(ups[0], shape)
+        elif node.role == "merge":
+            field, merge, labels = self._merge(ups, shape, notes)
+        else:
+            field, labels = self._single(node, ups, shape, notes)
+        if field is None and not notes and node.role != "input":
+            notes.append("no receptive field: an input of this node has none")
+        size, mixed = self._map(node, ups, shape)
+        self.tensors[node.name] = _Tensor(field, shape, labels, size, mixed)
+        return NodeReport(node, field, merge, tuple(dict.fromkeys(notes)))
+
+    def _map(
+        self, node: Node, ups: list[_Tensor], shape: tuple[int, ...]
+    ) -> tuple[tuple[int, int], frozenset[spatial.Piece]]:
+        """The map size after ``node`` and the pieces mixed so far."""
+        if not ups:
+            return self.extent, frozenset()
+        size = [max(u.size[a] for u in ups) for a in (0, 1)]
+        mixed = frozenset(self.mixing).union(*(u.mixed for u in ups))
+        self.mixing = set()
+        if node.role == "window" and len(shape) == len(ups[0].shape):
+            for dim in node.dims or (-2, -1):
+                pieces = ups[0].labels[dim % len(shape)]
+                if len(pieces) == 1:
+                    size[pieces[0][0]] = shape[dim % len(shape)]
+                    mixed = frozenset(p for p in mixed if p[0] != pieces[0][0])
+        return (size[0], size[1]), mixed
+
+    def _follow(self, up: _Tensor, shape: tuple[int, ...]) -> spatial.Labels:
+        """The labels of a result of ``shape`` computed position by position from ``up``."""
+        if up.shape == shape:
+            return up.labels
+        if len(up.shape) == len(shape):
+            return spatial.sized(up.labels, shape)
+        return spatial.reshape(up.labels, up.shape, shape)
+
+    def _merge(
+        self, ups: list[_Tensor], shape: tuple[int, ...], notes: list[str]
+    ) -> tuple[Field | None, Merge | None, spatial.Labels]:
+        labels = spatial.broadcast([(u.labels, u.shape) for u in ups], shape)
+        fields = [u.field for u in ups]
+        if any(f is None for f in fields):
+            return None, None, labels
+        if len(ups) == 1:
+            return fields[0], None, labels
+        field, merge = merge_fields([f for f in fields if f is not None])
+        if field is None:
+            notes.append("no receptive field: the merged branches have different effective strides")
+        elif not merge.aligned:
+            notes.append("the branches' receptive-field centres differ (misaligned)")
+        return field, merge, labels
+
+    def _single(
+        self, node: Node, ups: list[_Tensor], shape: tuple[int, ...], notes: list[str]
+    ) -> tuple[Field | None, spatial.Labels]:
+        up = ups[0]
+        role = node.role
+        if role == "permute":
+            labels = spatial.permute(up.labels, node.dims)
+        elif role in ("reshape", "pass", "window"):
+            labels = self._follow(up, shape)
+        elif role == "matmul":
+            return self._matmul(node, ups, shape, notes)
+        elif role == "mix":
+            field = self._mix(up, [d % len(up.shape) for d in node.dims], notes)
+            return field, self._after_mix(up, node.dims, shape)
+        else:
+            field = None if up.field is None else self._whole(up.field, (True, True))
+            return field, up.labels if up.shape == shape else tuple(() for _ in shape)
+        if role != "window" or up.field is None:
+            return up.field, labels
+        return self._window(node, up, notes), labels
+
+    def _whole(self, field: Field, which: tuple[bool, bool]) -> Field:
+        axes = [
+            rf.whole(self.extent[a], field[a].stride) if which[a] and not field[a].whole else field[a] for a in (0, 1)
+        ]
+        return (axes[0], axes[1])
+
+    def _window(self, node: Node, up: _Tensor, notes: list[str]) -> Field | None:
+        """Compose each window on the axis its dimension holds (``dims``, the last two by default)."""
+        assert node.windows is not None and up.field is not None
+        axes = list(up.field)
+        for dim, window in zip(node.dims or (-2, -1), node.windows, strict=True):
+            pieces = up.labels[dim % len(up.labels)] if up.labels else ()
+            if not pieces:
+                continue
+            axis = pieces[0][0]
+            if window is None:
+                axes[axis] = rf.whole(self.extent[axis], axes[axis].stride)
+            elif axes[axis].whole:
+                continue
+            elif len(pieces) != 1 or pieces[0][2] != 1 or spatial.axis_dim(up.labels, axis) is None:
+                notes.append(
+                    f"no receptive field: the {'height' if axis == 0 else 'width'} is split or merged into other "
+                    f"dimensions here, so the window cannot be placed on it"
+                )
+                return None
+            else:
+                axes[axis] = rf.compose(axes[axis], window)
+        return (axes[0], axes[1])
+
+    def _mix(self, up: _Tensor, dims: Sequence[int], notes: list[str]) -> Field | None:
+        """The field after mixing the positions along ``dims``: whole where all of an axis is mixed."""
+        if up.field is None:
+            return None
+        axes = []
+        for axis in (0, 1):
+            current = up.field[axis]
+            pieces = list(dict.fromkeys(p for d in dims for p in up.labels[d] if p[0] == axis))
+            self.mixing.update(pieces)
+            fresh = [p for p in pieces if p not in up.mixed]
+            if current.whole or not fresh:
+                axes.append(current)
+            elif _prod(p[1] for p in pieces) >= up.size[axis]:
+                axes.append(rf.whole(self.extent[axis], current.stride))
+            else:
+                grow = sum((p[1] - 1) * p[2] for p in fresh) * current.stride
+                axes.append(rf.AxisField(current.size + grow, current.stride, current.padding))
+                notes.append(
+                    "mixes the positions within windows: r is the window's extent; each position's field starts "
+                    "where its window does, not at u·S − P"
+                )
+        return (axes[0], axes[1])
+
+    def _after_mix(self, up: _Tensor, dims: Sequence[int], shape: tuple[int, ...]) -> spatial.Labels:
+        mixed = {d % len(up.shape) for d in dims}
+        if len(shape) == len(up.shape):
+            return tuple(
+                labels if i not in mixed or up.shape[i] == shape[i] else ()
+                for i, labels in enumerate(spatial.sized(up.labels, shape) if up.shape != shape else up.labels)
+            )
+        kept = tuple(labels for i, labels in enumerate(up.labels) if i not in mixed)
+        if len(kept) == len(shape):
+            return kept
+        return tuple(() for _ in shape)
+
+    def _matmul(
+        self, node: Node, ups: list[_Tensor], shape: tuple[int, ...], notes: list[str]
+    ) -> tuple[Field | None, spatial.Labels]:
+        """An einsum (``equation``; a matrix product by default): contracted dimensions are mixed."""
+        a = ups[0]
+        if len(ups) == 1 and not node.equation:
+            return self._mix(a, [len(a.shape) - 1], notes), self._after_mix(a, [len(a.shape) - 1], shape)
+        specs, out_spec = _einsum_specs(node.equation or "...ij,...jk->...ik", [len(u.shape) for u in ups])
+        fields = []
+        labels: list[list[spatial.Piece]] = [[] for _ in out_spec]
+        for up, spec in zip(ups, specs, strict=True):
+            fields.append(self._mix(up, [i for i, letter in enumerate(spec) if letter not in out_spec], notes))
+            for i, letter in enumerate(spec):
+                if letter in out_spec and up.shape[i] > 1:
+                    where = labels[out_spec.index(letter)]
+                    where += [p for p in up.labels[i] if p not in where]
+        out_labels = tuple(tuple(pieces) for pieces in labels)
+        if len(out_labels) != len(shape) or any(f is None for f in fields):
+            return None if any(f is None for f in fields) else fields[0], out_labels
+        field, _ = merge_fields([f for f in fields if f is not None])
+        return field, out_labels
+
+
+def _einsum_specs(equation: str, ranks: Sequence[int]) -> tuple[list[str], str]:
+    """Per input the letter of each dimension, and the output's letters; ``...`` spelled out (right-aligned)."""
+    left, _, right = equation.replace(" ", "").partition("->")
+    specs = left.split(",")
+    if len(specs) != len(ranks):
+        raise ValueError(f"einsum {equation!r} names {len(specs)} inputs, the node has {len(ranks)}")
+    longest = max(rank - len(spec.replace("...", "")) for spec, rank in zip(specs, ranks, strict=True))
+    extra = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: max(longest, 0)]
+    spelled = [
+        spec.replace("...", extra[len(extra) - (rank - len(spec) + 3) :] if "..." in spec else "")
+        for spec, rank in zip(specs, ranks, strict=True)
+    ]
+    if not _:
+        once = sorted(c for c in set("".join(specs)) if "".join(specs).count(c) == 1 and c != ".")
+        right = "..." * ("..." in left) + "".join(once)
+    return spelled, right.replace("...", extra)
+
+
 def analyze(nodes: Sequence[Node]) -> GraphReport:
     """Per node ``r``, ``S``, ``P`` per axis relative to the (single) input, the merges' verdicts, the main path.
 
@@ -146,35 +405,15 @@ def analyze(nodes: Sequence[Node]) -> GraphReport:
     branches with different strides) gets ``None`` and a note saying why.
     """
     _check(nodes)
-    fields: dict[str, Field | None] = {}
-    reports = []
-    for node in nodes:
-        merge = None
-        note = node.note
-        field: Field | None
-        upstream = [fields[name] for name in node.inputs]
-        if node.role == "input":
-            field = (rf.AxisField(), rf.AxisField())
-        elif any(f is None for f in upstream):
-            field = None
-            note = note or "no receptive field: an input of this node has none"
-        elif node.role == "window":
-            assert node.windows is not None and upstream[0] is not None
-            field = (rf.compose(upstream[0][0], node.windows[0]), rf.compose(upstream[0][1], node.windows[1]))
-        elif node.role == "pass":
-            field = upstream[0]
-        elif node.role == "merge":
-            known = [f for f in upstream if f is not None]
-            field, merge = merge_fields(known)
-            if field is None:
-                note = "no receptive field: the merged branches have different effective strides"
-            elif not merge.aligned:
-                note = "the branches' receptive-field centres differ (misaligned)"
-        else:
-            field = None
-        fields[node.name] = field
-        reports.append(NodeReport(node, field, merge, note))
-    return GraphReport(reports, _longest_path(nodes))
+    engine = _Engine()
+    return GraphReport([engine.run(node) for node in nodes], _longest_path(nodes))
+
+
+def _prod(values: Any) -> int:
+    result = 1
+    for v in values:
+        result *= v
+    return result
 
 
 def layer_node(layer: Layer | Mapping[str, Any], name: str, source: str, shape: Shape, index: int = 0) -> Node:
@@ -195,6 +434,12 @@ def layer_node(layer: Layer | Mapping[str, Any], name: str, source: str, shape: 
             result.macs,
             parsed.name,
             "transposed convolution upsamples: no receptive field from here on",
+        )
+    if parsed.type in ("global_avg_pool2d", "linear"):
+        # a mean over the map, or a linear layer reading the map flattened: every position is mixed
+        dims = (2, 3) if parsed.type == "global_avg_pool2d" else (1, 2, 3)
+        return Node(
+            name, parsed.type, "mix", (source,), output, None, result.params, result.macs, parsed.name, dims=dims
         )
     role: Role = "pass" if parsed.type in PASS_THROUGH else "window"
     return Node(name, parsed.type, role, (source,), output, result.windows, result.params, result.macs, parsed.name)
@@ -251,13 +496,15 @@ def from_layers(
     return nodes
 
 
-def _field_dict(field: Field | None) -> dict[str, list[int]] | None:
+def field_dict(field: Field | None) -> dict[str, list[int] | list[bool]] | None:
+    """``{size, stride, padding, global}`` as ``[height, width]`` pairs; ``global``: the axis sees the whole input."""
     if field is None:
         return None
     return {
         "size": [field[0].size, field[1].size],
         "stride": [field[0].stride, field[1].stride],
         "padding": [field[0].padding, field[1].padding],
+        "global": [field[0].whole, field[1].whole],
     }
 
 
@@ -266,8 +513,12 @@ def report_to_dict(report: GraphReport) -> dict[str, Any]:
 
     Each row: ``name``, ``op``, ``target`` (the module path where known), ``role``, ``inputs``, ``output``
     (shape without the batch axis), ``params``, ``macs``, ``receptive_field`` (``size``/``stride``/``padding``
-    as ``[height, width]``, or ``null``), ``aligned`` (merges only), ``offsets`` (per merged branch the centre
-    offset ``(r − 1)/2 − P`` as ``[height, width]``), ``note``.
+    as ``[height, width]`` and ``global``, per axis whether every input position along it is seen — then
+    ``size`` is the input's extent and ``padding`` 0 — or ``null``), ``field`` (``"local"``, ``"global"`` or
+    ``"none"``), ``measured`` (the node's windows were read from autograd, not known), ``aligned`` (merges
+    only), ``offsets`` (per merged branch the centre offset ``(r − 1)/2 − P`` as ``[height, width]``),
+    ``notes`` (what the reader should know about this row: a global field's cause, an uncounted MAC, a
+    measured or unknown operation) and ``note`` (the notes joined by "; ").
     """
     rows = []
     for n in report.nodes:
@@ -281,9 +532,12 @@ def report_to_dict(report: GraphReport) -> dict[str, Any]:
                 "output": list(n.node.output),
                 "params": n.node.params,
                 "macs": n.node.macs,
-                "receptive_field": _field_dict(n.field),
+                "receptive_field": field_dict(n.field),
+                "field": n.kind,
+                "measured": n.node.measured,
                 "aligned": n.merge.aligned if n.merge else None,
                 "offsets": [list(o) for o in n.merge.offsets] if n.merge else None,
+                "notes": list(n.notes),
                 "note": n.note,
             }
         )

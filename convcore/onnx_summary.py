@@ -1,93 +1,44 @@
 """An ONNX file's per-node table — shapes, parameters, MACs, receptive fields — without running it.
 
-The file is decoded with the ``onnx`` package and its shapes come from ``onnx.shape_inference``; nothing in
-the file is executed. Files that are not what they claim are a ``ValueError`` naming the problem: bytes
-that are not an ONNX protobuf, a truncated file, a graph with a cycle, too many nodes, weights stored in
-external files, operators the receptive-field arithmetic does not know.
+The file is decoded with the ``onnx`` package; nothing in it is executed. The first check on every model is
+:func:`convcore.onnx_tensors.check_self_contained` (no tensor may refer to another file). Then constant
+subgraphs are folded (:mod:`convcore.onnx_fold`: computed pads, shape arithmetic, Reshape targets), shapes
+come from the file's own declarations and ``onnx.shape_inference``, and each node on feature maps becomes a
+graph node (:mod:`convcore.onnx_nodes`). Weights may be absent — ``export_params=False`` from either
+exporter — their sizes are then read from declared shapes or from the nodes that use them. Files that are
+not what they claim are a ``ValueError`` naming the problem: bytes that are not an ONNX protobuf, a
+truncated file, a graph with a cycle, too many nodes, external data.
 """
 
 import heapq
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 import onnx
+import onnx.inliner
 from google.protobuf.message import DecodeError
 from onnx import helper
 
-from convcore import shapes
-from convcore.graph import GraphReport, Node, Role, analyze, whole_map
-from convcore.layers import Window
+from convcore.graph import GraphReport, Node, analyze
+from convcore.onnx_fold import fold
+from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, buffers
 from convcore.onnx_tensors import check_self_contained, to_array
 
 MAX_BYTES = 200 * 1024 * 1024
-MAX_NODES = 5000
+# Swin-B from the TorchScript exporter has 13,920 nodes
+MAX_NODES = 20000
 # every count in the table stays exact as a JavaScript number (and far inside a 64-bit integer)
 MAX_COUNT = 2**53 - 1
 MAX_INPUT_DIM = 1 << 16
-# initializers up to this many elements are kept for shape inference (shapes, pads, scales)
-_SMALL_TENSOR = 64
-
-_PASS = frozenset(
-    {
-        "Relu",
-        "LeakyRelu",
-        "PRelu",
-        "Sigmoid",
-        "HardSigmoid",
-        "HardSwish",
-        "Tanh",
-        "Clip",
-        "Elu",
-        "Selu",
-        "Celu",
-        "Gelu",
-        "Mish",
-        "Softplus",
-        "Softsign",
-        "Softmax",
-        "LogSoftmax",
-        "Erf",
-        "Abs",
-        "Neg",
-        "Exp",
-        "Log",
-        "Sqrt",
-        "Reciprocal",
-        "Pow",
-        "Cast",
-        "Dropout",
-        "Identity",
-        "BatchNormalization",
-        "InstanceNormalization",
-    }
+# initializers up to this many elements are decoded for folding (shapes, pads, scales, axes)
+_SMALL_TENSOR = 1 << 12
+_FLOATS = frozenset(
+    {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
 )
-_ELEMENTWISE = frozenset({"Add", "Sub", "Mul", "Div", "Sum", "Max", "Min", "Mean"})
-_RESHAPE = frozenset({"Flatten", "Reshape", "Squeeze", "Unsqueeze"})
-_UPSAMPLE = frozenset({"Resize", "Upsample", "DepthToSpace"})
-_POOL = frozenset({"MaxPool", "AveragePool", "LpPool"})
-_GLOBAL_POOL = frozenset({"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"})
-_LINEAR = frozenset({"Gemm", "MatMul"})
-# computed on shapes only, never on feature maps; a graph may carry them next to a reshape
-_SHAPE_ONLY = frozenset({"Shape", "Size", "Constant", "ConstantOfShape"})
-SUPPORTED = (
-    _PASS
-    | _ELEMENTWISE
-    | _RESHAPE
-    | _UPSAMPLE
-    | _POOL
-    | _GLOBAL_POOL
-    | _LINEAR
-    | _SHAPE_ONLY
-    | {"Conv", "ConvTranspose", "Concat", "Pad", "Gather", "Slice"}
-)
-
-
-@dataclass(frozen=True)
-class _Context:
-    dims: dict[str, tuple[int, ...]]
-    constants: dict[str, np.ndarray]
+# integer initializers are shapes, pads, axes, indices; floating-point ones are weights (never read)
+_DECODED = frozenset({onnx.TensorProto.INT64, onnx.TensorProto.INT32})
 
 
 def _decode(data: bytes) -> onnx.ModelProto:
@@ -120,22 +71,20 @@ def _check_structure(model: onnx.ModelProto, max_nodes: int) -> None:
     if len(graph.node) > max_nodes:
         raise ValueError(f"the graph has {len(graph.node)} nodes; the limit is {max_nodes}")
     _check_text(graph)
-    if model.functions:
-        names = ", ".join(sorted({f.name for f in model.functions}))
-        raise ValueError(f"the model defines its own functions ({names}), which the summary does not support")
     for node in graph.node:
         for attr in node.attribute:
             if attr.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
                 raise ValueError(f"node {node.name or node.op_type!r} ({node.op_type}) holds a subgraph: not supported")
-    unsupported = sorted(
-        {
-            f"{n.domain}::{n.op_type}" if n.domain not in ("", "ai.onnx") else n.op_type
-            for n in graph.node
-            if n.domain not in ("", "ai.onnx") or n.op_type not in SUPPORTED
-        }
-    )
-    if unsupported:
-        raise ValueError(f"unsupported operators: {', '.join(unsupported)}")
+
+
+def _inline(model: onnx.ModelProto, max_nodes: int) -> onnx.ModelProto:
+    """The model with its own functions expanded in place (exporters may write modules as functions)."""
+    if not model.functions:
+        return model
+    inlined = onnx.inliner.inline_local_functions(model)
+    if len(inlined.graph.node) > max_nodes:
+        raise ValueError(f"the graph has {len(inlined.graph.node)} nodes with its functions; the limit is {max_nodes}")
+    return inlined
 
 
 def _topological(graph: onnx.GraphProto) -> list[int]:
@@ -181,7 +130,7 @@ def _input(model: onnx.ModelProto, input_shape: Sequence[int] | None) -> onnx.Va
         raise ValueError("the model has no input: the summary needs one image input")
     for extra in inputs[1:]:
         found = _dims(extra)
-        if found is None or min(found, default=0) < 1:
+        if found is None or min(found, default=1) < 1:
             raise ValueError(
                 f"the model has a second input {extra.name!r} without a fixed shape; the summary needs exactly one "
                 f"image input (other inputs must be weights of fixed shape)"
@@ -190,8 +139,8 @@ def _input(model: onnx.ModelProto, input_shape: Sequence[int] | None) -> onnx.Va
     dims = image.type.tensor_type.shape.dim
     if len(dims) != 4:
         raise ValueError(f"the input {image.name!r} has rank {len(dims)}; the summary needs an NCHW image input")
+    dims[0].dim_value = 1
     if input_shape is not None:
-        dims[0].dim_value = 1
         for dim, value in zip(dims[1:], input_shape, strict=True):
             dim.dim_value = int(value)
     for dim, axis in zip(dims[1:], ("channels", "height", "width"), strict=True):
@@ -213,149 +162,42 @@ def _dims(value: onnx.ValueInfoProto) -> tuple[int, ...] | None:
     return tuple(d.dim_value if d.HasField("dim_value") else -1 for d in value.type.tensor_type.shape.dim)
 
 
-def _context(model: onnx.ModelProto) -> _Context:
-    graph = model.graph
+def _declared(graph: onnx.GraphProto) -> dict[str, tuple[int, ...]]:
+    """Every fully known shape the graph declares (initializers, inputs, value_info, outputs)."""
     dims: dict[str, tuple[int, ...]] = {t.name: tuple(t.dims) for t in graph.initializer}
     for value in (*graph.input, *graph.value_info, *graph.output):
         found = _dims(value)
-        if found is not None:
+        if found is not None and min(found, default=0) >= 0:
             dims.setdefault(value.name, found)
-    constants = {t.name: to_array(t) for t in graph.initializer if t.data_type == onnx.TensorProto.INT64}
-    for node in graph.node:
-        if node.op_type == "Constant":
-            for attr in node.attribute:
-                tensor = attr.name == "value" and attr.type == onnx.AttributeProto.TENSOR
-                if tensor and attr.t.data_type == onnx.TensorProto.INT64:
-                    constants[node.output[0]] = to_array(attr.t)
-    return _Context(dims, constants)
+    return dims
 
 
-def _attrs(node: onnx.NodeProto) -> dict[str, object]:
-    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+def _weights(model: onnx.ModelProto, image: str) -> dict[str, tuple[int, ...]]:
+    """Parameters by name and shape: floating-point initializers and the other inputs (more than one value)."""
+    graph = model.graph
+    found = {t.name: tuple(t.dims) for t in graph.initializer if t.data_type in _FLOATS and math.prod(t.dims) > 1}
+    for value in graph.input:
+        shape = _dims(value)
+        floating = value.type.tensor_type.elem_type in _FLOATS
+        if value.name != image and shape is not None and floating and math.prod(shape) > 1:
+            found.setdefault(value.name, shape)
+    return found
 
 
-def _numel(ctx: _Context, name: str) -> int:
-    shape = ctx.dims.get(name)
-    if not name or shape is None:
-        return 0
-    return math.prod(shape)
+def _constants(graph: onnx.GraphProto) -> dict[str, np.ndarray]:
+    """The values of the small integer initializers the summary may need (shapes, pads, axes, indices)."""
+    return {
+        t.name: to_array(t)
+        for t in graph.initializer
+        if t.data_type in _DECODED and math.prod(t.dims) <= _SMALL_TENSOR and not t.external_data
+    }
 
 
-def _windows(
-    node: onnx.NodeProto, attrs: dict[str, object], kernel: Sequence[int], in_size: tuple[int, int]
-) -> tuple[Window, Window]:
-    strides = list(attrs.get("strides", [1, 1]))  # type: ignore[call-overload]
-    dilations = list(attrs.get("dilations", [1, 1]))  # type: ignore[call-overload]
-    pads = list(attrs.get("pads", [0, 0, 0, 0]))  # type: ignore[call-overload]
-    auto_pad = attrs.get("auto_pad", b"NOTSET")
-    auto = auto_pad.decode() if isinstance(auto_pad, bytes) else str(auto_pad)
-    windows = []
-    for axis in (0, 1):
-        span = shapes.effective_kernel_size(int(kernel[axis]), int(dilations[axis]))
-        if auto in ("SAME_UPPER", "SAME_LOWER"):
-            out = -(-in_size[axis] // strides[axis])
-            total = max((out - 1) * strides[axis] + span - in_size[axis], 0)
-            left = total // 2 if auto == "SAME_UPPER" else total - total // 2
-        elif auto == "VALID":
-            left = 0
-        else:
-            left = int(pads[axis])
-        windows.append(Window(span, int(strides[axis]), left))
-    return (windows[0], windows[1])
-
-
-def _pad_windows(node: onnx.NodeProto, attrs: dict[str, object], ctx: _Context, rank: int) -> tuple[Window, Window]:
-    if len(node.input) > 1 and node.input[1]:
-        if node.input[1] not in ctx.constants:
-            raise ValueError(f"node {node.name!r} (Pad) takes its pads from a computed tensor: give them as a constant")
-        pads = [int(v) for v in ctx.constants[node.input[1]].reshape(-1)]
-    else:
-        pads = list(attrs.get("pads", []))  # type: ignore[call-overload]
-    if len(pads) != 2 * rank or rank != 4:
-        raise ValueError(f"node {node.name!r} (Pad) must pad a 4-D NCHW tensor with 8 pad values, got {pads}")
-    if min(pads) < 0:
-        raise ValueError(f"node {node.name!r} (Pad) crops (negative pads {pads}), which the summary does not support")
-    return (Window(1, 1, pads[2]), Window(1, 1, pads[3]))
-
-
-def module_path(node_name: str) -> str:
-    """``/layer1/layer1.0/conv1/Conv`` → ``layer1.0.conv1``: the torch module path the exporter's scopes spell."""
-    parts: list[str] = []
-    for segment in node_name.strip("/").split("/")[:-1]:
-        if parts and segment.startswith(parts[-1] + "."):
-            parts[-1] = segment
-        else:
-            parts.append(segment)
-    return ".".join(parts)
-
-
-def _build(node: onnx.NodeProto, name: str, inputs: tuple[str, ...], ctx: _Context) -> Node:
-    op = node.op_type
-    out = ctx.dims.get(node.output[0])
-    if out is None or any(d < 0 for d in out[1:]):
-        raise ValueError(f"shape inference could not find the output shape of node {name!r} ({op})")
-    first = ctx.dims[node.input[0]]
-    output = out[1:]
-    in_size = (first[-2], first[-1]) if len(first) == 4 else (1, 1)
-    attrs = _attrs(node)
-    target = module_path(node.name) or name
-    role: Role
-    if op in _PASS:
-        # batch/instance norm: scale and bias (the running statistics are buffers); PReLU: its slopes
-        weighted = op in ("BatchNormalization", "InstanceNormalization", "PRelu")
-        params = sum(_numel(ctx, t) for t in node.input[1:3]) if weighted else 0
-        return Node(name, op, "pass", inputs, output, None, params, 0, target)
-    if op in _ELEMENTWISE or op == "Concat":
-        role = "merge" if len(inputs) > 1 else "pass"
-        return Node(name, op, role, inputs, output, None, 0, 0, target)
-    if op == "Conv":
-        weight = ctx.dims[node.input[1]]
-        groups = int(attrs.get("group", 1))  # type: ignore[call-overload]
-        if len(weight) != 4 or len(first) != 4 or weight[1] * groups != first[1]:
-            raise ValueError(
-                f"node {name!r} (Conv): its weight expects {weight[1] * groups if len(weight) == 4 else '?'} input "
-                f"channels, the input has {first[1] if len(first) == 4 else '?'}"
-            )
-        kernel = attrs.get("kernel_shape", weight[2:])
-        windows = _windows(node, attrs, kernel, in_size)  # type: ignore[arg-type]
-        params = sum(_numel(ctx, t) for t in node.input[1:3])
-        macs = output[-2] * output[-1] * _numel(ctx, node.input[1])
-        return Node(name, "Conv", "window", inputs, output, windows, params, macs, target)
-    if op == "ConvTranspose":
-        params = sum(_numel(ctx, t) for t in node.input[1:3])
-        macs = in_size[0] * in_size[1] * _numel(ctx, node.input[1])
-        note = "transposed convolution upsamples: no receptive field from here on"
-        return Node(name, op, "opaque", inputs, output, None, params, macs, target, note)
-    if op in _POOL:
-        windows = _windows(node, attrs, attrs["kernel_shape"], in_size)  # type: ignore[arg-type]
-        return Node(name, op, "window", inputs, output, windows, 0, 0, target)
-    if op in _GLOBAL_POOL:
-        return Node(name, op, "window", inputs, output, whole_map(*in_size), 0, 0, target)
-    if op == "Pad":
-        return Node(name, op, "window", inputs, output, _pad_windows(node, attrs, ctx, len(first)), 0, 0, target)
-    if op in _RESHAPE:
-        if len(first) == 4 and (len(out) < 4 or out[-2:] != first[-2:]):
-            return Node(name, op, "window", inputs, output, whole_map(*in_size), 0, 0, target)
-        return Node(name, op, "pass", inputs, output, None, 0, 0, target)
-    if op in _LINEAR:
-        weight = node.input[1]
-        params = _numel(ctx, weight) + (_numel(ctx, node.input[2]) if len(node.input) > 2 else 0)
-        macs = math.prod(output[:-1]) * _numel(ctx, weight)
-        if len(first) == 4:
-            windows = (Window(1, 1, 0), Window(first[-1], 1, 0))
-            return Node(name, op, "window", inputs, output, windows, params, macs, target)
-        return Node(name, op, "pass", inputs, output, None, params, macs, target)
-    if op in _UPSAMPLE:
-        return Node(name, op, "opaque", inputs, output, None, 0, 0, target, "upsampling: no receptive field beyond")
-    raise ValueError(f"operator {op} at node {name!r} is not supported on feature maps")
-
-
-def _weights_as_inputs(model: onnx.ModelProto) -> None:
-    """Replace the weight initializers by typed graph inputs of the same shape, in place.
+def _strip_weights(model: onnx.ModelProto) -> None:
+    """Replace the large initializers by typed graph inputs of the same shape, in place.
 
     Shape inference only needs their shapes, and it copies the whole model (twice) on the way: without the
-    weight bytes a 100 MB file is inferred in milliseconds. Small initializers stay: they may be reshape
-    targets, pads or resize scales whose values shape inference reads.
+    weight bytes a 100 MB file is inferred in milliseconds.
     """
     graph = model.graph
     small = [t for t in graph.initializer if math.prod(t.dims) <= _SMALL_TENSOR]
@@ -369,43 +211,202 @@ def _weights_as_inputs(model: onnx.ModelProto) -> None:
     graph.initializer.extend(small)
 
 
+def _missing_weights(graph: onnx.GraphProto, dims: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+    """Shapes of weights the file leaves out entirely (the dynamo exporter's ``export_params=False``).
+
+    Read from the node that uses them: a convolution's output channels and kernel, a linear layer's input and
+    output features, a normalisation's channels.
+    """
+    known = set(dims) | {o for n in graph.node for o in n.output} | {i.name for i in graph.input}
+    found: dict[str, tuple[int, ...]] = {}
+    for node in graph.node:
+        missing = [i for i, name in enumerate(node.input) if name and name not in known]
+        if not missing or not node.output:
+            continue
+        x, y = dims.get(node.input[0]), dims.get(node.output[0])
+        if x is None or y is None:
+            continue
+        shapes = _weight_shapes(node, x, y)
+        for i in missing:
+            if i in shapes:
+                found[node.input[i]] = shapes[i]
+    return found
+
+
+def _weight_shapes(node: onnx.NodeProto, x: tuple[int, ...], y: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
+    op, attrs = node.op_type, attrs_of(node)
+    if op == "Conv" and len(y) > 2 and "kernel_shape" in attrs:
+        groups = int(attrs.get("group", 1))
+        kernel = tuple(int(k) for k in attrs["kernel_shape"])
+        return {1: (y[1], x[1] // groups, *kernel), 2: (y[1],)}
+    if op == "Gemm":
+        inner = x[0] if int(attrs.get("transA", 0)) else x[-1]
+        return {1: (y[-1], inner) if int(attrs.get("transB", 0)) else (inner, y[-1]), 2: (y[-1],)}
+    if op == "MatMul":
+        return {1: (x[-1], y[-1])}
+    if op == "LayerNormalization":
+        axis = int(attrs.get("axis", -1)) % len(x)
+        return {1: x[axis:], 2: x[axis:]}
+    if op in ("BatchNormalization", "InstanceNormalization") and len(x) > 1:
+        return {i: (x[1],) for i in (1, 2, 3, 4)}
+    return {}
+
+
+def module_path(node_name: str) -> str:
+    """``/layer1/layer1.0/conv1/Conv`` → ``layer1.0.conv1``: the torch module path the exporter's scopes spell."""
+    parts: list[str] = []
+    for segment in node_name.strip("/").split("/")[:-1]:
+        if parts and segment.startswith(parts[-1] + "."):
+            parts[-1] = segment
+        else:
+            parts.append(segment)
+    return ".".join(parts)
+
+
+_NUMPY_TYPES = {
+    np.dtype(np.float32): onnx.TensorProto.FLOAT,
+    np.dtype(np.float64): onnx.TensorProto.DOUBLE,
+    np.dtype(np.int64): onnx.TensorProto.INT64,
+    np.dtype(np.int32): onnx.TensorProto.INT32,
+    np.dtype(np.bool_): onnx.TensorProto.BOOL,
+}
+
+
+def _without_folded(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> onnx.ModelProto:
+    """A copy without the folded nodes; the folded values the remaining nodes read become initializers."""
+    graph = model.graph
+    kept = [n for n in graph.node if not all(o in values for o in n.output if o)]
+    have = {t.name for t in graph.initializer} | {i.name for i in graph.input}
+    needed = {t for n in kept for t in n.input if t in values and t not in have}
+    new = helper.make_graph(
+        kept,
+        graph.name,
+        list(graph.input),
+        list(graph.output),
+        [*graph.initializer, *(_tensor(name, values[name]) for name in sorted(needed))],
+        value_info=list(graph.value_info),
+    )
+    return helper.make_model(new, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+
+
+def _tensor(name: str, value: np.ndarray) -> onnx.TensorProto:
+    kind = _NUMPY_TYPES.get(value.dtype, onnx.TensorProto.INT64 if value.dtype.kind in "iu" else onnx.TensorProto.FLOAT)
+    cast = value.astype(helper.tensor_dtype_to_np_dtype(kind))
+    return helper.make_tensor(name, kind, list(cast.shape), cast.reshape(-1).tolist())
+
+
+def _infer(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
+    """The model with inferred shapes, and strict inference's complaint if it had one.
+
+    Strict inference names a broken node; an operator it does not know (another domain) stops it, so then the
+    lenient pass runs and the complaint is kept for a node whose shape stays unknown.
+    """
+    try:
+        return onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True), ""
+    except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError, RuntimeError) as exc:
+        complaint = str(exc).strip().splitlines()[-1]
+    try:
+        return onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True), complaint
+    except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError, RuntimeError) as exc:
+        raise ValueError(f"ONNX shape inference failed: {complaint}") from exc
+
+
+def _fold_and_infer(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> tuple[onnx.ModelProto, Context]:
+    """Fold constants, infer shapes, fold what the shapes now fix (``Shape`` of a known tensor), until stable."""
+    dims = _declared(model.graph)
+    fold(model.graph.node, values, dims)
+    inferred, complaint = model, ""
+    for _ in range(3):
+        before = len(values)
+        inferred, complaint = _infer(_without_folded(model, values))
+        dims = _declared(inferred.graph)
+        fold(inferred.graph.node, values, dims)
+        if len(values) == before:
+            break
+    opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=1)
+    return inferred, Context(dims, values, {}, opset, complaint)
+
+
+def _order(model: onnx.ModelProto, ordered: list[int]) -> None:
+    if ordered != sorted(ordered):
+        copies = [onnx.NodeProto.FromString(model.graph.node[i].SerializeToString()) for i in ordered]
+        del model.graph.node[:]
+        model.graph.node.extend(copies)
+
+
 def summarize_model(
     model: onnx.ModelProto, *, max_nodes: int = MAX_NODES, input_shape: Sequence[int] | None = None
 ) -> GraphReport:
     """The per-node table of a decoded model; ``input_shape`` ``(C, H, W)`` fixes a symbolic input size."""
     _check_structure(model, max_nodes)
-    ordered = _topological(model.graph)
-    graph_input = _input(model, input_shape)
-    _weights_as_inputs(model)
-    if ordered != sorted(ordered):
-        copies = [onnx.NodeProto.FromString(model.graph.node[i].SerializeToString()) for i in ordered]
-        del model.graph.node[:]
-        model.graph.node.extend(copies)
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
-    except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError, RuntimeError) as exc:
-        raise ValueError(f"ONNX shape inference failed: {str(exc).strip().splitlines()[-1]}") from exc
-    ctx = _context(inferred)
-    nodes = [Node("input", "input", "input", (), ctx.dims[graph_input.name][1:], target=graph_input.name)]
-    producer: dict[str, str] = {graph_input.name: "input"}
+    model = _inline(model, max_nodes)
+    _order(model, _topological(model.graph))
+    image = _input(model, input_shape).name
+    weights = _weights(model, image)
+    values = _constants(model.graph)
+    _strip_weights(model)
+    missing = _missing_weights(model.graph, _declared(model.graph))
+    model.graph.input.extend(
+        helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)) for name, shape in missing.items()
+    )
+    inferred, ctx = _fold_and_infer(model, values)
+    ctx.weights = {**weights, **missing}
+    report = analyze(_nodes(inferred.graph, image, ctx))
+    _check_counts(report)
+    return report
+
+
+def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
+    """The graph nodes of every ONNX node that reads a feature map, in order."""
+    builder = Builder(ctx)
+    shape = ctx.dims[image]
+    nodes = [Node("input", "input", "input", (), shape[1:], target=image, shape=shape)]
+    producer: dict[str, str] = {image: "input"}
+    feeding: dict[str, set[str]] = {}
     used: set[str] = {"input"}
-    for i, node in enumerate(inferred.graph.node):
-        inputs = tuple(dict.fromkeys(producer[t] for t in node.input if t in producer))
-        if not inputs or node.op_type in _SHAPE_ONLY:
+    for i, node in enumerate(graph.node):
+        feature = [k for k, t in enumerate(node.input) if t in producer]
+        if not feature or node.op_type in SHAPE_ONLY or all(o in ctx.values for o in node.output if o):
+            # constants and shapes; the weights they read count where their result meets a feature map
+            owners = {t for t in node.input if t in ctx.weights}.union(*(feeding.get(t, set()) for t in node.input))
+            feeding.update((out, owners) for out in node.output)
             continue
         name = node.name or f"{node.op_type}_{i}"
         while name in used:
             name = f"{name}_{i}"
         used.add(name)
-        try:
-            nodes.append(_build(node, name, inputs, ctx))
-        except (KeyError, IndexError, TypeError) as exc:
-            # a node without the inputs or attributes its operator needs (a hand-made or damaged file)
-            raise ValueError(f"node {name!r} ({node.op_type}) is malformed: missing or invalid {exc}") from exc
+        built = _build(builder, node, name, feature, producer, ctx)
+        kept = [t for k, t in enumerate(node.input) if k not in buffers(node)]
+        indirect = [w for t in kept for w in feeding.get(t, ())]
+        nodes.append(replace(built, params=built.params + sum(math.prod(ctx.weights[w]) for w in indirect)))
         producer[node.output[0]] = name
-    report = analyze(nodes)
-    _check_counts(report)
-    return report
+        for k, out in enumerate(node.output[1:], start=1):
+            if out and out in ctx.dims:
+                extra = f"{name}:{k}"
+                nodes.append(Node(extra, node.op_type, "pass", (name,), ctx.dims[out][1:], shape=ctx.dims[out]))
+                producer[out] = extra
+    return nodes
+
+
+def _build(
+    builder: Builder, node: onnx.NodeProto, name: str, feature: list[int], producer: dict[str, str], ctx: Context
+) -> Node:
+    out = ctx.dims.get(node.output[0])
+    if out is None or any(d < 0 for d in out):
+        if ctx.complaint:
+            raise ValueError(f"ONNX shape inference failed: {ctx.complaint}")
+        raise ValueError(
+            f"shape inference could not find the output shape of node {name!r} ({node.op_type}): export with a "
+            f"fixed input size"
+        )
+    inputs = tuple(dict.fromkeys(producer[node.input[k]] for k in feature))
+    try:
+        built = builder.build(node, name, inputs, feature)
+    except (KeyError, IndexError, TypeError) as exc:
+        # a node without the inputs or attributes its operator needs (a hand-made or damaged file)
+        raise ValueError(f"node {name!r} ({node.op_type}) is malformed: missing or invalid {exc}") from exc
+    target = module_path(node.name)
+    return replace(built, target=target or name)
 
 
 def _check_counts(report: GraphReport) -> None:

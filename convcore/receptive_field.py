@@ -10,6 +10,10 @@ the network input:
 
 starting from ``r_0 = 1, S_0 = 1, P_0 = 0``. Output index ``u`` sees the input interval
 ``[u·S − P, u·S − P + r − 1]`` whose centre is ``u·S − P + (r − 1)/2``.
+
+A *whole* field (``whole=True``) is what an operation that mixes every position of an axis leaves behind
+(global pooling, attention over all tokens, a linear layer over a flattened map): every output sees the whole
+input along that axis, so ``r`` is the input's extent, ``P`` is 0 and no later layer changes it.
 """
 
 from collections.abc import Sequence
@@ -25,14 +29,19 @@ class AxisField:
     size: int = 1
     stride: int = 1
     padding: int = 0
+    whole: bool = False
 
     def interval(self, index: int) -> tuple[int, int]:
         """Input positions ``[u·S − P, u·S − P + r − 1]`` seen by output ``u`` (may leave the image)."""
+        if self.whole:
+            return (0, self.size - 1)
         start = index * self.stride - self.padding
         return (start, start + self.size - 1)
 
     def center(self, index: int) -> float:
         """``u·S − P + (r − 1)/2``; a half-integer when ``r`` is even."""
+        if self.whole:
+            return (self.size - 1) / 2
         return index * self.stride - self.padding + (self.size - 1) / 2
 
 
@@ -51,8 +60,15 @@ def padding_after(previous: AxisField, window: Window) -> int:
     return previous.padding + window.padding * previous.stride
 
 
+def whole(extent: int, stride: int = 1) -> AxisField:
+    """The field of an output that sees all ``extent`` input positions along an axis."""
+    return AxisField(extent, stride, 0, True)
+
+
 def compose(previous: AxisField, window: Window) -> AxisField:
-    """The field after one more layer."""
+    """The field after one more layer (a whole field stays whole)."""
+    if previous.whole:
+        return AxisField(previous.size, previous.stride * window.stride, 0, True)
     return AxisField(size_after(previous, window), stride_after(previous, window), padding_after(previous, window))
 
 

@@ -120,6 +120,9 @@ def analyze(layers: Sequence[Layer], input_shape: Shape | None = None) -> StackR
                 )
         if windows is None:
             current = None
+        elif current is not None and input_shape is not None and layer.type in ("global_avg_pool2d", "linear"):
+            # a mean over the map or a linear layer on it flattened: every output sees the whole input
+            current = (rf.whole(input_shape.height, current[0].stride), rf.whole(input_shape.width, current[1].stride))
         elif current is not None:
             warnings.extend(_window_warnings(i, layer, windows))
             current = (rf.compose(current[0], windows[0]), rf.compose(current[1], windows[1]))

@@ -28,7 +28,7 @@ class ModelLimits(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONVVIZ_MODEL_")
 
     max_bytes: int = 5 * 1024 * 1024
-    max_nodes: int = 5000
+    max_nodes: int = 20000
 
 
 @lru_cache

@@ -42,8 +42,8 @@ def tiny_model(height: int | str = 8, width: int | str = 8) -> bytes:
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
 
 
-def field(size: int, stride: int, padding: int) -> dict[str, list[int]]:
-    return {"size": [size, size], "stride": [stride, stride], "padding": [padding, padding]}
+def field(size: int, stride: int, padding: int) -> dict[str, list[int] | list[bool]]:
+    return {"size": [size, size], "stride": [stride, stride], "padding": [padding, padding], "global": [False, False]}
 
 
 def test_summary_of_an_uploaded_model(client: TestClient) -> None:
@@ -63,8 +63,11 @@ def test_summary_of_an_uploaded_model(client: TestClient) -> None:
                 "params": 0,
                 "macs": 0,
                 "receptive_field": field(1, 1, 0),
+                "field": "local",
+                "measured": False,
                 "aligned": None,
                 "offsets": None,
+                "notes": [],
                 "note": "",
             },
             {
@@ -77,8 +80,11 @@ def test_summary_of_an_uploaded_model(client: TestClient) -> None:
                 "params": 18,
                 "macs": 64 * 18,
                 "receptive_field": field(3, 1, 1),
+                "field": "local",
+                "measured": False,
                 "aligned": None,
                 "offsets": None,
+                "notes": [],
                 "note": "",
             },
             {
@@ -91,8 +97,11 @@ def test_summary_of_an_uploaded_model(client: TestClient) -> None:
                 "params": 0,
                 "macs": 0,
                 "receptive_field": field(3, 1, 1),
+                "field": "local",
+                "measured": False,
                 "aligned": None,
                 "offsets": None,
+                "notes": [],
                 "note": "",
             },
             {
@@ -105,8 +114,11 @@ def test_summary_of_an_uploaded_model(client: TestClient) -> None:
                 "params": 4,
                 "macs": 64 * 2,
                 "receptive_field": field(1, 1, 0),
+                "field": "local",
+                "measured": False,
                 "aligned": None,
                 "offsets": None,
+                "notes": [],
                 "note": "",
             },
             {
@@ -119,8 +131,11 @@ def test_summary_of_an_uploaded_model(client: TestClient) -> None:
                 "params": 0,
                 "macs": 0,
                 "receptive_field": field(3, 1, 1),
+                "field": "local",
+                "measured": False,
                 "aligned": True,
                 "offsets": [[0.0, 0.0], [0.0, 0.0]],
+                "notes": [],
                 "note": "",
             },
         ],

@@ -60,7 +60,8 @@ def test_resnet18_headline_numbers() -> None:
     assert report.total_params == 11_689_512
     fc = report.nodes[-1]
     assert fc.node.target == "fc"
-    assert fc.field == (AxisField(627, 32, 217), AxisField(627, 32, 217))
+    # the classifier reads the global average: it sees the whole 224×224 input
+    assert fc.field == (AxisField(224, 32, 0, True), AxisField(224, 32, 0, True))
     adds = [n for n in report.nodes if n.merge is not None]
     assert len(adds) == 8
     assert all(n.merge is not None and n.merge.aligned for n in adds)
@@ -145,11 +146,34 @@ class Rolls(nn.Module):
         return torch.roll(x, 1, dims=2)
 
 
-def test_unsupported_operation_is_named() -> None:
-    with pytest.raises(ValueError, match=r"operation torch\.roll at node 'roll' is not supported"):
-        summarize_module(Rolls(), (3, 8, 8))
-    with pytest.raises(ValueError, match=r"PixelUnshuffle \(module 0\)"):
-        summarize_module(nn.Sequential(nn.PixelUnshuffle(2)), (3, 8, 8))
+@torch.fx.wrap
+def blurred_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """A call torch.fx keeps whole: a 3×3 stride-2 convolution behind a function the summary does not know."""
+    return F.conv2d(x, weight, stride=2, padding=1)
+
+
+class Wrapped(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(4, 3, 3, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return blurred_conv(x, self.weight)
+
+
+def test_an_unknown_call_is_measured_with_autograd() -> None:
+    roll = summarize_module(Rolls(), (3, 8, 8)).nodes[-1]
+    # output row u reads input row u − 1: a 1-row window shifted by one (P = 1)
+    assert roll.field == (AxisField(1, 1, 1), AxisField(1, 1, 0))
+    assert roll.node.measured and "measured with autograd" in roll.note
+    unshuffle = summarize_module(nn.Sequential(nn.PixelUnshuffle(2)), (3, 8, 8)).nodes[-1]
+    assert unshuffle.node.output == (12, 4, 4)
+    assert unshuffle.field == (AxisField(2, 2, 0), AxisField(2, 2, 0))
+    wrapped = summarize_module(Wrapped(), (3, 9, 9)).nodes[-1]
+    assert wrapped.node.measured
+    assert wrapped.field == (AxisField(3, 2, 1), AxisField(3, 2, 1))
+    assert wrapped.node.params == 4 * 3 * 9
+    assert wrapped.node.macs == 5 * 5 * 4 * 3 * 9
 
 
 def test_explicit_asymmetric_padding_moves_the_field() -> None:

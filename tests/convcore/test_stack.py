@@ -39,9 +39,11 @@ def test_without_input_only_fields_and_no_totals() -> None:
     assert (warning.code, warning.layer, warning.axis, warning.count) == ("rf_needs_input", 2, None, None)
 
 
-def test_global_pooling_with_an_input_covers_the_map() -> None:
-    report = analyze(_stack(CONV3, {"type": "global_avg_pool2d"}), Shape(1, 10, 12))
-    assert report.layers[1].field == (rf.AxisField(3 + 7, 1, 0), rf.AxisField(3 + 9, 1, 0))
+def test_global_pooling_with_an_input_sees_the_whole_input() -> None:
+    report = analyze(_stack({**CONV3, "padding": 1}, {"type": "global_avg_pool2d"}), Shape(1, 10, 12))
+    # the mean of every position sees the whole 10×12 input, not the Distill formula's 3 + 9 = 12 rows
+    assert report.layers[1].field == (rf.AxisField(10, 1, 0, True), rf.AxisField(12, 1, 0, True))
+    assert report.layers[1].field[0].interval(0) == (0, 9)
 
 
 def test_gap_and_unread_warnings_carry_axis_and_count() -> None:
