@@ -18,7 +18,6 @@ import argparse
 import sys
 import tempfile
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,8 +44,10 @@ def run_path(name: str, size: int, path: str, cache: Path) -> tuple[Callable[[],
     return lambda: summarize_onnx(data), export_s
 
 
-def one_line(text: str) -> str:
-    return " ".join(text.split())
+def first_line(exc: Exception) -> str:
+    """The exception's type and the first line of its message (the TorchScript exporter appends its whole IR)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 def sweep_model(name: str, size: int, cache: Path) -> tuple[list[str], list[str]]:
@@ -57,8 +58,8 @@ def sweep_model(name: str, size: int, cache: Path) -> tuple[list[str], list[str]
         try:
             summary, export_s = run_path(name, size, path, cache)
         except Exception as exc:
-            row += [f"export failed: {one_line(str(exc))}"[:VERDICT_WIDTH], "-"]
-            details.append(f"{name} {path}: export failed: {traceback.format_exception_only(exc)[-1].strip()}")
+            row += [f"export failed: {first_line(exc)}"[:VERDICT_WIDTH], "-"]
+            details.append(f"{name} {path}: export failed: {first_line(exc)}")
             continue
         if path != "fx":
             exports.append(f"{export_s:.0f}" if export_s else "cached")
@@ -66,7 +67,7 @@ def sweep_model(name: str, size: int, cache: Path) -> tuple[list[str], list[str]
         try:
             found = tvm.problems(summary(), counts)
         except Exception as exc:
-            found = [f"{type(exc).__name__}: {one_line(str(exc))}"]
+            found = [first_line(exc)]
         elapsed = time.perf_counter() - start
         verdict = "ok" if not found else "; ".join(found)
         row += [verdict[:VERDICT_WIDTH], f"{elapsed * 1000:.0f}"]

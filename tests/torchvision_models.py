@@ -37,9 +37,11 @@ Exporter = Literal["torchscript", "dynamo"]
 EXPORTERS: tuple[Exporter, ...] = ("torchscript", "dynamo")
 # the four giants the issue leaves out of the sweep (each is 300M–650M parameters)
 GIANTS = frozenset({"vit_h_14", "vit_l_16", "vit_l_32", "regnet_y_128gf"})
-# inputs smaller than 224 where the model allows one; ViT and MaxViT are built for 224 and refuse others
+# inputs smaller than 224 where the model allows one: ViT and MaxViT are built for 224 and refuse others;
+# AlexNet's and VGG's adaptive pooling to 6×6 and 7×7 would upsample a smaller map, which the TorchScript
+# exporter refuses; Inception v3 needs 75 pixels at least
 SMALL_SIZES = {"inception_v3": 96}
-FIXED_224 = ("vit_", "maxvit_")
+FIXED_224 = ("vit_", "maxvit_", "alexnet", "vgg")
 
 
 def models() -> ModuleType:
