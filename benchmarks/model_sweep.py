@@ -50,11 +50,14 @@ def first_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
-def sweep_model(name: str, size: int, cache: Path) -> tuple[list[str], list[str]]:
+def sweep_model(name: str, size: int, cache: Path, paths: list[str]) -> tuple[list[str], list[str]]:
     """One table row (model, per path verdict and summary time, export times) and the full texts of failures."""
     counts = tvm.torch_counts(name, size)
     row, details, exports = [name, f"{size}"], [], []
     for path in PATHS:
+        if path not in paths:
+            row += ["not run", "-"]
+            continue
         try:
             summary, export_s = run_path(name, size, path, cache)
         except Exception as exc:
@@ -88,13 +91,14 @@ def main() -> None:
     parser.add_argument("--models", help="comma-separated model names (default: all 76)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "convviz-sweep")
     parser.add_argument("--out", type=Path, help="also write the table and the failures to this file")
+    parser.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)}")
     args = parser.parse_args()
     names = args.models.split(",") if args.models else tvm.classification_models()
     args.cache.mkdir(parents=True, exist_ok=True)
     rows, details = [], []
     start = time.perf_counter()
     for name in names:
-        row, failures = sweep_model(name, tvm.input_size(name, args.size), args.cache)
+        row, failures = sweep_model(name, tvm.input_size(name, args.size), args.cache, args.paths.split(","))
         rows.append(row)
         details += failures
         print(" | ".join(row), flush=True)
