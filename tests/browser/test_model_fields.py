@@ -74,7 +74,8 @@ def test_export_commands_copy_and_a_global_field(page, live_server: str, tmp_pat
     head = table.locator('tr[data-name="/head/Gemm"]')
     expect(head).to_have_class("main global")
     expect(head.locator("td.r")).to_have_text("whole")
-    expect(head.locator("td.r")).to_have_attribute("title", "every output of this node sees the whole input along this axis")
+    whole = "every output of this node sees the whole input along this axis"
+    expect(head.locator("td.r")).to_have_attribute("title", whole)
     expect(page.locator("#field-summary")).to_have_text(
         "Nodes that see the whole image: 3 (the first is pool). Measured operations: 0. "
         "Nodes with notes: 0."
