@@ -77,15 +77,13 @@ def test_export_commands_copy_and_a_global_field(page, live_server: str, tmp_pat
     whole = "every output of this node sees the whole input along this axis"
     expect(head.locator("td.r")).to_have_attribute("title", whole)
     expect(page.locator("#field-summary")).to_have_text(
-        "Nodes that see the whole image: 3 (the first is pool). Measured operations: 0. "
-        "Nodes with notes: 0."
+        "Nodes that see the whole image: 3 (the first is pool). Measured operations: 0. Nodes with notes: 0."
     )
     page.get_by_role("button", name="Show node 4 on the photo").click()
     canvas = page.get_by_role("img", name="Photo with the receptive field of the chosen output")
     expect(canvas).to_have_attribute("data-unclipped", "0,0,31,31")
     expect(page.locator("#overlay-box")).to_have_text(
-        "head, output (0, 0): sees the input's whole height and width (r = whole), as every output of this node "
-        "does."
+        "head, output (0, 0): sees the input's whole height and width (r = whole), as every output of this node does."
     )
     screenshot(page, "model-global-en-1280")
     page.get_by_role("button", name="RU", exact=True).click()
