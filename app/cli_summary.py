@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from convcore.graph import GraphReport, report_to_dict
+from convcore.graph import Field, GraphReport, NodeReport, report_to_dict
 
 
 def load_factory(spec: str) -> Any:
@@ -38,7 +38,11 @@ def load_factory(spec: str) -> Any:
 
 
 def build_module(factory: Any) -> Any:
-    """An ``nn.Module`` from a module instance, a class or a function, built on the meta device."""
+    """An ``nn.Module`` from a module instance, a class or a function, built on the meta device.
+
+    A factory that reads a tensor's values while it builds (RegNet computes its widths so) cannot run on the
+    meta device: it is built on the CPU instead.
+    """
     import torch
     from torch import nn
 
@@ -46,11 +50,15 @@ def build_module(factory: Any) -> Any:
         return factory
     if not callable(factory):
         raise ValueError(f"{factory!r} is neither an nn.Module nor something that builds one")
-    with torch.device("meta"):
-        try:
+    try:
+        with torch.device("meta"):
             module = factory()
-        except TypeError as exc:
-            raise ValueError(f"calling the factory with no arguments failed: {exc}") from exc
+    except TypeError as exc:
+        raise ValueError(f"calling the factory with no arguments failed: {exc}") from exc
+    except (NotImplementedError, RuntimeError) as exc:
+        if "meta" not in str(exc):
+            raise
+        module = factory()
     if not isinstance(module, nn.Module):
         raise ValueError(f"the factory returned {type(module).__name__}, not an nn.Module")
     return module
@@ -77,41 +85,59 @@ def summarize(source: str, input_text: str | None) -> GraphReport:
     return summarize_module(build_module(load_factory(source)), size)
 
 
-def _pair(values: tuple[int, int]) -> str:
-    return str(values[0]) if values[0] == values[1] else f"{values[0]}×{values[1]}"
+def _pair(values: tuple[str, str]) -> str:
+    return values[0] if values[0] == values[1] else f"{values[0]}×{values[1]}"
 
 
-def summary_table(report: GraphReport) -> str:
-    """One row per node, totals and the main path's length below; notes after the table."""
-    from app.cli import format_table
+def _field_cells(field: Field | None) -> list[str]:
+    """RF size, stride and padding; a global axis (every output sees the whole input along it) reads "whole"."""
+    if field is None:
+        return ["-", "-", "-"]
+    height, width = field
+    return [
+        _pair(("whole" if height.whole else str(height.size), "whole" if width.whole else str(width.size))),
+        _pair((str(height.stride), str(width.stride))),
+        _pair((str(height.padding), str(width.padding))),
+    ]
 
-    header = ["#", "name", "op", "output", "params", "MACs", "RF size", "RF stride", "RF padding", "aligned"]
-    rows, notes = [], []
-    for i, row in enumerate(report.nodes):
-        node, field = row.node, row.field
-        aligned = "" if row.merge is None else ("yes" if row.merge.aligned else "NO")
-        rows.append(
-            [
-                str(i),
-                node.target or node.name,
-                node.op,
-                "×".join(map(str, node.output)),
-                f"{node.params:,}",
-                f"{node.macs:,}",
-                _pair((field[0].size, field[1].size)) if field else "-",
-                _pair((field[0].stride, field[1].stride)) if field else "-",
-                _pair((field[0].padding, field[1].padding)) if field else "-",
-                aligned,
-            ]
-        )
-        if row.note:
-            notes.append(f"note [{i} {node.target or node.name}]: {row.note}")
-    lines = [format_table(header, rows)]
-    lines.append(
+
+def _row(i: int, row: NodeReport) -> list[str]:
+    node = row.node
+    aligned = "" if row.merge is None else ("yes" if row.merge.aligned else "NO")
+    op = f"{node.op} (measured)" if node.measured else node.op
+    output = "×".join(map(str, node.output))
+    field = "-" if row.kind == "none" else row.kind
+    counts = [f"{node.params:,}", f"{node.macs:,}"]
+    return [str(i), node.target or node.name, op, output, *counts, field, *_field_cells(row.field), aligned]
+
+
+def _totals(report: GraphReport) -> str:
+    """Totals, the main path, and how many nodes see the whole input (from which one) or were measured."""
+    text = (
         f"total: {report.total_params:,} parameters, {report.total_macs:,} MACs; "
         f"main path: {len(report.main_path)} of {len(report.nodes)} nodes"
     )
-    return "\n".join([*lines, *notes])
+    whole = [row.node for row in report.nodes if row.kind == "global"]
+    if whole:
+        text += f"; {len(whole)} see the whole input (from {whole[0].target or whole[0].name})"
+    measured = sum(row.node.measured for row in report.nodes)
+    if measured:
+        text += f"; {measured} measured (an unknown operation's window read from autograd)"
+    return text
+
+
+def summary_table(report: GraphReport) -> str:
+    """One row per node, totals and the main path's length below; the notes after the table, one per line."""
+    from app.cli import format_table
+
+    header = ["#", "name", "op", "output", "params", "MACs", "field", "RF size", "RF stride", "RF padding", "aligned"]
+    rows = [_row(i, row) for i, row in enumerate(report.nodes)]
+    notes = [
+        f"note [{i} {row.node.target or row.node.name}]: {note}"
+        for i, row in enumerate(report.nodes)
+        for note in row.notes
+    ]
+    return "\n".join([format_table(header, rows), _totals(report), *notes])
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,10 +1,11 @@
 """Reference torch models for the zoo tests, written in torchvision's module structure and naming.
 
-torchvision is not a dependency, so AlexNet, VGG-16 and ResNet are re-declared here module for module as
-torchvision (0.2x) declares them — same attribute names, same Sequential indices — which gives the same
-``named_modules()`` names and parameter counts. MobileNet v1 is not in torchvision; it follows the common
-PyTorch port (an ``nn.Sequential`` called ``model`` of conv-bn-relu and depthwise-separable blocks, and
-``fc``). Build them under ``torch.device("meta")`` to get shapes and counts without allocating weights.
+AlexNet, VGG-16 and ResNet are re-declared here module for module as torchvision (0.2x) declares them — same
+attribute names, same Sequential indices — which gives the same ``named_modules()`` names and parameter counts
+(torchvision itself, a test dependency, loads only through the shim in ``tests/torchvision_models.py``).
+MobileNet v1 is not in torchvision; it follows the common PyTorch port (an ``nn.Sequential`` called ``model``
+of conv-bn-relu and depthwise-separable blocks, and ``fc``). Build them under ``torch.device("meta")`` to get
+shapes and counts without allocating weights.
 """
 
 from typing import ClassVar

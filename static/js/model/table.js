@@ -1,6 +1,7 @@
 // The per-node table: one row per node of the summary, a button per row to choose it.
 import { t } from "../common/i18n.js";
-import { groupDigits, noteKey, pair } from "./state.js";
+import { noteTexts, sizeText, wholeAxes } from "./fields.js";
+import { groupDigits, pair } from "./state.js";
 
 const COLUMNS = ["index", "node", "op", "output", "params", "macs", "r", "S", "P", "aligned", "note"];
 
@@ -18,10 +19,29 @@ function alignedCell(node) {
   return td;
 }
 
-function noteText(node) {
-  const key = noteKey(node);
-  if (key === null) return "";
-  return key === "" ? node.note : t(key);
+// The op, with a "measured" mark when the engine read its window from autograd.
+function opCell(node) {
+  const td = cell("td", node.op, "op");
+  if (node.measured) {
+    const mark = cell("span", t("model.measured"), "measured");
+    mark.title = t("model.measuredTitle");
+    td.append(" ", mark);
+  }
+  return td;
+}
+
+// r, with "whole" on a global axis (the title says what that means).
+function sizeCell(rf) {
+  const td = cell("td", rf ? sizeText(rf) : "—", "mono r");
+  if (wholeAxes(rf).some(Boolean)) td.title = t("model.wholeTitle");
+  return td;
+}
+
+// One line per note.
+function notesCell(node) {
+  const td = cell("td", "", "note-cell");
+  td.append(...noteTexts(node).map((text) => cell("div", text)));
+  return td;
 }
 
 // onChoose(index) runs when a row's button is pressed; `chosen` is highlighted; `mainOnly` hides the branches.
@@ -39,7 +59,9 @@ export function renderTable(table, summary, chosen, mainOnly, onChoose) {
     if (mainOnly && !onPath.has(node.name)) return;
     const tr = document.createElement("tr");
     tr.dataset.name = node.name;
-    tr.className = [onPath.has(node.name) ? "main" : "branch", i === chosen ? "chosen" : ""].join(" ").trim();
+    tr.className = [onPath.has(node.name) ? "main" : "branch", node.field === "global" ? "global" : "", i === chosen ? "chosen" : ""]
+      .filter(Boolean)
+      .join(" ");
     const choose = document.createElement("button");
     choose.type = "button";
     choose.className = "row-button";
@@ -54,15 +76,15 @@ export function renderTable(table, summary, chosen, mainOnly, onChoose) {
     tr.append(
       first,
       cell("td", node.target || node.name, "name key"),
-      cell("td", node.op, "op"),
+      opCell(node),
       cell("td", node.output.join("×"), "mono"),
       cell("td", groupDigits(node.params), "mono"),
       cell("td", groupDigits(node.macs), "mono"),
-      cell("td", rf ? pair(rf.size) : "—", "mono r"),
+      sizeCell(rf),
       cell("td", rf ? pair(rf.stride) : "—", "mono s"),
       cell("td", rf ? pair(rf.padding) : "—", "mono p"),
       alignedCell(node),
-      cell("td", noteText(node), "note-cell"),
+      notesCell(node),
     );
     body.append(tr);
   });

@@ -22,6 +22,9 @@ import {
 } from "../model/state.js";
 import "../model/strings.js";
 import { renderTable } from "../model/table.js";
+import { wireCopyButtons } from "../model/export.js";
+import "../model/field-strings.js";
+import { drawnField, fieldSummary, globalCaption, wholeAxes } from "../model/fields.js";
 
 initShell();
 
@@ -147,8 +150,12 @@ async function drawOverlay(summary) {
     $("overlay-box").textContent = t("model.overlayNone", { node: node.target || node.name });
     return;
   }
-  const box = inputBox(rf, row, col, height, width);
+  const box = inputBox(drawnField(rf), row, col, height, width);
   overlayLayout = drawMap($("overlay"), img, height, width, { box }, cssWidth);
+  if (wholeAxes(rf).some(Boolean)) {
+    $("overlay-box").textContent = globalCaption(node, row, col);
+    return;
+  }
   const c = box.clipped;
   $("overlay-box").textContent = t("model.overlayBox", {
     node: node.target || node.name,
@@ -165,6 +172,7 @@ function drawAll() {
   $("results").hidden = !summary;
   if (!summary) return;
   drawTotals(summary);
+  $("field-summary").textContent = fieldSummary(summary);
   renderTable($("model-table"), summary, state.chosen, state.main, choose);
   const steps = pathSteps(summary);
   renderPath($("path"), summary, steps, state.chosen, choose);
@@ -178,10 +186,12 @@ function drawAll() {
 function syncSource() {
   const upload = state.model === UPLOAD;
   $("upload-box").hidden = !upload;
+  $("export-box").hidden = !upload;
   $("size-box").hidden = upload;
 }
 
 function wire() {
+  wireCopyButtons($("export-box"), $("copy-status"));
   const select = $("model");
   select.replaceChildren(
     ...BUILTIN.map((name) => new Option(name, name)),
@@ -241,6 +251,7 @@ function wire() {
     const map = outputMap(node);
     const rf = node.receptive_field;
     const unit = (p, axis, n) => {
+      if (wholeAxes(rf)[axis]) return position(axis === 0 ? state.row : state.col, n);
       const u = Math.round((p + rf.padding[axis] - (rf.size[axis] - 1) / 2) / rf.stride[axis]);
       return Math.min(n - 1, Math.max(0, u));
     };
