@@ -57,22 +57,23 @@ def test_the_residual_experiment_limit_gives_both_numbers() -> None:
     assert body["params"]["work"] > body["params"]["limit"]
 
 
-def test_an_unsupported_onnx_operator_is_listed() -> None:
+def test_an_unknown_onnx_operator_is_global_with_a_note_not_a_refusal() -> None:
     graph = helper.make_graph(
         [helper.make_node("Foo", ["x"], ["y"], name="foo", domain="my.ops")],
         "odd",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 4, 4])],
         initializer=[numpy_helper.from_array(np.zeros(1, dtype=np.float32), "unused")],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("my.ops", 1)])
     response = client.post("/api/v1/models/summary", files={"file": ("m.onnx", model.SerializeToString())})
-    assert response.status_code == 422
-    assert response.json() == {
-        "detail": "unsupported operators: my.ops::Foo",
-        "code": "unsupported_operators",
-        "params": {"operators": ["my.ops::Foo"]},
-    }
+    assert response.status_code == 200
+    foo = response.json()["nodes"][-1]
+    assert (foo["name"], foo["field"], foo["macs"]) == ("foo", "global", 0)
+    assert foo["receptive_field"] == {"size": [4, 4], "stride": [1, 1], "padding": [0, 0], "global": [True, True]}
+    assert foo["notes"] == [
+        "operator my.ops::Foo has no known meaning here: counted as global for the receptive field, 0 MACs"
+    ]
 
 
 def test_an_upload_that_is_not_an_image_keeps_its_415() -> None:
