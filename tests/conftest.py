@@ -1,6 +1,7 @@
 """Shared test settings: Hypothesis profiles and the CI rule that nothing skips for a missing tool."""
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -20,3 +21,12 @@ def require_tool(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required in CI but is missing", pytrace=False)
     pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A readable file beside the working directory, as app/settings.py is beside the server's: what a hostile
+    upload would try to make the server read."""
+    (tmp_path / "secret.bin").write_bytes(b"TOP-SECRET-" * 8)
+    monkeypatch.chdir(tmp_path)
+    return "secret.bin"

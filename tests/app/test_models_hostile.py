@@ -10,14 +10,6 @@ from app.main import app
 from tests.convcore.hostile_onnx import HIDING_PLACES
 
 URL = "/api/v1/models/summary"
-SECRET = b"TOP-SECRET-" * 8
-
-
-@pytest.fixture
-def secret_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    (tmp_path / "secret.bin").write_bytes(SECRET)
-    monkeypatch.chdir(tmp_path)
-    return "secret.bin"
 
 
 @pytest.mark.parametrize("place", HIDING_PLACES)

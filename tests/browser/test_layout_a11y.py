@@ -168,10 +168,9 @@ def test_an_instructor_link_presets_locks_and_hides_controls(open_page: Any) -> 
     padding = page.locator("#pg-ph")
     padding.focus()
     padding.press("ArrowLeft")
-    page.wait_for_timeout(200)
+    page.wait_for_function("new URLSearchParams(location.search).get('ph') === '2'")
     assert kernel.is_disabled()
     assert "lock=kh%2Cmode" in page.url or "lock=kh,mode" in page.url
-    assert page.evaluate("new URLSearchParams(location.search).get('ph')") == "2"
 
 
 def test_an_instructor_link_works_on_a_lesson_page_and_projector_mode_enlarges(open_page: Any) -> None:

@@ -1,7 +1,5 @@
 """No ONNX tensor can make the summary read a file: refused wherever it hides, never decoded by reference."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
@@ -9,16 +7,6 @@ from onnx import TensorProto, helper, numpy_helper
 from convcore.onnx_summary import summarize_onnx
 from convcore.onnx_tensors import MAX_DECODED_ELEMENTS, check_self_contained, to_array
 from tests.convcore.hostile_onnx import HIDING_PLACES, external_tensor
-
-SECRET = b"\x01\x00\x00\x00\x00\x00\x00\x00" * 8
-
-
-@pytest.fixture
-def secret_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A readable file next to the working directory, as app/settings.py is next to the server's."""
-    (tmp_path / "secret.bin").write_bytes(SECRET)
-    monkeypatch.chdir(tmp_path)
-    return "secret.bin"
 
 
 @pytest.mark.parametrize("place", HIDING_PLACES)
