@@ -12,17 +12,12 @@ wall-clock figures).
 """
 
 import os
-import socket
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
+from playground_render import start_server
 from playwright.sync_api import Page, Response, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CONVVIZ_CHROMIUM", "/usr/bin/chromium")
 TARGET_MS = 100.0
 CHANGES = 16
@@ -34,29 +29,6 @@ SCENARIOS = [
     ("3×3, stride 2, blur 3×3", "layers=3&channels=4&k=3&stride=2&blur=3"),
     ("5×5, stride 1", "layers=3&channels=4&k=5&stride=1"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("the server did not start")
 
 
 def cpu_ms(pid: int) -> float:
@@ -95,7 +67,7 @@ def drag(page: Page) -> tuple[list[float], list[float]]:
 
 
 def main() -> None:
-    proc, base = start_server()
+    proc, base = start_server({"OMP_NUM_THREADS": "1"})
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
