@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.routing import BaseRoute
 
-from app.routers.json_body import body_model
+from app.json_body import body_model
 
 #: The longest JSON text of one float (``-1.2345678901234567e-05``) and its separator.
 VALUE_BYTES = 25

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     retry_after_s: int = 2
     #: Multiply-adds of one method=naive convolution: its pure-Python loop holds the GIL (~0.3 µs each).
     max_naive_macs: int = 50_000
-    #: Requests to the JSON endpoints that run at once in one process; the rest wait (see app.routers.json_body).
+    #: Requests to the JSON endpoints that run at once in one process; the rest wait (see app.json_body).
     cpu_lanes: int = 1
 
 

@@ -5,7 +5,7 @@ drives each endpoint with ``wrk`` for a bounded time and prints requests/s and p
 
 - throughput at ``--connections`` (default 16) for ``/output-size`` and ``/shapes`` (ResNet-50 from the zoo),
   each right after ``/health`` (the ceiling), with the ratio to it (target: within 1.3×, i.e. ratio ≥ 0.77).
-  Repeated identical requests are answered from the response cache (:mod:`app.routers.caching`); the
+  Repeated identical requests are answered from the response cache (:mod:`app.caching`); the
   "uncached" line sends a different input size every time, so each request is validated and computed;
 - latency at one connection for ``/ops/conv2d`` with a trace (7×7 input, 3×3 kernel; target p50 < 5 ms) and,
   when the images router is mounted, ``/images/feature-maps`` (512×512 sample, 3 layers; target p50 < 100 ms).

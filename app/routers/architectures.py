@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
+from app.caching import CachedRoute
 from app.encoding import dumps
-from app.routers.caching import CachedRoute
 from app.routers.shapes import report_dict
 from app.schemas.architectures import ArchitectureResponse, ArchitectureSummary
 from app.schemas.common import ERROR_RESPONSES, MAX_SIZE, NotFoundResponse

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from app import pricing
 from app.admission import admitted
-from app.routers.json_body import JSONBodyRoute
+from app.json_body import JSONBodyRoute
 from app.routers.ops_norm import Row, SettingsDep, as_tensor, orjson_response
 from app.schemas.common import RequestModel
 from convcore import dropout as dropout_ops

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from app import pricing
 from app.admission import admitted
-from app.routers.json_body import JSONBodyRoute
+from app.json_body import JSONBodyRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.ops import (
     AvgPool2dRequest,

@@ -12,7 +12,7 @@ import orjson
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
-from app.routers.json_body import JSONBodyRoute
+from app.json_body import JSONBodyRoute
 from app.schemas.common import RequestModel
 from app.settings import Settings, get_settings
 from convcore import dropout as dropout_ops

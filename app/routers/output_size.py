@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.routers.caching import CachedRoute
+from app.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.shapes import OutputSizeQuery, OutputSizeResponse
 from convcore import formulas, shapes

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
+from app.caching import CachedRoute
 from app.encoding import check_exact
-from app.routers.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.layers import layer_dicts
 from app.schemas.shapes import Box, ReceptiveFieldOut, RegionRequest, RegionResponse

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from app import pricing
+from app.caching import CachedRoute
 from app.encoding import dumps
-from app.routers.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.layers import layer_dicts
 from app.schemas.shapes import StackRequest, StackResponse

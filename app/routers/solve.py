@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routers.caching import CachedRoute
+from app.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.shapes import SettingOut, SolveRequest, SolveResponse
 from convcore import formulas, solve

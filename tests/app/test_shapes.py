@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.caching import CACHE, ResponseCache
 from app.main import app
-from app.routers.caching import CACHE, ResponseCache
 from app.routers.shapes import report_dict
 from convcore.layers import Shape, parse_layers
 from convcore.stack import analyze

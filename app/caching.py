@@ -15,7 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.routers.json_body import JSONBodyRoute
+from app.json_body import JSONBodyRoute
 
 MAX_ENTRIES = 128
 MAX_BODY_BYTES = 64 * 1024
