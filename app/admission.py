@@ -6,7 +6,7 @@ Every priced request (``convcore.cost``) enters :func:`admitted` with its peak b
 ``Settings.memory_budget_bytes`` and at most ``Settings.max_running`` compute at once (the work is CPU-bound:
 more threads than cores only slow every request and the event loop down; a light request, at most
 ``light_request_bytes``, takes no slot). One that does not fit waits up to
-``admission_wait_s`` for others to finish and is then refused with :class:`Busy` (a 503 with
+``admission_wait_s`` for others to finish and is then refused with :class:`app.errors.Busy` (a 503 with
 ``Retry-After``), so a crowd of heavy requests queues briefly and then backs off instead of piling up in
 memory. The gate is entered from the worker thread that does the work, so waiting never blocks the event
 loop.
@@ -20,21 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-
+from app.errors import Busy
 from app.settings import Settings
 from convcore.cost import REQUEST_BYTES
 
-__all__ = ["Busy", "MemoryGate", "admitted", "gate_for", "install_busy_handler", "return_freed_memory"]
-
-
-class Busy(Exception):
-    """The process is running as much heavy work as its memory budget allows; try again after ``retry_after``."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"the server is busy with other requests; try again in {retry_after} s")
-        self.retry_after = retry_after
+__all__ = ["Busy", "MemoryGate", "admitted", "gate_for", "return_freed_memory"]
 
 
 class MemoryGate:
@@ -87,16 +77,6 @@ def admitted(settings: Settings, nbytes: int) -> Iterator[None]:
         yield
     finally:
         gate.release(held, slot=slot)
-
-
-def install_busy_handler(app: FastAPI) -> None:
-    """Answer :class:`Busy` with a 503, its message and ``Retry-After``."""
-
-    @app.exception_handler(Busy)
-    async def busy(_: Request, exc: Busy) -> JSONResponse:
-        return JSONResponse(
-            status_code=503, content={"detail": str(exc)}, headers={"Retry-After": str(exc.retry_after)}
-        )
 
 
 #: glibc's mallopt parameters: serve blocks from this size up with mmap (so they go back to the OS when freed,

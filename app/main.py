@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.admission import install_busy_handler, return_freed_memory
+from app.admission import return_freed_memory
 from app.body_limits import route_body_limits
 from app.errors import install_error_handlers
 from app.middleware import install_hardening
@@ -27,7 +27,6 @@ def create_app() -> FastAPI:
     )
     settings = get_settings()
     install_error_handlers(app)
-    install_busy_handler(app)
     return_freed_memory()
     limits: dict[str, int] = {}
     for router in API_ROUTERS:

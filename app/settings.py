@@ -1,4 +1,9 @@
-"""Settings read from the environment (prefix ``CONVVIZ_``), cached; tests override ``get_settings``."""
+"""Every limit of the server in one object, read from the environment (prefix ``CONVVIZ_``), cached; tests
+override ``get_settings`` (a route takes it as :data:`app.dependencies.SettingsDep`).
+
+The bounds of single fields (sizes, kernel sizes, axis lengths) are static and live in the request schemas
+(:mod:`app.schemas.common`); what is here bounds the work a whole request may ask for.
+"""
 
 from functools import lru_cache
 
@@ -34,6 +39,24 @@ class Settings(BaseSettings):
     retry_after_s: int = 2
     #: Multiply-adds of one method=naive convolution: its pure-Python loop holds the GIL (~0.3 µs each).
     max_naive_macs: int = 50_000
+    #: Multiply-adds of one operation on a toy tensor (about 20 ms with im2col).
+    max_op_macs: int = 20_000_000
+    #: Taps listed in one trace (steps × window size): each is a handful of numbers in the JSON, so this keeps
+    #: a trace response near a megabyte and its building to milliseconds; the playground asks for at most
+    #: 20,000 (static/js/playground/serverview.js). max_trace_steps bounds the number of steps.
+    max_trace_taps: int = 32_768
+    #: The image lab: layers in one stack, channels of one layer, kernel size and dilation, the layer list's
+    #: JSON text. The page's editor offers at most 8 kernels per layer (static/js/imagelab/state.js); this
+    #: is the server's bound, which the page stays within.
+    max_image_layers: int = 12
+    max_image_channels: int = 16
+    max_image_kernel: int = 31
+    max_layers_json: int = 256 * 1024
+    #: Multiply-adds of every network run one equivariance request needs (≈ 0.5 s of float64 convolution).
+    max_equivariance_macs: int = 600_000_000
+    #: An uploaded ONNX model: its file size (413 above it) and its node count (422 above it).
+    model_max_bytes: int = 5 * 1024 * 1024
+    model_max_nodes: int = 20000
     #: Requests to the JSON endpoints that run at once in one process; the rest wait (see app.json_body).
     cpu_lanes: int = 1
 

@@ -3,14 +3,15 @@
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from app.caching import CachedRoute
+from app.dependencies import ArchitectureName
 from app.encoding import dumps
 from app.routers.shapes import report_dict
 from app.schemas.architectures import ArchitectureResponse, ArchitectureSummary
-from app.schemas.common import ERROR_RESPONSES, MAX_SIZE, NotFoundResponse
+from app.schemas.common import ERROR_RESPONSES, MAX_SIZE, NOT_FOUND_RESPONSE
 from convcore import zoo
 from convcore.layers import Shape, parse_layers
 from convcore.stack import analyze
@@ -64,10 +65,10 @@ def architecture_json(name: str, size: int | None) -> bytes:
 @router.get(
     "/architectures/{name}",
     response_model=ArchitectureResponse,
-    responses={404: {"model": NotFoundResponse, "description": "unknown architecture; the body lists the valid names"}},
+    responses=NOT_FOUND_RESPONSE,
 )
 def get_architecture(
-    name: Annotated[str, Path(max_length=64)],
+    name: ArchitectureName,
     size: Annotated[int | None, Query(ge=1, le=MAX_SIZE, description="input height and width")] = None,
 ) -> Response:
     """The per-layer table of ``/shapes`` for a built-in network, plus its metadata and its layer list.
@@ -75,10 +76,4 @@ def get_architecture(
     ``stack`` is the main path in the shared layer format (POST it to ``/shapes`` as ``layers``); each
     shortcut adds its projection's table. Totals include the shortcuts, so they match torchvision.
     """
-    names = [entry["name"] for entry in zoo.list_architectures()]
-    if name not in names:
-        return JSONResponse(
-            status_code=404,
-            content={"detail": f"unknown architecture {name!r}; choose one of: {', '.join(names)}", "names": names},
-        )
     return Response(architecture_json(name, size), media_type="application/json")

@@ -16,15 +16,16 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import orjson
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from app import imaging, pricing
 from app.admission import admitted
+from app.dependencies import SettingsDep
 from app.encoding import dumps
 from app.jsonstream import json_response
-from app.settings import Settings, get_settings
+from app.settings import Settings
 from convcore import cost
 from convcore.erf import effective_receptive_field
 from convcore.layers import LayerResult, Shape
@@ -43,13 +44,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "text": ("Текст издали", "Text from afar"),
     "landscape": ("Пейзаж 512×512", "Landscape 512×512"),
 }
-#: Bounds on the work one request may ask for (the pixel bounds are in Settings).
-MAX_IMAGE_LAYERS = 12
-MAX_IMAGE_CHANNELS = 16
-MAX_IMAGE_KERNEL = 31
-MAX_LAYERS_JSON = 256 * 1024
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 Color = Literal["gray", "rgb"]
 
 
@@ -121,32 +116,35 @@ async def _load_image(file: UploadFile | None, sample: str | None, color: Color,
     return await run_in_threadpool(_upload_source, data, color, settings)
 
 
-def _parse_layers(text: str) -> list[Any]:
-    if len(text) > MAX_LAYERS_JSON:
-        raise ValueError(f"layers is {len(text)} characters long; the limit is {MAX_LAYERS_JSON}")
+def _parse_layers(text: str, settings: Settings) -> list[Any]:
+    if len(text) > settings.max_layers_json:
+        raise ValueError(f"layers is {len(text)} characters long; the limit is {settings.max_layers_json}")
     try:
         layers = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"layers must be a JSON list of layer objects: {exc}") from exc
     if not isinstance(layers, list) or not layers:
         raise ValueError("layers must be a non-empty JSON list of layer objects")
-    if len(layers) > MAX_IMAGE_LAYERS:
-        raise ValueError(f"the image lab runs at most {MAX_IMAGE_LAYERS} layers, got {len(layers)}: remove some")
+    if len(layers) > settings.max_image_layers:
+        raise ValueError(
+            f"the image lab runs at most {settings.max_image_layers} layers, got {len(layers)}: remove some"
+        )
     return layers
 
 
-def _plan(raw: list[Any], shape: Shape) -> list[LayerResult]:
+def _plan(raw: list[Any], shape: Shape, settings: Settings) -> list[LayerResult]:
     """The stack's shapes on the working image, with the image lab's bounds checked; nothing allocated."""
     results = plan_network(raw, shape)
+    channels, kernel = settings.max_image_channels, settings.max_image_kernel
     for i, result in enumerate(results):
         layer = result.layer
-        if result.output.channels > MAX_IMAGE_CHANNELS:
+        if result.output.channels > channels:
             raise ValueError(
-                f"layer {i} ({layer.type}): at most {MAX_IMAGE_CHANNELS} channels in the image lab, "
+                f"layer {i} ({layer.type}): at most {channels} channels in the image lab, "
                 f"got {result.output.channels}: lower out_channels"
             )
-        if max(layer.kernel_size) > MAX_IMAGE_KERNEL or max(layer.dilation) > MAX_IMAGE_KERNEL:
-            raise ValueError(f"layer {i} ({layer.type}): kernel_size and dilation must be at most {MAX_IMAGE_KERNEL}")
+        if max(layer.kernel_size) > kernel or max(layer.dilation) > kernel:
+            raise ValueError(f"layer {i} ({layer.type}): kernel_size and dilation must be at most {kernel}")
     return results
 
 
@@ -163,7 +161,7 @@ def _priced(
     if problem is not None:
         height, width = source.original
         raise ValueError(f"decoding this {width}×{height} image {problem}: scale it down first")
-    results = _plan(raw, source.work)
+    results = _plan(raw, source.work, settings)
     layers = [cost.layer_cost(r, i) for i, r in enumerate(results)]
     network = price(source.work, results)
     pricing.check_network(source.work, results, layers, network, price, settings)
@@ -262,7 +260,7 @@ async def feature_maps(
 
 
 def _feature_maps(source: Source, layers: str, seed: int, settings: Settings) -> Response:
-    raw = _parse_layers(layers)
+    raw = _parse_layers(layers, settings)
     nbytes = _priced(source, raw, _maps_price, settings)
     with admitted(settings, nbytes):
         return _encode_maps(source.decode(settings), source.label, raw, seed)
@@ -336,7 +334,7 @@ def _receptive_field(
     source: Source, layers: str, seed: int, unit: tuple[int, int, int, int], erf: bool, settings: Settings
 ) -> Response:
     layer_index = unit[0]
-    raw = _parse_layers(layers)
+    raw = _parse_layers(layers, settings)
     if layer_index >= len(raw):
         raise ValueError(f"layer_index must be between 0 and {len(raw) - 1}, got {layer_index}")
     # Layers after the unit's own play no part: they are neither priced nor built.

@@ -19,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app import imaging, pricing
 from app.admission import admitted
-from app.routers.images import FileField, SampleField, SettingsDep, Source, _load_image
+from app.dependencies import SettingsDep
+from app.routers.images import FileField, SampleField, Source, _load_image
 from app.routers.ops_norm import orjson_response
 from app.settings import Settings
 from convcore import cost as pricing_cost
@@ -45,8 +46,6 @@ ALIAS_SHIFTS = [0, 1, 2, 3, 4]
 POOL_SHIFTS = [0, 1, 2, 3, 4, 5, 6, 7, 8]
 POOL_SIZES = (1, 2, 4)
 TRANSFORMS = ("rot90", "rot180", "flip", "scale2")
-#: multiply-adds of every network run one request needs; ≈ 0.5 s of float64 convolution on one core
-MAX_EQUIVARIANCE_MACS = 600_000_000
 
 
 class Cost(BaseModel):
@@ -171,16 +170,16 @@ def _run_macs(height: int, width: int, layers: int, channels: int, kernel_size: 
     return height * width * per_pixel
 
 
-def _check_budget(runs: int, run_macs: int) -> None:
-    total = runs * run_macs
-    if total > MAX_EQUIVARIANCE_MACS:
+def _check_budget(runs: int, run_macs: int, settings: Settings) -> None:
+    total, limit = runs * run_macs, settings.max_equivariance_macs
+    if total > limit:
         raise InputError(
             f"this experiment needs {total / 1e6:.0f} million multiply-adds ({runs} network runs); the limit is "
-            f"{MAX_EQUIVARIANCE_MACS / 1e6:.0f} million — use fewer layers or channels or a smaller kernel",
+            f"{limit / 1e6:.0f} million — use fewer layers or channels or a smaller kernel",
             code="experiment_too_large",
             millions=round(total / 1e6),
             runs=runs,
-            limit=round(MAX_EQUIVARIANCE_MACS / 1e6),
+            limit=round(limit / 1e6),
         )
 
 
@@ -247,7 +246,7 @@ async def equivariance_shift(
     equivariance.make_net(**params._asdict())  # bad settings answer 422 before the image is decoded
     pixels, source = await _gray(file, sample, settings, EQUIVARIANCE_MAX_SIDE)
     _, h, w = pixels.shape
-    _check_budget(2, _run_macs(h, w, layers, channels, kernel_size, blur))
+    _check_budget(2, _run_macs(h, w, layers, channels, kernel_size, blur), settings)
     return await run_in_threadpool(_shift_body, params, pixels, source, (dy, dx), channel, still)
 
 
@@ -364,7 +363,7 @@ async def equivariance_summary(
     pixels, source = await _gray(file, sample, settings, SUMMARY_MAX_SIDE)
     _, h, w = pixels.shape
     runs = 2 * len(ALIAS_SHIFTS) + 2 * len(TRANSFORMS) + 3
-    _check_budget(runs, _run_macs(h, w, layers, channels, kernel_size, 3))
+    _check_budget(runs, _run_macs(h, w, layers, channels, kernel_size, 3), settings)
     return await run_in_threadpool(_summary_body, nets, plain, pixels, source)
 
 

@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 import numpy as np
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app import pricing
 from app.admission import admitted
+from app.dependencies import SettingsDep
 from app.json_body import JSONBodyRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.ops import (
@@ -25,13 +26,12 @@ from app.schemas.ops import (
     MaxPool2dRequest,
     OpResponse,
 )
-from app.settings import Settings, get_settings
+from app.settings import Settings
 from convcore import conv, formulas, matrix, pooling
 from convcore import trace as tracing
 
 router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute, responses=ERROR_RESPONSES)
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 TraceQuery = Annotated[bool, Query(description="return the step-by-step trace (same as trace in the body)")]
 
 #: Multiply-adds one request may cost (about 20 ms with im2col); the naive loop has its own, lower limit

@@ -9,18 +9,18 @@ from typing import Annotated, Any
 
 import numpy as np
 import orjson
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from app.dependencies import SettingsDep
 from app.json_body import JSONBodyRoute
 from app.schemas.common import RequestModel
-from app.settings import Settings, get_settings
+from app.settings import Settings
 from convcore import dropout as dropout_ops
 from convcore import norm
 
 router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute)
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 MAX_VALUE = 1e6
 MAX_SIDE = 256

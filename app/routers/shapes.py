@@ -1,23 +1,22 @@
 """``POST /shapes``: a layer stack's per-layer shapes, parameters, MACs, receptive fields and warnings."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app import pricing
 from app.caching import CachedRoute
+from app.dependencies import SettingsDep
 from app.encoding import dumps
 from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.layers import layer_dicts
 from app.schemas.shapes import StackRequest, StackResponse
-from app.settings import Settings, get_settings
 from convcore.cost import Cost, stack_bytes
 from convcore.layers import Shape, parse_layers
 from convcore.stack import StackReport, analyze
 
 router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:

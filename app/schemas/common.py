@@ -78,22 +78,22 @@ class ErrorResponse(BaseModel):
     code: str | None = Field(
         default=None,
         description="a stable machine code for the sentence in `detail` (e.g. `kernel_exceeds_input`, "
-        "`unsupported_operators`, `invalid_value` when there is no finer one), so a client can say it in "
+        "`unknown_architecture`, `invalid_value` when there is no finer one), so a client can say it in "
         "its own language; absent for a schema error",
         examples=["kernel_exceeds_input"],
     )
     params: dict[str, Any] | None = Field(
         default=None,
-        description='the values `detail` names, by name (e.g. `{"span": 7, "padded": 5, "layer": 3}`)',
+        description='the values `detail` names, by name (e.g. `{"span": 7, "padded": 5, "layer": 3}`; for an '
+        "unknown name, `names` lists the valid ones)",
     )
-
-
-class NotFoundResponse(BaseModel):
-    detail: str
-    names: list[str] = Field(description="the valid names")
 
 
 #: Documents the 422 of every router here: convcore's ValueError (a string) or a schema error (a list).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "bad input: the message names the field and what to change"}
+}
+#: Documents the 404 of a route with a name in its path: ``params.names`` lists the valid names.
+NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "unknown name: `params.names` lists the valid ones"}
 }

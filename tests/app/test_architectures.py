@@ -65,7 +65,8 @@ def test_unknown_name_is_404_with_the_names() -> None:
     assert response.status_code == 404
     assert response.json() == {
         "detail": "unknown architecture 'googlenet'; choose one of: alexnet, vgg16, resnet18, resnet50, mobilenet_v1",
-        "names": NAMES,
+        "code": "unknown_architecture",
+        "params": {"name": "googlenet", "names": NAMES},
     }
 
 

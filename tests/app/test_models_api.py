@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from onnx import TensorProto, helper, numpy_helper
 
 from app.main import app
-from app.routers.models import ModelLimits, get_model_limits
+from app.settings import Settings, get_settings
 from convcore.graph import analyze, from_layers, report_to_dict
 from convcore.layers import Shape
 from convcore.zoo import get_architecture
@@ -167,17 +167,19 @@ def test_symbolic_size_is_fixed_by_the_input_parameter(client: TestClient) -> No
 
 
 def test_oversized_upload_is_413(client: TestClient) -> None:
-    app.dependency_overrides[get_model_limits] = lambda: ModelLimits(max_bytes=100)
+    app.dependency_overrides[get_settings] = lambda: Settings(model_max_bytes=100)
     response = client.post(URL, files={"file": ("big.onnx", tiny_model())})
     assert response.status_code == 413
     assert response.json() == {
         "detail": "the file is larger than 100 bytes: export with export_params=False (the summary needs no "
-        "weights) or a smaller model"
+        "weights) or a smaller model",
+        "code": "model_too_large",
+        "params": {"limit": 100},
     }
 
 
 def test_node_limit_is_422(client: TestClient) -> None:
-    app.dependency_overrides[get_model_limits] = lambda: ModelLimits(max_nodes=3)
+    app.dependency_overrides[get_settings] = lambda: Settings(model_max_nodes=3)
     response = client.post(URL, files={"file": ("m.onnx", tiny_model())})
     assert response.status_code == 422
     assert response.json() == {"detail": "the graph has 4 nodes; the limit is 3", "code": "invalid_value", "params": {}}
@@ -218,7 +220,9 @@ def test_builtin_unknown_and_bounds(client: TestClient) -> None:
     response = client.get("/api/v1/models/builtin/lenet")
     assert response.status_code == 404
     assert response.json() == {
-        "detail": "unknown architecture 'lenet'; choose one of: alexnet, vgg16, resnet18, resnet50, mobilenet_v1"
+        "detail": "unknown architecture 'lenet'; choose one of: alexnet, vgg16, resnet18, resnet50, mobilenet_v1",
+        "code": "unknown_architecture",
+        "params": {"name": "lenet", "names": ["alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v1"]},
     }
     assert client.get("/api/v1/models/builtin/vgg16", params={"size": 4}).status_code == 422
     too_small = client.get("/api/v1/models/builtin/vgg16", params={"size": 16})
