@@ -12,7 +12,7 @@ from app import pricing
 from app.admission import admitted
 from app.dependencies import SettingsDep
 from app.json_body import JSONBodyRoute
-from app.routers.ops_norm import Row, as_tensor, orjson_response
+from app.routers.ops.norm import Row, as_tensor, orjson_response
 from app.schemas.common import RequestModel
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes

@@ -21,7 +21,7 @@ from app import imaging, pricing
 from app.admission import admitted
 from app.dependencies import SettingsDep
 from app.routers.images import FileField, SampleField, Source, _load_image
-from app.routers.ops_norm import orjson_response
+from app.routers.ops.norm import orjson_response
 from app.settings import Settings
 from convcore import cost as pricing_cost
 from convcore import dense, equivariance
