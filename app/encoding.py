@@ -5,12 +5,17 @@ A JavaScript number is a double: past ``2**53 − 1`` an integer is rounded, and
 fields) can grow that far from bounded input — a ``linear`` layer after a 100000×100000×100000 input, six
 poolings of stride 4096 — so every such answer goes through :func:`dumps`, which refuses it with a
 ``ValueError`` (a 422) naming the layer and the field instead.
+
+:func:`respond` is the one JSON response of the routers (numpy arrays serialized by orjson directly, never
+through FastAPI's ``jsonable_encoder``); the feature maps, megabytes of PNG data URLs, go out in pieces
+(:func:`app.jsonstream.json_response`).
 """
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
+from fastapi.responses import Response
 
 from convcore.shapes import MAX_EXACT
 
@@ -81,6 +86,11 @@ def check_exact(content: Any, where: str | None = None) -> None:
 
 
 def dumps(content: Any) -> bytes:
-    """``orjson.dumps`` after :func:`check_exact`."""
+    """``orjson.dumps`` (numpy arrays and dataclasses included) after :func:`check_exact`."""
     check_exact(content)
-    return orjson.dumps(content)
+    return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def respond(content: Any) -> Response:
+    """``content`` as an ``application/json`` response through :func:`dumps`."""
+    return Response(dumps(content), media_type="application/json")

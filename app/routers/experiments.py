@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from app import pricing
 from app.admission import admitted
 from app.dependencies import SettingsDep
+from app.encoding import respond
 from app.json_body import JSONBodyRoute
-from app.routers.ops.norm import Row, as_tensor, orjson_response
-from app.schemas.common import RequestModel
+from app.schemas.common import RequestModel, Row
+from app.tensors import as_array
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes
 from convcore.cost import Cost, residual_bytes
@@ -76,7 +77,7 @@ def residual_experiment(
     theoretical = {
         variant: [residual.theoretical_variance(variant, k) for k in result.depths] for variant in residual.VARIANTS
     }
-    return orjson_response(
+    return respond(
         {
             "depths": result.depths,
             "variances": result.variances,
@@ -122,13 +123,13 @@ class DropoutExperimentResponse(BaseModel):
 @router.post("/dropout", response_model=DropoutExperimentResponse)
 def dropout_experiment(body: DropoutExperimentRequest, settings: SettingsDep) -> Response:
     """Expected vs measured training activation over many masks, and the ensemble average vs inference."""
-    x = as_tensor(body.x, "x", settings, ndim=1)
+    x = as_array(body.x, "x", settings, ndim=1)
     expected = dropout_ops.expected_activation(x, p=body.p, inverted=body.inverted, training=True)
     measured = dropout_ops.measure_mean_activation(
         x, p=body.p, inverted=body.inverted, n_masks=body.n_masks, seed=body.seed
     )
     ensemble = dropout_ops.ensemble_average(x, p=body.p, inverted=body.inverted, n_masks=body.n_masks, seed=body.seed)
-    return orjson_response(
+    return respond(
         {
             "expected_training": expected,
             "measured_training": measured,
@@ -175,4 +176,4 @@ def parameter_count(
     else:
         params = 0
         formula = "0"
-    return orjson_response({"layer": layer, "params": params, "formula": formula})
+    return respond({"layer": layer, "params": params, "formula": formula})

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from app import imaging, pricing
 from app.admission import admitted
 from app.dependencies import SettingsDep
-from app.encoding import dumps
+from app.encoding import respond
 from app.jsonstream import json_response
 from app.settings import Settings
 from convcore import cost
@@ -46,10 +46,6 @@ SAMPLES: dict[str, tuple[str, str]] = {
 }
 
 Color = Literal["gray", "rgb"]
-
-
-def _json(content: dict[str, Any]) -> Response:
-    return Response(dumps(content), media_type="application/json")
 
 
 @lru_cache(maxsize=32)
@@ -220,7 +216,7 @@ def list_samples(settings: SettingsDep) -> Response:
                 "url": f"/static/samples/{name}.png",
             }
         )
-    return _json({"samples": samples})
+    return respond({"samples": samples})
 
 
 LAYERS_HELP = (

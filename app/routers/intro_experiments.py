@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from app import imaging, pricing
 from app.admission import admitted
 from app.dependencies import SettingsDep
+from app.encoding import respond
 from app.routers.images import FileField, SampleField, Source, _load_image
-from app.routers.ops.norm import orjson_response
 from app.settings import Settings
 from convcore import cost as pricing_cost
 from convcore import dense, equivariance
@@ -90,7 +90,7 @@ def why_conv(
     for side in SWEEP_SIDES:
         for name, cost in dense.layer_costs(channels, side, side, out_channels, kernel_size, bias=bias).items():
             sweep.setdefault(name, []).append(cost.params)
-    return orjson_response(
+    return respond(
         {
             "layers": {name: {"module": modules[name], **dataclasses.asdict(cost)} for name, cost in costs.items()},
             "locality_saving": costs["dense"].params / costs["locally_connected"].params,
@@ -141,7 +141,7 @@ async def permutation(
     pixels, source = await _gray(file, sample, settings, side)
     result = dense.permutation_experiment(pixels[0], weights, units=units, seed=seed)
     conv_scale = float(np.abs(result.conv).max())
-    return orjson_response(
+    return respond(
         {
             "source": source,
             "height": int(pixels.shape[1]),
@@ -331,7 +331,7 @@ def _shift_body(
         "difference_scale": float(np.abs(difference).max()),
     }
     body["timing_ms"] = {"compute": (computed - started) * 1e3, "total": (time.perf_counter() - started) * 1e3}
-    return orjson_response(body)
+    return respond(body)
 
 
 @router.post("/equivariance/summary")
@@ -384,7 +384,7 @@ def _summary_body(
     stride1, _ = equivariance.compare_shift(plain, pixels, 0, 1, base=plain_base)
     pooling = {str(k): equivariance.max_pool_unchanged(first, k, POOL_SHIFTS) for k in POOL_SIZES}
     transforms = {name: _comparison(equivariance.compare_transform(plain, pixels, name)) for name in TRANSFORMS}
-    return orjson_response(
+    return respond(
         {
             "source": source,
             "input": {"height": int(pixels.shape[1]), "width": int(pixels.shape[2])},

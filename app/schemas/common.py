@@ -67,6 +67,10 @@ Row = Annotated[list[Value], Field(min_length=1, max_length=MAX_AXIS)]
 Plane = Annotated[list[Row], Field(min_length=1, max_length=MAX_AXIS)]
 Volume = Annotated[list[Plane], Field(min_length=1, max_length=MAX_AXIS, description="(C, H, W)")]
 Weights = Annotated[list[Volume], Field(min_length=1, max_length=MAX_AXIS)]
+Batch = Annotated[list[Volume], Field(min_length=1, max_length=MAX_AXIS, description="(N, C, H, W)")]
+Variance = Annotated[StrictFloat, Field(ge=0.0, le=MAX_VALUE**2, allow_inf_nan=False)]
+Variances = Annotated[list[Variance], Field(min_length=1, max_length=MAX_AXIS)]
+Eps = Annotated[float, Field(gt=0.0, le=1.0, description="added to the variance before the square root")]
 
 
 class ErrorResponse(BaseModel):

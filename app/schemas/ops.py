@@ -1,7 +1,8 @@
-"""Models of the operations on toy tensors (``/ops/conv2d``, ``/ops/conv_transpose2d``, the pools).
+"""Models of the operations on toy tensors (``/ops/...``).
 
-Operations take a single image ``x`` of shape ``(C, H, W)`` — what the playground shows — and return
-``(C_out, H_out, W_out)``; the batch axis torch needs is added and removed by the server. Weights follow
+Convolutions and pools take a single image ``x`` of shape ``(C, H, W)`` — what the playground shows — and
+return ``(C_out, H_out, W_out)``; the batch axis torch needs is added and removed by the server.
+Normalizations take a batch ``(N, C, H, W)`` (their statistics are over it), dropout a vector of units. Weights follow
 torch: ``(C_out, C_in/groups, kH, kW)`` for conv2d and ``(C_in, C_out/groups, kH, kW)`` for the transposed one.
 """
 
@@ -11,10 +12,14 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from app.schemas.common import (
     MAX_AXIS,
+    Batch,
+    Eps,
     Model,
     OpNonNegativePair,
     OpPositivePair,
+    RequestModel,
     Row,
+    Variances,
     Volume,
     Weights,
 )
@@ -104,3 +109,75 @@ class OpResponse(BaseModel):
         "order) with the window's input coordinates in the unpadded image, which are padding, the values and "
         "the result; conv_transpose2d: one step per input cell with the output cells it scatters to.",
     )
+
+
+class BatchNormRequest(RequestModel):
+    x: Batch = Field(description="input batch (N, C, H, W)")
+    training: bool = Field(True, description="True: batch statistics and a running-stat update; False: running stats")
+    running_mean: Row | None = Field(None, description="running mean per channel; default zeros")
+    running_var: Variances | None = Field(None, description="running variance per channel; default ones")
+    num_batches_tracked: int = Field(0, ge=0, le=1_000_000)
+    weight: Row | None = Field(None, description="γ per channel; default ones")
+    bias: Row | None = Field(None, description="β per channel; default zeros")
+    momentum: float | None = Field(0.1, ge=0.0, le=1.0, description="None: cumulative average, as in torch")
+    eps: Eps = 1e-5
+
+
+class BatchNormResponse(BaseModel):
+    output: list[list[list[list[float]]]]
+    x_hat: list[list[list[list[float]]]]
+    mean: list[float] = Field(description="statistics used to normalize: the batch's in training, running in eval")
+    var: list[float] = Field(description="biased variance used to normalize")
+    running_mean: list[float]
+    running_var: list[float] = Field(description="updated with the unbiased batch variance, as torch does")
+    num_batches_tracked: int
+    training: bool
+    axes: list[int]
+
+
+class NormRequest(RequestModel):
+    x: Batch = Field(description="input batch (N, C, H, W)")
+    weight: Row | None = Field(None, description="γ per channel; default ones")
+    bias: Row | None = Field(None, description="β per channel; default zeros")
+    eps: Eps = 1e-5
+
+
+class LayerNormRequest(RequestModel):
+    x: Batch = Field(description="input batch (N, C, H, W); normalized over (C, H, W)")
+    weight: Volume | None = Field(None, description="γ, elementwise with shape (C, H, W); default ones")
+    bias: Volume | None = Field(None, description="β, elementwise with shape (C, H, W); default zeros")
+    eps: Eps = 1e-5
+
+
+class GroupNormRequest(NormRequest):
+    num_groups: int = Field(ge=1, le=MAX_AXIS, description="G; the channel count must be divisible by it")
+
+
+class NormResponse(BaseModel):
+    output: list[list[list[list[float]]]]
+    x_hat: list[list[list[list[float]]]]
+    mean: list[float] | list[list[float]] = Field(description="(N,) for layer norm, (N, C) instance, (N, G) group")
+    var: list[float] | list[list[float]]
+    axes: list[int] = Field(description="NCHW axes averaged over (for group norm, C only within a group)")
+    statistics_index: list[list[list[list[int]]]] = Field(
+        description="per element, the index of the (mean, var) pair it is normalized with"
+    )
+
+
+class DropoutRequest(RequestModel):
+    x: Row = Field(description="the activations of one layer of units, as a vector")
+    p: float = Field(0.5, ge=0.0, le=1.0, description="probability of dropping a unit")
+    training: bool = True
+    inverted: bool = Field(True, description="True: scale kept units by 1/(1-p) in training (torch's way)")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class DropoutResponse(BaseModel):
+    output: list[float] = Field(description="x · mask · scale")
+    mask: list[bool] = Field(description="True for kept units (all True at inference)")
+    scale: float
+    expected: list[float] = Field(description="the output's expectation over masks, per unit")
+    p: float
+    training: bool
+    inverted: bool
+    seed: int

@@ -227,7 +227,7 @@ def test_tensor_over_the_element_limit_is_refused() -> None:
         app.dependency_overrides.clear()
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "x has 9 elements, more than the limit of 8; send a smaller tensor",
+        "detail": "x has 9 elements, more than the limit of 8: send a smaller tensor",
         "code": "invalid_value",
         "params": {},
     }

@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from app.routers.ops import conv, norm
+from app.routers.ops import conv, dropout, norm, pool
 
-ROUTERS: list[APIRouter] = [conv.router, norm.router]
+ROUTERS: list[APIRouter] = [conv.router, pool.router, norm.router, dropout.router]
