@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import imaging  # noqa: E402
-from app.routers.images import SAMPLE_DIR  # noqa: E402
+from app.image_source import SAMPLE_DIR  # noqa: E402
 from convcore.erf import effective_receptive_field  # noqa: E402
 from convcore.layers import Shape  # noqa: E402
 from convcore.network import build_network, run_network  # noqa: E402

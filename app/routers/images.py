@@ -9,14 +9,11 @@ image again for a receptive-field click. Responses are serialized with orjson, t
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 import orjson
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +21,7 @@ from app import imaging, pricing
 from app.admission import admitted
 from app.dependencies import SettingsDep
 from app.encoding import respond
+from app.image_source import SAMPLES, Color, FileField, SampleField, Source, load_image, sample_image
 from app.jsonstream import json_response
 from app.settings import Settings
 from convcore import cost
@@ -34,82 +32,6 @@ from convcore.receptive_field import AxisField
 from convcore.stack import analyze, region
 
 router = APIRouter(tags=["images"])
-
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "static" / "samples"
-#: name → (Russian title, English title); the files are drawn by scripts/make_samples.py.
-SAMPLES: dict[str, tuple[str, str]] = {
-    "house": ("Домик", "House"),
-    "checkerboard": ("Шахматная доска", "Checkerboard"),
-    "circle": ("Круг с градиентом", "Circle gradient"),
-    "text": ("Текст издали", "Text from afar"),
-    "landscape": ("Пейзаж 512×512", "Landscape 512×512"),
-}
-
-Color = Literal["gray", "rgb"]
-
-
-@lru_cache(maxsize=32)
-def _sample(name: str, color: Color, max_work_pixels: int) -> imaging.DecodedImage:
-    data = (SAMPLE_DIR / f"{name}.png").read_bytes()
-    decoded = imaging.decode_image(
-        data, color=color, max_bytes=len(data), max_image_pixels=2**31, max_work_pixels=max_work_pixels
-    )
-    decoded.pixels.flags.writeable = False
-    return decoded
-
-
-@dataclass(frozen=True)
-class Source:
-    """The image of a request before it is decoded: a built-in sample (already decoded) or an upload's bytes,
-    with the size its header declares and the working shape it will be scaled to."""
-
-    label: str
-    original: tuple[int, int]
-    work: Shape
-    color: Color
-    data: bytes = b""
-    transparent: bool = False
-    sample: imaging.DecodedImage | None = None
-
-    def decode(self, settings: Settings) -> imaging.DecodedImage:
-        if self.sample is not None:
-            return self.sample
-        return imaging.decode_image(
-            self.data,
-            color=self.color,
-            max_bytes=settings.max_upload_bytes,
-            max_image_pixels=settings.max_image_pixels,
-            max_work_pixels=settings.max_work_pixels,
-        )
-
-    def decode_bytes(self) -> int:
-        if self.sample is not None:
-            return 0
-        return cost.decode_bytes(self.original, self.work, transparent=self.transparent)
-
-
-def _upload_source(data: bytes, color: Color, settings: Settings) -> Source:
-    width, height, transparent = imaging.image_size(
-        data, max_bytes=settings.max_upload_bytes, max_image_pixels=settings.max_image_pixels
-    )
-    fit_w, fit_h = imaging.fit_size(width, height, settings.max_work_pixels)
-    shape = Shape(1 if color == "gray" else 3, fit_h, fit_w)
-    return Source("upload", (height, width), shape, color, data=data, transparent=transparent)
-
-
-async def _load_image(file: UploadFile | None, sample: str | None, color: Color, settings: Settings) -> Source:
-    if file is not None and sample is not None:
-        raise ValueError("send either file (an uploaded image) or sample (a built-in sample name), not both")
-    if sample is not None:
-        if sample not in SAMPLES:
-            raise ValueError(f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}")
-        decoded = await run_in_threadpool(_sample, sample, color, settings.max_work_pixels)
-        return Source(f"sample:{sample}", decoded.original_size, Shape(*decoded.pixels.shape), color, sample=decoded)
-    if file is None:
-        raise ValueError("send an image: file (an uploaded PNG, JPEG or WebP) or sample (a built-in sample name)")
-    # The body-size middleware has bounded the request, and multipart parts are kept in memory.
-    data = await file.read()
-    return await run_in_threadpool(_upload_source, data, color, settings)
 
 
 def _parse_layers(text: str, settings: Settings) -> list[Any]:
@@ -205,7 +127,7 @@ def list_samples(settings: SettingsDep) -> Response:
     """The built-in sample images: name, titles in Russian and English, size and URL."""
     samples = []
     for name, (title_ru, title_en) in SAMPLES.items():
-        _, height, width = _sample(name, "gray", 2**31).pixels.shape
+        _, height, width = sample_image(name, "gray", 2**31).pixels.shape
         samples.append(
             {
                 "name": name,
@@ -231,8 +153,6 @@ LAYERS_HELP = (
     '"kernels": ["sobel_x", "sobel_y"]}, {"type": "relu"}, {"type": "max_pool2d", "kernel_size": 2}]'
 )
 LayersField = Annotated[str, Form(description=LAYERS_HELP)]
-FileField = Annotated[UploadFile | None, File(description="a PNG, JPEG or WebP image")]
-SampleField = Annotated[str | None, Form(description="a built-in sample name (GET /images/samples)")]
 ColorField = Annotated[Color, Form()]
 SeedField = Annotated[int, Form(ge=0, le=2**31 - 1)]
 Index = Annotated[int, Form(ge=0, le=100_000)]
@@ -250,7 +170,7 @@ async def feature_maps(
     """Every layer's feature maps for an image: per layer the output shape, the receptive field
     ``{size, stride, padding}`` per axis, one PNG per channel on a two-sided colour scale ``[−m, m]`` shared by
     the layer (``scale``), and min/max/mean per map; 1×1 maps (after global pooling) also carry their value."""
-    source = await _load_image(file, sample, color, settings)
+    source = await load_image(file, sample, color, settings)
     # The work runs in the thread pool (torch releases the GIL), so one request does not stall the event loop.
     return await run_in_threadpool(_feature_maps, source, layers, seed, settings)
 
@@ -321,7 +241,7 @@ async def image_receptive_field(
     may leave the image), clipped to the image, and its centre ``[y, x]``; with ``erf`` also the effective
     receptive field (|∂unit/∂input| summed over input channels, divided by its peak) as a white-to-red PNG and
     the bounding box of its non-zero pixels."""
-    source = await _load_image(file, sample, color, settings)
+    source = await load_image(file, sample, color, settings)
     unit = (layer_index, channel, row, col)
     return await run_in_threadpool(_receptive_field, source, layers, seed, unit, erf, settings)
 

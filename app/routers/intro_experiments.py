@@ -21,7 +21,7 @@ from app import imaging, pricing
 from app.admission import admitted
 from app.dependencies import SettingsDep
 from app.encoding import respond
-from app.routers.images import FileField, SampleField, Source, _load_image
+from app.image_source import FileField, SampleField, Source, load_image
 from app.settings import Settings
 from convcore import cost as pricing_cost
 from convcore import dense, equivariance
@@ -113,7 +113,7 @@ def _decode_priced(source: Source, settings: Settings) -> imaging.DecodedImage:
 
 async def _gray(file: Any, sample: str | None, settings: Settings, side: int) -> tuple[np.ndarray, str]:
     limited = _limited(settings, side)
-    source = await _load_image(file, sample, "gray", limited)
+    source = await load_image(file, sample, "gray", limited)
     decoded = await run_in_threadpool(_decode_priced, source, limited)
     return decoded.pixels.astype(np.float64), source.label
 

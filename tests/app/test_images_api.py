@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from app.image_source import SAMPLE_DIR, SAMPLES
 from app.main import app
-from app.routers.images import SAMPLE_DIR, SAMPLES
 from app.settings import Settings, get_settings
 from convcore.layers import Shape, parse_layers
 from convcore.stack import region

@@ -9,14 +9,14 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from torch import nn
 
+from app.image_source import sample_image
 from app.main import app
-from app.routers.images import _sample
 from convcore import dense
 from convcore import equivariance as eq
 
 client = TestClient(app)
 URL = "/api/v1/experiments"
-HOUSE_PIXELS = _sample("house", "gray", 256 * 256).pixels[0].size
+HOUSE_PIXELS = sample_image("house", "gray", 256 * 256).pixels[0].size
 
 
 def test_why_conv_body() -> None:
@@ -68,7 +68,7 @@ def test_permutation_body_equals_convcore() -> None:
     response = client.post(f"{URL}/permutation", data={"sample": "house", "side": 24, "units": 10, "seed": 2})
     assert response.status_code == 200
     body = response.json()
-    pixels = _sample("house", "gray", 24 * 24).pixels.astype(np.float64)[0]
+    pixels = sample_image("house", "gray", 24 * 24).pixels.astype(np.float64)[0]
     from convcore.kernels import get_kernel
 
     result = dense.permutation_experiment(pixels, get_kernel("sobel_x").weights, units=10, seed=2)
@@ -137,7 +137,7 @@ def test_equivariance_sends_the_unchanging_maps_only_when_asked() -> None:
     # x and net(x) do not depend on the shift: the same PNGs, on the same colour scale, for every dx
     assert again["maps"]["original"] == first["maps"]["original"]
     assert again["maps"]["input"] == first["maps"]["input"]
-    pixels = _sample("house", "gray", 256 * 256).pixels.astype(np.float64)
+    pixels = sample_image("house", "gray", 256 * 256).pixels.astype(np.float64)
     net = eq.make_net(layers=2, channels=3, kernel_size=3, stride=1, blur=1, seed=0)
     assert first["scale"] == moved["scale"] == pytest.approx(np.abs(eq.run(net, pixels)[-1][1]).max(), rel=1e-12)
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from torch import nn
 
-from app.routers.images import _sample
+from app.image_source import sample_image
 from convcore import dense
 from convcore import equivariance as eq
 from convcore.kernels import get_kernel
@@ -76,7 +76,7 @@ def test_why_conv_big_counts_are_exact_with_a_superscript_exponent(page, live_se
 def test_why_conv_permutation_and_questions(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/why-conv?lang=en&side=24&seed=4")
     page.locator('#perm-figures figure[data-map="conv_unscrambled"] img').wait_for()
-    pixels = _sample("house", "gray", 24 * 24).pixels.astype(np.float64)[0]
+    pixels = sample_image("house", "gray", 24 * 24).pixels.astype(np.float64)[0]
     result = dense.permutation_experiment(pixels, get_kernel("sobel_x").weights, units=64, seed=4)
     conv_stat = page.locator("#perm-conv-stat").text_content()
     shown = float(re.search(r"= ([\d.]+)", conv_stat).group(1))  # type: ignore[union-attr]
@@ -130,7 +130,7 @@ def test_equivariance_zero_at_stride_1_nonzero_at_stride_2(page, live_server: st
         shift.press("ArrowLeft")
     page.wait_for_function("() => document.querySelector('#eq-maps figcaption').textContent.includes('(0, 1)')")
     page.wait_for_function("() => Number(document.querySelector('#eq-verdict').dataset.error) > 0")
-    pixels = _sample("landscape", "gray", 256 * 256).pixels.astype(np.float64)
+    pixels = sample_image("landscape", "gray", 256 * 256).pixels.astype(np.float64)
     net = eq.make_net(layers=3, channels=4, kernel_size=3, stride=2, blur=1, seed=0)
     expected, _ = eq.compare_shift(net, pixels, 0, 1)
     assert verdict_error(page) == pytest.approx(expected.max_error_inside, rel=1e-6)
