@@ -13,7 +13,7 @@ from app.admission import admitted
 from app.dependencies import SettingsDep
 from app.encoding import respond
 from app.json_body import JSONBodyRoute
-from app.schemas.common import RequestModel, Row
+from app.schemas.experiments import DropoutExperimentRequest, DropoutExperimentResponse, ParameterCountResponse
 from app.tensors import as_array
 from convcore import dropout as dropout_ops
 from convcore import residual, shapes
@@ -25,7 +25,6 @@ router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=JSON
 MAX_WIDTH = 128
 MAX_SAMPLES = 256
 MAX_NETWORKS = 64
-MAX_MASKS = 2000
 # networks × samples × width² × depth for one request: the default (32 × 16 × 64² × 50 ≈ 1.0e8) takes well
 # under a second; this bound (≈ 1.3e8) keeps every allowed request about that cheap
 MAX_RESIDUAL_WORK = 2**27
@@ -98,28 +97,6 @@ def residual_experiment(
     )
 
 
-class DropoutExperimentRequest(RequestModel):
-    x: Row = Field(description="activations of one layer (a vector of units)")
-    p: float = Field(0.5, ge=0.0, le=1.0, description="probability of dropping a unit")
-    inverted: bool = True
-    n_masks: int = Field(200, ge=1, le=MAX_MASKS, description="masks drawn for the measurement")
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-
-
-class DropoutExperimentResponse(BaseModel):
-    expected_training: list[float] = Field(description="E[output] over masks in training, per unit")
-    measured_training: list[float] = Field(description="mean training output over n_masks masks, per unit")
-    inference_output: list[float]
-    ensemble_average: list[float] = Field(description="mean of the n_masks masked outputs")
-    rms_error: list[float] = Field(description="RMS(mean of first k masked outputs − inference output), k=1..n")
-    n_units: int
-    n_distinct_masks: str = Field(description="2^n_units as decimal digits (exact; may exceed 2^53)")
-    p: float
-    inverted: bool
-    n_masks: int
-    seed: int
-
-
 @router.post("/dropout", response_model=DropoutExperimentResponse)
 def dropout_experiment(body: DropoutExperimentRequest, settings: SettingsDep) -> Response:
     """Expected vs measured training activation over many masks, and the ensemble average vs inference."""
@@ -144,12 +121,6 @@ def dropout_experiment(body: DropoutExperimentRequest, settings: SettingsDep) ->
             "seed": body.seed,
         }
     )
-
-
-class ParameterCountResponse(BaseModel):
-    layer: str
-    params: int
-    formula: str = Field(description="the count with the numbers plugged in")
 
 
 @router.get("/parameter-count", response_model=ParameterCountResponse)

@@ -14,7 +14,6 @@ from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 from fastapi import APIRouter, Form, Query, Response
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app import imaging, pricing
@@ -22,6 +21,7 @@ from app.admission import admitted
 from app.dependencies import SettingsDep
 from app.encoding import respond
 from app.image_source import FileField, SampleField, Source, load_image
+from app.schemas.experiments import WhyConvResponse
 from app.settings import Settings
 from convcore import cost as pricing_cost
 from convcore import dense, equivariance
@@ -46,21 +46,6 @@ ALIAS_SHIFTS = [0, 1, 2, 3, 4]
 POOL_SHIFTS = [0, 1, 2, 3, 4, 5, 6, 7, 8]
 POOL_SIZES = (1, 2, 4)
 TRANSFORMS = ("rot90", "rot180", "flip", "scale2")
-
-
-class Cost(BaseModel):
-    module: str = Field(description="the torch module (or, locally connected, the layer) it counts")
-    params: int
-    macs: int
-    params_formula: str
-    macs_formula: str
-
-
-class WhyConvResponse(BaseModel):
-    layers: dict[str, Cost] = Field(description="dense, locally_connected, conv")
-    locality_saving: float = Field(description="dense params / locally connected params")
-    sharing_saving: float = Field(description="locally connected params / conv params")
-    sweep: dict[str, list[int]] = Field(description="sides (square images) and each layer's params at that side")
 
 
 def _modules(c: int, h: int, w: int, c_out: int, k: int, bias: bool) -> dict[str, str]:

@@ -1,22 +1,11 @@
 """``GET /kernels``: the preset kernels of :mod:`convcore.kernels`, with their Russian and English descriptions."""
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
+from app.schemas.kernels import KernelOut, KernelsResponse
 from convcore.kernels import list_kernels
 
 router = APIRouter(tags=["kernels"])
-
-
-class KernelOut(BaseModel):
-    name: str
-    weights: list[list[float]] = Field(description="(kH, kW), applied as torch's conv2d applies a weight")
-    description_ru: str
-    description_en: str
-
-
-class KernelsResponse(BaseModel):
-    kernels: list[KernelOut]
 
 
 @router.get("/kernels")

@@ -1,0 +1,51 @@
+"""Models of the lesson experiments (``/experiments/...``)."""
+
+from pydantic import BaseModel, Field
+
+from app.schemas.common import RequestModel, Row
+
+#: Dropout masks drawn for one measurement.
+MAX_MASKS = 2000
+
+
+class DropoutExperimentRequest(RequestModel):
+    x: Row = Field(description="activations of one layer (a vector of units)")
+    p: float = Field(0.5, ge=0.0, le=1.0, description="probability of dropping a unit")
+    inverted: bool = True
+    n_masks: int = Field(200, ge=1, le=MAX_MASKS, description="masks drawn for the measurement")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class DropoutExperimentResponse(BaseModel):
+    expected_training: list[float] = Field(description="E[output] over masks in training, per unit")
+    measured_training: list[float] = Field(description="mean training output over n_masks masks, per unit")
+    inference_output: list[float]
+    ensemble_average: list[float] = Field(description="mean of the n_masks masked outputs")
+    rms_error: list[float] = Field(description="RMS(mean of first k masked outputs − inference output), k=1..n")
+    n_units: int
+    n_distinct_masks: str = Field(description="2^n_units as decimal digits (exact; may exceed 2^53)")
+    p: float
+    inverted: bool
+    n_masks: int
+    seed: int
+
+
+class ParameterCountResponse(BaseModel):
+    layer: str
+    params: int
+    formula: str = Field(description="the count with the numbers plugged in")
+
+
+class LayerCost(BaseModel):
+    module: str = Field(description="the torch module (or, locally connected, the layer) it counts")
+    params: int
+    macs: int
+    params_formula: str
+    macs_formula: str
+
+
+class WhyConvResponse(BaseModel):
+    layers: dict[str, LayerCost] = Field(description="dense, locally_connected, conv")
+    locality_saving: float = Field(description="dense params / locally connected params")
+    sharing_saving: float = Field(description="locally connected params / conv params")
+    sweep: dict[str, list[int]] = Field(description="sides (square images) and each layer's params at that side")
