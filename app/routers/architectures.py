@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from app.caching import CachedRoute
 from app.dependencies import ArchitectureName
 from app.encoding import dumps
-from app.routers.shapes import report_dict
+from app.reports import report_dict
 from app.schemas.architectures import ArchitectureResponse, ArchitectureSummary
 from app.schemas.common import ERROR_RESPONSES, MAX_SIZE, NOT_FOUND_RESPONSE
 from convcore import zoo

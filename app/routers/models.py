@@ -16,6 +16,7 @@ from app.admission import admitted
 from app.dependencies import ArchitectureName, SettingsDep
 from app.encoding import dumps
 from app.errors import TooLarge
+from app.input_shape import parse_shape
 from app.schemas.common import MAX_SIZE, NOT_FOUND_RESPONSE
 from convcore import zoo
 from convcore.cost import Cost, onnx_bytes, stack_bytes
@@ -30,19 +31,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "the file is larger than the limit"},
     422: {"description": "not a usable ONNX model; the detail says what is wrong"},
 }
-
-
-def parse_input_shape(text: str | None) -> tuple[int, int, int] | None:
-    """``"3x224x224"`` → ``(3, 224, 224)``; ``None`` keeps the file's own input size."""
-    if text is None or not text.strip():
-        return None
-    parts = text.lower().replace("×", "x").split("x")
-    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
-        raise ValueError(f"input must be CxHxW, e.g. 3x224x224, got {text!r}")
-    c, h, w = (int(p) for p in parts)
-    if not (1 <= c <= 4096 and 1 <= h <= MAX_SIZE and 1 <= w <= MAX_SIZE):
-        raise ValueError(f"input {text!r}: channels must be 1..4096 and height/width 1..{MAX_SIZE}")
-    return (c, h, w)
 
 
 @router.post("/models/summary", responses={200: {"content": {"application/json": {}}}, **ERRORS})
@@ -64,7 +52,8 @@ def model_summary(
             code="model_too_large",
             limit=limit,
         )
-    input_shape = parse_input_shape(input)
+    shape = None if input is None or not input.strip() else parse_shape(input)
+    input_shape = None if shape is None else (shape.channels, shape.height, shape.width)
     max_nodes = settings.model_max_nodes
     price = Cost(onnx_bytes(len(data)), max_nodes)
     pricing.check(price, settings, "this model", "export it with export_params=False or send a smaller model")

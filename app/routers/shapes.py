@@ -1,7 +1,5 @@
 """``POST /shapes``: a layer stack's per-layer shapes, parameters, MACs, receptive fields and warnings."""
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -9,51 +7,15 @@ from app import pricing
 from app.caching import CachedRoute
 from app.dependencies import SettingsDep
 from app.encoding import dumps
+from app.reports import report_dict
 from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.layers import layer_dicts
 from app.schemas.shapes import StackRequest, StackResponse
 from convcore.cost import Cost, stack_bytes
 from convcore.layers import Shape, parse_layers
-from convcore.stack import StackReport, analyze
+from convcore.stack import analyze
 
 router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
-
-
-def _shape(shape: Shape | None) -> dict[str, int] | None:
-    if shape is None:
-        return None
-    return {"channels": shape.channels, "height": shape.height, "width": shape.width}
-
-
-def report_dict(report: StackReport) -> dict[str, Any]:
-    """A :class:`convcore.stack.StackReport` in the /shapes response form (see :class:`StackResponse`)."""
-    rows = []
-    for row in report.layers:
-        field = None
-        if row.field is not None:
-            h, w = row.field
-            field = {"size": [h.size, w.size], "stride": [h.stride, w.stride], "padding": [h.padding, w.padding]}
-        rows.append(
-            {
-                "index": row.index,
-                "type": row.layer.type,
-                "name": row.layer.name,
-                "output": _shape(row.output),
-                "params": row.params,
-                "macs": row.macs,
-                "receptive_field": field,
-                "unused": list(row.unused) if row.unused is not None else None,
-            }
-        )
-    return {
-        "layers": rows,
-        "total_params": report.total_params,
-        "total_macs": report.total_macs,
-        "warnings": [
-            {"code": w.code, "layer": w.layer, "axis": w.axis, "count": w.count, "message": w.message}
-            for w in report.warnings
-        ],
-    }
 
 
 def to_shape(shape: InputShape | None) -> Shape | None:

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.caching import CachedRoute
+from app.reports import solve_message
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.shapes import SettingOut, SolveRequest, SolveResponse
 from convcore import formulas, solve
@@ -26,21 +27,6 @@ def _formula(op: str, size: int, s: solve.Setting) -> str:
         padding=s.padding,
         output_padding=s.output_padding,
         dilation=s.dilation,
-    )
-
-
-def _message(body: SolveRequest, solution: solve.Solution) -> str:
-    if solution.exact:
-        return (
-            f"{len(solution.settings)} setting(s) turn {body.size} into {body.output_size}, simplest first "
-            "(nothing left unread, no padding wider than the kernel, no dilation, then small numbers)"
-        )
-    if not solution.settings:
-        return f"none exists: no {body.op} with these fixed values can run on an input of {body.size}"
-    nearest = sorted({s.output_size for s in solution.settings}, key=lambda o: (abs(o - body.output_size), o))
-    return (
-        f"none exists: no {body.op} with these fixed values turns {body.size} into {body.output_size}; "
-        f"nearest: output size {', '.join(map(str, nearest))} (settings below)"
     )
 
 
@@ -75,5 +61,5 @@ def solve_settings(body: SolveRequest) -> SolveResponse:
             )
             for s in solution.settings
         ],
-        message=_message(body, solution),
+        message=solve_message(body.op, body.size, body.output_size, solution),
     )

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.cli import MAX_FILE_BYTES, main, parse_layer_flag, parse_shape
+from app.cli import main
+from app.cli.commands import MAX_FILE_BYTES, parse_layer_flag
+from app.input_shape import parse_shape
 from app.main import app
 from convcore.layers import Shape
 
@@ -88,7 +90,8 @@ def test_solve_table(capsys: pytest.CaptureFixture[str]) -> None:
         == 0
     )
     assert capsys.readouterr().out == (
-        "1 setting(s) turn 224 into 112, simplest first:\n"
+        "1 setting(s) turn 224 into 112, simplest first (nothing left unread, no padding wider than the kernel, "
+        "no dilation, then small numbers)\n"
         "kernel_size  stride  padding  dilation  output_padding  output  unread rows\n"
         "-----------  ------  -------  --------  --------------  ------  -----------\n"
         "          7       2        3         1               0     112            0\n"

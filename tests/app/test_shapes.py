@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from app.caching import CACHE, ResponseCache
 from app.main import app
-from app.routers.shapes import report_dict
+from app.reports import report_dict
 from convcore.layers import Shape, parse_layers
 from convcore.stack import analyze
 

@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from convcore.graph import Field, GraphReport, NodeReport, report_to_dict
+from app.cli.tables import summary_table
+from app.input_shape import parse_shape
+from convcore.graph import GraphReport, report_to_dict
 
 
 def load_factory(spec: str) -> Any:
@@ -66,9 +68,7 @@ def build_module(factory: Any) -> Any:
 
 def summarize(source: str, input_text: str | None) -> GraphReport:
     """The table for a ``.onnx`` path or a ``package.module:factory`` spec."""
-    from app.cli import parse_shape
-
-    shape = parse_shape(input_text) if input_text else None
+    shape = parse_shape(input_text, "--input") if input_text else None
     size = (shape.channels, shape.height, shape.width) if shape else None
     if source.lower().endswith(".onnx"):
         from convcore.onnx_summary import summarize_onnx
@@ -83,61 +83,6 @@ def summarize(source: str, input_text: str | None) -> GraphReport:
     from convcore.fx_summary import summarize_module
 
     return summarize_module(build_module(load_factory(source)), size)
-
-
-def _pair(values: tuple[str, str]) -> str:
-    return values[0] if values[0] == values[1] else f"{values[0]}×{values[1]}"
-
-
-def _field_cells(field: Field | None) -> list[str]:
-    """RF size, stride and padding; a global axis (every output sees the whole input along it) reads "whole"."""
-    if field is None:
-        return ["-", "-", "-"]
-    height, width = field
-    return [
-        _pair(("whole" if height.whole else str(height.size), "whole" if width.whole else str(width.size))),
-        _pair((str(height.stride), str(width.stride))),
-        _pair((str(height.padding), str(width.padding))),
-    ]
-
-
-def _row(i: int, row: NodeReport) -> list[str]:
-    node = row.node
-    aligned = "" if row.merge is None else ("yes" if row.merge.aligned else "NO")
-    op = f"{node.op} (measured)" if node.measured else node.op
-    output = "×".join(map(str, node.output))
-    field = "-" if row.kind == "none" else row.kind
-    counts = [f"{node.params:,}", f"{node.macs:,}"]
-    return [str(i), node.target or node.name, op, output, *counts, field, *_field_cells(row.field), aligned]
-
-
-def _totals(report: GraphReport) -> str:
-    """Totals, the main path, and how many nodes see the whole input (from which one) or were measured."""
-    text = (
-        f"total: {report.total_params:,} parameters, {report.total_macs:,} MACs; "
-        f"main path: {len(report.main_path)} of {len(report.nodes)} nodes"
-    )
-    whole = [row.node for row in report.nodes if row.kind == "global"]
-    if whole:
-        text += f"; {len(whole)} see the whole input (from {whole[0].target or whole[0].name})"
-    measured = sum(row.node.measured for row in report.nodes)
-    if measured:
-        text += f"; {measured} measured (an unknown operation's window read from autograd)"
-    return text
-
-
-def summary_table(report: GraphReport) -> str:
-    """One row per node, totals and the main path's length below; the notes after the table, one per line."""
-    from app.cli import format_table
-
-    header = ["#", "name", "op", "output", "params", "MACs", "field", "RF size", "RF stride", "RF padding", "aligned"]
-    rows = [_row(i, row) for i, row in enumerate(report.nodes)]
-    notes = [
-        f"note [{i} {row.node.target or row.node.name}]: {note}"
-        for i, row in enumerate(report.nodes)
-        for note in row.notes
-    ]
-    return "\n".join([format_table(header, rows), _totals(report), *notes])
 
 
 def _run(args: argparse.Namespace) -> int:
