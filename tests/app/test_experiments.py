@@ -59,11 +59,32 @@ def test_residual_variance_doubles_per_block_and_scaling_keeps_it_flat() -> None
 
 
 @pytest.mark.parametrize(
-    "params",
-    [{"depth": 51}, {"depth": 0}, {"width": 129}, {"samples": 1}, {"networks": 65}, {"seed": -1}],
+    ("field", "value", "bound"),
+    [
+        ("depth", 51, {"le": 50}),
+        ("depth", 0, {"ge": 1}),
+        ("width", 129, {"le": 128}),
+        ("samples", 1, {"ge": 2}),
+        ("networks", 65, {"le": 64}),
+        ("seed", -1, {"ge": 0}),
+    ],
 )
-def test_residual_bounds(params: dict[str, int]) -> None:
-    assert client.get(f"{URL}/residual", params=params).status_code == 422
+def test_residual_bounds(field: str, value: int, bound: dict[str, int]) -> None:
+    response = client.get(f"{URL}/residual", params={field: value})
+    assert response.status_code == 422
+    ((kind, limit),) = bound.items()
+    words = "less than or equal to" if kind == "le" else "greater than or equal to"
+    assert response.json() == {
+        "detail": [
+            {
+                "loc": ["query", field],
+                "msg": f"Input should be {words} {limit}",
+                "type": "less_than_equal" if kind == "le" else "greater_than_equal",
+                "input": str(value),
+                "ctx": bound,
+            }
+        ]
+    }
 
 
 def test_residual_work_bound_is_a_message() -> None:
