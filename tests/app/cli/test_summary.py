@@ -10,7 +10,7 @@ from torch import nn
 from app.cli import main
 from convcore.fx_summary import summarize_module
 from convcore.graph import report_to_dict
-from tests.app.test_models_api import tiny_model
+from tests.app.routers.test_models import tiny_model
 
 
 class TinyNet(nn.Module):
@@ -34,7 +34,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def test_table_of_a_module(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["summary", "tests.app.test_cli_summary:TinyNet", "--input", "3x16x12"], capsys)
+    code, out, err = run(["summary", "tests.app.cli.test_summary:TinyNet", "--input", "3x16x12"], capsys)
     assert code == 0 and err == ""
     assert out.splitlines() == [
         "#  name  op          output   params  MACs    field  RF size  RF stride  RF padding  aligned",
@@ -63,7 +63,7 @@ class GlobalNet(nn.Module):
 
 
 def test_table_shows_global_fields_measured_operations_and_their_notes(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["summary", "tests.app.test_cli_summary:GlobalNet", "--input", "3x8x6"], capsys)
+    code, out, err = run(["summary", "tests.app.cli.test_summary:GlobalNet", "--input", "3x8x6"], capsys)
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[:4] == [
@@ -95,7 +95,7 @@ class ReadsTensors(nn.Module):
 
 
 def test_a_factory_that_reads_tensors_is_built_on_the_cpu(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["summary", "tests.app.test_cli_summary:ReadsTensors", "--input", "3x8x8"], capsys)
+    code, out, err = run(["summary", "tests.app.cli.test_summary:ReadsTensors", "--input", "3x8x8"], capsys)
     assert code == 0 and err == ""
     assert out.splitlines()[3] == "1  conv  conv2d   5×6×6     140  4,860  local        3          1           0"
 
@@ -122,12 +122,12 @@ def test_onnx_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["summary", "tests.app.test_cli_summary:TinyNet"], "--input CxHxW is required for a PyTorch module"),
+        (["summary", "tests.app.cli.test_summary:TinyNet"], "--input CxHxW is required for a PyTorch module"),
         (["summary", "no_such_pkg.mod:Net", "--input", "3x8x8"], "cannot import 'no_such_pkg.mod'"),
-        (["summary", "tests.app.test_cli_summary:Nope", "--input", "3x8x8"], "has no attribute 'Nope'"),
+        (["summary", "tests.app.cli.test_summary:Nope", "--input", "3x8x8"], "has no attribute 'Nope'"),
         (["summary", "just_a_name", "--input", "3x8x8"], "expected package.module:factory or a .onnx file"),
-        (["summary", "tests.app.test_cli_summary:TinyNet", "--input", "3x8"], "--input must be CxHxW"),
-        (["summary", "tests.app.test_cli_summary:TinyNet", "--input", "2x8x8"], "cannot run on a 2x8x8 input"),
+        (["summary", "tests.app.cli.test_summary:TinyNet", "--input", "3x8"], "--input must be CxHxW"),
+        (["summary", "tests.app.cli.test_summary:TinyNet", "--input", "2x8x8"], "cannot run on a 2x8x8 input"),
         (["summary", "missing.onnx"], "cannot read missing.onnx"),
     ],
 )
