@@ -10,6 +10,15 @@ more threads than cores only slow every request and the event loop down; a light
 ``Retry-After``), so a crowd of heavy requests queues briefly and then backs off instead of piling up in
 memory. The gate is entered from the worker thread that does the work, so waiting never blocks the event
 loop.
+
+Why this gate and the CPU lanes of :mod:`app.json_body` are two mechanisms: they bound different things and
+wait in different places. A lane bounds how many JSON requests hold the GIL at once (parsing and validating
+included, which no price covers) so that the event loop, ``/health`` among it, keeps its turn; it is an
+``asyncio`` semaphore awaited on the loop, before any thread is taken. The gate bounds the bytes of priced
+work (photos, models, experiments, most of them multipart, outside the lanes) and waits in the worker thread
+with a deadline and a 503. One semaphore for both would either queue the playground's toy operations behind
+photos or let a crowd of photos exhaust memory; ``tests/app/test_admission.py`` and ``test_memory.py`` pin
+each.
 """
 
 import ctypes

@@ -10,7 +10,8 @@ A thread does not free the loop by itself: validation, the naive loop and traces
 twenty such threads the loop thread waits its turn among twenty-one for every step of a ``/health`` answer
 (seconds, measured by ``benchmarks/loop_latency.py``). So these requests also take one of
 ``Settings.cpu_lanes`` lanes for their whole run; the rest wait for a lane on the loop, which costs nothing,
-and the loop competes for the GIL with at most ``cpu_lanes`` threads.
+and the loop competes for the GIL with at most ``cpu_lanes`` threads. (Memory is bounded separately, by the
+priced admission of :mod:`app.admission`: its docstring says why the two are not one mechanism.)
 """
 
 import asyncio
