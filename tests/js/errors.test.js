@@ -27,8 +27,8 @@ test("big numbers, byte sizes and lists are shown readably", () => {
   assert.match(describeError(residual, ru), /^Сети × примеры × ширина² × глубина — не больше 134\u00a0217\u00a0728 за один запрос, сейчас 209\u00a0715\u00a0200/);
   const upload = { detail: "…", code: "upload_too_large", params: { bytes: 12 * 2 ** 20, limit: 8 * 2 ** 20 } };
   assert.equal(describeError(upload, ru), "Файл занимает 12.0 MiB, а предел — 8.0 MiB: сохраните его поменьше");
-  const onnx = { detail: "…", code: "unsupported_operators", params: { operators: ["Foo", "ai.x::Bar"] } };
-  assert.equal(describeError(onnx, ru), "В файле есть операторы, которых эта страница не знает: Foo, ai.x::Bar");
+  const choices = { detail: "…", code: "not_one_of", params: { field: "padding_mode", choices: ["zeros", "reflect"] } };
+  assert.match(describeError(choices, ru), /: допустимые значения — zeros, reflect$/);
 });
 
 test("a field name is translated by the glossary's word", () => {

@@ -26,7 +26,6 @@ registerStrings({
     "err.transposed_output_empty": "the transposed convolution would give an output of {output}: reduce padding ({padding}) or enlarge the kernel, stride or input",
     "err.pool_padding_too_large": "pooling padding must be at most half the kernel size ({maximum}), got {padding}",
     "err.channels_not_divisible": "{field} ({channels}) must be divisible by groups ({groups})",
-    "err.unsupported_operators": "the file uses operators this page does not know: {operators}",
     "err.residual_work_too_large":
       "networks × samples × width² × depth must be at most {limit} for one request, got {work}: reduce networks, samples, width or depth",
     "err.upload_too_large": "the file is {bytes}; the limit is {limit}: save it smaller",
@@ -86,7 +85,6 @@ registerStrings({
       "у транспонированной свёртки получился бы выход {output}: уменьшите паддинг ({padding}) или увеличьте ядро, страйд или вход",
     "err.pool_padding_too_large": "паддинг пулинга должен быть не больше половины ядра ({maximum}), сейчас {padding}",
     "err.channels_not_divisible": "{field} ({channels}) должно делиться на число групп ({groups})",
-    "err.unsupported_operators": "в файле есть операторы, которых эта страница не знает: {operators}",
     "err.residual_work_too_large":
       "сети × примеры × ширина² × глубина — не больше {limit} за один запрос, сейчас {work}: уменьшите число сетей, примеров, ширину или глубину",
     "err.upload_too_large": "файл занимает {bytes}, а предел — {limit}: сохраните его поменьше",
