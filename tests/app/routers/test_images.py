@@ -271,3 +271,18 @@ def test_warnings_carry_code_axis_and_count(client: TestClient) -> None:
          "message": "layer 0 (max_pool2d): the floor in the output-size formula leaves the last 1 input column(s) "
                     "unread along the width; add padding or change the stride"},
     ]  # fmt: skip
+
+
+def test_the_image_labs_editor_stays_within_the_servers_channel_bound(client: TestClient) -> None:
+    # The server's Settings.max_image_channels is the one bound; the page's editor offers fewer kernels per layer.
+    script = (SAMPLE_DIR.parents[1] / "static" / "js" / "imagelab" / "state.js").read_text()
+    page_limit = int(script.split("export const MAX_CHANNELS = ", 1)[1].split(";", 1)[0])
+    server_limit = Settings().max_image_channels
+    assert page_limit <= server_limit
+    layers = json.dumps([{"type": "conv2d", "out_channels": server_limit + 1, "kernel_size": 3}])
+    response = client.post("/api/v1/images/feature-maps", data={"sample": "circle", "layers": layers})
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        f"layer 0 (conv2d): at most {server_limit} channels in the image lab, got {server_limit + 1}: "
+        "lower out_channels"
+    )
