@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from app import imaging
 from app.settings import Settings
 from convcore import cost
+from convcore.errors import InputError
 from convcore.layers import Shape
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "static" / "samples"
@@ -85,7 +86,14 @@ async def load_image(file: UploadFile | None, sample: str | None, color: Color, 
         raise ValueError("send either file (an uploaded image) or sample (a built-in sample name), not both")
     if sample is not None:
         if sample not in SAMPLES:
-            raise ValueError(f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}")
+            # A form field naming nothing: a 422 (the URL exists), coded like any value outside its choices.
+            raise InputError(
+                f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}",
+                code="not_one_of_value",
+                field="sample",
+                choices=list(SAMPLES),
+                value=sample,
+            )
         decoded = await run_in_threadpool(sample_image, sample, color, settings.max_work_pixels)
         return Source(f"sample:{sample}", decoded.original_size, Shape(*decoded.pixels.shape), color, sample=decoded)
     if file is None:

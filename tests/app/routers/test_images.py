@@ -286,3 +286,17 @@ def test_the_image_labs_editor_stays_within_the_servers_channel_bound(client: Te
         f"layer 0 (conv2d): at most {server_limit} channels in the image lab, got {server_limit + 1}: "
         "lower out_channels"
     )
+
+
+def test_an_unknown_sample_is_a_coded_422_listing_the_samples(client: TestClient) -> None:
+    response = client.post("/api/v1/images/feature-maps", data={"sample": "nope", "layers": '[{"type": "relu"}]'})
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "sample must be one of house, checkerboard, circle, text, landscape, got 'nope'",
+        "code": "not_one_of_value",
+        "params": {
+            "field": "sample",
+            "choices": ["house", "checkerboard", "circle", "text", "landscape"],
+            "value": "nope",
+        },
+    }
