@@ -1,11 +1,15 @@
-"""convcore's reports as the API and the CLI show them: a stack's table as the ``/shapes`` JSON, the
-solver's answer as a sentence. Both front ends call these, so a table and a sentence exist once."""
+"""convcore's reports as the API and the CLI show them: a stack's table as the ``/shapes`` JSON (and its
+parts, which the image lab's answers reuse), the solver's answer as a sentence. The routers and the CLI call
+these, so each form exists once."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from convcore import solve
 from convcore.layers import Shape
+from convcore.receptive_field import AxisField
 from convcore.stack import StackReport
+from convcore.stack import Warning as StackWarning
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:
@@ -14,14 +18,30 @@ def _shape(shape: Shape | None) -> dict[str, int] | None:
     return {"channels": shape.channels, "height": shape.height, "width": shape.width}
 
 
+def field_dict(field: tuple[AxisField, AxisField] | None) -> dict[str, list[int]] | None:
+    """A receptive field as ``{size, stride, padding}``, each ``[height, width]``."""
+    if field is None:
+        return None
+    h, w = field
+    return {"size": [h.size, w.size], "stride": [h.stride, w.stride], "padding": [h.padding, w.padding]}
+
+
+def box_dict(rows: tuple[int, int], cols: tuple[int, int]) -> dict[str, int]:
+    """An input box as inclusive pixel indices, the form of ``POST /receptive-field/region``."""
+    return {"top": rows[0], "left": cols[0], "bottom": rows[1], "right": cols[1]}
+
+
+def warning_dicts(warnings: Sequence[StackWarning]) -> list[dict[str, Any]]:
+    """A stack's warnings (unread rows and the like) with their codes."""
+    return [
+        {"code": w.code, "layer": w.layer, "axis": w.axis, "count": w.count, "message": w.message} for w in warnings
+    ]
+
+
 def report_dict(report: StackReport) -> dict[str, Any]:
     """A :class:`convcore.stack.StackReport` in the /shapes response form (see :class:`StackResponse`)."""
     rows = []
     for row in report.layers:
-        field = None
-        if row.field is not None:
-            h, w = row.field
-            field = {"size": [h.size, w.size], "stride": [h.stride, w.stride], "padding": [h.padding, w.padding]}
         rows.append(
             {
                 "index": row.index,
@@ -30,7 +50,7 @@ def report_dict(report: StackReport) -> dict[str, Any]:
                 "output": _shape(row.output),
                 "params": row.params,
                 "macs": row.macs,
-                "receptive_field": field,
+                "receptive_field": field_dict(row.field),
                 "unused": list(row.unused) if row.unused is not None else None,
             }
         )
@@ -38,10 +58,7 @@ def report_dict(report: StackReport) -> dict[str, Any]:
         "layers": rows,
         "total_params": report.total_params,
         "total_macs": report.total_macs,
-        "warnings": [
-            {"code": w.code, "layer": w.layer, "axis": w.axis, "count": w.count, "message": w.message}
-            for w in report.warnings
-        ],
+        "warnings": warning_dicts(report.warnings),
     }
 
 

@@ -23,12 +23,12 @@ from app.dependencies import SettingsDep
 from app.encoding import respond
 from app.image_source import SAMPLES, Color, FileField, SampleField, Source, load_image, sample_image
 from app.jsonstream import json_response
+from app.reports import box_dict, field_dict, warning_dicts
 from app.settings import Settings
 from convcore import cost
 from convcore.erf import effective_receptive_field
 from convcore.layers import LayerResult, Shape
 from convcore.network import build_network, plan_network, run_network
-from convcore.receptive_field import AxisField
 from convcore.stack import analyze, region
 
 router = APIRouter(tags=["images"])
@@ -84,18 +84,6 @@ def _priced(
     network = price(source.work, results)
     pricing.check_network(source.work, results, layers, network, price, settings)
     return max(network.bytes, decode)
-
-
-def _field(field: tuple[AxisField, AxisField] | None) -> dict[str, list[int]] | None:
-    if field is None:
-        return None
-    h, w = field
-    return {"size": [h.size, w.size], "stride": [h.stride, w.stride], "padding": [h.padding, w.padding]}
-
-
-def _box(rows: tuple[int, int], cols: tuple[int, int]) -> dict[str, int]:
-    # The box form of POST /receptive-field/region: inclusive pixel indices.
-    return {"top": rows[0], "left": cols[0], "bottom": rows[1], "right": cols[1]}
 
 
 def _input_info(decoded: imaging.DecodedImage, source: str) -> dict[str, Any]:
@@ -202,7 +190,7 @@ def _encode_maps(decoded: imaging.DecodedImage, source: str, raw: list[Any], see
                 "index": row.index,
                 "type": row.layer.type,
                 "output": {"channels": values.shape[0], "height": values.shape[1], "width": values.shape[2]},
-                "receptive_field": _field(row.field),
+                "receptive_field": field_dict(row.field),
                 "scale": {"min": -max_abs, "max": max_abs},
                 **_stats(values),
                 "maps": channels,
@@ -213,10 +201,7 @@ def _encode_maps(decoded: imaging.DecodedImage, source: str, raw: list[Any], see
         {
             "input": {**_input_info(decoded, source), "image": imaging.encode_photo(decoded.pixels)},
             "layers": out_layers,
-            "warnings": [
-                {"code": w.code, "layer": w.layer, "axis": w.axis, "count": w.count, "message": w.message}
-                for w in report.warnings
-            ],
+            "warnings": warning_dicts(report.warnings),
             "timing_ms": {"compute": (computed - started) * 1e3, "encode": (encoded - computed) * 1e3},
         }
     )
@@ -271,9 +256,9 @@ def _field_body(
         "position": [row, col],
         "channel": channel,
         "input": _input_info(decoded, source),
-        "receptive_field": _field(box.field),
-        "unclipped": _box(*box.unclipped),
-        "clipped": None if box.clipped is None else _box(*box.clipped),
+        "receptive_field": field_dict(box.field),
+        "unclipped": box_dict(*box.unclipped),
+        "clipped": None if box.clipped is None else box_dict(*box.clipped),
         "center": list(box.center),
         "erf": None,
     }
@@ -284,6 +269,6 @@ def _field_body(
         body["erf"] = {
             "image": imaging.encode_heatmap(result.heatmap),
             "peak": result.peak,
-            "support": None if result.support is None else _box(*result.support),
+            "support": None if result.support is None else box_dict(*result.support),
         }
     return json_response(body)
