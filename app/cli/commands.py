@@ -79,8 +79,10 @@ def _read_stack(path: str) -> tuple[Shape | None, list[dict[str, Any]]]:
     raise ValueError(f'{path} must hold a list of layers or an object {{"input": ..., "layers": [...]}}')
 
 
-def _report_json(report: StackReport) -> str:
-    return json.dumps(report_dict(report), ensure_ascii=False, indent=2)
+def _print_report(report: StackReport, as_json: bool) -> int:
+    """The /shapes JSON (``--json``) or its table."""
+    print(json.dumps(report_dict(report), ensure_ascii=False, indent=2) if as_json else shape_table(report))
+    return 0
 
 
 def shape(args: argparse.Namespace) -> int:
@@ -91,9 +93,7 @@ def shape(args: argparse.Namespace) -> int:
         input_shape = parse_shape(args.input, "--input")
     if not layers:
         raise ValueError("no layers: give --layer TYPE:key=value,... (repeatable) or --file stack.json")
-    report = analyze(parse_layers(layers), input_shape)
-    print(_report_json(report) if args.json else shape_table(report))
-    return 0
+    return _print_report(analyze(parse_layers(layers), input_shape), args.json)
 
 
 def rf(args: argparse.Namespace) -> int:
@@ -110,9 +110,7 @@ def rf(args: argparse.Namespace) -> int:
             input_shape = Shape(input_shape.channels if input_shape else 3, args.size, args.size)
     else:
         raise ValueError(f"{args.network!r} is neither a built-in architecture ({', '.join(names)}) nor a JSON file")
-    report = analyze(parse_layers(layers), input_shape)
-    print(_report_json(report) if args.json else shape_table(report))
-    return 0
+    return _print_report(analyze(parse_layers(layers), input_shape), args.json)
 
 
 def solve_sizes(args: argparse.Namespace) -> int:
