@@ -1,7 +1,7 @@
 // Drawing for the equivariance lesson: the row of maps with the trusted region marked, plain tables, and the
 // lecture's answer table from the measured numbers.
 import { t } from "../common/i18n.js";
-import { fmt, fmtSci } from "./format.js";
+import { fmt, fmtSci } from "../common/format.js";
 
 // One map of the row, made once and then updated in place: a slider change replaces only the pictures and
 // captions that changed (an <img> whose src is the same is not decoded again).

@@ -1,6 +1,6 @@
 // Tensor grids as tables: one cell per value, the number as text, the two-sided colour scale behind it.
 import { divergingColor, textColorOn } from "../common/colorscale.js";
-import { fmt } from "./format.js";
+import { fmt } from "../common/format.js";
 
 // matrix: rows of numbers (null for an empty cell). options:
 //   maxAbs (colour scale), digits, caption, cellClass(r, c) → extra class names, label (accessible name).

@@ -7,9 +7,9 @@ import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
 import { answerRows, drawMaps, drawTable } from "../lessons/equivariance-view.js";
-import { fmt, fmtFactor, fmtSci } from "../lessons/format.js";
+import { fmt, fmtFactor, fmtSci } from "../common/format.js";
 import { bindImageSource } from "../lessons/imagesource.js";
-import { legend, linePlot } from "../lessons/plot.js";
+import { legend, linePlot } from "../common/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
 import "../lessons/equivariance-strings.js";
@@ -158,7 +158,6 @@ function drawSummary() {
   linePlot($("eq-alias-plot"), alias, {
     xLabel: t("equi.aliasX"),
     yLabel: t("equi.aliasY"),
-    formatY: (v) => fmt(v, 3),
     title: t("equi.aliasTitle"),
     height: 240,
   });
@@ -178,7 +177,6 @@ function drawSummary() {
   linePlot($("eq-pool-plot"), pools, {
     xLabel: t("equi.poolX"),
     yLabel: t("equi.poolY"),
-    formatY: (v) => fmt(v, 1),
     title: t("equi.poolTitle"),
     height: 240,
   });

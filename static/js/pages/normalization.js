@@ -6,9 +6,9 @@ import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce } from "../lessons/controls.js";
 import { drawCube } from "../lessons/cube.js";
-import { fmt } from "../lessons/format.js";
+import { fmt } from "../common/format.js";
 import { drawGrid } from "../lessons/grid.js";
-import { legend, linePlot } from "../lessons/plot.js";
+import { legend, linePlot } from "../common/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import { randomBatch } from "../lessons/rng.js";
 import "../lessons/normalization-strings.js";
@@ -272,8 +272,8 @@ function drawStats() {
     varSeries.push({ label, cls, dashed: true, points: [[0, state.scale[ch] ** 2], [state.steps, state.scale[ch] ** 2]] });
   }
   const options = { width: 420, height: 240, xLabel: t("norm.batches") };
-  linePlot($("bn-mean-plot"), meanSeries, { ...options, yLabel: t("norm.runMean"), formatY: (v) => fmt(v, 1) });
-  linePlot($("bn-var-plot"), varSeries, { ...options, yLabel: t("norm.runVar"), formatY: (v) => fmt(v, 1) });
+  linePlot($("bn-mean-plot"), meanSeries, { ...options, yLabel: t("norm.runMean") });
+  linePlot($("bn-var-plot"), varSeries, { ...options, yLabel: t("norm.runVar") });
   legend($("bn-mean-legend"), meanSeries.filter((s) => !s.dashed));
   legend($("bn-var-legend"), varSeries.filter((s) => !s.dashed));
 }
@@ -323,7 +323,7 @@ function drawAffine() {
       points: xs.map((x) => [x, sigmoid(state.ag * x + state.ab)]),
     },
   ];
-  linePlot($("bn-affine-plot"), series, { height: 260, xLabel: "x̂", yLabel: "sigmoid", formatY: (v) => fmt(v, 1) });
+  linePlot($("bn-affine-plot"), series, { height: 260, xLabel: "x̂", yLabel: "sigmoid" });
   legend($("bn-affine-legend"), series);
   $("bn-affine-numbers").textContent = t("norm.affineNumbers", {
     plain: fmt(nonlinearity(1, 0), 3),

@@ -8,7 +8,7 @@ import { stepRate } from "../common/motion.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
-import { fmt } from "../lessons/format.js";
+import { fmt } from "../common/format.js";
 import { drawGrid } from "../lessons/grid.js";
 import "../lessons/pooling-strings.js";
 import { cellKind, poolOutputSize } from "../lessons/pool.js";
