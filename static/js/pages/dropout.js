@@ -3,6 +3,7 @@
 import { apiPost } from "../common/api.js";
 import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
+import { fillTable } from "../common/table.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
 import { fmt } from "../common/format.js";
@@ -126,33 +127,14 @@ function drawMany() {
   if (!many) return;
   const x = activations(state.n);
   const head = ["dropout.colUnit", "dropout.colX", "dropout.colExpected", "dropout.colMeasured", "dropout.colInference"];
-  const thead = document.createElement("thead");
-  const tr = document.createElement("tr");
-  for (const key of head) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = t(key);
-    tr.append(th);
-  }
-  thead.append(tr);
-  const tbody = document.createElement("tbody");
-  x.forEach((value, i) => {
-    const row = document.createElement("tr");
-    const cells = [
-      String(i),
-      fmt(value),
-      fmt(many.expected_training[i], 3),
-      fmt(many.measured_training[i], 3),
-      fmt(many.inference_output[i], 3),
-    ];
-    for (const text of cells) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      row.append(td);
-    }
-    tbody.append(row);
-  });
-  $("do-table").replaceChildren(thead, tbody);
+  const rows = x.map((value, i) => [
+    String(i),
+    fmt(value),
+    fmt(many.expected_training[i], 3),
+    fmt(many.measured_training[i], 3),
+    fmt(many.inference_output[i], 3),
+  ]);
+  fillTable($("do-table"), head.map((key) => t(key)), rows);
   $("do-summary").textContent = t("dropout.summary", {
     e: fmt(mean(many.expected_training), 3),
     m: fmt(mean(many.measured_training), 3),

@@ -4,9 +4,10 @@ import { apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
 import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
+import { fillTable } from "../common/table.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
-import { answerRows, drawMaps, drawTable } from "../lessons/equivariance-view.js";
+import { answerRows, drawMaps } from "../lessons/equivariance-view.js";
 import { fmt, fmtFactor, fmtSci } from "../common/format.js";
 import { bindImageSource } from "../lessons/imagesource.js";
 import { legend, linePlot } from "../common/plot.js";
@@ -191,14 +192,14 @@ function drawSummary() {
     fmtSci(summary.stride1_shift1.relative_error, 3),
     fmtSci(summary.stride1_shift1.max_error_inside, 3),
   ]);
-  drawTable($("eq-transforms"), [t("equi.transform"), t("equi.relError"), t("equi.maxError")], rows);
+  fillTable($("eq-transforms"), [t("equi.transform"), t("equi.relError"), t("equi.maxError")], rows, { rowHeaders: true });
   drawAnswer();
 }
 
 function drawAnswer() {
   $("eq-lecture-q").textContent = t("equi.lectureQ");
   const head = [t("equi.operation"), t("equi.property"), t("equi.measured")];
-  drawTable($("eq-answer"), head, answerRows(summary, shiftData));
+  fillTable($("eq-answer"), head, answerRows(summary, shiftData), { rowHeaders: true });
 }
 
 function onShiftInput() {

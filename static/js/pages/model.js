@@ -2,6 +2,7 @@
 // along the main path, the path itself, and the chosen node's receptive field on a photo.
 import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
+import { groupDigits, pair } from "../common/format.js";
 import { getLang, t } from "../common/i18n.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
@@ -13,10 +14,8 @@ import {
   PROPS,
   UPLOAD,
   chosenIndex,
-  groupDigits,
   growthSeries,
   outputMap,
-  pair,
   pathSteps,
   position,
 } from "../model/state.js";

@@ -3,6 +3,7 @@
 import { apiGet, apiPost } from "../common/api.js";
 import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
+import { fillTable } from "../common/table.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce } from "../lessons/controls.js";
 import { drawCube } from "../lessons/cube.js";
@@ -214,30 +215,6 @@ function drawBatch(container, batch, { highlightSample = -1 } = {}) {
   container.replaceChildren(table);
 }
 
-function tableFrom(table, header, rows) {
-  const thead = document.createElement("thead");
-  const tr = document.createElement("tr");
-  for (const text of header) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = text;
-    tr.append(th);
-  }
-  thead.append(tr);
-  const tbody = document.createElement("tbody");
-  for (const cells of rows) {
-    const row = document.createElement("tr");
-    cells.forEach((text, i) => {
-      const cell = document.createElement(i === 0 ? "th" : "td");
-      if (i === 0) cell.scope = "row";
-      cell.textContent = text;
-      row.append(cell);
-    });
-    tbody.append(row);
-  }
-  table.replaceChildren(thead, tbody);
-}
-
 function drawStats() {
   const train = view.trainA;
   const after = history[state.steps - 1];
@@ -254,11 +231,8 @@ function drawStats() {
     fmt(state.gamma[ch], 2),
     fmt(state.beta[ch], 2),
   ]);
-  tableFrom(
-    $("bn-stats"),
-    [t("norm.channelCol"), "μ_B", "σ²_B", t("norm.runMean"), t("norm.runVar"), t("norm.trueMean"), t("norm.trueVar"), "γ", "β"],
-    rows,
-  );
+  const head = [t("norm.channelCol"), "μ_B", "σ²_B", t("norm.runMean"), t("norm.runVar"), t("norm.trueMean"), t("norm.trueVar"), "γ", "β"];
+  fillTable($("bn-stats"), head, rows, { rowHeaders: true });
   const steps = history.slice(0, state.steps).map((_, i) => i + 1);
   const meanSeries = [];
   const varSeries = [];
@@ -284,13 +258,14 @@ function drawMates() {
   const first = (r) => fmt(r.output[0][0][0][0], 4);
   view.deltaTrain = diff(view.trainA, view.trainB);
   view.deltaEval = diff(view.evalA, view.evalB);
-  tableFrom(
+  fillTable(
     $("bn-mates-table"),
     [t("norm.modeCol"), t("norm.matesOld"), t("norm.matesNew"), t("norm.maxDelta")],
     [
       [t("norm.train"), first(view.trainA), first(view.trainB), fmt(view.deltaTrain, 4)],
       [t("norm.eval"), first(view.evalA), first(view.evalB), fmt(view.deltaEval, 4)],
     ],
+    { rowHeaders: true },
   );
   $("bn-mates-result").textContent = t("norm.matesResult", {
     train: fmt(view.deltaTrain, 4),
