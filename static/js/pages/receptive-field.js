@@ -2,6 +2,7 @@
 // a photo, r and S against depth, and a plain vs dilated stack. Geometry is drawn from the API's r, S, P.
 import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
+import { groupDigits } from "../common/format.js";
 import { getLang, t } from "../common/i18n.js";
 import { stepRate } from "../common/motion.js";
 import { inputBox } from "../common/rfgeometry.js";
@@ -20,7 +21,7 @@ import {
 } from "../rfexplorer/model.js";
 import "../rfexplorer/strings.js";
 import { drawCone, drawPlot } from "../rfexplorer/svg.js";
-import { groupDigits, renderTable } from "../rfexplorer/table.js";
+import { comparisonTable, renderTable } from "../rfexplorer/table.js";
 
 initShell();
 
@@ -170,29 +171,6 @@ function drawGrowth() {
     { name: "r", values: r, className: "r" },
     { name: "S", values: s, className: "s" },
   ], { width, height: 260, log: state.log, xLabel: t("rf.plotX"), yLabel: t("rf.plotY") });
-}
-
-function comparisonTable(table, report) {
-  const head = document.createElement("tr");
-  for (const text of ["#", "d", "r", t("rf.col.params")]) {
-    const th = document.createElement("th");
-    th.textContent = text;
-    head.append(th);
-  }
-  const rows = report.layers.map((row, i) => {
-    const tr = document.createElement("tr");
-    for (const text of [String(i), String(report.stack[i].dilation), String(row.receptive_field.size[0]), groupDigits(row.params)]) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  });
-  const thead = document.createElement("thead");
-  thead.append(head);
-  const tbody = document.createElement("tbody");
-  tbody.append(...rows);
-  table.replaceChildren(thead, tbody);
 }
 
 function renderComparison() {
