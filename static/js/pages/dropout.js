@@ -2,6 +2,7 @@
 // expectations measured over many masks and the ensemble view (convcore.dropout via the API).
 import { apiPost } from "../common/api.js";
 import { t } from "../common/i18n.js";
+import { createLoop } from "../common/loop.js";
 import { initShell } from "../common/shell.js";
 import { fillTable } from "../common/table.js";
 import { readState, writeState } from "../common/urlstate.js";
@@ -21,14 +22,13 @@ const PROPS = [
   { key: "step", type: "int", default: 0, min: 0, max: 1000000 },
   { key: "masks", type: "int", default: 200, min: 10, max: 2000 },
 ];
-const STEP_MS = 900;
+const STEPS_PER_SECOND = 1000 / 900;
 
 initShell();
 const $ = (id) => document.getElementById(id);
 const state = readState(PROPS);
 let layer = null;
 let many = null;
-let playing = null;
 
 // The layer's input activations: fixed, non-negative (as after a ReLU), from the unit count.
 function activations(n) {
@@ -174,27 +174,20 @@ function setStep(step) {
   reloadAll();
 }
 
-function tick(token, last) {
-  return (now) => {
-    if (playing !== token) return;
-    if (now - last >= STEP_MS) {
-      setStep(state.step + 1);
-      last = now;
-    }
-    requestAnimationFrame(tick(token, last));
-  };
-}
+// Play draws a new mask per step; the answer draws itself when it arrives.
+const loop = createLoop({
+  advance: () => {
+    setStep(state.step + 1);
+    return true;
+  },
+});
 
 function togglePlay() {
   const button = $("do-play");
-  if (playing) {
-    playing = null;
-  } else {
-    playing = Symbol("play");
-    requestAnimationFrame(tick(playing, performance.now()));
-  }
-  button.setAttribute("aria-pressed", String(Boolean(playing)));
-  button.dataset.i18n = playing ? "lesson.pause" : "lesson.play";
+  if (loop.playing) loop.stop();
+  else loop.play(STEPS_PER_SECOND);
+  button.setAttribute("aria-pressed", String(loop.playing));
+  button.dataset.i18n = loop.playing ? "lesson.pause" : "lesson.play";
   button.textContent = t(button.dataset.i18n);
 }
 

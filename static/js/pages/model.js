@@ -4,6 +4,7 @@ import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
 import { groupDigits, pair } from "../common/format.js";
 import { getLang, t } from "../common/i18n.js";
+import { createLoop } from "../common/loop.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
@@ -31,7 +32,6 @@ const $ = (id) => document.getElementById(id);
 const state = { ...readState(PROPS), summary: null, chosen: -1, loading: false };
 const photos = new Map();
 let overlayLayout = null;
-let frame = 0;
 let request = null;
 
 function save() {
@@ -39,13 +39,13 @@ function save() {
   writeState(PROPS, { model, size, node, row, col, sample, log, main });
 }
 
-function schedule() {
-  cancelAnimationFrame(frame);
-  frame = requestAnimationFrame(() => {
+const loop = createLoop({
+  render: () => {
     drawAll();
     save();
-  });
-}
+  },
+});
+const schedule = () => loop.schedule();
 
 function showError(error) {
   showErrorIn($("model-error"), error);
