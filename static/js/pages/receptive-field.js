@@ -4,7 +4,7 @@ import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
 import { groupDigits } from "../common/format.js";
 import { getLang, t } from "../common/i18n.js";
-import { stepRate } from "../common/motion.js";
+import { createLoop } from "../common/loop.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
@@ -32,8 +32,6 @@ state.stackLayers = parseStack(state.stack);
 const photos = new Map();
 let coneMapper = null;
 let overlayLayout = null;
-let sweep = null;
-let frame = 0;
 
 function save() {
   const { arch, size, stack, layer, u, row, col, sample, log, dl } = state;
@@ -44,9 +42,18 @@ function showError(error) {
   showErrorIn($("rf-error"), error);
 }
 
-function schedule(draw) {
-  cancelAnimationFrame(frame);
-  frame = requestAnimationFrame(draw);
+// What a pointer move, a slider or a resize redraws: each at most once a frame.
+function coneFrame() {
+  drawConeView();
+  save();
+}
+function overlayFrame() {
+  drawOverlay();
+  save();
+}
+function resizeFrame() {
+  if (state.report) renderAll();
+  renderComparison();
 }
 
 // ---- data ----
@@ -229,32 +236,23 @@ function nearestUnit(pixel, axis) {
   return Math.min(n - 1, Math.max(0, u));
 }
 
-function stopSweep() {
-  if (!sweep) return;
-  cancelAnimationFrame(sweep.frame);
-  sweep = null;
-  $("sweep").textContent = t("rf.sweep");
+// The sweep: the box walks over every output position, row by row.
+function sweepStep() {
+  const out = chosenRow().output;
+  state.col += 1;
+  if (state.col >= out.width) {
+    state.col = 0;
+    state.row = (state.row + 1) % out.height;
+  }
+  return true;
 }
 
-function startSweep() {
-  const interval = 1000 / stepRate(SWEEP_STEPS_PER_SECOND);
-  sweep = { last: 0, frame: 0 };
-  $("sweep").textContent = t("rf.stop");
-  const tick = (time) => {
-    if (!sweep) return;
-    if (time - sweep.last >= interval) {
-      sweep.last = time;
-      const out = chosenRow().output;
-      state.col += 1;
-      if (state.col >= out.width) {
-        state.col = 0;
-        state.row = (state.row + 1) % out.height;
-      }
-      drawOverlay();
-    }
-    sweep.frame = requestAnimationFrame(tick);
-  };
-  sweep.frame = requestAnimationFrame(tick);
+const loop = createLoop({ render: drawOverlay, advance: sweepStep });
+
+function toggleSweep() {
+  if (loop.playing) loop.stop();
+  else loop.play(SWEEP_STEPS_PER_SECOND);
+  $("sweep").textContent = t(loop.playing ? "rf.stop" : "rf.sweep");
 }
 
 function bind() {
@@ -309,10 +307,7 @@ function bind() {
   });
   $("cone-u").addEventListener("input", () => {
     state.u = Number($("cone-u").value);
-    schedule(() => {
-      drawConeView();
-      save();
-    });
+    loop.schedule(coneFrame);
   });
   $("cone").addEventListener("pointermove", (event) => {
     if (!coneMapper) return;
@@ -321,33 +316,24 @@ function bind() {
     const u = coneMapper((event.clientX - rect.left) * scale);
     if (u === state.u) return;
     state.u = u;
-    schedule(() => {
-      drawConeView();
-      save();
-    });
+    loop.schedule(coneFrame);
   });
   for (const [id, key] of [["ov-row", "row"], ["ov-col", "col"]]) {
     $(id).addEventListener("input", () => {
       state[key] = Number($(id).value);
-      schedule(() => {
-        drawOverlay();
-        save();
-      });
+      loop.schedule(overlayFrame);
     });
   }
   $("overlay").addEventListener("pointermove", (event) => {
-    if (!overlayLayout || sweep) return;
+    if (!overlayLayout || loop.playing) return;
     const size = state.report.input;
     const hit = pixelUnder(event, $("overlay"), overlayLayout, size.height, size.width);
     if (!hit) return;
     state.row = nearestUnit(hit.row, 0);
     state.col = nearestUnit(hit.col, 1);
-    schedule(() => {
-      drawOverlay();
-      save();
-    });
+    loop.schedule(overlayFrame);
   });
-  $("sweep").addEventListener("click", () => (sweep ? stopSweep() : startSweep()));
+  $("sweep").addEventListener("click", toggleSweep);
   $("sample").addEventListener("change", () => {
     state.sample = $("sample").value;
     drawOverlay();
@@ -365,16 +351,13 @@ function bind() {
     save();
     loadComparison();
   });
-  window.addEventListener("resize", () => schedule(() => {
-    if (state.report) renderAll();
-    renderComparison();
-  }));
+  window.addEventListener("resize", () => loop.schedule(resizeFrame));
   document.addEventListener("langchange", () => {
     renderArchitectures();
     renderSamples();
     if (state.report) renderAll();
     renderComparison();
-    if (!sweep) $("sweep").textContent = t("rf.sweep");
+    $("sweep").textContent = t(loop.playing ? "rf.stop" : "rf.sweep");
   });
 }
 
