@@ -38,14 +38,3 @@ export function drawGrid(container, matrix, options = {}) {
   container.replaceChildren(table);
   return table;
 }
-
-// A labelled block of text lines (mono), e.g. "μ = 1.23".
-export function textLines(container, lines) {
-  container.replaceChildren(
-    ...lines.map((line) => {
-      const div = document.createElement("div");
-      div.textContent = line;
-      return div;
-    }),
-  );
-}
