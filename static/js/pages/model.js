@@ -9,6 +9,7 @@ import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { drawMap, pixelUnder } from "../imagelab/draw.js";
+import { bindNumber } from "../lessons/controls.js";
 import { drawGrowth, renderPath } from "../model/plot.js";
 import {
   BUILTIN,
@@ -209,12 +210,7 @@ function wire() {
       drawAll();
     }
   });
-  $("size").value = String(state.size);
-  $("size").addEventListener("change", () => {
-    const v = Number.parseInt($("size").value, 10);
-    if (!Number.isFinite(v)) return;
-    state.size = Math.min(1024, Math.max(8, v));
-    $("size").value = String(state.size);
+  bindNumber($("size"), state, "size", () => {
     state.row = state.col = -1;
     load();
   });
