@@ -9,6 +9,7 @@ import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { drawMap, pixelUnder } from "../imagelab/draw.js";
+import { bindNumber } from "../lessons/controls.js";
 import {
   CUSTOM,
   PROPS,
@@ -265,12 +266,7 @@ function bind() {
     $("size").value = String(state.size);
     loadReport();
   });
-  $("size").value = String(state.size);
-  $("size").addEventListener("change", () => {
-    const v = Number.parseInt($("size").value, 10);
-    if (!Number.isFinite(v)) return;
-    state.size = Math.min(1024, Math.max(8, v));
-    $("size").value = String(state.size);
+  bindNumber($("size"), state, "size", () => {
     state.u = state.row = state.col = -1;
     loadReport();
   });
