@@ -8,7 +8,7 @@ import { createLoop } from "../common/loop.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
-import { drawMap, pixelUnder } from "../imagelab/draw.js";
+import { drawMap, pixelUnder } from "../common/mapdraw.js";
 import { bindNumber } from "../lessons/controls.js";
 import { drawGrowth, renderPath } from "../model/plot.js";
 import {

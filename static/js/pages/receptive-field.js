@@ -6,7 +6,7 @@ import { getLang, t } from "../common/i18n.js";
 import { createLoop } from "../common/loop.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
-import { pixelUnder } from "../imagelab/draw.js";
+import { pixelUnder } from "../common/mapdraw.js";
 import { bindNumber } from "../lessons/controls.js";
 import { CUSTOM, PROPS, QUICK_LAYERS, chosenLayer, comparisonStacks, parseStack } from "../rfexplorer/model.js";
 import "../rfexplorer/strings.js";

@@ -1,16 +1,11 @@
 // The per-layer table: the numbers of /api/v1/shapes, one row per layer, warnings worded per language.
 import { groupDigits, pair } from "../common/format.js";
 import { t } from "../common/i18n.js";
+import { warningText } from "../common/layer-warnings.js";
 import { fillTable, rowButton } from "../common/table.js";
 
 const COLUMNS = ["index", "name", "type", "output", "params", "macs", "r", "S", "P", "warnings"];
 const KEY = COLUMNS.indexOf("name");
-
-export function warningText(w) {
-  const key = `rf.warn.${w.code}`;
-  const text = t(key, { count: w.count ?? "", axis: w.axis ? t(`rf.axis.${w.axis}`) : "" });
-  return text === key ? w.message : text;
-}
 
 // onChoose(index) is called when a row's button is pressed; `chosen` is highlighted.
 export function renderTable(table, report, chosen, onChoose) {

@@ -3,7 +3,7 @@
 import { groupDigits } from "../common/format.js";
 import { getLang, t } from "../common/i18n.js";
 import { inputBox } from "../common/rfgeometry.js";
-import { drawMap } from "../imagelab/draw.js";
+import { drawMap } from "../common/mapdraw.js";
 import { CUSTOM, coneLevels, growthSeries } from "./model.js";
 import { drawCone, drawPlot } from "./svg.js";
 import { comparisonTable } from "./table.js";
