@@ -6,7 +6,7 @@ import { legend, linePlot } from "../common/plot.js";
 import { fillTable } from "../common/table.js";
 import { drawCube } from "./cube.js";
 import { drawGrid } from "./grid.js";
-import { nonlinearity, sigmoid } from "./normalization-state.js";
+import { CHANNEL_SLIDERS, nonlinearity, sigmoid } from "./normalization-state.js";
 
 const $ = (id) => document.getElementById(id);
 

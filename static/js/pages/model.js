@@ -2,7 +2,7 @@
 // along the main path, the path itself, and the chosen node's receptive field on a photo.
 import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
-import { groupDigits, pair } from "../common/format.js";
+import { pair } from "../common/format.js";
 import { getLang, t } from "../common/i18n.js";
 import { createLoop } from "../common/loop.js";
 import { inputBox } from "../common/rfgeometry.js";
