@@ -52,7 +52,7 @@ test("a channel switched to custom starts from its preset's weights; new channel
 });
 
 test("a receptive field larger than the drawn margin keeps all four sides, the cut ones marked", async () => {
-  const { marginFor, visibleBox } = await import("../../static/js/imagelab/draw.js");
+  const { marginFor, visibleBox } = await import("../../static/js/common/mapdraw.js");
   // ResNet-50 on 224: r = 435 around the centre pixel
   const u = { top: -105, left: -105, bottom: 329, right: 329 };
   const m = marginFor({ unclipped: u }, 224, 224);

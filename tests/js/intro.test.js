@@ -5,7 +5,7 @@ import { glossaryProblems } from "../../static/js/common/glossary.js";
 import "../../static/js/common/strings.js";
 import "../../static/js/lessons/equivariance-strings.js";
 import "../../static/js/lessons/whyconv-strings.js";
-import { fmtFactor, fmtSci } from "../../static/js/lessons/format.js";
+import { fmtFactor, fmtSci } from "../../static/js/common/format.js";
 
 const say = (lang, key, vars) => render(lang, stringTable(lang)[key], vars);
 

@@ -1,8 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { fmt, fmtLogTicks, fmtPow10, fmtSci } from "../../static/js/lessons/format.js";
-import { logTicks, niceTicks, scale, yExtent } from "../../static/js/lessons/plot.js";
+import { fmt, fmtSci } from "../../static/js/common/format.js";
 import { cellKind, poolOutputSize } from "../../static/js/lessons/pool.js";
 import { mulberry32, normalSampler, randomBatch, tensor } from "../../static/js/lessons/rng.js";
 import { isCorrect } from "../../static/js/lessons/question.js";
@@ -17,36 +16,6 @@ test("fmt uses a real minus sign and never prints −0", () => {
   assert.equal(fmtSci(1024), "1024");
   assert.equal(fmtSci(2 ** 50), "1.13·10¹⁵");
   assert.equal(fmtSci(0.00012), "1.20·10⁻⁴");
-  assert.equal(fmtPow10(1e13), "10¹³");
-  assert.equal(fmtPow10(0.01), "10⁻²");
-  assert.equal(fmtPow10(0.2), "0.20");
-});
-
-test("niceTicks are round numbers covering the range", () => {
-  assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
-  assert.deepEqual(niceTicks(-1, 3, 4), [-1, 0, 1, 2, 3]);
-  assert.deepEqual(niceTicks(0, 50, 8), [0, 10, 20, 30, 40, 50]);
-  assert.deepEqual(niceTicks(2, 2), [2]);
-});
-
-test("logTicks are powers of ten, with 2 and 5 on short axes", () => {
-  assert.deepEqual(logTicks(1, 1e15, 6), [1, 1e3, 1e6, 1e9, 1e12, 1e15]);
-  assert.deepEqual(logTicks(0.05, 3), [0.05, 0.1, 0.2, 0.5, 1, 2]);
-});
-
-test("scale maps the domain onto the range, linearly or by log10", () => {
-  const lin = scale([0, 10], [100, 200]);
-  assert.equal(lin(5), 150);
-  const log = scale([1, 100], [0, 10], true);
-  assert.equal(log(10), 5);
-  assert.equal(scale([3, 3], [0, 10])(3), 5);
-});
-
-test("yExtent includes zero on a linear axis and skips non-positive values on a log axis", () => {
-  const series = [{ points: [[0, 2], [1, 5]] }, { points: [[0, -1], [1, 0]] }];
-  assert.deepEqual(yExtent(series), [-1, 5]);
-  assert.deepEqual(yExtent(series, [], true), [2, 5]);
-  assert.deepEqual(yExtent([{ points: [[0, 4]] }], [{ low: [3], high: [9] }]), [0, 9]);
 });
 
 test("the seeded generator is reproducible and uniform-looking", () => {
@@ -112,12 +81,6 @@ test("the cube has N·HW front, N·C top and C·HW side cells", () => {
   assert.equal(height, 4 * 4 + 20);
   const front = cells.find((c) => c.face === "front" && c.n === 1 && c.k === 1);
   assert.deepEqual(front.points[0], [10, 26]);
-});
-
-test("one log axis uses one label format", () => {
-  // the dropout plot's short axis once read 10⁰, 0.50, 0.20, 10⁻¹
-  assert.deepEqual(fmtLogTicks(logTicks(0.05, 1)), ["0.05", "0.1", "0.2", "0.5", "1"]);
-  assert.deepEqual(fmtLogTicks(logTicks(1, 1e15, 6)), ["10⁰", "10³", "10⁶", "10⁹", "10¹²", "10¹⁵"]);
 });
 
 test("a guess is a number as typed on either keyboard, or not a try at all", async () => {

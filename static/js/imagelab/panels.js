@@ -3,7 +3,7 @@
 import { t } from "../common/i18n.js";
 import { axisField, interval } from "../common/rfgeometry.js";
 import { el } from "./editor.js";
-import { drawLegend } from "./draw.js";
+import { drawLegend } from "../common/mapdraw.js";
 
 export function fmt(x) {
   if (x === 0) return "0";

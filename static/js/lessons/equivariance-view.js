@@ -1,7 +1,7 @@
-// Drawing for the equivariance lesson: the row of maps with the trusted region marked, plain tables, and the
+// Drawing for the equivariance lesson: the row of maps with the trusted region marked, and the rows of the
 // lecture's answer table from the measured numbers.
 import { t } from "../common/i18n.js";
-import { fmt, fmtSci } from "./format.js";
+import { fmt, fmtSci } from "../common/format.js";
 
 // One map of the row, made once and then updated in place: a slider change replaces only the pictures and
 // captions that changed (an <img> whose src is the same is not decoded again).
@@ -71,30 +71,6 @@ export async function drawMaps(container, d) {
     ],
   ];
   await Promise.all(maps.map(([name, spec]) => updateFigure(mapFigure(container, name), spec)));
-}
-
-export function drawTable(table, head, rows) {
-  const tr = document.createElement("tr");
-  for (const text of head) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = text;
-    tr.append(th);
-  }
-  const thead = document.createElement("thead");
-  thead.append(tr);
-  const tbody = document.createElement("tbody");
-  for (const row of rows) {
-    const r = document.createElement("tr");
-    row.forEach((text, i) => {
-      const cell = document.createElement(i === 0 ? "th" : "td");
-      if (i === 0) cell.scope = "row";
-      cell.textContent = text;
-      r.append(cell);
-    });
-    tbody.append(r);
-  }
-  table.replaceChildren(thead, tbody);
 }
 
 // [operation, property, measured] for each row of the lecture's question; "—" until the numbers arrive.

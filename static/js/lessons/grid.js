@@ -1,6 +1,6 @@
 // Tensor grids as tables: one cell per value, the number as text, the two-sided colour scale behind it.
 import { divergingColor, textColorOn } from "../common/colorscale.js";
-import { fmt } from "./format.js";
+import { fmt } from "../common/format.js";
 
 // matrix: rows of numbers (null for an empty cell). options:
 //   maxAbs (colour scale), digits, caption, cellClass(r, c) → extra class names, label (accessible name).
@@ -37,15 +37,4 @@ export function drawGrid(container, matrix, options = {}) {
   table.append(body);
   container.replaceChildren(table);
   return table;
-}
-
-// A labelled block of text lines (mono), e.g. "μ = 1.23".
-export function textLines(container, lines) {
-  container.replaceChildren(
-    ...lines.map((line) => {
-      const div = document.createElement("div");
-      div.textContent = line;
-      return div;
-    }),
-  );
 }

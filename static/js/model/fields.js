@@ -2,7 +2,8 @@
 // for the page. A global axis is one along which every output of the node sees the whole input: attention over
 // all tokens, a mean over the map, a linear layer over a flattened map. Pure functions.
 import { t } from "../common/i18n.js";
-import { noteKey, pair } from "./state.js";
+import { pair } from "../common/format.js";
+import { noteKey } from "./state.js";
 
 // Per axis (height, width), whether the field covers the whole input; a row without `global` is local.
 export function wholeAxes(rf) {

@@ -1,72 +1,38 @@
-// Pure SVG drawing: the receptive-field growth plot and the main path's chips.
+// The receptive-field growth plot (on the site's axes, common/plot.js) and the main path's chips.
 import { t } from "../common/i18n.js";
-
-const NS = "http://www.w3.org/2000/svg";
-
-function el(tag, attrs = {}, text = null) {
-  const node = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== null) node.textContent = text;
-  return node;
-}
-
-function ticks(hi, log) {
-  if (log) {
-    const out = [];
-    for (let v = 1; v <= hi; v *= 10) out.push(v);
-    return out;
-  }
-  let step = 10 ** Math.floor(Math.log10(hi));
-  if (hi / step < 2) step /= 5;
-  else if (hi / step < 5) step /= 2;
-  const out = [];
-  for (let v = 0; v <= hi; v += step) out.push(v);
-  return out;
-}
+import { drawAxes, logTicks, niceTicks, pathThrough, scale, sizeSvg, svgEl } from "../common/plot.js";
 
 // series: {r: [{x, y, index}], s: [...]}; chosen: the chosen node index; onChoose(index) on a point click.
 export function drawGrowth(svg, series, { width, height, log, chosen }, onChoose) {
-  const pad = { left: 48, right: 12, top: 24, bottom: 36 };
+  const box = { left: 48, right: width - 12, top: 24, bottom: height - 36 };
   const all = [...series.r, ...series.s];
   const xMax = Math.max(1, ...all.map((p) => p.x));
   const yMax = Math.max(2, ...all.map((p) => p.y));
-  const w = width - pad.left - pad.right;
-  const h = height - pad.top - pad.bottom;
-  const x = (v) => pad.left + (v / xMax) * w;
-  const y = log
-    ? (v) => pad.top + h - (Math.log10(Math.max(v, 1)) / Math.log10(yMax)) * h
-    : (v) => pad.top + h - (v / yMax) * h;
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("width", String(width));
-  svg.setAttribute("height", String(height));
-  const axes = el("g", { class: "axes" });
-  for (const v of ticks(yMax, log)) {
-    axes.append(el("line", { x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v), class: "grid" }));
-    axes.append(el("text", { x: pad.left - 6, y: y(v) + 4, "text-anchor": "end" }, String(v)));
-  }
-  axes.append(el("line", { x1: pad.left, x2: pad.left, y1: pad.top, y2: pad.top + h }));
-  axes.append(el("line", { x1: pad.left, x2: width - pad.right, y1: pad.top + h, y2: pad.top + h }));
-  axes.append(el("text", { x: pad.left + w / 2, y: height - 6, "text-anchor": "middle" }, t("model.xLabel")));
-  axes.append(el("text", { x: 4, y: 14 }, t("model.yLabel")));
+  const x = scale([0, xMax], [box.left, box.right]);
+  const y = scale(log ? [1, yMax] : [0, yMax], [box.bottom, box.top], log);
+  sizeSvg(svg, width, height, true);
+  const axes = drawAxes({ box, sx: x, sy: y, yTicks: log ? logTicks(1, yMax, 6) : niceTicks(0, yMax, 8), log });
+  axes.append(svgEl("text", { x: (box.left + box.right) / 2, y: height - 6, "text-anchor": "middle" }, t("model.xLabel")));
+  axes.append(svgEl("text", { x: 4, y: 14 }, t("model.yLabel")));
   const groups = [axes];
+  const at = (p) => [x(p.x), y(log ? Math.max(p.y, 1) : p.y)];
   for (const [key, points] of [["r", series.r], ["s", series.s]]) {
-    const g = el("g", { class: `series ${key}` });
-    if (points.length) {
-      g.append(el("path", { d: points.map((p, i) => `${i ? "L" : "M"}${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join("") }));
-    }
+    const g = svgEl("g", { class: `series ${key}` });
+    if (points.length) g.append(svgEl("path", { d: pathThrough(points.map(at)) }));
     for (const p of points) {
-      const circle = el("circle", { cx: x(p.x), cy: y(p.y), r: p.index === chosen ? 5 : 3, "data-index": p.index });
+      const [cx, cy] = at(p);
+      const circle = svgEl("circle", { cx, cy, r: p.index === chosen ? 5 : 3, "data-index": p.index });
       if (p.index === chosen) circle.classList.add("chosen");
-      circle.append(el("title", {}, `${key === "r" ? "r" : "S"} = ${p.y}`));
+      circle.append(svgEl("title", {}, `${key === "r" ? "r" : "S"} = ${p.y}`));
       circle.addEventListener("click", () => onChoose(p.index));
       g.append(circle);
     }
     groups.push(g);
   }
-  const legend = el("g", { class: "plot-legend" });
+  const legend = svgEl("g", { class: "plot-legend" });
   [["r", t("model.seriesR")], ["s", t("model.seriesS")]].forEach(([key, label], i) => {
-    legend.append(el("rect", { x: pad.left + 8 + i * 120, y: 6, width: 10, height: 10, class: `swatch ${key}` }));
-    legend.append(el("text", { x: pad.left + 22 + i * 120, y: 15 }, label));
+    legend.append(svgEl("rect", { x: box.left + 8 + i * 120, y: 6, width: 10, height: 10, class: `swatch ${key}` }));
+    legend.append(svgEl("text", { x: box.left + 22 + i * 120, y: 15 }, label));
   });
   groups.push(legend);
   svg.replaceChildren(...groups);

@@ -60,14 +60,6 @@ export function growthSeries(summary) {
   return { r, s };
 }
 
-export function pair([h, w]) {
-  return h === w ? String(h) : `${h}×${w}`;
-}
-
-export function groupDigits(n) {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
-}
-
 // The key of a node's note in the string table (null: no note; "": show the server's English text).
 export function noteKey(node) {
   if (!node.note) return null;

@@ -2,11 +2,13 @@
 // expectations measured over many masks and the ensemble view (convcore.dropout via the API).
 import { apiPost } from "../common/api.js";
 import { t } from "../common/i18n.js";
+import { createLoop } from "../common/loop.js";
 import { initShell } from "../common/shell.js";
+import { fillTable } from "../common/table.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
-import { fmt } from "../lessons/format.js";
-import { legend, linePlot } from "../lessons/plot.js";
+import { fmt } from "../common/format.js";
+import { legend, linePlot } from "../common/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import { mulberry32, tensor } from "../lessons/rng.js";
 import "../lessons/strings.js";
@@ -20,14 +22,13 @@ const PROPS = [
   { key: "step", type: "int", default: 0, min: 0, max: 1000000 },
   { key: "masks", type: "int", default: 200, min: 10, max: 2000 },
 ];
-const STEP_MS = 900;
+const STEPS_PER_SECOND = 1000 / 900;
 
 initShell();
 const $ = (id) => document.getElementById(id);
 const state = readState(PROPS);
 let layer = null;
 let many = null;
-let playing = null;
 
 // The layer's input activations: fixed, non-negative (as after a ReLU), from the unit count.
 function activations(n) {
@@ -126,33 +127,14 @@ function drawMany() {
   if (!many) return;
   const x = activations(state.n);
   const head = ["dropout.colUnit", "dropout.colX", "dropout.colExpected", "dropout.colMeasured", "dropout.colInference"];
-  const thead = document.createElement("thead");
-  const tr = document.createElement("tr");
-  for (const key of head) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = t(key);
-    tr.append(th);
-  }
-  thead.append(tr);
-  const tbody = document.createElement("tbody");
-  x.forEach((value, i) => {
-    const row = document.createElement("tr");
-    const cells = [
-      String(i),
-      fmt(value),
-      fmt(many.expected_training[i], 3),
-      fmt(many.measured_training[i], 3),
-      fmt(many.inference_output[i], 3),
-    ];
-    for (const text of cells) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      row.append(td);
-    }
-    tbody.append(row);
-  });
-  $("do-table").replaceChildren(thead, tbody);
+  const rows = x.map((value, i) => [
+    String(i),
+    fmt(value),
+    fmt(many.expected_training[i], 3),
+    fmt(many.measured_training[i], 3),
+    fmt(many.inference_output[i], 3),
+  ]);
+  fillTable($("do-table"), head.map((key) => t(key)), rows);
   $("do-summary").textContent = t("dropout.summary", {
     e: fmt(mean(many.expected_training), 3),
     m: fmt(mean(many.measured_training), 3),
@@ -192,27 +174,20 @@ function setStep(step) {
   reloadAll();
 }
 
-function tick(token, last) {
-  return (now) => {
-    if (playing !== token) return;
-    if (now - last >= STEP_MS) {
-      setStep(state.step + 1);
-      last = now;
-    }
-    requestAnimationFrame(tick(token, last));
-  };
-}
+// Play draws a new mask per step; the answer draws itself when it arrives.
+const loop = createLoop({
+  advance: () => {
+    setStep(state.step + 1);
+    return true;
+  },
+});
 
 function togglePlay() {
   const button = $("do-play");
-  if (playing) {
-    playing = null;
-  } else {
-    playing = Symbol("play");
-    requestAnimationFrame(tick(playing, performance.now()));
-  }
-  button.setAttribute("aria-pressed", String(Boolean(playing)));
-  button.dataset.i18n = playing ? "lesson.pause" : "lesson.play";
+  if (loop.playing) loop.stop();
+  else loop.play(STEPS_PER_SECOND);
+  button.setAttribute("aria-pressed", String(loop.playing));
+  button.dataset.i18n = loop.playing ? "lesson.pause" : "lesson.play";
   button.textContent = t(button.dataset.i18n);
 }
 

@@ -4,12 +4,13 @@ import { apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
 import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
+import { fillTable } from "../common/table.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
-import { answerRows, drawMaps, drawTable } from "../lessons/equivariance-view.js";
-import { fmt, fmtFactor, fmtSci } from "../lessons/format.js";
+import { answerRows, drawMaps } from "../lessons/equivariance-view.js";
+import { fmt, fmtFactor, fmtSci } from "../common/format.js";
 import { bindImageSource } from "../lessons/imagesource.js";
-import { legend, linePlot } from "../lessons/plot.js";
+import { legend, linePlot } from "../common/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
 import "../lessons/equivariance-strings.js";
@@ -158,7 +159,6 @@ function drawSummary() {
   linePlot($("eq-alias-plot"), alias, {
     xLabel: t("equi.aliasX"),
     yLabel: t("equi.aliasY"),
-    formatY: (v) => fmt(v, 3),
     title: t("equi.aliasTitle"),
     height: 240,
   });
@@ -178,7 +178,6 @@ function drawSummary() {
   linePlot($("eq-pool-plot"), pools, {
     xLabel: t("equi.poolX"),
     yLabel: t("equi.poolY"),
-    formatY: (v) => fmt(v, 1),
     title: t("equi.poolTitle"),
     height: 240,
   });
@@ -193,14 +192,14 @@ function drawSummary() {
     fmtSci(summary.stride1_shift1.relative_error, 3),
     fmtSci(summary.stride1_shift1.max_error_inside, 3),
   ]);
-  drawTable($("eq-transforms"), [t("equi.transform"), t("equi.relError"), t("equi.maxError")], rows);
+  fillTable($("eq-transforms"), [t("equi.transform"), t("equi.relError"), t("equi.maxError")], rows, { rowHeaders: true });
   drawAnswer();
 }
 
 function drawAnswer() {
   $("eq-lecture-q").textContent = t("equi.lectureQ");
   const head = [t("equi.operation"), t("equi.property"), t("equi.measured")];
-  drawTable($("eq-answer"), head, answerRows(summary, shiftData));
+  fillTable($("eq-answer"), head, answerRows(summary, shiftData), { rowHeaders: true });
 }
 
 function onShiftInput() {

@@ -6,13 +6,12 @@ import { getLang, t } from "../common/i18n.js";
 import { boxOnMap, inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
-import { drawMap, drawZoom, pixelUnder } from "../imagelab/draw.js";
+import { warningText } from "../common/layer-warnings.js";
+import { drawMap, drawZoom, pixelUnder } from "../common/mapdraw.js";
 import { renderEditor } from "../imagelab/editor.js";
 import { renderGap, renderMapCards, renderRfNumbers } from "../imagelab/panels.js";
 import { PROPS, parseLayers } from "../imagelab/state.js";
 import "../imagelab/strings.js";
-import "../rfexplorer/strings.js";
-import { warningText } from "../rfexplorer/table.js";
 
 initShell();
 

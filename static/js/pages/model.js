@@ -2,21 +2,22 @@
 // along the main path, the path itself, and the chosen node's receptive field on a photo.
 import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
+import { pair } from "../common/format.js";
 import { getLang, t } from "../common/i18n.js";
+import { createLoop } from "../common/loop.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
-import { drawMap, pixelUnder } from "../imagelab/draw.js";
+import { drawMap, pixelUnder } from "../common/mapdraw.js";
+import { bindNumber } from "../lessons/controls.js";
 import { drawGrowth, renderPath } from "../model/plot.js";
 import {
   BUILTIN,
   PROPS,
   UPLOAD,
   chosenIndex,
-  groupDigits,
   growthSeries,
   outputMap,
-  pair,
   pathSteps,
   position,
 } from "../model/state.js";
@@ -32,7 +33,6 @@ const $ = (id) => document.getElementById(id);
 const state = { ...readState(PROPS), summary: null, chosen: -1, loading: false };
 const photos = new Map();
 let overlayLayout = null;
-let frame = 0;
 let request = null;
 
 function save() {
@@ -40,13 +40,13 @@ function save() {
   writeState(PROPS, { model, size, node, row, col, sample, log, main });
 }
 
-function schedule() {
-  cancelAnimationFrame(frame);
-  frame = requestAnimationFrame(() => {
+const loop = createLoop({
+  render: () => {
     drawAll();
     save();
-  });
-}
+  },
+});
+const schedule = () => loop.schedule();
 
 function showError(error) {
   showErrorIn($("model-error"), error);
@@ -210,12 +210,7 @@ function wire() {
       drawAll();
     }
   });
-  $("size").value = String(state.size);
-  $("size").addEventListener("change", () => {
-    const v = Number.parseInt($("size").value, 10);
-    if (!Number.isFinite(v)) return;
-    state.size = Math.min(1024, Math.max(8, v));
-    $("size").value = String(state.size);
+  bindNumber($("size"), state, "size", () => {
     state.row = state.col = -1;
     load();
   });

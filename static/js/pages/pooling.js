@@ -4,11 +4,11 @@
 import { apiGet, apiPost } from "../common/api.js";
 import { showError } from "../common/errorview.js";
 import { t } from "../common/i18n.js";
-import { stepRate } from "../common/motion.js";
+import { createLoop } from "../common/loop.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
-import { fmt } from "../lessons/format.js";
+import { fmt } from "../common/format.js";
 import { drawGrid } from "../lessons/grid.js";
 import "../lessons/pooling-strings.js";
 import { cellKind, poolOutputSize } from "../lessons/pool.js";
@@ -43,7 +43,6 @@ const $ = (id) => document.getElementById(id);
 const state = readState(PROPS);
 let pooled = null;
 let gap = null;
-let playing = null;
 let clampNote = "";
 
 const plane = () => {
@@ -219,29 +218,32 @@ function drawGap() {
   $("gap-compare").textContent = t("pool.gapCompare", { count: flat, c: volume.length });
 }
 
-function setStep(step) {
-  if (!pooled) return;
+// Moves to window `step` (wrapping around) without drawing; false before the first answer.
+function moveStep(step) {
+  if (!pooled) return false;
   const total = pooled.trace.length;
   state.step = ((step % total) + total) % total;
   writeState(PROPS, state);
-  draw();
+  return true;
 }
 
-function tick(token, last) {
-  return (now) => {
-    if (playing !== token) return;
-    let next = last;
-    if (now - last >= 1000 / stepRate(state.speed / 2.4)) {
-      setStep(state.step + 1);
-      next = now;
-    }
-    requestAnimationFrame(tick(token, next));
-  };
+function setStep(step) {
+  if (moveStep(step)) draw();
 }
+
+// the speed slider's 1…10 as windows per second
+const stepsPerSecond = () => state.speed / 2.4;
+const loop = createLoop({
+  render: draw,
+  advance: () => {
+    moveStep(state.step + 1);
+    return true;
+  },
+});
 
 function setPlaying(on) {
-  playing = on ? Symbol("play") : null;
-  if (playing) requestAnimationFrame(tick(playing, performance.now()));
+  if (on) loop.play(stepsPerSecond());
+  else loop.stop();
   const button = $("pool-play");
   button.setAttribute("aria-pressed", String(on));
   button.dataset.i18n = on ? "lesson.pause" : "lesson.play";
@@ -266,7 +268,10 @@ const shows = [
   bindRadio(document, "pool-mode", state, "mode", onSetupChange),
 ];
 bindNumber($("pool-step"), state, "step", () => setStep(state.step), { output: $("pool-step-out") });
-bindNumber($("pool-speed"), state, "speed", () => writeState(PROPS, state));
+bindNumber($("pool-speed"), state, "speed", () => {
+  writeState(PROPS, state);
+  loop.setSpeed(stepsPerSecond());
+});
 bindNumber($("gap-c"), state, "gc", reloadGapSoon);
 bindNumber($("gap-h"), state, "gh", reloadGapSoon, { output: $("gap-h-out") });
 bindNumber($("gap-w"), state, "gw", reloadGapSoon, { output: $("gap-w-out") });
@@ -278,7 +283,7 @@ for (const [name, preset] of Object.entries(PRESETS)) {
 }
 $("pool-forward").addEventListener("click", () => setStep(state.step + 1));
 $("pool-back").addEventListener("click", () => setStep(state.step - 1));
-$("pool-play").addEventListener("click", () => setPlaying(!playing));
+$("pool-play").addEventListener("click", () => setPlaying(!loop.playing));
 
 const list = $("pool-question-list");
 const questions = [

@@ -3,24 +3,24 @@
 import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
 import { getLang, t } from "../common/i18n.js";
-import { stepRate } from "../common/motion.js";
-import { inputBox } from "../common/rfgeometry.js";
+import { createLoop } from "../common/loop.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
-import { drawMap, pixelUnder } from "../imagelab/draw.js";
-import {
-  CUSTOM,
-  PROPS,
-  QUICK_LAYERS,
-  chosenLayer,
-  comparisonStacks,
-  coneLevels,
-  growthSeries,
-  parseStack,
-} from "../rfexplorer/model.js";
+import { pixelUnder } from "../common/mapdraw.js";
+import { bindNumber } from "../lessons/controls.js";
+import { CUSTOM, PROPS, QUICK_LAYERS, chosenLayer, comparisonStacks, parseStack } from "../rfexplorer/model.js";
 import "../rfexplorer/strings.js";
-import { drawCone, drawPlot } from "../rfexplorer/svg.js";
-import { groupDigits, renderTable } from "../rfexplorer/table.js";
+import { renderTable } from "../rfexplorer/table.js";
+import {
+  chosenRow,
+  clampPositions,
+  drawConeView,
+  drawGrowth,
+  drawOverlay,
+  renderComparison,
+  renderDescription,
+  renderLayerSelect,
+} from "../rfexplorer/views.js";
 
 initShell();
 
@@ -28,11 +28,8 @@ const $ = (id) => document.getElementById(id);
 const SWEEP_STEPS_PER_SECOND = 1000 / 60;
 const state = { ...readState(PROPS), architectures: [], report: null, chosen: -1, compare: null };
 state.stackLayers = parseStack(state.stack);
-const photos = new Map();
 let coneMapper = null;
 let overlayLayout = null;
-let sweep = null;
-let frame = 0;
 
 function save() {
   const { arch, size, stack, layer, u, row, col, sample, log, dl } = state;
@@ -43,9 +40,24 @@ function showError(error) {
   showErrorIn($("rf-error"), error);
 }
 
-function schedule(draw) {
-  cancelAnimationFrame(frame);
-  frame = requestAnimationFrame(draw);
+// What a pointer move, a slider or a resize redraws: each at most once a frame.
+function redrawCone() {
+  coneMapper = drawConeView(state);
+}
+async function redrawOverlay() {
+  overlayLayout = await drawOverlay(state);
+}
+function coneFrame() {
+  redrawCone();
+  save();
+}
+function overlayFrame() {
+  redrawOverlay();
+  save();
+}
+function resizeFrame() {
+  if (state.report) renderAll();
+  renderComparison(state);
 }
 
 // ---- data ----
@@ -74,164 +86,27 @@ async function loadComparison() {
   try {
     const [a, b] = await Promise.all([apiPost("/shapes", { input, layers: plain }), apiPost("/shapes", { input, layers: dilated })]);
     state.compare = { plain: { ...a, input, stack: plain }, dilated: { ...b, input, stack: dilated } };
-    renderComparison();
+    renderComparison(state);
   } catch (error) {
     showError(error);
   }
-}
-
-// ---- views ----
-
-function renderLayerSelect() {
-  const select = $("layer");
-  const options = state.report.layers.map((row, i) => {
-    const option = new Option(`${i}. ${row.name || row.type}`, String(i));
-    option.disabled = !row.receptive_field || !row.output;
-    return option;
-  });
-  select.replaceChildren(...options);
-  select.value = String(state.chosen);
-}
-
-function renderDescription() {
-  const arch = state.architectures.find((a) => a.name === state.arch);
-  $("arch-description").textContent = arch ? (getLang() === "ru" ? arch.description_ru : arch.description) : "";
-  $("custom-box").hidden = state.arch !== CUSTOM;
-}
-
-function chosenRow() {
-  return state.report.layers[state.chosen];
-}
-
-function clampPositions() {
-  const out = chosenRow().output;
-  const clampTo = (v, n) => (v < 0 || v >= n ? Math.floor(n / 2) : v);
-  state.u = clampTo(state.u, out.height);
-  state.row = clampTo(state.row, out.height);
-  state.col = clampTo(state.col, out.width);
-}
-
-function drawConeView() {
-  const report = state.report;
-  const levels = coneLevels(report.stack, report, state.chosen, state.u, t("rf.input"));
-  const width = Math.max(300, $("cone-wrap").clientWidth);
-  coneMapper = drawCone($("cone"), levels, width);
-  const top = levels.at(-1);
-  const input = levels[0];
-  const real = input.positions.filter((p) => p >= 0 && p < input.size);
-  const rf = chosenRow().receptive_field;
-  const a = state.u * rf.stride[0] - rf.padding[0];
-  $("cone-u").max = String(top.size - 1);
-  $("cone-u").value = String(state.u);
-  $("cone-u-out").textContent = String(state.u);
-  $("cone-summary").textContent = t("rf.coneSummary", {
-    u: state.u,
-    n: state.chosen,
-    a,
-    b: a + rf.size[0] - 1,
-    r: rf.size[0],
-    count: real.length,
-  });
-}
-
-function photo(name) {
-  if (!photos.has(name)) {
-    const img = new Image();
-    img.src = `/static/samples/${name}.png`;
-    photos.set(name, img.decode().then(() => img));
-  }
-  return photos.get(name);
-}
-
-async function drawOverlay() {
-  const img = await photo(state.sample);
-  const row = chosenRow();
-  const size = state.report.input;
-  const box = inputBox(row.receptive_field, state.row, state.col, size.height, size.width);
-  const width = Math.min(520, Math.max(240, $("overlay").parentElement.clientWidth - 4));
-  overlayLayout = drawMap($("overlay"), img, size.height, size.width, { box }, width);
-  $("ov-row").max = String(row.output.height - 1);
-  $("ov-col").max = String(row.output.width - 1);
-  $("ov-row").value = String(state.row);
-  $("ov-col").value = String(state.col);
-  const c = box.clipped;
-  $("overlay-box").textContent = t("rf.overlayBox", {
-    row: state.row,
-    col: state.col,
-    ...box.unclipped,
-    clipped: c ? `${c.top}…${c.bottom} × ${c.left}…${c.right}` : t("rf.none"),
-  });
-}
-
-function drawGrowth() {
-  const { r, s } = growthSeries(state.report);
-  const width = Math.max(300, Math.min(900, $("plot").parentElement.clientWidth));
-  drawPlot($("plot"), [
-    { name: "r", values: r, className: "r" },
-    { name: "S", values: s, className: "s" },
-  ], { width, height: 260, log: state.log, xLabel: t("rf.plotX"), yLabel: t("rf.plotY") });
-}
-
-function comparisonTable(table, report) {
-  const head = document.createElement("tr");
-  for (const text of ["#", "d", "r", t("rf.col.params")]) {
-    const th = document.createElement("th");
-    th.textContent = text;
-    head.append(th);
-  }
-  const rows = report.layers.map((row, i) => {
-    const tr = document.createElement("tr");
-    for (const text of [String(i), String(report.stack[i].dilation), String(row.receptive_field.size[0]), groupDigits(row.params)]) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  });
-  const thead = document.createElement("thead");
-  thead.append(head);
-  const tbody = document.createElement("tbody");
-  tbody.append(...rows);
-  table.replaceChildren(thead, tbody);
-}
-
-function renderComparison() {
-  const compare = state.compare;
-  if (!compare) return;
-  $("dl").value = String(state.dl);
-  $("dl-out").textContent = String(state.dl);
-  for (const [key, svg, table] of [["plain", "cone-plain", "tab-plain"], ["dilated", "cone-dilated", "tab-dilated"]]) {
-    const report = compare[key];
-    const last = report.layers.length - 1;
-    const u = Math.floor(report.layers[last].output.height / 2);
-    const width = Math.max(280, $(svg).parentElement.clientWidth);
-    drawCone($(svg), coneLevels(report.stack, report, last, u, t("rf.input")), width);
-    comparisonTable($(table), report);
-  }
-  const r = (key) => compare[key].layers.at(-1).receptive_field.size[0];
-  $("dil-summary").textContent = t("rf.dilatedSummary", {
-    params: groupDigits(compare.plain.total_params),
-    plain: r("plain"),
-    dilated: r("dilated"),
-    count: state.dl,
-  });
 }
 
 function renderAll() {
   const report = state.report;
   if (!report) return;
   state.chosen = chosenLayer(report, state.layer);
-  clampPositions();
-  renderDescription();
-  renderLayerSelect();
+  clampPositions(state);
+  renderDescription(state);
+  renderLayerSelect(state);
   renderTable($("rf-table"), report, state.chosen, chooseLayer);
   $("totals").textContent = t("rf.totals", {
     params: t("count.params", { count: report.total_params }),
     macs: t("count.macs", { count: report.total_macs }),
   });
-  drawConeView();
-  drawOverlay();
-  drawGrowth();
+  redrawCone();
+  redrawOverlay();
+  drawGrowth(state);
   save();
 }
 
@@ -244,39 +119,30 @@ function chooseLayer(index) {
 // ---- interaction ----
 
 function nearestUnit(pixel, axis) {
-  const rf = chosenRow().receptive_field;
-  const out = chosenRow().output;
+  const rf = chosenRow(state).receptive_field;
+  const out = chosenRow(state).output;
   const n = axis === 0 ? out.height : out.width;
   const u = Math.round((pixel + rf.padding[axis] - (rf.size[axis] - 1) / 2) / rf.stride[axis]);
   return Math.min(n - 1, Math.max(0, u));
 }
 
-function stopSweep() {
-  if (!sweep) return;
-  cancelAnimationFrame(sweep.frame);
-  sweep = null;
-  $("sweep").textContent = t("rf.sweep");
+// The sweep: the box walks over every output position, row by row.
+function sweepStep() {
+  const out = chosenRow(state).output;
+  state.col += 1;
+  if (state.col >= out.width) {
+    state.col = 0;
+    state.row = (state.row + 1) % out.height;
+  }
+  return true;
 }
 
-function startSweep() {
-  const interval = 1000 / stepRate(SWEEP_STEPS_PER_SECOND);
-  sweep = { last: 0, frame: 0 };
-  $("sweep").textContent = t("rf.stop");
-  const tick = (time) => {
-    if (!sweep) return;
-    if (time - sweep.last >= interval) {
-      sweep.last = time;
-      const out = chosenRow().output;
-      state.col += 1;
-      if (state.col >= out.width) {
-        state.col = 0;
-        state.row = (state.row + 1) % out.height;
-      }
-      drawOverlay();
-    }
-    sweep.frame = requestAnimationFrame(tick);
-  };
-  sweep.frame = requestAnimationFrame(tick);
+const loop = createLoop({ render: redrawOverlay, advance: sweepStep });
+
+function toggleSweep() {
+  if (loop.playing) loop.stop();
+  else loop.play(SWEEP_STEPS_PER_SECOND);
+  $("sweep").textContent = t(loop.playing ? "rf.stop" : "rf.sweep");
 }
 
 function bind() {
@@ -289,12 +155,7 @@ function bind() {
     $("size").value = String(state.size);
     loadReport();
   });
-  $("size").value = String(state.size);
-  $("size").addEventListener("change", () => {
-    const v = Number.parseInt($("size").value, 10);
-    if (!Number.isFinite(v)) return;
-    state.size = Math.min(1024, Math.max(8, v));
-    $("size").value = String(state.size);
+  bindNumber($("size"), state, "size", () => {
     state.u = state.row = state.col = -1;
     loadReport();
   });
@@ -331,10 +192,7 @@ function bind() {
   });
   $("cone-u").addEventListener("input", () => {
     state.u = Number($("cone-u").value);
-    schedule(() => {
-      drawConeView();
-      save();
-    });
+    loop.schedule(coneFrame);
   });
   $("cone").addEventListener("pointermove", (event) => {
     if (!coneMapper) return;
@@ -343,42 +201,33 @@ function bind() {
     const u = coneMapper((event.clientX - rect.left) * scale);
     if (u === state.u) return;
     state.u = u;
-    schedule(() => {
-      drawConeView();
-      save();
-    });
+    loop.schedule(coneFrame);
   });
   for (const [id, key] of [["ov-row", "row"], ["ov-col", "col"]]) {
     $(id).addEventListener("input", () => {
       state[key] = Number($(id).value);
-      schedule(() => {
-        drawOverlay();
-        save();
-      });
+      loop.schedule(overlayFrame);
     });
   }
   $("overlay").addEventListener("pointermove", (event) => {
-    if (!overlayLayout || sweep) return;
+    if (!overlayLayout || loop.playing) return;
     const size = state.report.input;
     const hit = pixelUnder(event, $("overlay"), overlayLayout, size.height, size.width);
     if (!hit) return;
     state.row = nearestUnit(hit.row, 0);
     state.col = nearestUnit(hit.col, 1);
-    schedule(() => {
-      drawOverlay();
-      save();
-    });
+    loop.schedule(overlayFrame);
   });
-  $("sweep").addEventListener("click", () => (sweep ? stopSweep() : startSweep()));
+  $("sweep").addEventListener("click", toggleSweep);
   $("sample").addEventListener("change", () => {
     state.sample = $("sample").value;
-    drawOverlay();
+    redrawOverlay();
     save();
   });
   $("log").checked = state.log;
   $("log").addEventListener("change", () => {
     state.log = $("log").checked;
-    drawGrowth();
+    drawGrowth(state);
     save();
   });
   $("dl").value = String(state.dl);
@@ -387,16 +236,13 @@ function bind() {
     save();
     loadComparison();
   });
-  window.addEventListener("resize", () => schedule(() => {
-    if (state.report) renderAll();
-    renderComparison();
-  }));
+  window.addEventListener("resize", () => loop.schedule(resizeFrame));
   document.addEventListener("langchange", () => {
     renderArchitectures();
     renderSamples();
     if (state.report) renderAll();
-    renderComparison();
-    if (!sweep) $("sweep").textContent = t("rf.sweep");
+    renderComparison(state);
+    $("sweep").textContent = t(loop.playing ? "rf.stop" : "rf.sweep");
   });
 }
 

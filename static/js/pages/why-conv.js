@@ -6,9 +6,9 @@ import { formatCount, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, debounce, latest } from "../lessons/controls.js";
-import { fmtFactor, fmtPow10, fmtSci } from "../lessons/format.js";
+import { fmtFactor, fmtSci } from "../common/format.js";
 import { bindImageSource } from "../lessons/imagesource.js";
-import { legend, linePlot } from "../lessons/plot.js";
+import { legend, linePlot } from "../common/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
 import "../lessons/whyconv-strings.js";
@@ -106,7 +106,6 @@ function drawCosts() {
     logY: true,
     xLabel: t("why.x"),
     yLabel: t("why.y"),
-    formatY: fmtPow10,
     title: t("why.plotTitle"),
   });
   legend($("why-legend"), series);
@@ -162,7 +161,6 @@ function drawPerm() {
   linePlot($("perm-plot"), series, {
     xLabel: t("why.unit"),
     yLabel: t("why.value"),
-    formatY: (v) => fmtSci(v, 2),
     title: t("why.permTitle"),
     height: 220,
   });

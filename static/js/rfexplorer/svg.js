@@ -1,13 +1,6 @@
 // SVG drawings of the explorer, as pure functions of their data: the 1-D cone (Distill style) and the
-// plot of r and S against depth. No library; text through textContent.
-const NS = "http://www.w3.org/2000/svg";
-
-export function svgEl(tag, attrs = {}, text = null) {
-  const node = document.createElementNS(NS, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  if (text !== null) node.textContent = text;
-  return node;
-}
+// plot of r and S against depth (on the site's axes, common/plot.js). Text through textContent.
+import { drawAxes, logTicks, niceTicks, pathThrough, scale, sizeSvg, svgEl } from "../common/plot.js";
 
 // Where position p of a level sits on the input axis: the centre of its receptive field, p·S − P + (r − 1)/2.
 export function centerOf(field, p) {
@@ -29,9 +22,7 @@ export function drawCone(svg, levels, width) {
   const rowH = 26;
   const top = 8;
   const height = top + levels.length * rowH + 8;
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("width", String(width));
-  svg.setAttribute("height", String(height));
+  sizeSvg(svg, width, height, true);
   svg.replaceChildren();
   hatchDefs(svg, "pad-hatch");
   let lo = Infinity;
@@ -79,55 +70,34 @@ export function drawCone(svg, levels, width) {
   };
 }
 
-function niceStep(span, count) {
-  const raw = span / Math.max(1, count);
-  const power = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
-}
-
-// A line plot of series [{name, values: [{x, y}], className}] with linear or log-2 y axis.
+// A line plot of series [{name, values: [{x, y}], className}] with a linear or log-2 y axis, dots on the points
+// and the legend inside the plot.
 export function drawPlot(svg, series, { width, height, log = false, xLabel, yLabel }) {
-  const left = 46;
-  const bottom = 30;
-  const top = 24;
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("width", String(width));
-  svg.setAttribute("height", String(height));
+  const box = { left: 46, right: width - 10, top: 24, bottom: height - 30 };
+  sizeSvg(svg, width, height, true);
   svg.replaceChildren();
   const points = series.flatMap((s) => s.values);
   if (points.length === 0) return;
   const xMax = Math.max(1, ...points.map((p) => p.x));
   const yMax = Math.max(2, ...points.map((p) => p.y));
-  const fy = log ? (v) => Math.log2(Math.max(1, v)) : (v) => v;
-  const X = (v) => left + (v / xMax) * (width - left - 10);
-  const Y = (v) => height - bottom - (fy(v) / fy(yMax)) * (height - bottom - top);
-  const axes = svgEl("g", { class: "axes" });
-  axes.append(svgEl("line", { x1: left, y1: height - bottom, x2: width - 10, y2: height - bottom }));
-  axes.append(svgEl("line", { x1: left, y1: top, x2: left, y2: height - bottom }));
-  const yTicks = log
-    ? Array.from({ length: Math.floor(Math.log2(yMax)) + 1 }, (_, i) => 2 ** i).filter((_, i, a) => i % Math.ceil(a.length / 6) === 0)
-    : Array.from({ length: Math.floor(yMax / niceStep(yMax, 5)) + 1 }, (_, i) => i * niceStep(yMax, 5));
-  for (const v of yTicks) {
-    axes.append(svgEl("line", { x1: left - 4, y1: Y(v), x2: width - 10, y2: Y(v), class: "grid" }));
-    axes.append(svgEl("text", { x: left - 6, y: Y(v) + 4, "text-anchor": "end" }, String(v)));
-  }
-  const step = niceStep(xMax, 8);
-  for (let v = 0; v <= xMax; v += step) axes.append(svgEl("text", { x: X(v), y: height - bottom + 14, "text-anchor": "middle" }, String(v)));
-  axes.append(svgEl("text", { x: width - 10, y: height - 4, "text-anchor": "end" }, xLabel));
+  const X = scale([0, xMax], [box.left, box.right]);
+  const Y = scale(log ? [1, yMax] : [0, yMax], [box.bottom, box.top], log);
+  const yTicks = log ? logTicks(1, yMax, 6, 2) : niceTicks(0, yMax, 5);
+  const axes = drawAxes({ box, sx: X, sy: Y, yTicks, xTicks: niceTicks(0, xMax, 8), log });
+  axes.append(svgEl("text", { x: box.right, y: height - 4, "text-anchor": "end" }, xLabel));
   axes.append(svgEl("text", { x: 4, y: 12 }, yLabel));
   svg.append(axes);
   for (const s of series) {
-    const d = s.values.map((p, i) => `${i ? "L" : "M"}${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(" ");
     const g = svgEl("g", { class: `series ${s.className}` });
     g.append(svgEl("title", {}, s.name));
-    g.append(svgEl("path", { d }));
-    for (const p of s.values) g.append(svgEl("circle", { cx: X(p.x), cy: Y(p.y), r: 2.5 }));
+    g.append(svgEl("path", { d: pathThrough(s.values.map((p) => [X(p.x), Y(Math.max(1, p.y))])) }));
+    for (const p of s.values) g.append(svgEl("circle", { cx: X(p.x), cy: Y(Math.max(1, p.y)), r: 2.5 }));
     svg.append(g);
   }
   const legend = svgEl("g", { class: "plot-legend" });
   series.forEach((s, i) => {
-    legend.append(svgEl("rect", { x: left + 10, y: top + 4 + i * 16, width: 12, height: 4, class: `swatch ${s.className}` }));
-    legend.append(svgEl("text", { x: left + 26, y: top + 10 + i * 16 }, s.name));
+    legend.append(svgEl("rect", { x: box.left + 10, y: box.top + 4 + i * 16, width: 12, height: 4, class: `swatch ${s.className}` }));
+    legend.append(svgEl("text", { x: box.left + 26, y: box.top + 10 + i * 16 }, s.name));
   });
   svg.append(legend);
 }

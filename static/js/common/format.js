@@ -1,4 +1,5 @@
-// Number formatting shared by the lesson pages: a real minus sign, a fixed number of decimals, no "-0".
+// Number formatting shared by the pages: a real minus sign, a fixed number of decimals, no "-0"; powers of ten
+// with superscripts; digits grouped by thin spaces.
 
 export function fmt(value, digits = 2) {
   if (!Number.isFinite(value)) return String(value);
@@ -20,7 +21,7 @@ export function fmtSci(value, digits = 3) {
 const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
 
 // 10 to an integer power with a superscript exponent: 10¹³, 10⁻²
-function pow10(exponent) {
+export function pow10(exponent) {
   return `10${[...String(exponent)].map((ch) => SUPERSCRIPT[ch]).join("")}`;
 }
 
@@ -31,18 +32,12 @@ export function fmtFactor(value) {
   return text.includes("·") ? text : Number(text);
 }
 
-// The labels of one log axis in one format: powers of ten (10⁻¹, 10⁰) when every tick is one, else plain
-// decimals (0.05, 0.1, 0.2, 0.5, 1), never the two mixed.
-export function fmtLogTicks(ticks) {
-  const powers = ticks.every((v) => v > 0 && Math.abs(v / 10 ** Math.round(Math.log10(v)) - 1) < 1e-9);
-  return ticks.map((v) => (powers ? fmtPow10(v) : String(Number(v.toPrecision(3)))));
+// An integer with its digits grouped by thin spaces (138 357 544); "—" when there is none.
+export function groupDigits(n) {
+  return n === null || n === undefined ? "—" : String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
 }
 
-// Axis labels of a log scale: 10⁻², 10⁰, 10¹³ for exact powers of ten, fmtSci otherwise.
-export function fmtPow10(value) {
-  const exponent = Math.round(Math.log10(value));
-  if (value > 0 && Math.abs(value / 10 ** exponent - 1) < 1e-9) {
-    return pow10(exponent);
-  }
-  return fmtSci(value, 2);
+// A per-axis [h, w] pair as one number when both are equal, else "h×w".
+export function pair([h, w]) {
+  return h === w ? String(h) : `${h}×${w}`;
 }

@@ -1,7 +1,7 @@
 // Pure drawing of a map (or the photo) on a canvas, with the padding margin and a receptive-field box.
 // Everything is in map pixels; the canvas is scaled so the map plus its margin fills the given CSS width.
-import { divergingRgb } from "../common/colorscale.js";
-import { unitAt } from "../common/rfgeometry.js";
+import { divergingRgb } from "./colorscale.js";
+import { unitAt } from "./rfgeometry.js";
 
 const BOX_DARK = "#111";
 const BOX_LIGHT = "#ffd54f";
