@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from convcore import receptive_field as rf
 from convcore import spatial
-from convcore.layers import PASS_THROUGH, Layer, Shape, Window, apply_layer, parse_layer
+from convcore.layers import PASS_THROUGH, Layer, LayerResult, Shape, Window, apply_layer, parse_layer
 
 Role = Literal["input", "window", "pass", "merge", "reshape", "permute", "mix", "matmul", "global", "opaque"]
 Field = tuple[rf.AxisField, rf.AxisField]
@@ -419,30 +419,33 @@ def _prod(values: Any) -> int:
 def layer_node(layer: Layer | Mapping[str, Any], name: str, source: str, shape: Shape, index: int = 0) -> Node:
     """The node of one layer of the shared layer description applied to ``shape`` (the output of ``source``)."""
     parsed = layer if isinstance(layer, Layer) else parse_layer(layer, index)
-    result = apply_layer(parsed, shape, index)
+    return result_node(apply_layer(parsed, shape, index), name, source)
+
+
+def result_node(result: LayerResult, name: str, source: str) -> Node:
+    """The node of a layer already applied to its input (:func:`convcore.layers.apply_layer`)."""
+    layer = result.layer
     out = result.output
     output = (out.channels, out.height, out.width)
-    if parsed.type == "conv_transpose2d":
+    if layer.type == "conv_transpose2d":
         return Node(
             name,
-            parsed.type,
+            layer.type,
             "opaque",
             (source,),
             output,
             None,
             result.params,
             result.macs,
-            parsed.name,
+            layer.name,
             "transposed convolution upsamples: no receptive field from here on",
         )
-    if parsed.type in ("global_avg_pool2d", "linear"):
+    if layer.type in ("global_avg_pool2d", "linear"):
         # a mean over the map, or a linear layer reading the map flattened: every position is mixed
-        dims = (2, 3) if parsed.type == "global_avg_pool2d" else (1, 2, 3)
-        return Node(
-            name, parsed.type, "mix", (source,), output, None, result.params, result.macs, parsed.name, dims=dims
-        )
-    role: Role = "pass" if parsed.type in PASS_THROUGH else "window"
-    return Node(name, parsed.type, role, (source,), output, result.windows, result.params, result.macs, parsed.name)
+        dims = (2, 3) if layer.type == "global_avg_pool2d" else (1, 2, 3)
+        return Node(name, layer.type, "mix", (source,), output, None, result.params, result.macs, layer.name, dims=dims)
+    role: Role = "pass" if layer.type in PASS_THROUGH else "window"
+    return Node(name, layer.type, role, (source,), output, result.windows, result.params, result.macs, layer.name)
 
 
 def from_layers(

@@ -19,8 +19,7 @@ from app.schemas.common import MAX_SIZE
 from app.settings import Settings, get_settings
 from convcore import zoo
 from convcore.cost import Cost, onnx_bytes, stack_bytes
-from convcore.graph import analyze, from_layers, report_to_dict
-from convcore.layers import Shape
+from convcore.graph import report_to_dict
 from convcore.onnx_summary import summarize_onnx
 
 router = APIRouter(tags=["models"])
@@ -90,10 +89,9 @@ def model_summary(
 
 @lru_cache(maxsize=32)
 def builtin_json(name: str, size: int) -> bytes:
-    """A zoo network's table through the graph analysis (the zoo is fixed, so it is cached)."""
-    arch = zoo.get_architecture(name)
-    report = analyze(from_layers(arch.layers, Shape(arch.input_channels, size, size), arch.shortcuts))
-    return dumps({"source": arch.title, **report_to_dict(report)})
+    """A zoo network's node table: the engine run ``/architectures/{name}`` shows layer by layer (cached)."""
+    report = zoo.analyze_architecture(name, size).graph
+    return dumps({"source": zoo.get_architecture(name).title, **report_to_dict(report)})
 
 
 @router.get("/models/builtin/{name}", responses={404: {"description": "unknown architecture"}, 422: ERRORS[422]})
@@ -103,9 +101,10 @@ def builtin_summary(
     size: Annotated[int, Query(ge=8, le=MAX_SIZE, description="input height and width")] = 224,
 ) -> Response:
     """The same table as ``/models/summary`` for a built-in network (no upload needed)."""
-    names = [entry["name"] for entry in zoo.list_architectures()]
-    if name not in names:
-        raise HTTPException(status_code=404, detail=f"unknown architecture {name!r}; choose one of: {', '.join(names)}")
+    if name not in zoo.NAMES:
+        raise HTTPException(
+            status_code=404, detail=f"unknown architecture {name!r}; choose one of: {', '.join(zoo.NAMES)}"
+        )
     layers = len(zoo.get_architecture(name).layers)
     pricing.check(Cost(stack_bytes(layers), layers), settings, f"the table of {name}", "choose a smaller network")
     return Response(builtin_json(name, size), media_type="application/json")

@@ -7,6 +7,7 @@ from app.routers.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.layers import layer_dicts
 from app.schemas.shapes import Box, ReceptiveFieldOut, RegionRequest, RegionResponse
+from convcore.graph import field_dict
 from convcore.layers import Shape, parse_layers
 from convcore.stack import region
 
@@ -25,14 +26,11 @@ def receptive_field_region(body: RegionRequest) -> RegionResponse:
     """
     shape = Shape(body.input.channels, body.input.height, body.input.width)
     found = region(parse_layers(layer_dicts(body.layers)), shape, body.position, body.layer_index)
-    h, w = found.field
     answer = RegionResponse(
         unclipped=_box(*found.unclipped),
         clipped=None if found.clipped is None else _box(*found.clipped),
         center=found.center,
-        receptive_field=ReceptiveFieldOut(
-            size=(h.size, w.size), stride=(h.stride, w.stride), padding=(h.padding, w.padding)
-        ),
+        receptive_field=ReceptiveFieldOut.model_validate(field_dict(found.field)),
     )
     index = len(body.layers) - 1 if body.layer_index is None else body.layer_index
     check_exact(answer.model_dump(), where=f"layer {index} ({body.layers[index].type})")

@@ -13,6 +13,7 @@ from app.schemas.layers import layer_dicts
 from app.schemas.shapes import StackRequest, StackResponse
 from app.settings import Settings, get_settings
 from convcore.cost import Cost, stack_bytes
+from convcore.graph import field_dict
 from convcore.layers import Shape, parse_layers
 from convcore.stack import StackReport, analyze
 
@@ -30,10 +31,6 @@ def report_dict(report: StackReport) -> dict[str, Any]:
     """A :class:`convcore.stack.StackReport` in the /shapes response form (see :class:`StackResponse`)."""
     rows = []
     for row in report.layers:
-        field = None
-        if row.field is not None:
-            h, w = row.field
-            field = {"size": [h.size, w.size], "stride": [h.stride, w.stride], "padding": [h.padding, w.padding]}
         rows.append(
             {
                 "index": row.index,
@@ -42,7 +39,7 @@ def report_dict(report: StackReport) -> dict[str, Any]:
                 "output": _shape(row.output),
                 "params": row.params,
                 "macs": row.macs,
-                "receptive_field": field,
+                "receptive_field": field_dict(row.field),
                 "unused": list(row.unused) if row.unused is not None else None,
             }
         )

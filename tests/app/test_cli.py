@@ -71,7 +71,12 @@ def test_rf_of_an_architecture(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rf", "vgg16", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["layers"]
     pool5 = next(row for row in rows if row["name"] == "features.30")
-    assert pool5["receptive_field"] == {"size": [212, 212], "stride": [32, 32], "padding": [90, 90]}
+    assert pool5["receptive_field"] == {
+        "size": [212, 212],
+        "stride": [32, 32],
+        "padding": [90, 90],
+        "global": [False, False],
+    }
 
 
 def test_rf_of_a_file_with_size(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

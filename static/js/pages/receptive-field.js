@@ -4,7 +4,7 @@ import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
 import { getLang, t } from "../common/i18n.js";
 import { stepRate } from "../common/motion.js";
-import { inputBox } from "../common/rfgeometry.js";
+import { axisField, inputBox, interval, isWhole } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { drawMap, pixelUnder } from "../imagelab/draw.js";
@@ -119,19 +119,13 @@ function drawConeView() {
   const top = levels.at(-1);
   const input = levels[0];
   const real = input.positions.filter((p) => p >= 0 && p < input.size);
-  const rf = chosenRow().receptive_field;
-  const a = state.u * rf.stride[0] - rf.padding[0];
+  const field = axisField(chosenRow().receptive_field, 0);
+  const [a, b] = interval(field, state.u);
   $("cone-u").max = String(top.size - 1);
   $("cone-u").value = String(state.u);
   $("cone-u-out").textContent = String(state.u);
-  $("cone-summary").textContent = t("rf.coneSummary", {
-    u: state.u,
-    n: state.chosen,
-    a,
-    b: a + rf.size[0] - 1,
-    r: rf.size[0],
-    count: real.length,
-  });
+  const values = { u: state.u, n: state.chosen, a, b, r: field.size, count: real.length };
+  $("cone-summary").textContent = t(field.whole ? "rf.coneWhole" : "rf.coneSummary", values);
 }
 
 function photo(name) {
@@ -155,12 +149,14 @@ async function drawOverlay() {
   $("ov-row").value = String(state.row);
   $("ov-col").value = String(state.col);
   const c = box.clipped;
-  $("overlay-box").textContent = t("rf.overlayBox", {
-    row: state.row,
-    col: state.col,
-    ...box.unclipped,
-    clipped: c ? `${c.top}…${c.bottom} × ${c.left}…${c.right}` : t("rf.none"),
-  });
+  $("overlay-box").textContent = isWhole(row.receptive_field)
+    ? t("rf.overlayWhole", { row: state.row, col: state.col, height: size.height, width: size.width })
+    : t("rf.overlayBox", {
+        row: state.row,
+        col: state.col,
+        ...box.unclipped,
+        clipped: c ? `${c.top}…${c.bottom} × ${c.left}…${c.right}` : t("rf.none"),
+      });
 }
 
 function drawGrowth() {
@@ -243,11 +239,13 @@ function chooseLayer(index) {
 
 // ---- interaction ----
 
-function nearestUnit(pixel, axis) {
-  const rf = chosenRow().receptive_field;
+// The unit whose field is centred nearest the pixel; a whole field is the same for every unit, so it stays put.
+function nearestUnit(pixel, axis, current) {
+  const field = axisField(chosenRow().receptive_field, axis);
+  if (field.whole) return current;
   const out = chosenRow().output;
   const n = axis === 0 ? out.height : out.width;
-  const u = Math.round((pixel + rf.padding[axis] - (rf.size[axis] - 1) / 2) / rf.stride[axis]);
+  const u = Math.round((pixel + field.padding - (field.size - 1) / 2) / field.stride);
   return Math.min(n - 1, Math.max(0, u));
 }
 
@@ -362,8 +360,8 @@ function bind() {
     const size = state.report.input;
     const hit = pixelUnder(event, $("overlay"), overlayLayout, size.height, size.width);
     if (!hit) return;
-    state.row = nearestUnit(hit.row, 0);
-    state.col = nearestUnit(hit.col, 1);
+    state.row = nearestUnit(hit.row, 0, state.row);
+    state.col = nearestUnit(hit.col, 1, state.col);
     schedule(() => {
       drawOverlay();
       save();

@@ -1,5 +1,6 @@
 // The per-layer table: the numbers of /api/v1/shapes, one row per layer, warnings worded per language.
 import { t } from "../common/i18n.js";
+import { isWhole } from "../common/rfgeometry.js";
 
 const COLUMNS = ["index", "name", "type", "output", "params", "macs", "r", "S", "P", "warnings"];
 
@@ -16,6 +17,16 @@ export function groupDigits(n) {
 
 function pair([h, w]) {
   return h === w ? String(h) : `${h}×${w}`;
+}
+
+// r with "whole" where an axis sees the whole input (the cell's title says what that means).
+function sizeCell(rf) {
+  const td = cell("td", pair(rf.size), "mono r");
+  if (isWhole(rf)) {
+    td.append(" ", cell("span", t("rf.whole"), "whole"));
+    td.title = t("rf.wholeTitle");
+  }
+  return td;
 }
 
 export function warningText(w) {
@@ -60,7 +71,7 @@ export function renderTable(table, report, chosen, onChoose) {
       cell("td", o ? `${o.channels}×${o.height}×${o.width}` : "—", "mono"),
       cell("td", groupDigits(row.params), "mono"),
       cell("td", groupDigits(row.macs), "mono"),
-      cell("td", rf ? pair(rf.size) : "—", "mono r"),
+      rf ? sizeCell(rf) : cell("td", "—", "mono r"),
       cell("td", rf ? pair(rf.stride) : "—", "mono s"),
       cell("td", rf ? pair(rf.padding) : "—", "mono p"),
       cell("td", (byLayer.get(i) ?? []).map(warningText).join("; "), "warn"),
