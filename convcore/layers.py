@@ -188,26 +188,58 @@ def _pair(raw: Mapping[str, Any], key: str, default: int, where: str, low: int =
 
 
 def _padding(
-    raw: Mapping[str, Any], layer_type: str, kernel: Pair, stride: Pair, dilation: Pair, where: str
-) -> tuple[str | Pair, tuple[Pair, Pair]]:
-    spec = raw.get("padding", 0)
-    if isinstance(spec, str):
-        if layer_type != "conv2d":
-            raise ValueError(f'{where}: padding "{spec}" is only allowed for conv2d; give a number instead')
-        if spec == "valid":
-            return spec, ((0, 0), (0, 0))
-        if spec == "same":
-            if stride != (1, 1):
-                raise ValueError(
-                    f'{where}: padding "same" needs stride 1 (torch does not support it for strided convolutions)'
-                )
-            return spec, (
-                shapes.same_padding(kernel[0], dilation[0]),
-                shapes.same_padding(kernel[1], dilation[1]),
-            )
+    spec: str | Pair, layer_type: str, kernel: Pair, stride: Pair, dilation: Pair, where: str
+) -> tuple[Pair, Pair]:
+    """The ``(before, after)`` padding per axis of a checked ``padding`` (a pair, ``"same"`` or ``"valid"``)."""
+    if not isinstance(spec, str):
+        return ((spec[0], spec[0]), (spec[1], spec[1]))
+    if layer_type != "conv2d":
+        raise ValueError(f'{where}: padding "{spec}" is only allowed for conv2d; give a number instead')
+    if spec == "valid":
+        return ((0, 0), (0, 0))
+    if spec != "same":
         raise ValueError(f'{where}: padding must be a number, a pair, "same" or "valid", got {short_repr(spec)}')
-    pad = _pair(raw, "padding", 0, where, low=0)
-    return pad, ((pad[0], pad[0]), (pad[1], pad[1]))
+    if stride != (1, 1):
+        raise ValueError(f'{where}: padding "same" needs stride 1 (torch does not support it for strided convolutions)')
+    return (shapes.same_padding(kernel[0], dilation[0]), shapes.same_padding(kernel[1], dilation[1]))
+
+
+def _as_pair(value: int | Sequence[int]) -> Pair:
+    return (value, value) if isinstance(value, int) else (value[0], value[1])
+
+
+_SLIDING = frozenset({"conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"})
+_POOLS = frozenset({"max_pool2d", "avg_pool2d"})
+_PLAIN = ("out_channels", "groups", "bias", "padding_mode", "ceil_mode", "count_include_pad", "p", "eps", "momentum")
+_PLAIN_REST = ("affine", "out_features")
+
+
+def assemble(values: Mapping[str, Any], index: int = 0) -> Layer:
+    """The :class:`Layer` of a layer whose fields are already typed and bounded, one by one (ints or
+    ``(h, w)`` pairs, ``padding`` also ``"same"``/``"valid"``; absent or ``None``: torch's default).
+
+    This is where the rules between fields apply (pooling's stride defaulting to its kernel, ``"same"``
+    padding needing stride 1): :func:`parse_layer` checks a dict's fields and calls it, and the API's request
+    models call it on what they validated, so both make the same layer.
+    """
+    layer_type = values["type"]
+    allowed = _FIELDS[layer_type]
+    fields: dict[str, Any] = {"type": layer_type, "name": values.get("name") or ""}
+    if layer_type in _SLIDING:
+        kernel = _as_pair(values["kernel_size"])
+        stride = values.get("stride")
+        stride = _as_pair(stride if stride is not None else (kernel if layer_type in _POOLS else 1))
+        dilation = _as_pair(values.get("dilation") or 1)
+        spec = values.get("padding", 0)
+        spec = spec if isinstance(spec, str) else _as_pair(spec)
+        padding = _padding(spec, layer_type, kernel, stride, dilation, f"layer {index} ({layer_type})")
+        fields.update(kernel_size=kernel, stride=stride, dilation=dilation, padding=padding, padding_spec=spec)
+    for key in _PLAIN + _PLAIN_REST:
+        if key in allowed and values.get(key) is not None:
+            fields[key] = values[key]
+    if "output_padding" in allowed:
+        fields["output_padding"] = _as_pair(values.get("output_padding") or 0)
+    return Layer(**fields)
 
 
 def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
@@ -216,14 +248,32 @@ def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
     A coded error (:class:`InputError`) gains the layer's index and type as parameters, so a page can say
     where it is in the student's language."""
     try:
-        return _parse_layer(raw, index)
+        return assemble(_check_fields(raw, index), index)
     except InputError as exc:
-        if "layer" in exc.params:
-            raise
-        raise InputError(str(exc), code=exc.code, **exc.params, layer=index, type=raw["type"]) from None
+        raise _located(exc, index, raw["type"]) from None
 
 
-def _parse_layer(raw: Mapping[str, Any], index: int) -> Layer:
+def _located(exc: InputError, index: int, layer_type: str) -> InputError:
+    return (
+        exc
+        if "layer" in exc.params
+        else InputError(str(exc), code=exc.code, **exc.params, layer=index, type=layer_type)
+    )
+
+
+def assemble_layers(checked: Sequence[Mapping[str, Any]]) -> list[Layer]:
+    """:func:`assemble` on every layer of a stack whose fields are checked (the API's validated models)."""
+    layers = []
+    for i, values in enumerate(checked):
+        try:
+            layers.append(assemble(values, i))
+        except InputError as exc:
+            raise _located(exc, i, values["type"]) from None
+    return layers
+
+
+def _check_fields(raw: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """Each field of a layer dict checked on its own: type, bounds, required fields."""
     if not isinstance(raw, Mapping):
         raise ValueError(f"layer {index}: expected an object with a type, got {short_repr(raw)}")
     layer_type = raw.get("type")
@@ -241,15 +291,15 @@ def _parse_layer(raw: Mapping[str, Any], index: int) -> Layer:
         raise ValueError(f"{where}: name must be a string")
     fields: dict[str, Any] = {"type": layer_type, "name": name}
 
-    if layer_type in {"conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"}:
+    if layer_type in _SLIDING:
         if "kernel_size" not in raw:
             raise ValueError(f"{where}: kernel_size is required")
-        kernel = _pair(raw, "kernel_size", 1, where)
-        default_stride = raw["kernel_size"] if layer_type in {"max_pool2d", "avg_pool2d"} else 1
-        stride = _pair(raw, "stride", default_stride, where)
-        dilation = _pair(raw, "dilation", 1, where)
-        spec, padding = _padding(raw, layer_type, kernel, stride, dilation, where)
-        fields.update(kernel_size=kernel, stride=stride, dilation=dilation, padding=padding, padding_spec=spec)
+        fields["kernel_size"] = _pair(raw, "kernel_size", 1, where)
+        if "stride" in raw:
+            fields["stride"] = _pair(raw, "stride", 1, where)
+        fields["dilation"] = _pair(raw, "dilation", 1, where)
+        spec = raw.get("padding", 0)
+        fields["padding"] = spec if isinstance(spec, str) else _pair(raw, "padding", 0, where, low=0)
     if layer_type in {"conv2d", "conv_transpose2d"}:
         if "out_channels" not in raw:
             raise ValueError(f"{where}: out_channels is required")
@@ -263,7 +313,7 @@ def _parse_layer(raw: Mapping[str, Any], index: int) -> Layer:
         fields["padding_mode"] = mode
     if layer_type == "conv_transpose2d":
         fields["output_padding"] = _pair(raw, "output_padding", 0, where, low=0)
-    if layer_type in {"max_pool2d", "avg_pool2d"}:
+    if layer_type in _POOLS:
         fields["ceil_mode"] = _bool(raw, "ceil_mode", False, where)
         if layer_type == "avg_pool2d":
             fields["count_include_pad"] = _bool(raw, "count_include_pad", True, where)
@@ -282,7 +332,7 @@ def _parse_layer(raw: Mapping[str, Any], index: int) -> Layer:
             raise ValueError(f"{where}: out_features is required")
         fields["out_features"] = _int(raw, "out_features", 1, where)
         fields["bias"] = _bool(raw, "bias", True, where)
-    return Layer(**fields)
+    return fields
 
 
 def parse_layers(raw: Sequence[Mapping[str, Any]]) -> list[Layer]:

@@ -5,10 +5,10 @@ from fastapi import APIRouter
 from app.encoding import check_exact
 from app.routers.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES
-from app.schemas.layers import layer_dicts
+from app.schemas.layers import to_layers
 from app.schemas.shapes import Box, ReceptiveFieldOut, RegionRequest, RegionResponse
 from convcore.graph import field_dict
-from convcore.layers import Shape, parse_layers
+from convcore.layers import Shape
 from convcore.stack import region
 
 router = APIRouter(tags=["receptive field"], route_class=CachedRoute, responses=ERROR_RESPONSES)
@@ -25,7 +25,7 @@ def receptive_field_region(body: RegionRequest) -> RegionResponse:
     Boxes are inclusive pixel indices (see :class:`Box`); ``layer_index`` defaults to the last layer.
     """
     shape = Shape(body.input.channels, body.input.height, body.input.width)
-    found = region(parse_layers(layer_dicts(body.layers)), shape, body.position, body.layer_index)
+    found = region(to_layers(body.layers), shape, body.position, body.layer_index)
     answer = RegionResponse(
         unclipped=_box(*found.unclipped),
         clipped=None if found.clipped is None else _box(*found.clipped),
