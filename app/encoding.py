@@ -7,7 +7,6 @@ poolings of stride 4096 — so every such answer goes through :func:`dumps`, whi
 ``ValueError`` (a 422) naming the layer and the field instead.
 """
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -81,18 +80,10 @@ def check_exact(content: Any, where: str | None = None) -> None:
         raise ValueError(inexact_message(content, *found, where=where))
 
 
-#: Any integer past :data:`MAX_EXACT` has at least 16 digits: only text with such a run needs the full check.
-_LONG_NUMBER = re.compile(rb"\d{%d}" % len(str(MAX_EXACT)))
-
-
 def dumps(content: Any) -> bytes:
-    """``orjson.dumps``, refused as :func:`check_exact` says when an integer is past :data:`MAX_EXACT` (orjson
-    writes up to 64 bits; the walk over ``content`` runs only when the text has a long enough digit run)."""
+    """``orjson.dumps`` with orjson's own 53-bit integer limit; past it, the refusal :func:`check_exact` words."""
     try:
-        text = orjson.dumps(content)
+        return orjson.dumps(content, option=orjson.OPT_STRICT_INTEGER)
     except orjson.JSONEncodeError:
         check_exact(content)
         raise
-    if _LONG_NUMBER.search(text):
-        check_exact(content)
-    return text
