@@ -210,6 +210,9 @@ class _Engine:
         self.mixing: set[spatial.Piece] = set()
 
     def run(self, node: Node) -> NodeReport:
+        fast = self._plain_step(node)
+        if fast is not None:
+            return fast
         ups = [self.tensors[name] for name in node.inputs]
         notes = [node.note] if node.note else []
         shape = node.full_shape or (ups[0].shape if ups else ())
@@ -230,6 +233,36 @@ class _Engine:
         size, mixed = self._map(node, ups, shape)
         self.tensors[node.name] = _Tensor(field, shape, labels, size, mixed)
         return NodeReport(node, field, merge, tuple(dict.fromkeys(notes)))
+
+    def _plain_step(self, node: Node) -> NodeReport | None:
+        """What :meth:`run` gives a pass or window node reading a plain NCHW map (height and width whole in the
+        last two dimensions, both longer than 1, nothing mixed yet), computed directly: a layer list is a chain
+        of these. ``None`` for any other node."""
+        if node.role not in ("pass", "window") or len(node.inputs) != 1 or node.note or node.dims:
+            return None
+        up = self.tensors[node.inputs[0]]
+        shape = node.full_shape or up.shape
+        if up.field is None or up.mixed or len(shape) != 4 or len(up.shape) != 4 or up.labels[0] or up.labels[1]:
+            return None
+        if node.role == "pass":
+            if shape != up.shape:
+                return None
+            self.tensors[node.name] = up
+            return NodeReport(node, up.field, None)
+        windows = node.windows
+        if (
+            windows is None
+            or None in windows
+            or up.labels[2] != ((0, up.shape[2], 1),)
+            or up.labels[3] != ((1, up.shape[3], 1),)
+        ):
+            return None
+        h, w = up.field
+        assert windows[0] is not None and windows[1] is not None
+        field = (h if h.whole else rf.compose(h, windows[0]), w if w.whole else rf.compose(w, windows[1]))
+        labels = up.labels if shape == up.shape else spatial.sized(up.labels, shape)
+        self.tensors[node.name] = _Tensor(field, shape, labels, (shape[2], shape[3]))
+        return NodeReport(node, field, None)
 
     def _map(
         self, node: Node, ups: list[_Tensor], shape: tuple[int, ...]

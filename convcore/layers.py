@@ -11,11 +11,14 @@ import math
 import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from convcore import shapes
 from convcore.errors import InputError, within
 from convcore.shapes import Pair
+
+Pair3 = tuple[int, int, int]
 
 #: Largest input height/width, channel count (also out_features, groups) and kernel, stride, padding,
 #: dilation or output_padding a layer description may hold. The arithmetic costs the same for 7 and 7000;
@@ -340,43 +343,50 @@ def parse_layers(raw: Sequence[Mapping[str, Any]]) -> list[Layer]:
     return [parse_layer(item, i) for i, item in enumerate(raw)]
 
 
+#: The windows of a layer that keeps every position where it is.
+_IDENTITY = (Window(1, 1, 0), Window(1, 1, 0))
+
+
+@lru_cache(maxsize=4096)
+def _axis(layer_type: str, size: int, k: int, s: int, pad: Pair, d: int, ceil: bool, output_padding: int) -> Pair3:
+    """Output length, unread positions and unread real rows of a sliding window along one axis (pure, so
+    remembered: a network repeats the same few layers on the same few sizes)."""
+    if layer_type == "conv_transpose2d":
+        o = shapes.conv_transpose_output_size(
+            size, kernel_size=k, stride=s, padding=pad[0], output_padding=output_padding, dilation=d
+        )
+        return (o, 0, 0)
+    if layer_type == "conv2d":
+        o = shapes.conv_output_size(size, kernel_size=k, stride=s, padding=pad, dilation=d)
+    else:
+        o = shapes.pool_output_size(size, kernel_size=k, stride=s, padding=pad[0], dilation=d, ceil_mode=ceil)
+    unused = shapes.unused_input(size, kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil)
+    return (o, unused, shapes.unused_image(size, kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil))
+
+
 def _sliding(layer: Layer, size: Pair, index: int) -> tuple[Pair, Pair, Pair]:
     """Output size, unread positions and unread real rows of a sliding-window layer, per axis."""
-    out, unused, unused_img = [], [], []
+    found = []
     for axis in (0, 1):
-        k, s, d = layer.kernel_size[axis], layer.stride[axis], layer.dilation[axis]
-        pad = layer.padding[axis]
         try:
-            if layer.type == "conv_transpose2d":
-                o = shapes.conv_transpose_output_size(
+            found.append(
+                _axis(
+                    layer.type,
                     size[axis],
-                    kernel_size=k,
-                    stride=s,
-                    padding=pad[0],
-                    output_padding=layer.output_padding[axis],
-                    dilation=d,
+                    layer.kernel_size[axis],
+                    layer.stride[axis],
+                    layer.padding[axis],
+                    layer.dilation[axis],
+                    layer.ceil_mode,
+                    layer.output_padding[axis],
                 )
-                out.append(o)
-                unused.append(0)
-                unused_img.append(0)
-                continue
-            if layer.type == "conv2d":
-                o = shapes.conv_output_size(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d)
-            else:
-                o = shapes.pool_output_size(
-                    size[axis], kernel_size=k, stride=s, padding=pad[0], dilation=d, ceil_mode=layer.ceil_mode
-                )
+            )
         except ValueError as exc:
             axis_name = "height" if axis == 0 else "width"
             where = f"layer {index} ({layer.type}), {axis_name} {size[axis]}"
             raise within(exc, where, layer=index, type=layer.type, axis=axis_name, size=size[axis]) from exc
-        out.append(o)
-        ceil = layer.ceil_mode
-        unused.append(shapes.unused_input(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil))
-        unused_img.append(
-            shapes.unused_image(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil)
-        )
-    return (out[0], out[1]), (unused[0], unused[1]), (unused_img[0], unused_img[1])
+    (oh, uh, ih), (ow, uw, iw) = found
+    return (oh, ow), (uh, uw), (ih, iw)
 
 
 def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
@@ -385,7 +395,6 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     MACs count the multiply-accumulates of convolutions and linear layers only, as published model
     tables do; normalisation, activations and pooling are counted as zero.
     """
-    where = f"layer {index} ({layer.type})"
     c, size = shape.channels, shape.size
     windows: tuple[Window, Window] | None
     unused: Pair = (0, 0)
@@ -402,7 +411,7 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
                 params = shapes.conv_transpose_params(c, out_c, layer.kernel_size, groups=layer.groups, bias=layer.bias)
                 macs = shapes.conv_transpose_macs(c, out_c, layer.kernel_size, size, groups=layer.groups)
         except ValueError as exc:
-            raise within(exc, where, layer=index, type=layer.type) from exc
+            raise within(exc, f"layer {index} ({layer.type})", layer=index, type=layer.type) from exc
         output = Shape(out_c, *out_size)
         if layer.type == "conv_transpose2d":
             windows = None
@@ -419,7 +428,7 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
         output = shape
         if layer.type == "batch_norm2d":
             params = shapes.batch_norm_params(c, affine=layer.affine)
-        windows = (Window(1, 1, 0), Window(1, 1, 0))
+        windows = _IDENTITY
     elif layer.type == "global_avg_pool2d":
         output = Shape(c, 1, 1)
         windows = (Window(size[0], 1, 0), Window(size[1], 1, 0))

@@ -1,8 +1,11 @@
 """convcore.stack: the whole-stack report (shapes, totals, receptive fields, coded warnings) and regions."""
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convcore import graph
 from convcore import receptive_field as rf
@@ -129,3 +132,39 @@ def test_region_errors(position: tuple[int, int], layer_index: int | None, messa
 def test_region_of_an_empty_stack() -> None:
     with pytest.raises(ValueError, match="the layer list is empty"):
         region([], Shape(1, 8, 8), (0, 0))
+
+
+LAYER = st.one_of(
+    st.builds(
+        lambda k, s, p, d: {
+            "type": "conv2d",
+            "out_channels": 2,
+            "kernel_size": k,
+            "stride": s,
+            "padding": p,
+            "dilation": d,
+        },
+        st.integers(1, 4),
+        st.integers(1, 3),
+        st.integers(0, 2),
+        st.integers(1, 2),
+    ),
+    st.builds(lambda k, s: {"type": "max_pool2d", "kernel_size": k, "stride": s}, st.integers(1, 3), st.integers(1, 3)),
+    st.sampled_from([{"type": "relu"}, {"type": "batch_norm2d"}, {"type": "global_avg_pool2d"}]),
+    st.just({"type": "linear", "out_features": 3}),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(LAYER, min_size=1, max_size=8), st.integers(1, 40), st.integers(1, 40))
+def test_the_engines_chain_shortcut_equals_its_general_path(raw: list[dict[str, Any]], h: int, w: int) -> None:
+    """The engine answers a pass or window node on a plain map directly; naming the dimensions it slides along
+    (``dims``) sends the same node through the general path, which must agree row by row."""
+    try:
+        results = propagate(parse_layers(raw), Shape(2, h, w))
+    except ValueError:
+        return
+    nodes = chain_nodes(results, Shape(2, h, w))
+    general = [replace(n, dims=(-2, -1)) if n.role in ("pass", "window") else n for n in nodes]
+    fast, slow = graph.analyze(nodes), graph.analyze(general)
+    assert [(n.field, n.notes, n.merge) for n in fast.nodes] == [(n.field, n.notes, n.merge) for n in slow.nodes]
