@@ -132,7 +132,7 @@ def shape_table(report: StackReport) -> str:
                 out,
                 f"{row.params:,}" if row.params is not None else "-",
                 f"{row.macs:,}" if row.macs is not None else "-",
-                _pair([f.size for f in field]) if field else "-",
+                _pair([f.size for f in field]) + (" (whole)" if any(f.whole for f in field) else "") if field else "-",
                 _pair([f.stride for f in field]) if field else "-",
                 _pair([f.padding for f in field]) if field else "-",
             ]
@@ -164,19 +164,17 @@ def _shape(args: argparse.Namespace) -> int:
 
 def _rf(args: argparse.Namespace) -> int:
     """Receptive fields of a built-in architecture or of a stack in a JSON file."""
-    names = [entry["name"] for entry in zoo.list_architectures()]
-    if args.network in names:
-        arch = zoo.get_architecture(args.network)
-        size = args.size or arch.input_size
-        input_shape: Shape | None = Shape(arch.input_channels, size, size)
-        layers = arch.layers
+    if args.network in zoo.NAMES:
+        # the main path's rows of the engine run /architectures/{name} answers with (shortcuts merged in)
+        report = zoo.analyze_architecture(args.network, args.size).main
     elif Path(args.network).suffix == ".json" or Path(args.network).exists():
         input_shape, layers = _read_stack(args.network)
         if args.size:
             input_shape = Shape(input_shape.channels if input_shape else 3, args.size, args.size)
+        report = analyze(parse_layers(layers), input_shape)
     else:
-        raise ValueError(f"{args.network!r} is neither a built-in architecture ({', '.join(names)}) nor a JSON file")
-    report = analyze(parse_layers(layers), input_shape)
+        names = ", ".join(zoo.NAMES)
+        raise ValueError(f"{args.network!r} is neither a built-in architecture ({names}) nor a JSON file")
     print(_report_json(report) if args.json else shape_table(report))
     return 0
 

@@ -71,7 +71,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def _wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
