@@ -214,7 +214,10 @@ def _as_pair(value: int | Sequence[int]) -> Pair:
 _SLIDING = frozenset({"conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"})
 _POOLS = frozenset({"max_pool2d", "avg_pool2d"})
 _PLAIN = ("out_channels", "groups", "bias", "padding_mode", "ceil_mode", "count_include_pad", "p", "eps", "momentum")
-_PLAIN_REST = ("affine", "out_features")
+#: Per type, the fields :func:`assemble` copies as they are.
+_COPIED = {
+    kind: tuple(k for k in (*_PLAIN, "affine", "out_features") if k in allowed) for kind, allowed in _FIELDS.items()
+}
 
 
 def assemble(values: Mapping[str, Any], index: int = 0) -> Layer:
@@ -226,7 +229,6 @@ def assemble(values: Mapping[str, Any], index: int = 0) -> Layer:
     models call it on what they validated, so both make the same layer.
     """
     layer_type = values["type"]
-    allowed = _FIELDS[layer_type]
     fields: dict[str, Any] = {"type": layer_type, "name": values.get("name") or ""}
     if layer_type in _SLIDING:
         kernel = _as_pair(values["kernel_size"])
@@ -237,10 +239,11 @@ def assemble(values: Mapping[str, Any], index: int = 0) -> Layer:
         spec = spec if isinstance(spec, str) else _as_pair(spec)
         padding = _padding(spec, layer_type, kernel, stride, dilation, f"layer {index} ({layer_type})")
         fields.update(kernel_size=kernel, stride=stride, dilation=dilation, padding=padding, padding_spec=spec)
-    for key in _PLAIN + _PLAIN_REST:
-        if key in allowed and values.get(key) is not None:
-            fields[key] = values[key]
-    if "output_padding" in allowed:
+    for key in _COPIED[layer_type]:
+        value = values.get(key)
+        if value is not None:
+            fields[key] = value
+    if layer_type == "conv_transpose2d":
         fields["output_padding"] = _as_pair(values.get("output_padding") or 0)
     return Layer(**fields)
 
