@@ -86,9 +86,13 @@ def check_exact(content: Any, where: str | None = None) -> None:
 
 
 def dumps(content: Any) -> bytes:
-    """``orjson.dumps`` (numpy arrays and dataclasses included) after :func:`check_exact`."""
-    check_exact(content)
-    return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+    """``orjson.dumps`` (numpy arrays and dataclasses included) with orjson's own 53-bit integer limit; past it,
+    the refusal :func:`check_exact` words."""
+    try:
+        return orjson.dumps(content, option=orjson.OPT_STRICT_INTEGER | orjson.OPT_SERIALIZE_NUMPY)
+    except orjson.JSONEncodeError:
+        check_exact(content)
+        raise
 
 
 def respond(content: Any) -> Response:

@@ -6,24 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from convcore import solve
+from convcore.graph import field_dict
 from convcore.layers import Shape
-from convcore.receptive_field import AxisField
-from convcore.stack import StackReport
-from convcore.stack import Warning as StackWarning
+from convcore.stack import StackReport, StackWarning
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:
     if shape is None:
         return None
     return {"channels": shape.channels, "height": shape.height, "width": shape.width}
-
-
-def field_dict(field: tuple[AxisField, AxisField] | None) -> dict[str, list[int]] | None:
-    """A receptive field as ``{size, stride, padding}``, each ``[height, width]``."""
-    if field is None:
-        return None
-    h, w = field
-    return {"size": [h.size, w.size], "stride": [h.stride, w.stride], "padding": [h.padding, w.padding]}
 
 
 def box_dict(rows: tuple[int, int], cols: tuple[int, int]) -> dict[str, int]:

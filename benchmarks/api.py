@@ -10,7 +10,13 @@ drives each endpoint with ``wrk`` for a bounded time and prints requests/s and p
 - latency at one connection for ``/ops/conv2d`` with a trace (7×7 input, 3×3 kernel; target p50 < 5 ms) and,
   when the images router is mounted, ``/images/feature-maps`` (512×512 sample, 3 layers; target p50 < 100 ms).
 
-Usage: ``.venv/bin/python benchmarks/api.py [--duration 5] [--connections 16]``. Needs ``wrk`` (Debian package).
+First, in this process, the ``/shapes`` pipeline for ResNet-50's main path (one layer form end to end): request
+validation straight into convcore layers, the analysis (shapes, then the graph engine), the serialisation,
+each the best of a few rounds, and their sum (target ≤ 0.5 ms); the uncached ``/shapes`` line then gives the
+ratio to ``/health`` (target ≥ 0.3×). ``--stages-only`` prints the first part without starting a server.
+
+Usage: ``.venv/bin/python benchmarks/api.py [--duration 5] [--connections 16] [--stages-only]``. Needs ``wrk``
+(Debian package) for the HTTP part.
 """
 
 import argparse
@@ -25,13 +31,20 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.encoding import dumps  # noqa: E402
+from app.routers.shapes import report_dict  # noqa: E402
+from app.schemas.layers import to_layers  # noqa: E402
+from app.schemas.shapes import StackRequest  # noqa: E402
 from convcore import zoo  # noqa: E402
+from convcore.layers import Shape  # noqa: E402
+from convcore.stack import analyze  # noqa: E402
 
 API = "/api/v1"
 
@@ -58,7 +71,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def _wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -176,12 +189,57 @@ def _row(label: str, result: Result, extra: str = "") -> str:
     )
 
 
+def _best_ms(run: Callable[[], object], rounds: int = 7, repeat: int = 20) -> float:
+    """The fastest of ``rounds`` averages over ``repeat`` calls (the machine is shared: the minimum is the cost)."""
+    run()
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            run()
+        best = min(best, (time.perf_counter() - start) / repeat)
+    return best * 1e3
+
+
+def print_stages() -> None:
+    """The /shapes pipeline for ResNet-50's main path, stage by stage, in this process."""
+    resnet = zoo.get_architecture("resnet50")
+    body = json.dumps({"input": {"channels": 3, "height": 224, "width": 224}, "layers": resnet.layers}).encode()
+    request = StackRequest.model_validate_json(body)
+    layers = to_layers(request.layers)
+    shape = Shape(3, 224, 224)
+    report = analyze(layers, shape)
+    rows = report_dict(report)
+    stages = {
+        "validate (JSON → request models)": lambda: StackRequest.model_validate_json(body),
+        "to convcore layers": lambda: to_layers(request.layers),
+        "analysis (shapes + graph engine)": lambda: analyze(layers, shape),
+        "rows": lambda: report_dict(report),
+        "serialise (orjson)": lambda: dumps(rows),
+    }
+    print(f"/shapes pipeline, ResNet-50 main path ({len(resnet.layers)} layers), best of 7×20 in one process:")
+    total = 0.0
+    for label, run in stages.items():
+        ms = _best_ms(run)
+        total += ms
+        print(f"  {label:<36} {ms:7.3f} ms")
+    whole = _best_ms(
+        lambda: dumps(report_dict(analyze(to_layers(StackRequest.model_validate_json(body).layers), shape)))
+    )
+    print(f"  {'sum of the stages':<36} {total:7.3f} ms")
+    print(f"  {'whole pipeline in one call':<36} {whole:7.3f} ms   (target ≤ 0.5 ms)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per endpoint (default 5)")
     parser.add_argument("--connections", type=int, default=16, help="connections for the throughput runs")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--stages-only", action="store_true", help="only the in-process /shapes pipeline")
     args = parser.parse_args()
+    print_stages()
+    if args.stages_only:
+        return 0
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     port = _free_port()
@@ -210,7 +268,9 @@ def main() -> int:
                 )
                 result = run_wrk(base, case, connections=args.connections, duration=args.duration, directory=directory)
                 print(_row(ceiling_case.label, ceiling))
-                print(_row(case.label, result, f"   {result.requests_per_s / ceiling.requests_per_s:.2f}× of ceiling"))
+                ratio = result.requests_per_s / ceiling.requests_per_s
+                target = "   (target ≥ 0.3×)" if "uncached" in case.label else ""
+                print(_row(case.label, result, f"   {ratio:.2f}× of ceiling{target}"))
             print("latency at 1 connection:")
             for case in latency:
                 result = run_wrk(base, case, connections=1, duration=args.duration, directory=directory)

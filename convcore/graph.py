@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from convcore import receptive_field as rf
 from convcore import spatial
-from convcore.layers import PASS_THROUGH, Layer, Shape, Window, apply_layer, parse_layer
+from convcore.layers import PASS_THROUGH, Layer, LayerResult, Shape, Window, apply_layer, parse_layer
 
 Role = Literal["input", "window", "pass", "merge", "reshape", "permute", "mix", "matmul", "global", "opaque"]
 Field = tuple[rf.AxisField, rf.AxisField]
@@ -210,6 +210,9 @@ class _Engine:
         self.mixing: set[spatial.Piece] = set()
 
     def run(self, node: Node) -> NodeReport:
+        fast = self._plain_step(node)
+        if fast is not None:
+            return fast
         ups = [self.tensors[name] for name in node.inputs]
         notes = [node.note] if node.note else []
         shape = node.full_shape or (ups[0].shape if ups else ())
@@ -230,6 +233,36 @@ class _Engine:
         size, mixed = self._map(node, ups, shape)
         self.tensors[node.name] = _Tensor(field, shape, labels, size, mixed)
         return NodeReport(node, field, merge, tuple(dict.fromkeys(notes)))
+
+    def _plain_step(self, node: Node) -> NodeReport | None:
+        """What :meth:`run` gives a pass or window node reading a plain NCHW map (height and width whole in the
+        last two dimensions, both longer than 1, nothing mixed yet), computed directly: a layer list is a chain
+        of these. ``None`` for any other node."""
+        if node.role not in ("pass", "window") or len(node.inputs) != 1 or node.note or node.dims:
+            return None
+        up = self.tensors[node.inputs[0]]
+        shape = node.full_shape or up.shape
+        if up.field is None or up.mixed or len(shape) != 4 or len(up.shape) != 4 or up.labels[0] or up.labels[1]:
+            return None
+        if node.role == "pass":
+            if shape != up.shape:
+                return None
+            self.tensors[node.name] = up
+            return NodeReport(node, up.field, None)
+        windows = node.windows
+        if (
+            windows is None
+            or None in windows
+            or up.labels[2] != ((0, up.shape[2], 1),)
+            or up.labels[3] != ((1, up.shape[3], 1),)
+        ):
+            return None
+        h, w = up.field
+        assert windows[0] is not None and windows[1] is not None
+        field = (h if h.whole else rf.compose(h, windows[0]), w if w.whole else rf.compose(w, windows[1]))
+        labels = up.labels if shape == up.shape else spatial.sized(up.labels, shape)
+        self.tensors[node.name] = _Tensor(field, shape, labels, (shape[2], shape[3]))
+        return NodeReport(node, field, None)
 
     def _map(
         self, node: Node, ups: list[_Tensor], shape: tuple[int, ...]
@@ -419,30 +452,33 @@ def _prod(values: Any) -> int:
 def layer_node(layer: Layer | Mapping[str, Any], name: str, source: str, shape: Shape, index: int = 0) -> Node:
     """The node of one layer of the shared layer description applied to ``shape`` (the output of ``source``)."""
     parsed = layer if isinstance(layer, Layer) else parse_layer(layer, index)
-    result = apply_layer(parsed, shape, index)
+    return result_node(apply_layer(parsed, shape, index), name, source)
+
+
+def result_node(result: LayerResult, name: str, source: str) -> Node:
+    """The node of a layer already applied to its input (:func:`convcore.layers.apply_layer`)."""
+    layer = result.layer
     out = result.output
     output = (out.channels, out.height, out.width)
-    if parsed.type == "conv_transpose2d":
+    if layer.type == "conv_transpose2d":
         return Node(
             name,
-            parsed.type,
+            layer.type,
             "opaque",
             (source,),
             output,
             None,
             result.params,
             result.macs,
-            parsed.name,
+            layer.name,
             "transposed convolution upsamples: no receptive field from here on",
         )
-    if parsed.type in ("global_avg_pool2d", "linear"):
+    if layer.type in ("global_avg_pool2d", "linear"):
         # a mean over the map, or a linear layer reading the map flattened: every position is mixed
-        dims = (2, 3) if parsed.type == "global_avg_pool2d" else (1, 2, 3)
-        return Node(
-            name, parsed.type, "mix", (source,), output, None, result.params, result.macs, parsed.name, dims=dims
-        )
-    role: Role = "pass" if parsed.type in PASS_THROUGH else "window"
-    return Node(name, parsed.type, role, (source,), output, result.windows, result.params, result.macs, parsed.name)
+        dims = (2, 3) if layer.type == "global_avg_pool2d" else (1, 2, 3)
+        return Node(name, layer.type, "mix", (source,), output, None, result.params, result.macs, layer.name, dims=dims)
+    role: Role = "pass" if layer.type in PASS_THROUGH else "window"
+    return Node(name, layer.type, role, (source,), output, result.windows, result.params, result.macs, layer.name)
 
 
 def from_layers(

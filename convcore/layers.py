@@ -11,11 +11,14 @@ import math
 import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from convcore import shapes
 from convcore.errors import InputError, within
 from convcore.shapes import Pair
+
+Pair3 = tuple[int, int, int]
 
 #: Largest input height/width, channel count (also out_features, groups) and kernel, stride, padding,
 #: dilation or output_padding a layer description may hold. The arithmetic costs the same for 7 and 7000;
@@ -188,26 +191,61 @@ def _pair(raw: Mapping[str, Any], key: str, default: int, where: str, low: int =
 
 
 def _padding(
-    raw: Mapping[str, Any], layer_type: str, kernel: Pair, stride: Pair, dilation: Pair, where: str
-) -> tuple[str | Pair, tuple[Pair, Pair]]:
-    spec = raw.get("padding", 0)
-    if isinstance(spec, str):
-        if layer_type != "conv2d":
-            raise ValueError(f'{where}: padding "{spec}" is only allowed for conv2d; give a number instead')
-        if spec == "valid":
-            return spec, ((0, 0), (0, 0))
-        if spec == "same":
-            if stride != (1, 1):
-                raise ValueError(
-                    f'{where}: padding "same" needs stride 1 (torch does not support it for strided convolutions)'
-                )
-            return spec, (
-                shapes.same_padding(kernel[0], dilation[0]),
-                shapes.same_padding(kernel[1], dilation[1]),
-            )
+    spec: str | Pair, layer_type: str, kernel: Pair, stride: Pair, dilation: Pair, where: str
+) -> tuple[Pair, Pair]:
+    """The ``(before, after)`` padding per axis of a checked ``padding`` (a pair, ``"same"`` or ``"valid"``)."""
+    if not isinstance(spec, str):
+        return ((spec[0], spec[0]), (spec[1], spec[1]))
+    if layer_type != "conv2d":
+        raise ValueError(f'{where}: padding "{spec}" is only allowed for conv2d; give a number instead')
+    if spec == "valid":
+        return ((0, 0), (0, 0))
+    if spec != "same":
         raise ValueError(f'{where}: padding must be a number, a pair, "same" or "valid", got {short_repr(spec)}')
-    pad = _pair(raw, "padding", 0, where, low=0)
-    return pad, ((pad[0], pad[0]), (pad[1], pad[1]))
+    if stride != (1, 1):
+        raise ValueError(f'{where}: padding "same" needs stride 1 (torch does not support it for strided convolutions)')
+    return (shapes.same_padding(kernel[0], dilation[0]), shapes.same_padding(kernel[1], dilation[1]))
+
+
+def _as_pair(value: int | Sequence[int]) -> Pair:
+    return (value, value) if isinstance(value, int) else (value[0], value[1])
+
+
+_SLIDING = frozenset({"conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"})
+_POOLS = frozenset({"max_pool2d", "avg_pool2d"})
+_PLAIN = ("out_channels", "groups", "bias", "padding_mode", "ceil_mode", "count_include_pad", "p", "eps", "momentum")
+#: Per type, the fields :func:`assemble` copies as they are.
+_COPIED = {
+    kind: tuple(k for k in (*_PLAIN, "affine", "out_features") if k in allowed) for kind, allowed in _FIELDS.items()
+}
+
+
+def assemble(values: Mapping[str, Any], index: int = 0) -> Layer:
+    """The :class:`Layer` of a layer whose fields are already typed and bounded, one by one (ints or
+    ``(h, w)`` pairs, ``padding`` also ``"same"``/``"valid"``; absent or ``None``: torch's default).
+
+    This is where the rules between fields apply (pooling's stride defaulting to its kernel, ``"same"``
+    padding needing stride 1): :func:`parse_layer` checks a dict's fields and calls it, and the API's request
+    models call it on what they validated, so both make the same layer.
+    """
+    layer_type = values["type"]
+    fields: dict[str, Any] = {"type": layer_type, "name": values.get("name") or ""}
+    if layer_type in _SLIDING:
+        kernel = _as_pair(values["kernel_size"])
+        stride = values.get("stride")
+        stride = _as_pair(stride if stride is not None else (kernel if layer_type in _POOLS else 1))
+        dilation = _as_pair(values.get("dilation") or 1)
+        spec = values.get("padding", 0)
+        spec = spec if isinstance(spec, str) else _as_pair(spec)
+        padding = _padding(spec, layer_type, kernel, stride, dilation, f"layer {index} ({layer_type})")
+        fields.update(kernel_size=kernel, stride=stride, dilation=dilation, padding=padding, padding_spec=spec)
+    for key in _COPIED[layer_type]:
+        value = values.get(key)
+        if value is not None:
+            fields[key] = value
+    if layer_type == "conv_transpose2d":
+        fields["output_padding"] = _as_pair(values.get("output_padding") or 0)
+    return Layer(**fields)
 
 
 def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
@@ -216,14 +254,32 @@ def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
     A coded error (:class:`InputError`) gains the layer's index and type as parameters, so a page can say
     where it is in the student's language."""
     try:
-        return _parse_layer(raw, index)
+        return assemble(_check_fields(raw, index), index)
     except InputError as exc:
-        if "layer" in exc.params:
-            raise
-        raise InputError(str(exc), code=exc.code, **exc.params, layer=index, type=raw["type"]) from None
+        raise _located(exc, index, raw["type"]) from None
 
 
-def _parse_layer(raw: Mapping[str, Any], index: int) -> Layer:
+def _located(exc: InputError, index: int, layer_type: str) -> InputError:
+    return (
+        exc
+        if "layer" in exc.params
+        else InputError(str(exc), code=exc.code, **exc.params, layer=index, type=layer_type)
+    )
+
+
+def assemble_layers(checked: Sequence[Mapping[str, Any]]) -> list[Layer]:
+    """:func:`assemble` on every layer of a stack whose fields are checked (the API's validated models)."""
+    layers = []
+    for i, values in enumerate(checked):
+        try:
+            layers.append(assemble(values, i))
+        except InputError as exc:
+            raise _located(exc, i, values["type"]) from None
+    return layers
+
+
+def _check_fields(raw: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """Each field of a layer dict checked on its own: type, bounds, required fields."""
     if not isinstance(raw, Mapping):
         raise ValueError(f"layer {index}: expected an object with a type, got {short_repr(raw)}")
     layer_type = raw.get("type")
@@ -241,15 +297,15 @@ def _parse_layer(raw: Mapping[str, Any], index: int) -> Layer:
         raise ValueError(f"{where}: name must be a string")
     fields: dict[str, Any] = {"type": layer_type, "name": name}
 
-    if layer_type in {"conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"}:
+    if layer_type in _SLIDING:
         if "kernel_size" not in raw:
             raise ValueError(f"{where}: kernel_size is required")
-        kernel = _pair(raw, "kernel_size", 1, where)
-        default_stride = raw["kernel_size"] if layer_type in {"max_pool2d", "avg_pool2d"} else 1
-        stride = _pair(raw, "stride", default_stride, where)
-        dilation = _pair(raw, "dilation", 1, where)
-        spec, padding = _padding(raw, layer_type, kernel, stride, dilation, where)
-        fields.update(kernel_size=kernel, stride=stride, dilation=dilation, padding=padding, padding_spec=spec)
+        fields["kernel_size"] = _pair(raw, "kernel_size", 1, where)
+        if "stride" in raw:
+            fields["stride"] = _pair(raw, "stride", 1, where)
+        fields["dilation"] = _pair(raw, "dilation", 1, where)
+        spec = raw.get("padding", 0)
+        fields["padding"] = spec if isinstance(spec, str) else _pair(raw, "padding", 0, where, low=0)
     if layer_type in {"conv2d", "conv_transpose2d"}:
         if "out_channels" not in raw:
             raise ValueError(f"{where}: out_channels is required")
@@ -263,7 +319,7 @@ def _parse_layer(raw: Mapping[str, Any], index: int) -> Layer:
         fields["padding_mode"] = mode
     if layer_type == "conv_transpose2d":
         fields["output_padding"] = _pair(raw, "output_padding", 0, where, low=0)
-    if layer_type in {"max_pool2d", "avg_pool2d"}:
+    if layer_type in _POOLS:
         fields["ceil_mode"] = _bool(raw, "ceil_mode", False, where)
         if layer_type == "avg_pool2d":
             fields["count_include_pad"] = _bool(raw, "count_include_pad", True, where)
@@ -282,7 +338,7 @@ def _parse_layer(raw: Mapping[str, Any], index: int) -> Layer:
             raise ValueError(f"{where}: out_features is required")
         fields["out_features"] = _int(raw, "out_features", 1, where)
         fields["bias"] = _bool(raw, "bias", True, where)
-    return Layer(**fields)
+    return fields
 
 
 def parse_layers(raw: Sequence[Mapping[str, Any]]) -> list[Layer]:
@@ -290,43 +346,50 @@ def parse_layers(raw: Sequence[Mapping[str, Any]]) -> list[Layer]:
     return [parse_layer(item, i) for i, item in enumerate(raw)]
 
 
+#: The windows of a layer that keeps every position where it is.
+_IDENTITY = (Window(1, 1, 0), Window(1, 1, 0))
+
+
+@lru_cache(maxsize=4096)
+def _axis(layer_type: str, size: int, k: int, s: int, pad: Pair, d: int, ceil: bool, output_padding: int) -> Pair3:
+    """Output length, unread positions and unread real rows of a sliding window along one axis (pure, so
+    remembered: a network repeats the same few layers on the same few sizes)."""
+    if layer_type == "conv_transpose2d":
+        o = shapes.conv_transpose_output_size(
+            size, kernel_size=k, stride=s, padding=pad[0], output_padding=output_padding, dilation=d
+        )
+        return (o, 0, 0)
+    if layer_type == "conv2d":
+        o = shapes.conv_output_size(size, kernel_size=k, stride=s, padding=pad, dilation=d)
+    else:
+        o = shapes.pool_output_size(size, kernel_size=k, stride=s, padding=pad[0], dilation=d, ceil_mode=ceil)
+    unused = shapes.unused_input(size, kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil)
+    return (o, unused, shapes.unused_image(size, kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil))
+
+
 def _sliding(layer: Layer, size: Pair, index: int) -> tuple[Pair, Pair, Pair]:
     """Output size, unread positions and unread real rows of a sliding-window layer, per axis."""
-    out, unused, unused_img = [], [], []
+    found = []
     for axis in (0, 1):
-        k, s, d = layer.kernel_size[axis], layer.stride[axis], layer.dilation[axis]
-        pad = layer.padding[axis]
         try:
-            if layer.type == "conv_transpose2d":
-                o = shapes.conv_transpose_output_size(
+            found.append(
+                _axis(
+                    layer.type,
                     size[axis],
-                    kernel_size=k,
-                    stride=s,
-                    padding=pad[0],
-                    output_padding=layer.output_padding[axis],
-                    dilation=d,
+                    layer.kernel_size[axis],
+                    layer.stride[axis],
+                    layer.padding[axis],
+                    layer.dilation[axis],
+                    layer.ceil_mode,
+                    layer.output_padding[axis],
                 )
-                out.append(o)
-                unused.append(0)
-                unused_img.append(0)
-                continue
-            if layer.type == "conv2d":
-                o = shapes.conv_output_size(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d)
-            else:
-                o = shapes.pool_output_size(
-                    size[axis], kernel_size=k, stride=s, padding=pad[0], dilation=d, ceil_mode=layer.ceil_mode
-                )
+            )
         except ValueError as exc:
             axis_name = "height" if axis == 0 else "width"
             where = f"layer {index} ({layer.type}), {axis_name} {size[axis]}"
             raise within(exc, where, layer=index, type=layer.type, axis=axis_name, size=size[axis]) from exc
-        out.append(o)
-        ceil = layer.ceil_mode
-        unused.append(shapes.unused_input(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil))
-        unused_img.append(
-            shapes.unused_image(size[axis], kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil)
-        )
-    return (out[0], out[1]), (unused[0], unused[1]), (unused_img[0], unused_img[1])
+    (oh, uh, ih), (ow, uw, iw) = found
+    return (oh, ow), (uh, uw), (ih, iw)
 
 
 def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
@@ -335,7 +398,6 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     MACs count the multiply-accumulates of convolutions and linear layers only, as published model
     tables do; normalisation, activations and pooling are counted as zero.
     """
-    where = f"layer {index} ({layer.type})"
     c, size = shape.channels, shape.size
     windows: tuple[Window, Window] | None
     unused: Pair = (0, 0)
@@ -352,7 +414,7 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
                 params = shapes.conv_transpose_params(c, out_c, layer.kernel_size, groups=layer.groups, bias=layer.bias)
                 macs = shapes.conv_transpose_macs(c, out_c, layer.kernel_size, size, groups=layer.groups)
         except ValueError as exc:
-            raise within(exc, where, layer=index, type=layer.type) from exc
+            raise within(exc, f"layer {index} ({layer.type})", layer=index, type=layer.type) from exc
         output = Shape(out_c, *out_size)
         if layer.type == "conv_transpose2d":
             windows = None
@@ -369,7 +431,7 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
         output = shape
         if layer.type == "batch_norm2d":
             params = shapes.batch_norm_params(c, affine=layer.affine)
-        windows = (Window(1, 1, 0), Window(1, 1, 0))
+        windows = _IDENTITY
     elif layer.type == "global_avg_pool2d":
         output = Shape(c, 1, 1)
         windows = (Window(size[0], 1, 0), Window(size[1], 1, 0))

@@ -8,7 +8,8 @@ repeated calls are named with suffixes ``_1``, ``_2`` (as torch.fx numbers them)
 A shortcut is ``{"from": i, "to": j, "from_name": ..., "to_name": ..., "layers": [...]}``: its layers
 (empty for an identity shortcut, else a 1×1 projection convolution and batch norm) run on the output of
 main-path layer ``i`` (``-1`` is the input) and the result is added to the output of layer ``j``; the next
-main-path layer reads the sum. This is the form :func:`convcore.graph.from_layers` builds a DAG from.
+main-path layer reads the sum. This is the form :func:`convcore.graph.from_layers` builds a DAG from;
+:func:`analyze_architecture` runs it through the graph engine once, for every endpoint that shows a network.
 
 ``linear`` layers read their input flattened (C·H·W features), as ``torch.flatten(x, 1)`` before a
 classifier. torchvision's AlexNet and VGG contain ``AdaptiveAvgPool2d`` to 6×6 / 7×7 before the classifier;
@@ -18,9 +19,13 @@ torchvision's (it follows the actual feature-map size).
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-__all__ = ["Architecture", "get_architecture", "list_architectures"]
+from convcore import stack
+from convcore.layers import Shape
+
+__all__ = ["NAMES", "Architecture", "analyze_architecture", "get_architecture", "list_architectures"]
 
 Layer = dict[str, Any]
 
@@ -315,3 +320,19 @@ def get_architecture(name: str) -> Architecture:
     if name not in _BUILDERS:
         raise ValueError(f"unknown architecture {name!r}; choose one of: {', '.join(_BUILDERS)}")
     return _BUILDERS[name]()
+
+
+#: The architectures' names, in the order :func:`list_architectures` gives them.
+NAMES = tuple(_BUILDERS)
+
+
+@lru_cache(maxsize=64)
+def analyze_architecture(name: str, size: int | None = None) -> stack.NetworkReport:
+    """One graph-engine run over the architecture at ``size × size`` (its default input size when ``None``).
+
+    Cached, since the zoo is fixed: treat the report as read-only. Raises ``ValueError`` for an unknown name
+    or a size the layers cannot run on.
+    """
+    arch = get_architecture(name)
+    side = size or arch.input_size
+    return stack.analyze_network(arch.layers, Shape(arch.input_channels, side, side), arch.shortcuts)

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.tables import format_table, shape_table
-from app.dependencies import architecture_names
 from app.input_shape import parse_shape
 from app.reports import report_dict, solve_message
 from convcore import solve, zoo
@@ -98,19 +97,15 @@ def shape(args: argparse.Namespace) -> int:
 
 def rf(args: argparse.Namespace) -> int:
     """Receptive fields of a built-in architecture or of a stack in a JSON file."""
-    names = architecture_names()
-    if args.network in names:
-        arch = zoo.get_architecture(args.network)
-        size = args.size or arch.input_size
-        input_shape: Shape | None = Shape(arch.input_channels, size, size)
-        layers = arch.layers
-    elif Path(args.network).suffix == ".json" or Path(args.network).exists():
+    if args.network in zoo.NAMES:
+        # the main path's rows of the engine run /architectures/{name} answers with (shortcuts merged in)
+        return _print_report(zoo.analyze_architecture(args.network, args.size).main, args.json)
+    if Path(args.network).suffix == ".json" or Path(args.network).exists():
         input_shape, layers = _read_stack(args.network)
         if args.size:
             input_shape = Shape(input_shape.channels if input_shape else 3, args.size, args.size)
-    else:
-        raise ValueError(f"{args.network!r} is neither a built-in architecture ({', '.join(names)}) nor a JSON file")
-    return _print_report(analyze(parse_layers(layers), input_shape), args.json)
+        return _print_report(analyze(parse_layers(layers), input_shape), args.json)
+    raise ValueError(f"{args.network!r} is neither a built-in architecture ({', '.join(zoo.NAMES)}) nor a JSON file")
 
 
 def solve_sizes(args: argparse.Namespace) -> int:

@@ -41,7 +41,7 @@ def shape_table(report: StackReport) -> str:
                 out,
                 f"{row.params:,}" if row.params is not None else "-",
                 f"{row.macs:,}" if row.macs is not None else "-",
-                pair([f.size for f in field]) if field else "-",
+                pair([f.size for f in field]) + (" (whole)" if any(f.whole for f in field) else "") if field else "-",
                 pair([f.stride for f in field]) if field else "-",
                 pair([f.padding for f in field]) if field else "-",
             ]

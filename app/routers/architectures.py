@@ -1,7 +1,7 @@
 """``GET /architectures`` and ``GET /architectures/{name}``: the zoo and its per-layer tables."""
 
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -13,8 +13,6 @@ from app.reports import report_dict
 from app.schemas.architectures import ArchitectureResponse, ArchitectureSummary
 from app.schemas.common import ERROR_RESPONSES, MAX_SIZE, NOT_FOUND_RESPONSE
 from convcore import zoo
-from convcore.layers import Shape, parse_layers
-from convcore.stack import analyze
 
 router = APIRouter(tags=["architectures"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
@@ -25,28 +23,23 @@ def list_architectures() -> list[ArchitectureSummary]:
     return [ArchitectureSummary(**entry) for entry in zoo.list_architectures()]
 
 
-def _shortcut_rows(arch: zoo.Architecture, outputs: list[Shape], input_shape: Shape) -> list[dict[str, Any]]:
-    """Each shortcut with the table of its projection layers, run on the output of the layer it leaves."""
-    rows = []
-    for shortcut in arch.shortcuts:
-        source = input_shape if shortcut["from"] < 0 else outputs[shortcut["from"]]
-        table = report_dict(analyze(parse_layers(shortcut["layers"]), source)) if shortcut["layers"] else None
-        rows.append({**shortcut, "table": table})
-    return rows
-
-
 @lru_cache(maxsize=64)
 def architecture_json(name: str, size: int | None) -> bytes:
-    """The serialized answer for one architecture and input size (the zoo is fixed, so it is cached)."""
+    """The serialized answer for one architecture and input size (the zoo is fixed, so it is cached).
+
+    The main path's rows, the shortcuts' tables and the totals all come from one graph-engine run
+    (:func:`convcore.zoo.analyze_architecture`), the one ``/models/builtin/{name}`` serializes node by node.
+    """
     arch = zoo.get_architecture(name)
-    input_shape = Shape(arch.input_channels, size or arch.input_size, size or arch.input_size)
-    report = analyze(parse_layers(arch.layers), input_shape)
-    table = report_dict(report)
-    shortcuts = _shortcut_rows(arch, [row.output for row in report.layers if row.output is not None], input_shape)
-    for shortcut in shortcuts:
-        if shortcut["table"] is not None:
-            table["total_params"] += shortcut["table"]["total_params"]
-            table["total_macs"] += shortcut["table"]["total_macs"]
+    network = zoo.analyze_architecture(name, size)
+    table = report_dict(network.main)
+    table["total_params"], table["total_macs"] = network.total_params, network.total_macs
+    shortcuts = [
+        {**shortcut, "table": None if sub is None else report_dict(sub)}
+        for shortcut, sub in zip(arch.shortcuts, network.shortcuts, strict=True)
+    ]
+    input_shape = network.main.input
+    assert input_shape is not None
     return dumps(
         {
             "name": arch.name,

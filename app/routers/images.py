@@ -23,10 +23,11 @@ from app.dependencies import SettingsDep
 from app.encoding import respond
 from app.image_source import SAMPLES, Color, FileField, SampleField, Source, load_image, sample_image
 from app.jsonstream import json_response
-from app.reports import box_dict, field_dict, warning_dicts
+from app.reports import box_dict, warning_dicts
 from app.settings import Settings
 from convcore import cost
 from convcore.erf import effective_receptive_field
+from convcore.graph import field_dict
 from convcore.layers import LayerResult, Shape
 from convcore.network import build_network, plan_network, run_network
 from convcore.stack import analyze, region

@@ -20,8 +20,7 @@ from app.input_shape import parse_shape
 from app.schemas.common import MAX_SIZE, NOT_FOUND_RESPONSE
 from convcore import zoo
 from convcore.cost import Cost, onnx_bytes, stack_bytes
-from convcore.graph import analyze, from_layers, report_to_dict
-from convcore.layers import Shape
+from convcore.graph import report_to_dict
 from convcore.onnx_summary import summarize_onnx
 
 router = APIRouter(tags=["models"])
@@ -65,10 +64,9 @@ def model_summary(
 
 @lru_cache(maxsize=32)
 def builtin_json(name: str, size: int) -> bytes:
-    """A zoo network's table through the graph analysis (the zoo is fixed, so it is cached)."""
-    arch = zoo.get_architecture(name)
-    report = analyze(from_layers(arch.layers, Shape(arch.input_channels, size, size), arch.shortcuts))
-    return dumps({"source": arch.title, **report_to_dict(report)})
+    """A zoo network's node table: the engine run ``/architectures/{name}`` shows layer by layer (cached)."""
+    report = zoo.analyze_architecture(name, size).graph
+    return dumps({"source": zoo.get_architecture(name).title, **report_to_dict(report)})
 
 
 @router.get("/models/builtin/{name}", responses={**NOT_FOUND_RESPONSE, 422: ERRORS[422]})

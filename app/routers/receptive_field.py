@@ -5,9 +5,10 @@ from fastapi import APIRouter
 from app.caching import CachedRoute
 from app.encoding import check_exact
 from app.schemas.common import ERROR_RESPONSES
-from app.schemas.layers import layer_dicts
+from app.schemas.layers import to_layers
 from app.schemas.shapes import Box, ReceptiveFieldOut, RegionRequest, RegionResponse
-from convcore.layers import Shape, parse_layers
+from convcore.graph import field_dict
+from convcore.layers import Shape
 from convcore.stack import region
 
 router = APIRouter(tags=["receptive field"], route_class=CachedRoute, responses=ERROR_RESPONSES)
@@ -24,15 +25,12 @@ def receptive_field_region(body: RegionRequest) -> RegionResponse:
     Boxes are inclusive pixel indices (see :class:`Box`); ``layer_index`` defaults to the last layer.
     """
     shape = Shape(body.input.channels, body.input.height, body.input.width)
-    found = region(parse_layers(layer_dicts(body.layers)), shape, body.position, body.layer_index)
-    h, w = found.field
+    found = region(to_layers(body.layers), shape, body.position, body.layer_index)
     answer = RegionResponse(
         unclipped=_box(*found.unclipped),
         clipped=None if found.clipped is None else _box(*found.clipped),
         center=found.center,
-        receptive_field=ReceptiveFieldOut(
-            size=(h.size, w.size), stride=(h.stride, w.stride), padding=(h.padding, w.padding)
-        ),
+        receptive_field=ReceptiveFieldOut.model_validate(field_dict(found.field)),
     )
     index = len(body.layers) - 1 if body.layer_index is None else body.layer_index
     check_exact(answer.model_dump(), where=f"layer {index} ({body.layers[index].type})")

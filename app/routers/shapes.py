@@ -9,10 +9,10 @@ from app.dependencies import SettingsDep
 from app.encoding import dumps
 from app.reports import report_dict
 from app.schemas.common import ERROR_RESPONSES, InputShape
-from app.schemas.layers import layer_dicts
+from app.schemas.layers import to_layers
 from app.schemas.shapes import StackRequest, StackResponse
 from convcore.cost import Cost, stack_bytes
-from convcore.layers import Shape, parse_layers
+from convcore.layers import Shape
 from convcore.stack import analyze
 
 router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
@@ -30,5 +30,5 @@ def stack_shapes(body: StackRequest, settings: SettingsDep) -> Response:
     """
     layers = len(body.layers)
     pricing.check(Cost(stack_bytes(layers), layers), settings, "this stack", "send fewer layers")
-    report = analyze(parse_layers(layer_dicts(body.layers)), to_shape(body.input))
+    report = analyze(to_layers(body.layers), to_shape(body.input))
     return Response(dumps(report_dict(report)), media_type="application/json")

@@ -1,16 +1,18 @@
 """The layer description of DESIGN.md as bounded request models, one per type, told apart by ``type``.
 
 The models only bound and type the fields; the rules between fields (groups dividing channels, "same"
-padding needing stride 1, a kernel larger than its input) are convcore's, applied by
-:func:`convcore.layers.parse_layers` on :func:`layer_dicts`, so the API and the CLI agree.
+padding needing stride 1, a kernel larger than its input) are convcore's: :func:`to_layers` hands the
+validated values straight to :func:`convcore.layers.assemble` (no dicts, no second parse), the function the
+CLI's :func:`convcore.layers.parse_layer` ends in, so the API and the CLI make the same layers.
 """
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictFloat
 
 from app.schemas.common import MAX_CHANNELS, MAX_STACK_LAYERS, Channels, Model, NonNegativePair, PositivePair
+from convcore.layers import Layer, assemble_layers
 
 Name = Annotated[str, Field(max_length=64)]
 Padding = NonNegativePair | Literal["same", "valid"]
@@ -108,6 +110,6 @@ LayerSpec = Annotated[
 LayerList = Annotated[list[LayerSpec], Field(min_length=1, max_length=MAX_STACK_LAYERS)]
 
 
-def layer_dicts(layers: Sequence[Model]) -> list[dict[str, Any]]:
-    """The layers as convcore's dicts: only the fields the client set, so convcore's defaults apply."""
-    return [layer.model_dump(exclude_unset=True, exclude_none=True) for layer in layers]
+def to_layers(layers: Sequence[Model]) -> list[Layer]:
+    """The validated layers as convcore's :class:`Layer` objects (unset fields keep torch's defaults)."""
+    return assemble_layers([layer.__dict__ for layer in layers])

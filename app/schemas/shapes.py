@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.schemas.common import (
     MAX_HYPER,
@@ -57,9 +57,16 @@ class StackRequest(Model):
 
 
 class ReceptiveFieldOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     size: Pair = Field(description="[r_h, r_w]")
     stride: Pair = Field(description="effective stride (jump) [S_h, S_w]")
     padding: Pair = Field(description="effective padding [P_h, P_w]")
+    global_: tuple[bool, bool] = Field(
+        alias="global",
+        description="[height, width]: the axis sees the whole input (after global pooling or a linear layer); "
+        "then size is the input's extent and padding 0",
+    )
 
 
 class LayerRow(BaseModel):

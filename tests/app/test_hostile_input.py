@@ -79,13 +79,14 @@ def test_six_strided_pools_without_input_name_the_layer_and_field(client: TestCl
     assert four.json()["layers"][-1]["receptive_field"]["stride"] == [2**48, 2**48]
 
 
-def test_region_of_strided_pools_names_the_layer(client: TestClient) -> None:
+def test_region_of_strided_pools_stops_growing_on_a_one_by_one_map(client: TestClient) -> None:
+    # With an input size the graph engine follows the map: after two pools it is 1×1, a window there has no
+    # position to move along, and S stays 4096² (without an input the formulas run on: the test above).
     body = {"input": {"channels": 1, "height": 100_000, "width": 100_000}, "layers": pools(6), "position": [0, 0]}
     response = client.post("/api/v1/receptive-field/region", json=body)
-    assert response.status_code == 422
-    assert response.json()["detail"].startswith(
-        "layer 5 (max_pool2d): receptive_field.stride[0] would be 4,722,366,482,869,645,213,696, "
-    )
+    assert response.status_code == 200
+    assert response.json()["receptive_field"]["stride"] == [4096**2, 4096**2]
+    assert response.json()["unclipped"] == {"top": 0, "left": 0, "bottom": 0, "right": 0}
 
 
 def test_boolean_channels_are_refused_not_taken_as_one(client: TestClient) -> None:
@@ -230,15 +231,15 @@ def test_image_lab_layers_answer_422_naming_the_field(client: TestClient, path: 
     assert response.json()["detail"].startswith(message)
 
 
-def test_image_lab_receptive_field_past_2_53_names_the_layer(client: TestClient) -> None:
+def test_image_lab_receptive_field_stops_growing_on_a_one_by_one_map(client: TestClient) -> None:
+    # The photo's map is 1×1 after the first pool: the engine composes no window there (see the region test),
+    # so the strides stay within 2**53 instead of reaching 4096**5.
     form = {"layers": json.dumps(pools(5))}
     response = client.post(
         "/api/v1/images/feature-maps", data=form, files={"file": ("a.png", small_png(), "image/png")}
     )
-    assert response.status_code == 422
-    assert response.json()["detail"].startswith(
-        "layer 4 (max_pool2d): receptive_field.stride[0] would be 1,152,921,504,606,846,976, "
-    )
+    assert response.status_code == 200
+    assert [row["receptive_field"]["stride"] for row in response.json()["layers"]] == [[4096, 4096]] * 5
 
 
 def test_a_corrupt_image_shows_no_object_address(client: TestClient) -> None:

@@ -1,12 +1,16 @@
 """convcore.stack: the whole-stack report (shapes, totals, receptive fields, coded warnings) and regions."""
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from convcore import graph
 from convcore import receptive_field as rf
-from convcore.layers import Shape, parse_layers
-from convcore.stack import analyze, region
+from convcore.layers import Shape, parse_layers, propagate
+from convcore.stack import analyze, chain_nodes, region
 
 CONV3 = {"type": "conv2d", "out_channels": 4, "kernel_size": 3}
 
@@ -39,9 +43,39 @@ def test_without_input_only_fields_and_no_totals() -> None:
     assert (warning.code, warning.layer, warning.axis, warning.count) == ("rf_needs_input", 2, None, None)
 
 
-def test_global_pooling_with_an_input_covers_the_map() -> None:
+def test_global_pooling_with_an_input_sees_the_whole_input() -> None:
     report = analyze(_stack(CONV3, {"type": "global_avg_pool2d"}), Shape(1, 10, 12))
-    assert report.layers[1].field == (rf.AxisField(3 + 7, 1, 0), rf.AxisField(3 + 9, 1, 0))
+    assert report.layers[1].field == (rf.whole(10), rf.whole(12))
+    assert report.warnings == []
+
+
+def test_whole_field_is_the_input_not_the_distill_sum_over_padding() -> None:
+    # Composing the pooling's 4×4 window would give r = 7 + 3·2 = 13 > 8 with P = 3: a box reaching into the
+    # padding on both sides. The mean sees the 8 rows of the image, no more, whatever the output position.
+    layers = _stack({**CONV3, "kernel_size": 7, "stride": 2, "padding": 3}, {"type": "global_avg_pool2d"})
+    report = analyze(layers, Shape(1, 8, 8))
+    assert report.layers[1].field == (rf.AxisField(8, 2, 0, whole=True),) * 2
+    found = region(layers, Shape(1, 8, 8), (0, 0))
+    assert found.unclipped == found.clipped == ((0, 7), (0, 7))
+    assert found.center == (3.5, 3.5)
+
+
+def test_linear_layer_and_what_follows_stay_whole() -> None:
+    layers = _stack(
+        {**CONV3, "stride": 2}, {"type": "linear", "out_features": 5}, {"type": "relu"}, {"type": "dropout"}
+    )
+    report = analyze(layers, Shape(2, 9, 11))
+    assert [r.field for r in report.layers[1:]] == [(rf.whole(9, 2), rf.whole(11, 2))] * 3
+    assert report.layers[1].params == 4 * 4 * 5 * 5 + 5
+
+
+def test_rows_are_the_graph_engines_nodes() -> None:
+    layers = _stack(CONV3, {"type": "max_pool2d", "kernel_size": 2}, {"type": "global_avg_pool2d"})
+    report = analyze(layers, Shape(3, 12, 12))
+    nodes = graph.analyze(chain_nodes(propagate(layers, Shape(3, 12, 12)), Shape(3, 12, 12))).nodes[1:]
+    assert [r.field for r in report.layers] == [n.field for n in nodes]
+    assert [(r.params, r.macs) for r in report.layers] == [(n.node.params, n.node.macs) for n in nodes]
+    assert [n.kind for n in nodes] == ["local", "local", "global"]
 
 
 def test_gap_and_unread_warnings_carry_axis_and_count() -> None:
@@ -98,3 +132,39 @@ def test_region_errors(position: tuple[int, int], layer_index: int | None, messa
 def test_region_of_an_empty_stack() -> None:
     with pytest.raises(ValueError, match="the layer list is empty"):
         region([], Shape(1, 8, 8), (0, 0))
+
+
+LAYER = st.one_of(
+    st.builds(
+        lambda k, s, p, d: {
+            "type": "conv2d",
+            "out_channels": 2,
+            "kernel_size": k,
+            "stride": s,
+            "padding": p,
+            "dilation": d,
+        },
+        st.integers(1, 4),
+        st.integers(1, 3),
+        st.integers(0, 2),
+        st.integers(1, 2),
+    ),
+    st.builds(lambda k, s: {"type": "max_pool2d", "kernel_size": k, "stride": s}, st.integers(1, 3), st.integers(1, 3)),
+    st.sampled_from([{"type": "relu"}, {"type": "batch_norm2d"}, {"type": "global_avg_pool2d"}]),
+    st.just({"type": "linear", "out_features": 3}),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(LAYER, min_size=1, max_size=8), st.integers(1, 40), st.integers(1, 40))
+def test_the_engines_chain_shortcut_equals_its_general_path(raw: list[dict[str, Any]], h: int, w: int) -> None:
+    """The engine answers a pass or window node on a plain map directly; naming the dimensions it slides along
+    (``dims``) sends the same node through the general path, which must agree row by row."""
+    try:
+        results = propagate(parse_layers(raw), Shape(2, h, w))
+    except ValueError:
+        return
+    nodes = chain_nodes(results, Shape(2, h, w))
+    general = [replace(n, dims=(-2, -1)) if n.role in ("pass", "window") else n for n in nodes]
+    fast, slow = graph.analyze(nodes), graph.analyze(general)
+    assert [(n.field, n.notes, n.merge) for n in fast.nodes] == [(n.field, n.notes, n.merge) for n in slow.nodes]

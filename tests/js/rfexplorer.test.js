@@ -39,7 +39,15 @@ test("the cone's levels skip pass-through layers and end at the chosen layer wit
   const inside = levels.map((l) => l.positions.filter((p) => p >= 0 && p < l.size));
   const expected = stack.cones[0].rows.filter((_, i) => i !== 2);
   assert.deepEqual(inside, expected);
-  assert.deepEqual(levels[3].field, { size: 8, stride: 4, padding: 1 });
+  assert.deepEqual(levels[3].field, { size: 8, stride: 4, padding: 1, whole: false });
+});
+
+test("a global pooling's cone level is the whole input, every input row feeding it", () => {
+  const stack = stacks[2];
+  const levels = coneLevels(stack.layers, report(stack), 3, 0, "input");
+  assert.deepEqual(levels.at(-1).field, { size: stack.sizes[0][0], stride: 4, padding: 0, whole: true });
+  const input = levels[0].positions.filter((p) => p >= 0 && p < levels[0].size);
+  assert.deepEqual(input, [...Array(stack.sizes[0][0]).keys()]);
 });
 
 test("growth series are r and S along the height, numbered from 1", () => {

@@ -28,15 +28,19 @@ test("a unit's box on an earlier map equals region() of the sub-stack run on tha
 test("layer dicts give the windows whose composition is convcore's field", () => {
   for (const stack of stacks) {
     for (const axis of [0, 1]) {
-      let field = { size: 1, stride: 1, padding: 0 };
+      let field = { size: 1, stride: 1, padding: 0, whole: false };
       stack.layers.forEach((layer, i) => {
         const w = g.axisWindow(layer, axis, stack.sizes[i][axis]);
         const span = w.dilation * (w.kernel - 1) + 1;
-        field = {
-          size: field.size + (span - 1) * field.stride,
-          stride: field.stride * w.stride,
-          padding: field.padding + w.padding * field.stride,
-        };
+        const mixes = layer.type === "global_avg_pool2d" || layer.type === "linear";
+        field = field.whole || mixes
+          ? { size: stack.sizes[0][axis], stride: field.stride * w.stride, padding: 0, whole: true }
+          : {
+              size: field.size + (span - 1) * field.stride,
+              stride: field.stride * w.stride,
+              padding: field.padding + w.padding * field.stride,
+              whole: false,
+            };
         assert.deepEqual(field, g.axisField(stack.fields[i], axis), `layer ${i} axis ${axis}`);
       });
     }
@@ -62,8 +66,15 @@ test("the cone's input positions lie inside the unclipped interval, with dilatio
     const last = stack.fields.length - 1;
     for (const c of stack.cones) {
       const input = g.cone(windows, sizes, c.row)[0];
-      const [a, b] = g.interval(g.axisField(stack.fields[last], 0), c.row);
-      assert.ok(a <= input[0] && input.at(-1) <= b, `row ${c.row}`);
+      const field = g.axisField(stack.fields[last], 0);
+      const [a, b] = g.interval(field, c.row);
+      if (field.whole) {
+        // the whole input, and nothing but the input: the padding the cone passes through is not in the field
+        const inside = input.filter((p) => p >= 0 && p < sizes[0]);
+        assert.deepEqual([a, b, inside.length], [0, sizes[0] - 1, sizes[0]], `row ${c.row}`);
+      } else {
+        assert.ok(a <= input[0] && input.at(-1) <= b, `row ${c.row}`);
+      }
     }
   }
   const windows = [
@@ -79,6 +90,18 @@ test("unitAt maps a pointer to the pixel under it and clamps at the edges", () =
   assert.deepEqual(g.unitAt(199.9, 99.9, 200, 100, 10, 20), { row: 9, col: 19 });
   assert.deepEqual(g.unitAt(205, -3, 200, 100, 10, 20), { row: 0, col: 19 });
   assert.deepEqual(g.unitAt(55, 45, 200, 100, 10, 20), { row: 4, col: 5 });
+});
+
+test("a whole field is the whole input (or map) at every position, centred on it", () => {
+  const rf = { size: [12, 10], stride: [4, 4], padding: [0, 0], global: [true, true] };
+  assert.ok(g.isWhole(rf));
+  assert.ok(!g.isWhole({ size: [3, 3], stride: [1, 1], padding: [1, 1], global: [false, false] }));
+  const expected = { unclipped: { top: 0, left: 0, bottom: 11, right: 9 }, center: [5.5, 4.5] };
+  for (const [row, col] of [[0, 0], [2, 5]]) {
+    assert.deepEqual(g.inputBox(rf, row, col, 12, 10), { ...expected, clipped: expected.unclipped });
+  }
+  const onMap = g.boxOnMap(rf, { size: [3, 3], stride: [2, 2], padding: [1, 1] }, 0, 0, 6, 5);
+  assert.deepEqual(onMap.unclipped, { top: 0, left: 0, bottom: 5, right: 4 });
 });
 
 test("a box wholly in the padding clips to null", () => {

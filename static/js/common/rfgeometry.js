@@ -2,17 +2,26 @@
 // Distill 2019): output index u sees input positions [u·S − P, u·S − P + r − 1]. Pure functions, so a click
 // draws its box within one frame; tests/js/rfgeometry.test.js pins them to convcore through fixtures.
 
-// A layer's receptive field {size: [rh, rw], stride: [Sh, Sw], padding: [Ph, Pw]} along one axis (0 rows, 1 cols).
+// A layer's receptive field {size: [rh, rw], stride: [Sh, Sw], padding: [Ph, Pw], global: [gh, gw]} along one
+// axis (0 rows, 1 cols). `whole`: every output sees the whole input along it (after a global pooling or a
+// linear layer, as the graph engine reports it): then `size` is the input's extent and no position matters.
 export function axisField(rf, axis) {
-  return { size: rf.size[axis], stride: rf.stride[axis], padding: rf.padding[axis] };
+  return { size: rf.size[axis], stride: rf.stride[axis], padding: rf.padding[axis], whole: Boolean(rf.global?.[axis]) };
+}
+
+// Whether the field sees the whole input along some axis.
+export function isWhole(rf) {
+  return Boolean(rf?.global?.[0] || rf?.global?.[1]);
 }
 
 export function interval(field, u) {
+  if (field.whole) return [0, field.size - 1];
   const start = u * field.stride - field.padding;
   return [start, start + field.size - 1];
 }
 
 export function center(field, u) {
+  if (field.whole) return (field.size - 1) / 2;
   return u * field.stride - field.padding + (field.size - 1) / 2;
 }
 
@@ -40,15 +49,18 @@ export function inputBox(rf, row, col, height, width) {
   };
 }
 
-// The field of a later layer measured on an earlier layer's output instead of the input:
-// S = S_to / S_from, r = (r_to − r_from) / S_from + 1, P = (P_to − P_from) / S_from (exact integers for one chain).
-export function relativeField(to, from) {
-  const out = { size: [], stride: [], padding: [] };
+// The field of a later layer measured on an earlier layer's output (a map of `extent` = [height, width]) instead
+// of the input: S = S_to / S_from, r = (r_to − r_from) / S_from + 1, P = (P_to − P_from) / S_from (exact integers
+// for one chain); a whole axis stays whole, the whole of that map.
+export function relativeField(to, from, extent) {
+  const out = { size: [], stride: [], padding: [], global: [] };
   for (const axis of [0, 1]) {
     const s = from.stride[axis];
-    out.size.push((to.size[axis] - from.size[axis]) / s + 1);
+    const whole = Boolean(to.global?.[axis]);
+    out.size.push(whole ? extent[axis] : (to.size[axis] - from.size[axis]) / s + 1);
     out.stride.push(to.stride[axis] / s);
-    out.padding.push((to.padding[axis] - from.padding[axis]) / s);
+    out.padding.push(whole ? 0 : (to.padding[axis] - from.padding[axis]) / s);
+    out.global.push(whole);
   }
   return out;
 }
@@ -56,7 +68,7 @@ export function relativeField(to, from) {
 // The box that unit (row, col) of a later layer (field `to`) covers on the map of an earlier layer (field
 // `from`, map height × width).
 export function boxOnMap(to, from, row, col, height, width) {
-  return inputBox(relativeField(to, from), row, col, height, width);
+  return inputBox(relativeField(to, from, [height, width]), row, col, height, width);
 }
 
 // The map pixel under a pointer at (x, y) on an element drawn w × h pixels for a map of height × width.

@@ -4,6 +4,7 @@ import { apiGet, apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
 import { getLang, t } from "../common/i18n.js";
 import { createLoop } from "../common/loop.js";
+import { axisField } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { pixelUnder } from "../common/mapdraw.js";
@@ -118,11 +119,13 @@ function chooseLayer(index) {
 
 // ---- interaction ----
 
-function nearestUnit(pixel, axis) {
-  const rf = chosenRow(state).receptive_field;
+// The unit whose field is centred nearest the pixel; a whole field is the same for every unit, so it stays put.
+function nearestUnit(pixel, axis, current) {
+  const field = axisField(chosenRow(state).receptive_field, axis);
+  if (field.whole) return current;
   const out = chosenRow(state).output;
   const n = axis === 0 ? out.height : out.width;
-  const u = Math.round((pixel + rf.padding[axis] - (rf.size[axis] - 1) / 2) / rf.stride[axis]);
+  const u = Math.round((pixel + field.padding - (field.size - 1) / 2) / field.stride);
   return Math.min(n - 1, Math.max(0, u));
 }
 
@@ -214,8 +217,8 @@ function bind() {
     const size = state.report.input;
     const hit = pixelUnder(event, $("overlay"), overlayLayout, size.height, size.width);
     if (!hit) return;
-    state.row = nearestUnit(hit.row, 0);
-    state.col = nearestUnit(hit.col, 1);
+    state.row = nearestUnit(hit.row, 0, state.row);
+    state.col = nearestUnit(hit.col, 1, state.col);
     loop.schedule(overlayFrame);
   });
   $("sweep").addEventListener("click", toggleSweep);

@@ -2,10 +2,20 @@
 import { groupDigits, pair } from "../common/format.js";
 import { t } from "../common/i18n.js";
 import { warningText } from "../common/layer-warnings.js";
+import { isWhole } from "../common/rfgeometry.js";
 import { fillTable, rowButton } from "../common/table.js";
 
 const COLUMNS = ["index", "name", "type", "output", "params", "macs", "r", "S", "P", "warnings"];
 const KEY = COLUMNS.indexOf("name");
+
+// r with "whole" where an axis sees the whole input (the cell's title says what that means).
+function sizeCell(rf) {
+  if (!isWhole(rf)) return { text: pair(rf.size), className: "mono r" };
+  const whole = document.createElement("span");
+  whole.className = "whole";
+  whole.textContent = t("rf.whole");
+  return { nodes: [pair(rf.size), " ", whole], className: "mono r", title: t("rf.wholeTitle") };
+}
 
 // onChoose(index) is called when a row's button is pressed; `chosen` is highlighted.
 export function renderTable(table, report, chosen, onChoose) {
@@ -25,7 +35,7 @@ export function renderTable(table, report, chosen, onChoose) {
         mono(o ? `${o.channels}×${o.height}×${o.width}` : "—"),
         mono(groupDigits(row.params)),
         mono(groupDigits(row.macs)),
-        mono(rf ? pair(rf.size) : "—", "r"),
+        rf ? sizeCell(rf) : mono("—", "r"),
         mono(rf ? pair(rf.stride) : "—", "s"),
         mono(rf ? pair(rf.padding) : "—", "p"),
         { text: (byLayer.get(i) ?? []).map(warningText).join("; "), className: "warn" },

@@ -2,7 +2,7 @@
 // box on the photo, r and S against depth, and the plain vs dilated comparison.
 import { groupDigits } from "../common/format.js";
 import { getLang, t } from "../common/i18n.js";
-import { inputBox } from "../common/rfgeometry.js";
+import { axisField, inputBox, interval, isWhole } from "../common/rfgeometry.js";
 import { drawMap } from "../common/mapdraw.js";
 import { CUSTOM, coneLevels, growthSeries } from "./model.js";
 import { drawCone, drawPlot } from "./svg.js";
@@ -50,19 +50,13 @@ export function drawConeView(state) {
   const top = levels.at(-1);
   const input = levels[0];
   const real = input.positions.filter((p) => p >= 0 && p < input.size);
-  const rf = chosenRow(state).receptive_field;
-  const a = state.u * rf.stride[0] - rf.padding[0];
+  const field = axisField(chosenRow(state).receptive_field, 0);
+  const [a, b] = interval(field, state.u);
   $("cone-u").max = String(top.size - 1);
   $("cone-u").value = String(state.u);
   $("cone-u-out").textContent = String(state.u);
-  $("cone-summary").textContent = t("rf.coneSummary", {
-    u: state.u,
-    n: state.chosen,
-    a,
-    b: a + rf.size[0] - 1,
-    r: rf.size[0],
-    count: real.length,
-  });
+  const values = { u: state.u, n: state.chosen, a, b, r: field.size, count: real.length };
+  $("cone-summary").textContent = t(field.whole ? "rf.coneWhole" : "rf.coneSummary", values);
   return mapper;
 }
 
@@ -90,12 +84,14 @@ export async function drawOverlay(state) {
   $("ov-row").value = String(state.row);
   $("ov-col").value = String(state.col);
   const c = box.clipped;
-  $("overlay-box").textContent = t("rf.overlayBox", {
-    row: state.row,
-    col: state.col,
-    ...box.unclipped,
-    clipped: c ? `${c.top}…${c.bottom} × ${c.left}…${c.right}` : t("rf.none"),
-  });
+  $("overlay-box").textContent = isWhole(row.receptive_field)
+    ? t("rf.overlayWhole", { row: state.row, col: state.col, height: size.height, width: size.width })
+    : t("rf.overlayBox", {
+        row: state.row,
+        col: state.col,
+        ...box.unclipped,
+        clipped: c ? `${c.top}…${c.bottom} × ${c.left}…${c.right}` : t("rf.none"),
+      });
   return layout;
 }
 

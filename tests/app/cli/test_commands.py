@@ -73,7 +73,22 @@ def test_rf_of_an_architecture(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rf", "vgg16", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["layers"]
     pool5 = next(row for row in rows if row["name"] == "features.30")
-    assert pool5["receptive_field"] == {"size": [212, 212], "stride": [32, 32], "padding": [90, 90]}
+    assert pool5["receptive_field"] == {
+        "size": [212, 212],
+        "stride": [32, 32],
+        "padding": [90, 90],
+        "global": [False, False],
+    }
+
+
+def test_rf_of_a_resnet_is_the_architectures_answer_with_whole_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rf", "resnet18", "--size", "64", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    api = TestClient(app).get("/api/v1/architectures/resnet18", params={"size": 64}).json()
+    assert printed["layers"] == api["layers"]
+    assert main(["rf", "resnet18", "--size", "64"]) == 0
+    avgpool = next(line for line in capsys.readouterr().out.splitlines() if " avgpool " in line)
+    assert "64 (whole)" in avgpool
 
 
 def test_rf_of_a_file_with_size(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -36,7 +36,12 @@ def test_table_equals_shapes_on_the_returned_stack() -> None:
     assert body["layers"] == shapes.json()["layers"]
     assert body["warnings"] == shapes.json()["warnings"]
     pool5 = next(row for row in body["layers"] if row["name"] == "features.30")
-    assert pool5["receptive_field"] == {"size": [212, 212], "stride": [32, 32], "padding": [90, 90]}
+    assert pool5["receptive_field"] == {
+        "size": [212, 212],
+        "stride": [32, 32],
+        "padding": [90, 90],
+        "global": [False, False],
+    }
     assert pool5["output"] == {"channels": 512, "height": 7, "width": 7}
 
 
@@ -86,3 +91,31 @@ def test_bad_size_is_422(size: str) -> None:
     response = client.get(f"{URL}/resnet18", params={"size": size})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "size"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_layer_rows_agree_with_the_builtin_model_nodes(name: str) -> None:
+    """/architectures/{name} and /models/builtin/{name} are one engine run: every layer row is its node."""
+    body = client.get(f"{URL}/{name}", params={"size": 96}).json()
+    nodes = {n["name"]: n for n in client.get(f"/api/v1/models/builtin/{name}", params={"size": 96}).json()["nodes"]}
+    assert (body["total_params"], body["total_macs"]) == (
+        sum(n["params"] for n in nodes.values()),
+        sum(n["macs"] for n in nodes.values()),
+    )
+    rows = body["layers"] + [row for s in body["shortcuts"] if s["table"] for row in s["table"]["layers"]]
+    assert len(rows) == len(nodes) - 1 - len(body["shortcuts"])  # all but the input and the additions
+    for row in rows:
+        node = nodes[row["name"]]
+        assert row["receptive_field"] == node["receptive_field"]
+        assert (row["params"], row["macs"]) == (node["params"], node["macs"])
+        assert [row["output"][k] for k in ("channels", "height", "width")] == node["output"]
+
+
+def test_the_classifier_sees_the_whole_input() -> None:
+    body = client.get(f"{URL}/resnet18", params={"size": 64}).json()
+    pool, fc = body["layers"][-2:]
+    whole = {"size": [64, 64], "stride": [32, 32], "padding": [0, 0], "global": [True, True]}
+    assert (pool["name"], pool["receptive_field"]) == ("avgpool", whole)
+    assert (fc["name"], fc["receptive_field"]) == ("fc", whole)
+    last = next(row for row in body["layers"] if row["name"] == "layer4.1.relu_1")
+    assert last["receptive_field"]["global"] == [False, False]

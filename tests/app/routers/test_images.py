@@ -91,9 +91,9 @@ def test_feature_maps_of_a_sample(client: TestClient) -> None:
         ("max_pool2d", {"channels": 2, "height": 144, "width": 192}),
     ]
     assert [layer["receptive_field"] for layer in body["layers"]] == [
-        {"size": [3, 3], "stride": [1, 1], "padding": [1, 1]},
-        {"size": [3, 3], "stride": [1, 1], "padding": [1, 1]},
-        {"size": [4, 4], "stride": [2, 2], "padding": [1, 1]},
+        {"size": [3, 3], "stride": [1, 1], "padding": [1, 1], "global": [False, False]},
+        {"size": [3, 3], "stride": [1, 1], "padding": [1, 1], "global": [False, False]},
+        {"size": [4, 4], "stride": [2, 2], "padding": [1, 1], "global": [False, False]},
     ]
     conv, relu, _ = body["layers"]
     assert conv["scale"]["min"] == -conv["scale"]["max"] < 0 < conv["max"]
@@ -225,7 +225,7 @@ def test_receptive_field_box_matches_convcore_and_the_erf_lies_inside(client: Te
     assert (top, left, bottom, right) == (-1, 31, 2, 34)
     assert body["clipped"] == {"top": 0, "left": 31, "bottom": 2, "right": 34}
     assert body["center"] == [0.5, 32.5]
-    assert body["receptive_field"] == {"size": [4, 4], "stride": [2, 2], "padding": [1, 1]}
+    assert body["receptive_field"] == {"size": [4, 4], "stride": [2, 2], "padding": [1, 1], "global": [False, False]}
     assert body["layer_index"] == 2 and body["position"] == [0, 16] and body["channel"] == 0
     erf = body["erf"]
     assert erf["image"].startswith("data:image/png;base64,") and erf["peak"] > 0

@@ -25,7 +25,7 @@ def test_corner_box_runs_into_the_padding() -> None:
         "unclipped": {"top": -5, "left": -5, "bottom": 5, "right": 5},
         "clipped": {"top": 0, "left": 0, "bottom": 5, "right": 5},
         "center": [0.0, 0.0],
-        "receptive_field": {"size": [11, 11], "stride": [4, 4], "padding": [5, 5]},
+        "receptive_field": {"size": [11, 11], "stride": [4, 4], "padding": [5, 5], "global": [False, False]},
     }
 
 
@@ -37,7 +37,7 @@ def test_earlier_layer_and_non_square() -> None:
         "unclipped": {"top": 17, "left": 3, "bottom": 23, "right": 9},
         "clipped": {"top": 17, "left": 3, "bottom": 23, "right": 9},
         "center": [20.0, 6.0],
-        "receptive_field": {"size": [7, 7], "stride": [2, 2], "padding": [3, 3]},
+        "receptive_field": {"size": [7, 7], "stride": [2, 2], "padding": [3, 3], "global": [False, False]},
     }
 
 

@@ -35,7 +35,7 @@ def test_resnet_stem_exact_body() -> None:
                 "output": {"channels": 64, "height": 112, "width": 112},
                 "params": 9408,
                 "macs": 118013952,
-                "receptive_field": {"size": [7, 7], "stride": [2, 2], "padding": [3, 3]},
+                "receptive_field": {"size": [7, 7], "stride": [2, 2], "padding": [3, 3], "global": [False, False]},
                 "unused": [1, 1],
             },
             {
@@ -45,7 +45,7 @@ def test_resnet_stem_exact_body() -> None:
                 "output": {"channels": 64, "height": 56, "width": 56},
                 "params": 0,
                 "macs": 0,
-                "receptive_field": {"size": [11, 11], "stride": [4, 4], "padding": [5, 5]},
+                "receptive_field": {"size": [11, 11], "stride": [4, 4], "padding": [5, 5], "global": [False, False]},
                 "unused": [1, 1],
             },
         ],
@@ -68,7 +68,7 @@ def test_without_input_only_receptive_fields() -> None:
                 "output": None,
                 "params": None,
                 "macs": None,
-                "receptive_field": {"size": [3, 3], "stride": [2, 1], "padding": [0, 0]},
+                "receptive_field": {"size": [3, 3], "stride": [2, 1], "padding": [0, 0], "global": [False, False]},
                 "unused": None,
             },
             {
