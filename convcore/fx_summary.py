@@ -218,10 +218,8 @@ class _Builder:
                 _arg(n, 5, "dilation", 1),
                 where,
             )
-            params = self._numel(n.args[1]) + self._numel(_arg(n, 2, "bias", None))
-            return Node(
-                n.name, "conv2d", "window", inputs, out, windows, params, out[-2] * out[-1] * _prod(weight), n.name
-            )
+            macs = out[-2] * out[-1] * _prod(weight)
+            return Node(n.name, "conv2d", "window", inputs, out, windows, 0, macs, n.name)
         if target in (F.max_pool2d, F.avg_pool2d):
             kernel = _arg(n, 1, "kernel_size", None)
             stride = _arg(n, 2, "stride", None) or kernel
@@ -236,15 +234,13 @@ class _Builder:
             return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=n.name, note=note, dims=dims)
         if target is F.linear:
             weight = self._param_shape(n.args[1])
-            params = self._numel(n.args[1]) + self._numel(_arg(n, 2, "bias", None))
-            return self._linear(n, inputs, first, out, params, _prod(weight), n.name)
+            return self._linear(n, inputs, first, out, _prod(weight), n.name)
         return self.measurer.node(n, inputs, out, op, n.name)
 
     def _module(self, n: fx.Node, inputs: tuple[str, ...], in_size: tuple[int, int], out: tuple[int, ...]) -> Node:
         assert isinstance(n.target, str)
         module = self.modules[n.target]
         kind = type(module).__name__
-        params = sum(p.numel() for p in module.parameters())
         op = _camel_to_snake(kind)
         where = f"module {n.target} ({kind})"
         # a module called again (one ReLU reused in a block) is numbered as torch.fx numbers its nodes
@@ -252,38 +248,38 @@ class _Builder:
         self.calls[n.target] = calls + 1
         target = f"{n.target}_{calls}" if calls else n.target
         if isinstance(module, _PASS_MODULES):
-            return Node(n.name, op, "pass", inputs, out, None, params, 0, target)
+            return Node(n.name, op, "pass", inputs, out, None, 0, 0, target)
         if isinstance(module, nn.Conv2d):
             windows = _conv_windows(module.kernel_size, module.stride, module.padding, module.dilation, where)
             macs = out[-2] * out[-1] * module.weight.numel()
-            return Node(n.name, "conv2d", "window", inputs, out, windows, params, macs, target)
+            return Node(n.name, "conv2d", "window", inputs, out, windows, 0, macs, target)
         if isinstance(module, nn.ConvTranspose2d):
             macs = in_size[0] * in_size[1] * module.weight.numel()
             note = "transposed convolution upsamples: no receptive field from here on"
-            return Node(n.name, "conv_transpose2d", "opaque", inputs, out, None, params, macs, target, note)
+            return Node(n.name, "conv_transpose2d", "opaque", inputs, out, None, 0, macs, target, note)
         if isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
             dilation = module.dilation if isinstance(module, nn.MaxPool2d) else 1
             stride = module.stride if module.stride is not None else module.kernel_size
             windows = _conv_windows(module.kernel_size, stride, module.padding, dilation, where)
-            return Node(n.name, op, "window", inputs, out, windows, params, 0, target)
+            return Node(n.name, op, "window", inputs, out, windows, 0, 0, target)
         if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
             role, adaptive, note = _adaptive(in_size, (out[-2], out[-1]))
             dims = (2, 3) if role == "mix" else ()
-            return Node(n.name, op, role, inputs, out, adaptive, params, 0, target, note, dims=dims)
+            return Node(n.name, op, role, inputs, out, adaptive, 0, 0, target, note, dims=dims)
         if isinstance(module, nn.ZeroPad2d | nn.ConstantPad2d | nn.ReflectionPad2d | nn.ReplicationPad2d):
-            return Node(n.name, op, "window", inputs, out, _pad_windows(module.padding, where), params, 0, target)
+            return Node(n.name, op, "window", inputs, out, _pad_windows(module.padding, where), 0, 0, target)
         if isinstance(module, nn.Flatten):
             return self._reshape(n, inputs, self._in_shape(n), out, "flatten", target)
         if isinstance(module, nn.Linear):
-            return self._linear(n, inputs, self._in_shape(n), out, params, module.weight.numel(), target)
+            return self._linear(n, inputs, self._in_shape(n), out, module.weight.numel(), target)
         if isinstance(module, nn.Upsample | nn.UpsamplingNearest2d | nn.UpsamplingBilinear2d | nn.PixelShuffle):
             note = "upsampling: no receptive field from here on"
-            return Node(n.name, op, "opaque", inputs, out, None, params, 0, target, note)
+            return Node(n.name, op, "opaque", inputs, out, None, 0, 0, target, note)
         if isinstance(module, nn.LayerNorm | nn.GroupNorm):
             rank = len(self._in_shape(n)) + 1
             count = len(module.normalized_shape) if isinstance(module, nn.LayerNorm) else rank - 1
             mixed = tuple(range(rank - count, rank))
-            return Node(n.name, op, "mix", inputs, out, None, params, 0, target, dims=mixed)
+            return Node(n.name, op, "mix", inputs, out, None, 0, 0, target, dims=mixed)
         return self.measurer.node(n, inputs, out, f"{kind} (module {n.target})", target)
 
     def _in_shape(self, n: fx.Node) -> tuple[int, ...]:
@@ -308,22 +304,16 @@ class _Builder:
         inputs: tuple[str, ...],
         first: tuple[int, ...],
         out: tuple[int, ...],
-        params: int,
         weight_numel: int,
         target: str,
     ) -> Node:
         rows = _prod(out[:-1])
-        return Node(n.name, "linear", "mix", inputs, out, None, params, rows * weight_numel, target, dims=(-1,))
+        return Node(n.name, "linear", "mix", inputs, out, None, 0, rows * weight_numel, target, dims=(-1,))
 
     def _param_shape(self, arg: Any) -> tuple[int, ...]:
         if isinstance(arg, fx.Node) and arg.meta.get(SHAPE) is not None:
             return tuple(arg.meta[SHAPE])
         raise ValueError(f"the weight {arg!r} of a functional call has no known shape")
-
-    def _numel(self, arg: Any) -> int:
-        if isinstance(arg, fx.Node) and arg.op == "get_attr":
-            return _prod(self._param_shape(arg))
-        return 0
 
 
 def _prod(values: tuple[int, ...]) -> int:
@@ -374,8 +364,7 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
     if len(placeholders) != 1:
         raise ValueError(f"the module's forward takes {len(placeholders)} inputs; the summary needs exactly one image")
     builder = _Builder(gm)
-    sizes = {name: p.numel() for name, p in gm.named_parameters()}
-    feeding: dict[str, set[str]] = {}
+    reads = _ParameterReads(gm)
     nodes: list[Node] = []
     shapes_by_name: dict[str, tuple[int, ...]] = {}
     for n in gm.graph.nodes:
@@ -385,27 +374,58 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
             nodes.append(Node(n.name, "input", "input", (), out, target=str(n.target)))
             shapes_by_name[n.name] = out
             continue
-        if n.op == "get_attr":
-            feeding[n.name] = {str(n.target)} if n.target in sizes else set()
-            continue
         if n.op == "output":
             continue
         inputs = tuple(a.name for a in n.all_input_nodes if a.name in shapes_by_name)
         out = _shape(n)
-        if not inputs:
-            feeding[n.name] = set().union(*(feeding.get(a.name, set()) for a in n.all_input_nodes))
-        if not inputs or (SHAPE not in n.meta and SHAPES not in n.meta):
-            # constants and sizes (x.size(), x.shape) are not feature maps
-            continue
-        if out is None:
+        if not inputs or out is None:
+            # constants, parameters and sizes (x.size(), x.shape) are not feature maps: what they read is
+            # counted where they meet one
+            reads.carry(n)
             continue
         node = builder.node(n, inputs, [shapes_by_name[name] for name in inputs])
-        if n.op != "call_module":
-            # parameters read directly or through constant-only nodes: ViT's class token (expanded) and
-            # position embedding, ConvNeXt's layer scale
-            used = {p for a in n.all_input_nodes if a.name not in shapes_by_name for p in feeding.get(a.name, ())}
-            node = replace(node, params=sum(sizes[p] for p in used))
+        node = replace(node, params=reads.count(n, shapes_by_name))
         full = n.meta.get(SHAPE) or next(s for s in n.meta[SHAPES] if s is not None)
         nodes.append(replace(node, shape=tuple(full)) if full[0] != 1 else node)
         shapes_by_name[n.name] = out
     return analyze(nodes)
+
+
+class _ParameterReads:
+    """Which parameters each node reads, each counted once, at the first feature-map node that reads it.
+
+    Torch counts the parameters the forward pass reads. A module's own, a parameter read through
+    ``get_attr`` and the ones read by a chain of constant-only nodes that ends in a feature-map node (ViT's
+    class token and position embedding, ConvNeXt's layer scale, Swin's bias tables and Swin v2's bias MLP)
+    count; a module called twice (shared weights) counts once.
+    """
+
+    def __init__(self, gm: fx.GraphModule) -> None:
+        self.modules = dict(gm.named_modules())
+        self.attrs = dict(gm.named_parameters(remove_duplicate=False))
+        self.carried: dict[str, set[int]] = {}
+        self.sizes: dict[int, int] = {}
+        self.counted: set[int] = set()
+
+    def _own(self, n: fx.Node) -> set[int]:
+        if n.op == "get_attr" and n.target in self.attrs:
+            found = [self.attrs[str(n.target)]]
+        elif n.op == "call_module":
+            found = list(self.modules[str(n.target)].parameters())
+        else:
+            found = []
+        self.sizes.update((id(p), p.numel()) for p in found)
+        return {id(p) for p in found}
+
+    def carry(self, n: fx.Node) -> None:
+        """Remember what a node that is not a feature map reads, for the feature-map node that uses it."""
+        self.carried[n.name] = self._own(n).union(*(self.carried.get(a.name, set()) for a in n.all_input_nodes))
+
+    def count(self, n: fx.Node, features: dict[str, tuple[int, ...]]) -> int:
+        """The parameters ``n`` reads that no earlier node has counted."""
+        used = self._own(n).union(
+            *(self.carried.get(a.name, set()) for a in n.all_input_nodes if a.name not in features)
+        )
+        fresh = used - self.counted
+        self.counted |= fresh
+        return sum(self.sizes[p] for p in fresh)
