@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from convcore import shapes
+from convcore.fx_constants import Constants
 from convcore.fx_ops import Measurer, is_stochastic_depth, tensor_op
 from convcore.fx_shapes import SHAPE, SHAPES, on_meta, propagate
 from convcore.graph import GraphReport, Node, Role, analyze
@@ -364,7 +365,7 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
     if len(placeholders) != 1:
         raise ValueError(f"the module's forward takes {len(placeholders)} inputs; the summary needs exactly one image")
     builder = _Builder(gm)
-    reads = _ParameterReads(gm)
+    constants = Constants(gm)
     nodes: list[Node] = []
     shapes_by_name: dict[str, tuple[int, ...]] = {}
     for n in gm.graph.nodes:
@@ -379,53 +380,14 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
         inputs = tuple(a.name for a in n.all_input_nodes if a.name in shapes_by_name)
         out = _shape(n)
         if not inputs or out is None:
-            # constants, parameters and sizes (x.size(), x.shape) are not feature maps: what they read is
-            # counted where they meet one
-            reads.carry(n)
+            # constants, parameters and sizes (x.size(), x.shape) are not feature maps: what they read and
+            # compute is counted where they meet one
+            constants.carry(n)
             continue
         node = builder.node(n, inputs, [shapes_by_name[name] for name in inputs])
-        node = replace(node, params=reads.count(n, shapes_by_name))
+        params, macs, note = constants.count(n, shapes_by_name)
+        node = replace(node, params=params, macs=node.macs + macs, note="; ".join(filter(None, (node.note, note))))
         full = n.meta.get(SHAPE) or next(s for s in n.meta[SHAPES] if s is not None)
         nodes.append(replace(node, shape=tuple(full)) if full[0] != 1 else node)
         shapes_by_name[n.name] = out
     return analyze(nodes)
-
-
-class _ParameterReads:
-    """Which parameters each node reads, each counted once, at the first feature-map node that reads it.
-
-    Torch counts the parameters the forward pass reads. A module's own, a parameter read through
-    ``get_attr`` and the ones read by a chain of constant-only nodes that ends in a feature-map node (ViT's
-    class token and position embedding, ConvNeXt's layer scale, Swin's bias tables and Swin v2's bias MLP)
-    count; a module called twice (shared weights) counts once.
-    """
-
-    def __init__(self, gm: fx.GraphModule) -> None:
-        self.modules = dict(gm.named_modules())
-        self.attrs = dict(gm.named_parameters(remove_duplicate=False))
-        self.carried: dict[str, set[int]] = {}
-        self.sizes: dict[int, int] = {}
-        self.counted: set[int] = set()
-
-    def _own(self, n: fx.Node) -> set[int]:
-        if n.op == "get_attr" and n.target in self.attrs:
-            found = [self.attrs[str(n.target)]]
-        elif n.op == "call_module":
-            found = list(self.modules[str(n.target)].parameters())
-        else:
-            found = []
-        self.sizes.update((id(p), p.numel()) for p in found)
-        return {id(p) for p in found}
-
-    def carry(self, n: fx.Node) -> None:
-        """Remember what a node that is not a feature map reads, for the feature-map node that uses it."""
-        self.carried[n.name] = self._own(n).union(*(self.carried.get(a.name, set()) for a in n.all_input_nodes))
-
-    def count(self, n: fx.Node, features: dict[str, tuple[int, ...]]) -> int:
-        """The parameters ``n`` reads that no earlier node has counted."""
-        used = self._own(n).union(
-            *(self.carried.get(a.name, set()) for a in n.all_input_nodes if a.name not in features)
-        )
-        fresh = used - self.counted
-        self.counted |= fresh
-        return sum(self.sizes[p] for p in fresh)
