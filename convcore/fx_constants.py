@@ -26,9 +26,9 @@ class _Carried:
 class Constants:
     """Carries parameters and layer MACs along constant-only nodes; counts each once where a feature map meets them."""
 
-    def __init__(self, gm: fx.GraphModule) -> None:
-        self.modules = dict(gm.named_modules())
-        self.attrs = dict(gm.named_parameters(remove_duplicate=False))
+    def __init__(self, root: nn.Module) -> None:
+        self.modules = dict(root.named_modules())
+        self.attrs = dict(root.named_parameters(remove_duplicate=False))
         self.carried: dict[str, _Carried] = {}
         self.sizes: dict[int, int] = {}
         self.macs: dict[str, int] = {}
