@@ -1,6 +1,6 @@
 """A PyTorch module's per-node table — shapes, parameters, MACs, receptive fields — through ``torch.fx``.
 
-The module is traced symbolically (``torch.fx.symbolic_trace``: no data) and its shapes are propagated by an
+The module is traced symbolically (``torch.fx.Tracer``: no data, only the graph) and its shapes are propagated by an
 interpreter on meta tensors (a module with real weights is copied to the meta device first, without copying
 data), so no arithmetic runs and the weights are never read. Each tensor-valued node becomes a
 :class:`convcore.graph.Node`; :func:`convcore.graph.analyze` does the receptive-field arithmetic.
