@@ -10,6 +10,7 @@ Usage: ``.venv/bin/python benchmarks/model_summary.py [--size 224] [--repeat 5]`
 """
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -17,6 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -55,7 +58,9 @@ def main() -> None:
     cold = timed(lambda: summarize_module(model, shape), 1)[0]
     warm = timed(lambda: summarize_module(model, shape), args.repeat)
     nodes = len(summarize_module(model, shape).nodes)
+    load = os.getloadavg()[0]
     print(f"torch.fx  ResNet-50 {args.size}×{args.size}: {nodes} nodes")
+    print(f"  {torch.get_num_threads()} torch threads, load average {load:.1f} on {os.cpu_count()} cores")
     print(f"  first run in this process (cold): {cold * 1000:.0f} ms")
     print(f"  warm, trace + shapes + analysis: {figures(warm)} (target ≤ {FX_TARGET_MS} ms)")
 

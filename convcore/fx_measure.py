@@ -54,7 +54,9 @@ def _window(found: list[tuple[int, tuple[int, int] | None]], n_in: int, n_out: i
     if any(i[0] == 0 and i[1] == n_in - 1 for _, i in spans) and n_in > 1:
         return None, True
     steps = {(b - a) // max(v - u, 1) for (u, (a, _)), (v, (b, _)) in pairwise(spans)}
-    uniform = len(steps) == 1 and min(steps) > 0
+    # a sliding window's starts stay within the (padded) input: a step larger than that is two probes on
+    # either side of a fixed window's edge (attention in 8×8 windows on a 14×14 map), not a stride
+    uniform = len(steps) == 1 and min(steps) > 0 and min(steps) * (n_out - 1) <= 2 * n_in
     stride = min(steps) if uniform else max(n_in // max(n_out, 1), 1)
     even = uniform or len(spans) == 1
     kernel = max(i[1] - i[0] + 1 for _, i in spans)

@@ -135,15 +135,14 @@ class Measurer:
         self.cache: dict[str, Measured] = {}
 
     def node(self, n: fx.Node, inputs: tuple[str, ...], out: tuple[int, ...], what: str, target: str) -> Node:
-        """The measured node; the parameters of a module call (a function's are counted by the caller)."""
-        params = sum(p.numel() for p in self.modules[str(n.target)].parameters()) if n.op == "call_module" else 0
+        """The measured node (its parameters are counted by the caller)."""
         try:
             found = self._measure(n, inputs[0])
         except (RuntimeError, ValueError, TypeError, IndexError, StopIteration, NotImplementedError) as exc:
             note = f"{what} is not known to the summary and could not be measured ({exc}): counted as global, 0 MACs"
-            return Node(n.name, what, "global", inputs, out, None, params, 0, target, note)
+            return Node(n.name, what, "global", inputs, out, None, 0, 0, target, note)
         return Node(
-            n.name, what, "window", inputs, out, found.windows, params, found.macs, target, found.note, True, found.dims
+            n.name, what, "window", inputs, out, found.windows, 0, found.macs, target, found.note, True, found.dims
         )
 
     def _measure(self, n: fx.Node, feature: str) -> Measured:

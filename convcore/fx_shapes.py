@@ -28,16 +28,17 @@ def _prod(values: tuple[int, ...]) -> int:
     return result
 
 
-def on_meta(gm: fx.GraphModule) -> fx.GraphModule:
-    """``gm`` with its parameters and buffers on the meta device: a copy (no data copied) unless they already are."""
-    tensors = (*gm.parameters(), *gm.buffers())
+def on_meta(module: nn.Module) -> nn.Module:
+    """``module`` with its parameters and buffers on the meta device: a copy (no data copied) unless they already
+    are."""
+    tensors = (*module.parameters(), *module.buffers())
     if all(t.is_meta for t in tensors):
-        return gm
+        return module
     memo: dict[int, Any] = {}
     for tensor in tensors:
         meta = tensor.detach().to("meta")
         memo[id(tensor)] = nn.Parameter(meta, tensor.requires_grad) if isinstance(tensor, nn.Parameter) else meta
-    return copy.deepcopy(gm, memo)
+    return copy.deepcopy(module, memo)
 
 
 def _pair_of(value: Any, name: str) -> tuple[int, int]:
@@ -132,8 +133,10 @@ class _Shapes(fx.Interpreter):
     process, for no information). ``ShapeProp`` is not used for the same reason.
     """
 
-    def __init__(self, gm: fx.GraphModule, passing: tuple[type[nn.Module], ...], functions: set[Any]) -> None:
-        super().__init__(gm)
+    def __init__(
+        self, root: nn.Module, graph: fx.Graph, passing: tuple[type[nn.Module], ...], functions: set[Any]
+    ) -> None:
+        super().__init__(root, graph=graph)
         self.passing = passing
         self.functions = functions
 
@@ -170,14 +173,16 @@ class _Shapes(fx.Interpreter):
 
 
 def propagate(
-    gm: fx.GraphModule,
+    root: nn.Module,
+    graph: fx.Graph,
     input_shape: tuple[int, int, int],
     passing: tuple[type[nn.Module], ...],
     functions: set[Callable[..., Any]],
 ) -> None:
-    """Record every node's output shape; ``passing`` modules and ``functions`` return their input unchanged."""
+    """Record the output shape of every node of ``graph`` (traced from ``root``); ``passing`` modules and
+    ``functions`` return their input unchanged."""
     try:
-        _Shapes(gm, passing, functions).run(torch.zeros((1, *input_shape), device="meta"))
+        _Shapes(root, graph, passing, functions).run(torch.zeros((1, *input_shape), device="meta"))
     except Exception as exc:
         raise ValueError(
             f"the module cannot run on a {'x'.join(map(str, input_shape))} input: {exc}; check the input "

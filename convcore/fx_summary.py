@@ -1,6 +1,6 @@
 """A PyTorch module's per-node table — shapes, parameters, MACs, receptive fields — through ``torch.fx``.
 
-The module is traced symbolically (``torch.fx.symbolic_trace``: no data) and its shapes are propagated by an
+The module is traced symbolically (``torch.fx.Tracer``: no data, only the graph) and its shapes are propagated by an
 interpreter on meta tensors (a module with real weights is copied to the meta device first, without copying
 data), so no arithmetic runs and the weights are never read. Each tensor-valued node becomes a
 :class:`convcore.graph.Node`; :func:`convcore.graph.analyze` does the receptive-field arithmetic.
@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from convcore import shapes
+from convcore.fx_constants import Constants
 from convcore.fx_ops import Measurer, is_stochastic_depth, tensor_op
 from convcore.fx_shapes import SHAPE, SHAPES, on_meta, propagate
 from convcore.graph import GraphReport, Node, Role, analyze
@@ -160,9 +161,8 @@ def _adaptive(in_size: tuple[int, int], out_size: tuple[int, int]) -> tuple[Role
 class _Builder:
     """Turns one traced ``fx.Node`` into a graph node; an operation it does not know is measured."""
 
-    def __init__(self, gm: fx.GraphModule) -> None:
-        self.gm = gm
-        self.modules = dict(gm.named_modules())
+    def __init__(self, root: nn.Module) -> None:
+        self.modules = dict(root.named_modules())
         self.calls: dict[str, int] = {}
         self.measurer = Measurer(self.modules)
 
@@ -218,10 +218,8 @@ class _Builder:
                 _arg(n, 5, "dilation", 1),
                 where,
             )
-            params = self._numel(n.args[1]) + self._numel(_arg(n, 2, "bias", None))
-            return Node(
-                n.name, "conv2d", "window", inputs, out, windows, params, out[-2] * out[-1] * _prod(weight), n.name
-            )
+            macs = out[-2] * out[-1] * _prod(weight)
+            return Node(n.name, "conv2d", "window", inputs, out, windows, 0, macs, n.name)
         if target in (F.max_pool2d, F.avg_pool2d):
             kernel = _arg(n, 1, "kernel_size", None)
             stride = _arg(n, 2, "stride", None) or kernel
@@ -236,15 +234,13 @@ class _Builder:
             return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=n.name, note=note, dims=dims)
         if target is F.linear:
             weight = self._param_shape(n.args[1])
-            params = self._numel(n.args[1]) + self._numel(_arg(n, 2, "bias", None))
-            return self._linear(n, inputs, first, out, params, _prod(weight), n.name)
+            return self._linear(n, inputs, first, out, _prod(weight), n.name)
         return self.measurer.node(n, inputs, out, op, n.name)
 
     def _module(self, n: fx.Node, inputs: tuple[str, ...], in_size: tuple[int, int], out: tuple[int, ...]) -> Node:
         assert isinstance(n.target, str)
         module = self.modules[n.target]
         kind = type(module).__name__
-        params = sum(p.numel() for p in module.parameters())
         op = _camel_to_snake(kind)
         where = f"module {n.target} ({kind})"
         # a module called again (one ReLU reused in a block) is numbered as torch.fx numbers its nodes
@@ -252,38 +248,38 @@ class _Builder:
         self.calls[n.target] = calls + 1
         target = f"{n.target}_{calls}" if calls else n.target
         if isinstance(module, _PASS_MODULES):
-            return Node(n.name, op, "pass", inputs, out, None, params, 0, target)
+            return Node(n.name, op, "pass", inputs, out, None, 0, 0, target)
         if isinstance(module, nn.Conv2d):
             windows = _conv_windows(module.kernel_size, module.stride, module.padding, module.dilation, where)
             macs = out[-2] * out[-1] * module.weight.numel()
-            return Node(n.name, "conv2d", "window", inputs, out, windows, params, macs, target)
+            return Node(n.name, "conv2d", "window", inputs, out, windows, 0, macs, target)
         if isinstance(module, nn.ConvTranspose2d):
             macs = in_size[0] * in_size[1] * module.weight.numel()
             note = "transposed convolution upsamples: no receptive field from here on"
-            return Node(n.name, "conv_transpose2d", "opaque", inputs, out, None, params, macs, target, note)
+            return Node(n.name, "conv_transpose2d", "opaque", inputs, out, None, 0, macs, target, note)
         if isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
             dilation = module.dilation if isinstance(module, nn.MaxPool2d) else 1
             stride = module.stride if module.stride is not None else module.kernel_size
             windows = _conv_windows(module.kernel_size, stride, module.padding, dilation, where)
-            return Node(n.name, op, "window", inputs, out, windows, params, 0, target)
+            return Node(n.name, op, "window", inputs, out, windows, 0, 0, target)
         if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
             role, adaptive, note = _adaptive(in_size, (out[-2], out[-1]))
             dims = (2, 3) if role == "mix" else ()
-            return Node(n.name, op, role, inputs, out, adaptive, params, 0, target, note, dims=dims)
+            return Node(n.name, op, role, inputs, out, adaptive, 0, 0, target, note, dims=dims)
         if isinstance(module, nn.ZeroPad2d | nn.ConstantPad2d | nn.ReflectionPad2d | nn.ReplicationPad2d):
-            return Node(n.name, op, "window", inputs, out, _pad_windows(module.padding, where), params, 0, target)
+            return Node(n.name, op, "window", inputs, out, _pad_windows(module.padding, where), 0, 0, target)
         if isinstance(module, nn.Flatten):
             return self._reshape(n, inputs, self._in_shape(n), out, "flatten", target)
         if isinstance(module, nn.Linear):
-            return self._linear(n, inputs, self._in_shape(n), out, params, module.weight.numel(), target)
+            return self._linear(n, inputs, self._in_shape(n), out, module.weight.numel(), target)
         if isinstance(module, nn.Upsample | nn.UpsamplingNearest2d | nn.UpsamplingBilinear2d | nn.PixelShuffle):
             note = "upsampling: no receptive field from here on"
-            return Node(n.name, op, "opaque", inputs, out, None, params, 0, target, note)
+            return Node(n.name, op, "opaque", inputs, out, None, 0, 0, target, note)
         if isinstance(module, nn.LayerNorm | nn.GroupNorm):
             rank = len(self._in_shape(n)) + 1
             count = len(module.normalized_shape) if isinstance(module, nn.LayerNorm) else rank - 1
             mixed = tuple(range(rank - count, rank))
-            return Node(n.name, op, "mix", inputs, out, None, params, 0, target, dims=mixed)
+            return Node(n.name, op, "mix", inputs, out, None, 0, 0, target, dims=mixed)
         return self.measurer.node(n, inputs, out, f"{kind} (module {n.target})", target)
 
     def _in_shape(self, n: fx.Node) -> tuple[int, ...]:
@@ -308,22 +304,16 @@ class _Builder:
         inputs: tuple[str, ...],
         first: tuple[int, ...],
         out: tuple[int, ...],
-        params: int,
         weight_numel: int,
         target: str,
     ) -> Node:
         rows = _prod(out[:-1])
-        return Node(n.name, "linear", "mix", inputs, out, None, params, rows * weight_numel, target, dims=(-1,))
+        return Node(n.name, "linear", "mix", inputs, out, None, 0, rows * weight_numel, target, dims=(-1,))
 
     def _param_shape(self, arg: Any) -> tuple[int, ...]:
         if isinstance(arg, fx.Node) and arg.meta.get(SHAPE) is not None:
             return tuple(arg.meta[SHAPE])
         raise ValueError(f"the weight {arg!r} of a functional call has no known shape")
-
-    def _numel(self, arg: Any) -> int:
-        if isinstance(arg, fx.Node) and arg.op == "get_attr":
-            return _prod(self._param_shape(arg))
-        return 0
 
 
 def _prod(values: tuple[int, ...]) -> int:
@@ -349,10 +339,14 @@ def _user_frame(exc: BaseException) -> str:
     return f"{Path(frame.filename).name}:{frame.lineno}: {(frame.line or '').strip()}"
 
 
-def trace(module: nn.Module) -> fx.GraphModule:
-    """``torch.fx.symbolic_trace`` with a student-readable ``ValueError`` naming the line it could not trace."""
+def trace(module: nn.Module) -> fx.Graph:
+    """``torch.fx``'s symbolic trace with a student-readable ``ValueError`` naming the line it could not trace.
+
+    Only the graph: no ``GraphModule`` is built (its generated code and copied submodules would cost a third of
+    the trace's time for nothing); the graph's targets are paths in ``module``.
+    """
     try:
-        return fx.symbolic_trace(module)
+        return fx.Tracer().trace(module)
     except Exception as exc:
         raise ValueError(
             f"torch.fx cannot trace {type(module).__name__}: {exc} (at {_user_frame(exc)}); data-dependent "
@@ -368,43 +362,35 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
     """
     if len(input_shape) != 3 or any(not isinstance(d, int) or d < 1 for d in input_shape):
         raise ValueError(f"input_shape must be (channels, height, width) of positive integers, got {input_shape!r}")
-    gm = on_meta(trace(module))
-    propagate(gm, input_shape, _PASS_MODULES, _PASS_FUNCTIONS)
-    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    graph = trace(module)
+    root = on_meta(module)
+    propagate(root, graph, input_shape, _PASS_MODULES, _PASS_FUNCTIONS)
+    placeholders = [n for n in graph.nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
         raise ValueError(f"the module's forward takes {len(placeholders)} inputs; the summary needs exactly one image")
-    builder = _Builder(gm)
-    sizes = {name: p.numel() for name, p in gm.named_parameters()}
-    feeding: dict[str, set[str]] = {}
+    builder = _Builder(root)
+    constants = Constants(root)
     nodes: list[Node] = []
     shapes_by_name: dict[str, tuple[int, ...]] = {}
-    for n in gm.graph.nodes:
+    for n in graph.nodes:
         if n.op == "placeholder":
             out = _shape(n)
             assert out is not None
             nodes.append(Node(n.name, "input", "input", (), out, target=str(n.target)))
             shapes_by_name[n.name] = out
             continue
-        if n.op == "get_attr":
-            feeding[n.name] = {str(n.target)} if n.target in sizes else set()
-            continue
         if n.op == "output":
             continue
         inputs = tuple(a.name for a in n.all_input_nodes if a.name in shapes_by_name)
         out = _shape(n)
-        if not inputs:
-            feeding[n.name] = set().union(*(feeding.get(a.name, set()) for a in n.all_input_nodes))
-        if not inputs or (SHAPE not in n.meta and SHAPES not in n.meta):
-            # constants and sizes (x.size(), x.shape) are not feature maps
-            continue
-        if out is None:
+        if not inputs or out is None:
+            # constants, parameters and sizes (x.size(), x.shape) are not feature maps: what they read and
+            # compute is counted where they meet one
+            constants.carry(n)
             continue
         node = builder.node(n, inputs, [shapes_by_name[name] for name in inputs])
-        if n.op != "call_module":
-            # parameters read directly or through constant-only nodes: ViT's class token (expanded) and
-            # position embedding, ConvNeXt's layer scale
-            used = {p for a in n.all_input_nodes if a.name not in shapes_by_name for p in feeding.get(a.name, ())}
-            node = replace(node, params=sum(sizes[p] for p in used))
+        params, macs, note = constants.count(n, shapes_by_name)
+        node = replace(node, params=params, macs=node.macs + macs, note="; ".join(filter(None, (node.note, note))))
         full = n.meta.get(SHAPE) or next(s for s in n.meta[SHAPES] if s is not None)
         nodes.append(replace(node, shape=tuple(full)) if full[0] != 1 else node)
         shapes_by_name[n.name] = out
