@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.admission import install_busy_handler, return_freed_memory
+from app.admission import install_busy_handler, one_thread_per_request, return_freed_memory
 from app.body_limits import route_body_limits
 from app.errors import install_error_handlers
 from app.middleware import install_hardening
@@ -29,6 +29,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_busy_handler(app)
     return_freed_memory()
+    one_thread_per_request()
     limits: dict[str, int] = {}
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
