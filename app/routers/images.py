@@ -67,6 +67,12 @@ def _sample(name: str, color: Color, max_work_pixels: int) -> imaging.DecodedIma
     return decoded
 
 
+@lru_cache(maxsize=32)
+def _sample_photo(name: str, color: Color, max_work_pixels: int) -> str:
+    """The decoded sample as the response's PNG data URL: the same for every request on it."""
+    return imaging.encode_photo(_sample(name, color, max_work_pixels).pixels)
+
+
 @dataclass(frozen=True)
 class Source:
     """The image of a request before it is decoded: a built-in sample (already decoded) or an upload's bytes,
@@ -79,6 +85,7 @@ class Source:
     data: bytes = b""
     transparent: bool = False
     sample: imaging.DecodedImage | None = None
+    sample_photo: str = ""
 
     def decode(self, settings: Settings) -> imaging.DecodedImage:
         if self.sample is not None:
@@ -95,6 +102,10 @@ class Source:
         if self.sample is not None:
             return 0
         return cost.decode_bytes(self.original, self.work, transparent=self.transparent)
+
+    def photo(self, decoded: imaging.DecodedImage) -> str:
+        """The decoded image as a PNG data URL (a sample's is encoded once per process)."""
+        return self.sample_photo or imaging.encode_photo(decoded.pixels)
 
 
 def _upload_source(data: bytes, color: Color, settings: Settings) -> Source:
@@ -113,7 +124,9 @@ async def _load_image(file: UploadFile | None, sample: str | None, color: Color,
         if sample not in SAMPLES:
             raise ValueError(f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}")
         decoded = await run_in_threadpool(_sample, sample, color, settings.max_work_pixels)
-        return Source(f"sample:{sample}", decoded.original_size, Shape(*decoded.pixels.shape), color, sample=decoded)
+        photo = await run_in_threadpool(_sample_photo, sample, color, settings.max_work_pixels)
+        shape = Shape(*decoded.pixels.shape)
+        return Source(f"sample:{sample}", decoded.original_size, shape, color, sample=decoded, sample_photo=photo)
     if file is None:
         raise ValueError("send an image: file (an uploaded PNG, JPEG or WebP) or sample (a built-in sample name)")
     # The body-size middleware has bounded the request, and multipart parts are kept in memory.
@@ -265,10 +278,10 @@ def _feature_maps(source: Source, layers: str, seed: int, settings: Settings) ->
     raw = _parse_layers(layers)
     nbytes = _priced(source, raw, _maps_price, settings)
     with admitted(settings, nbytes):
-        return _encode_maps(source.decode(settings), source.label, raw, seed)
+        return _encode_maps(source, source.decode(settings), raw, seed)
 
 
-def _encode_maps(decoded: imaging.DecodedImage, source: str, raw: list[Any], seed: int) -> Response:
+def _encode_maps(source: Source, decoded: imaging.DecodedImage, raw: list[Any], seed: int) -> Response:
     started = time.perf_counter()
     network = build_network(raw, Shape(*decoded.pixels.shape), seed=seed)
     maps = run_network(network, decoded.pixels)
@@ -297,7 +310,7 @@ def _encode_maps(decoded: imaging.DecodedImage, source: str, raw: list[Any], see
     encoded = time.perf_counter()
     return json_response(
         {
-            "input": {**_input_info(decoded, source), "image": imaging.encode_photo(decoded.pixels)},
+            "input": {**_input_info(decoded, source.label), "image": source.photo(decoded)},
             "layers": out_layers,
             "warnings": [
                 {"code": w.code, "layer": w.layer, "axis": w.axis, "count": w.count, "message": w.message}
