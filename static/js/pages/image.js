@@ -9,6 +9,7 @@ import { readState, writeState } from "../common/urlstate.js";
 import { pixelUnder } from "../imagelab/draw.js";
 import { renderEditor } from "../imagelab/editor.js";
 import { renderGap, renderMapCards } from "../imagelab/panels.js";
+import { serially } from "../lessons/controls.js";
 import { bindSource, renderSamples } from "../imagelab/source.js";
 import { PROPS, parseLayers } from "../imagelab/state.js";
 import { drawErf, drawResult } from "../imagelab/view.js";
@@ -39,10 +40,6 @@ let images = new Map();
 let mapCanvases = [];
 let layouts = new Map();
 let erfRequest = null;
-// One feature-map request at a time: an edit while one runs is sent when it returns, with the state as it
-// is then (several quick edits make one request, and none waits for a timer).
-let running = false;
-let rerun = false;
 
 function saveUrl() {
   writeState(PROPS, {
@@ -198,18 +195,8 @@ async function run() {
   }
 }
 
-async function requestRun() {
-  if (running) {
-    rerun = true;
-    return;
-  }
-  running = true;
-  do {
-    rerun = false;
-    await run();
-  } while (rerun);
-  running = false;
-}
+// One feature-map request at a time, sent at once; edits made meanwhile make one more with the latest state.
+const requestRun = serially(run);
 
 // ---- interaction ----
 
