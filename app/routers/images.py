@@ -117,21 +117,34 @@ def _upload_source(data: bytes, color: Color, settings: Settings) -> Source:
     return Source("upload", (height, width), shape, color, data=data, transparent=transparent)
 
 
-async def _load_image(file: UploadFile | None, sample: str | None, color: Color, settings: Settings) -> Source:
+async def _upload_bytes(file: UploadFile | None, sample: str | None) -> bytes | None:
+    """The upload's bytes (``None`` for a sample), after checking that exactly one of the two was sent."""
     if file is not None and sample is not None:
         raise ValueError("send either file (an uploaded image) or sample (a built-in sample name), not both")
     if sample is not None:
-        if sample not in SAMPLES:
-            raise ValueError(f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}")
-        decoded = await run_in_threadpool(_sample, sample, color, settings.max_work_pixels)
-        photo = await run_in_threadpool(_sample_photo, sample, color, settings.max_work_pixels)
-        shape = Shape(*decoded.pixels.shape)
-        return Source(f"sample:{sample}", decoded.original_size, shape, color, sample=decoded, sample_photo=photo)
+        return None
     if file is None:
         raise ValueError("send an image: file (an uploaded PNG, JPEG or WebP) or sample (a built-in sample name)")
     # The body-size middleware has bounded the request, and multipart parts are kept in memory.
-    data = await file.read()
-    return await run_in_threadpool(_upload_source, data, color, settings)
+    return await file.read()
+
+
+def _source(data: bytes | None, sample: str | None, color: Color, settings: Settings) -> Source:
+    """The request's image, read in the worker thread that does its work (one hop off the event loop)."""
+    if data is not None:
+        return _upload_source(data, color, settings)
+    if sample not in SAMPLES:
+        raise ValueError(f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}")
+    decoded = _sample(sample, color, settings.max_work_pixels)
+    photo = _sample_photo(sample, color, settings.max_work_pixels)
+    shape = Shape(*decoded.pixels.shape)
+    return Source(f"sample:{sample}", decoded.original_size, shape, color, sample=decoded, sample_photo=photo)
+
+
+async def _load_image(file: UploadFile | None, sample: str | None, color: Color, settings: Settings) -> Source:
+    """The request's image for an endpoint that prices and decodes it itself (``intro_experiments``)."""
+    data = await _upload_bytes(file, sample)
+    return await run_in_threadpool(_source, data, sample, color, settings)
 
 
 def _parse_layers(text: str) -> list[Any]:
@@ -269,12 +282,16 @@ async def feature_maps(
     """Every layer's feature maps for an image: per layer the output shape, the receptive field
     ``{size, stride, padding}`` per axis, one PNG per channel on a two-sided colour scale ``[−m, m]`` shared by
     the layer (``scale``), and min/max/mean per map; 1×1 maps (after global pooling) also carry their value."""
-    source = await _load_image(file, sample, color, settings)
+    data = await _upload_bytes(file, sample)
     # The work runs in the thread pool (torch releases the GIL), so one request does not stall the event loop.
-    return await run_in_threadpool(_feature_maps, source, layers, seed, settings)
+    return await run_in_threadpool(_feature_maps, (data, sample, color), layers, seed, settings)
 
 
-def _feature_maps(source: Source, layers: str, seed: int, settings: Settings) -> Response:
+ImageArgs = tuple[bytes | None, str | None, Color]
+
+
+def _feature_maps(image: ImageArgs, layers: str, seed: int, settings: Settings) -> Response:
+    source = _source(*image, settings)
     raw = _parse_layers(layers)
     nbytes = _priced(source, raw, _maps_price, settings)
     with admitted(settings, nbytes):
@@ -340,14 +357,15 @@ async def image_receptive_field(
     may leave the image), clipped to the image, and its centre ``[y, x]``; with ``erf`` also the effective
     receptive field (|∂unit/∂input| summed over input channels, divided by its peak) as a white-to-red PNG and
     the bounding box of its non-zero pixels."""
-    source = await _load_image(file, sample, color, settings)
+    data = await _upload_bytes(file, sample)
     unit = (layer_index, channel, row, col)
-    return await run_in_threadpool(_receptive_field, source, layers, seed, unit, erf, settings)
+    return await run_in_threadpool(_receptive_field, (data, sample, color), layers, seed, unit, erf, settings)
 
 
 def _receptive_field(
-    source: Source, layers: str, seed: int, unit: tuple[int, int, int, int], erf: bool, settings: Settings
+    image: ImageArgs, layers: str, seed: int, unit: tuple[int, int, int, int], erf: bool, settings: Settings
 ) -> Response:
+    source = _source(*image, settings)
     layer_index = unit[0]
     raw = _parse_layers(layers)
     if layer_index >= len(raw):
