@@ -29,11 +29,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
+import torch
+
 from app.errors import Busy
 from app.settings import Settings
 from convcore.cost import REQUEST_BYTES
 
-__all__ = ["Busy", "MemoryGate", "admitted", "gate_for", "return_freed_memory"]
+__all__ = ["Busy", "MemoryGate", "admitted", "gate_for", "one_thread_per_request", "return_freed_memory"]
 
 
 class MemoryGate:
@@ -107,3 +109,11 @@ def return_freed_memory() -> bool:
     if not hasattr(libc, "mallopt"):
         return False
     return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(libc.mallopt(M_ARENA_MAX, ARENA_MAX))
+
+
+def one_thread_per_request() -> None:
+    """Run each request's torch work on its own thread only, as the container does (``OMP_NUM_THREADS=1``):
+    the gate already runs ``max_running`` requests side by side, and torch's default of one thread per core on
+    top of that oversubscribes the CPUs. On a loaded 2-core machine the image lab's convolutions took 270 ms
+    with two threads and 9 ms with one (benchmarks/playground_render.py); the waiting threads spin."""
+    torch.set_num_threads(1)

@@ -42,6 +42,12 @@ def sample_image(name: str, color: Color, max_work_pixels: int) -> imaging.Decod
     return decoded
 
 
+@lru_cache(maxsize=32)
+def sample_photo(name: str, color: Color, max_work_pixels: int) -> str:
+    """The decoded sample as the response's PNG data URL: the same for every request on it."""
+    return imaging.encode_photo(sample_image(name, color, max_work_pixels).pixels)
+
+
 @dataclass(frozen=True)
 class Source:
     """The image of a request before it is decoded: a built-in sample (already decoded) or an upload's bytes,
@@ -54,6 +60,7 @@ class Source:
     data: bytes = b""
     transparent: bool = False
     sample: imaging.DecodedImage | None = None
+    sample_photo: str = ""
 
     def decode(self, settings: Settings) -> imaging.DecodedImage:
         if self.sample is not None:
@@ -71,6 +78,10 @@ class Source:
             return 0
         return cost.decode_bytes(self.original, self.work, transparent=self.transparent)
 
+    def photo(self, decoded: imaging.DecodedImage) -> str:
+        """The decoded image as a PNG data URL (a sample's is encoded once per process)."""
+        return self.sample_photo or imaging.encode_photo(decoded.pixels)
+
 
 def upload_source(data: bytes, color: Color, settings: Settings) -> Source:
     width, height, transparent = imaging.image_size(
@@ -81,26 +92,45 @@ def upload_source(data: bytes, color: Color, settings: Settings) -> Source:
     return Source("upload", (height, width), shape, color, data=data, transparent=transparent)
 
 
-async def load_image(file: UploadFile | None, sample: str | None, color: Color, settings: Settings) -> Source:
+async def upload_bytes(file: UploadFile | None, sample: str | None) -> bytes | None:
+    """The upload's bytes (``None`` for a sample), after checking that exactly one of the two was sent."""
     if file is not None and sample is not None:
         raise ValueError("send either file (an uploaded image) or sample (a built-in sample name), not both")
     if sample is not None:
-        if sample not in SAMPLES:
-            # A form field naming nothing: a 422 (the URL exists), coded like any value outside its choices.
-            raise InputError(
-                f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}",
-                code="not_one_of_value",
-                field="sample",
-                choices=list(SAMPLES),
-                value=sample,
-            )
-        decoded = await run_in_threadpool(sample_image, sample, color, settings.max_work_pixels)
-        return Source(f"sample:{sample}", decoded.original_size, Shape(*decoded.pixels.shape), color, sample=decoded)
+        return None
     if file is None:
         raise ValueError("send an image: file (an uploaded PNG, JPEG or WebP) or sample (a built-in sample name)")
     # The body-size middleware has bounded the request, and multipart parts are kept in memory.
-    data = await file.read()
-    return await run_in_threadpool(upload_source, data, color, settings)
+    return await file.read()
+
+
+def source(data: bytes | None, sample: str | None, color: Color, settings: Settings) -> Source:
+    """The request's image, read in the worker thread that does its work (one hop off the event loop)."""
+    if data is not None:
+        return upload_source(data, color, settings)
+    if sample not in SAMPLES:
+        # A form field naming nothing: a 422 (the URL exists), coded like any value outside its choices.
+        raise InputError(
+            f"sample must be one of {', '.join(SAMPLES)}, got {sample!r}",
+            code="not_one_of_value",
+            field="sample",
+            choices=list(SAMPLES),
+            value=sample,
+        )
+    decoded = sample_image(sample, color, settings.max_work_pixels)
+    photo = sample_photo(sample, color, settings.max_work_pixels)
+    shape = Shape(*decoded.pixels.shape)
+    return Source(f"sample:{sample}", decoded.original_size, shape, color, sample=decoded, sample_photo=photo)
+
+
+async def load_image(file: UploadFile | None, sample: str | None, color: Color, settings: Settings) -> Source:
+    """The request's image for an endpoint that prices and decodes it in one step (the intro experiments)."""
+    data = await upload_bytes(file, sample)
+    return await run_in_threadpool(source, data, sample, color, settings)
+
+
+#: an image request's form fields, for :func:`source` in the worker thread
+ImageArgs = tuple[bytes | None, str | None, Color]
 
 
 FileField = Annotated[UploadFile | None, File(description="a PNG, JPEG or WebP image")]

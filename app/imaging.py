@@ -235,9 +235,10 @@ def decode_image(
 
 def _data_url(image: Image.Image) -> str:
     buffer = io.BytesIO()
-    # zlib's Huffman-only strategy (2, Z_HUFFMAN_ONLY): maps are encoded on every request, and on feature
-    # maps it is 1.5–2× faster than level-1 deflate or run-length coding at the same or a smaller size.
-    image.save(buffer, format="PNG", compress_level=1, compress_type=2)
+    # zlib's run-length strategy (3, Z_RLE): maps are encoded on every request. On the default stack's maps of
+    # the house it is 3.5× faster than Huffman-only coding and 4× smaller (an edge map is long runs of white);
+    # on random-weight maps of the 512×512 photo within 5 % of Huffman-only and faster than plain deflate.
+    image.save(buffer, format="PNG", compress_level=1, compress_type=3)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.admission import return_freed_memory
+from app.admission import one_thread_per_request, return_freed_memory
 from app.body_limits import route_body_limits
 from app.errors import install_error_handlers
 from app.middleware import install_hardening
@@ -28,6 +28,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     install_error_handlers(app)
     return_freed_memory()
+    one_thread_per_request()
     limits: dict[str, int] = {}
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

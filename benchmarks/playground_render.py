@@ -7,9 +7,9 @@ Run: ``.venv/bin/python benchmarks/playground_render.py`` (about a minute). It s
   page records around its one render function); target p95 ≤ 8 ms for 4→4 channels, ≤ 16 ms for the rest;
 - one animation step (Step forward) of the 4→4 32×32 layer; target: within one frame (16 ms);
 - the image lab's kernel change: request sent → maps drawn (``image-run``), and end to end from the edit
-  (which adds the page's 200 ms wait for more typing); target ≤ 100 ms;
+  (the page sends an edit at once); target ≤ 100 ms;
 - the residual page's recompute: request sent → plot drawn (``residual-recompute``), and end to end from the
-  edit (adds a 250 ms wait); target ≤ 150 ms.
+  edit; target ≤ 150 ms.
 """
 
 import os

@@ -257,10 +257,11 @@ def trace_bytes(taps: int) -> int:
 
 
 def residual_bytes(*, depth: int, width: int, samples: int, networks: int) -> int:
-    """The residual experiment (float64): ``depth`` weight matrices per network, drawn up front, and a few
-    activations ``(networks, samples, width)`` per block (the block's input, its branch and batch norm's copy)."""
+    """The residual experiment (float64): ``depth`` weight matrices per network, drawn up front, and the
+    activations ``(networks, samples, width)``: the input, and the four stacks' states, branch inputs and
+    branches (:func:`convcore.residual._run_stacks`), with one more for batch norm's temporaries."""
     weights = depth * networks * width * width * FLOAT64
-    activations = 6 * networks * samples * width * FLOAT64
+    activations = 14 * networks * samples * width * FLOAT64
     statistics = 4 * (depth + 1) * networks * FLOAT64
     return weights + activations + statistics
 

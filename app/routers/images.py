@@ -21,7 +21,8 @@ from app import imaging, pricing
 from app.admission import admitted
 from app.dependencies import SettingsDep
 from app.encoding import respond
-from app.image_source import SAMPLES, Color, FileField, SampleField, Source, load_image, sample_image
+from app.image_source import SAMPLES, Color, FileField, ImageArgs, SampleField, Source, sample_image, upload_bytes
+from app.image_source import source as read_source
 from app.jsonstream import json_response
 from app.reports import box_dict, warning_dicts
 from app.settings import Settings
@@ -159,19 +160,20 @@ async def feature_maps(
     """Every layer's feature maps for an image: per layer the output shape, the receptive field
     ``{size, stride, padding}`` per axis, one PNG per channel on a two-sided colour scale ``[−m, m]`` shared by
     the layer (``scale``), and min/max/mean per map; 1×1 maps (after global pooling) also carry their value."""
-    source = await load_image(file, sample, color, settings)
+    data = await upload_bytes(file, sample)
     # The work runs in the thread pool (torch releases the GIL), so one request does not stall the event loop.
-    return await run_in_threadpool(_feature_maps, source, layers, seed, settings)
+    return await run_in_threadpool(_feature_maps, (data, sample, color), layers, seed, settings)
 
 
-def _feature_maps(source: Source, layers: str, seed: int, settings: Settings) -> Response:
+def _feature_maps(image: ImageArgs, layers: str, seed: int, settings: Settings) -> Response:
+    source = read_source(*image, settings)
     raw = _parse_layers(layers, settings)
     nbytes = _priced(source, raw, _maps_price, settings)
     with admitted(settings, nbytes):
-        return _encode_maps(source.decode(settings), source.label, raw, seed)
+        return _encode_maps(source, source.decode(settings), raw, seed)
 
 
-def _encode_maps(decoded: imaging.DecodedImage, source: str, raw: list[Any], seed: int) -> Response:
+def _encode_maps(source: Source, decoded: imaging.DecodedImage, raw: list[Any], seed: int) -> Response:
     started = time.perf_counter()
     network = build_network(raw, Shape(*decoded.pixels.shape), seed=seed)
     maps = run_network(network, decoded.pixels)
@@ -200,7 +202,7 @@ def _encode_maps(decoded: imaging.DecodedImage, source: str, raw: list[Any], see
     encoded = time.perf_counter()
     return json_response(
         {
-            "input": {**_input_info(decoded, source), "image": imaging.encode_photo(decoded.pixels)},
+            "input": {**_input_info(decoded, source.label), "image": source.photo(decoded)},
             "layers": out_layers,
             "warnings": warning_dicts(report.warnings),
             "timing_ms": {"compute": (computed - started) * 1e3, "encode": (encoded - computed) * 1e3},
@@ -227,14 +229,15 @@ async def image_receptive_field(
     may leave the image), clipped to the image, and its centre ``[y, x]``; with ``erf`` also the effective
     receptive field (|∂unit/∂input| summed over input channels, divided by its peak) as a white-to-red PNG and
     the bounding box of its non-zero pixels."""
-    source = await load_image(file, sample, color, settings)
+    data = await upload_bytes(file, sample)
     unit = (layer_index, channel, row, col)
-    return await run_in_threadpool(_receptive_field, source, layers, seed, unit, erf, settings)
+    return await run_in_threadpool(_receptive_field, (data, sample, color), layers, seed, unit, erf, settings)
 
 
 def _receptive_field(
-    source: Source, layers: str, seed: int, unit: tuple[int, int, int, int], erf: bool, settings: Settings
+    image: ImageArgs, layers: str, seed: int, unit: tuple[int, int, int, int], erf: bool, settings: Settings
 ) -> Response:
+    source = read_source(*image, settings)
     layer_index = unit[0]
     raw = _parse_layers(layers, settings)
     if layer_index >= len(raw):

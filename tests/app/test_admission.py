@@ -5,8 +5,9 @@ import threading
 import time
 
 import pytest
+import torch
 
-from app.admission import Busy, MemoryGate, admitted, gate_for, return_freed_memory
+from app.admission import Busy, MemoryGate, admitted, gate_for, one_thread_per_request, return_freed_memory
 from app.settings import Settings
 from convcore.cost import REQUEST_BYTES
 
@@ -78,3 +79,12 @@ def test_a_request_larger_than_the_whole_budget_still_runs_alone() -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 def test_freed_memory_is_returned_to_the_system_on_glibc() -> None:
     assert return_freed_memory()
+
+
+def test_torch_work_runs_on_one_thread_in_every_worker_thread() -> None:
+    one_thread_per_request()
+    seen: list[int] = []
+    worker = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    worker.start()
+    worker.join()
+    assert (torch.get_num_threads(), seen) == (1, [1])

@@ -169,7 +169,7 @@ def test_the_residual_experiment_prices_its_weights(client: TestClient) -> None:
     response = client.get("/api/v1/experiments/residual", params=params)
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "this experiment needs about 417 MiB of memory, more than the limit of 368 MiB: "
+        "detail": "this experiment needs about 418 MiB of memory, more than the limit of 368 MiB: "
         "reduce networks, width or depth",
         "code": "invalid_value",
         "params": {},

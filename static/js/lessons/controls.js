@@ -80,3 +80,25 @@ export function latest(fetcher) {
     }
   };
 }
+
+// Runs an async task at once, never two at a time: calls while one runs make one more run after it, which
+// sees the state as it is then. An edit is sent without waiting for a timer, and quick edits cost one request.
+export function serially(task) {
+  let running = false;
+  let again = false;
+  return async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await task();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+}

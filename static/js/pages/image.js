@@ -1,16 +1,19 @@
 // The image lab: a photo through a small layer stack, every feature map, and where each pixel looks.
 // One state object; the server computes maps and the effective receptive field, the browser computes
-// the theoretical boxes from the r, S, P the server returned (rfgeometry.js), so a click draws at once.
+// the theoretical boxes from the r, S, P the server returned (imagelab/view.js), so a click draws at once.
+// Here: the state, the requests and the interaction; imagelab/source.js picks the photo.
 import { ApiError, apiGet, apiPost } from "../common/api.js";
-import { getLang, t } from "../common/i18n.js";
-import { boxOnMap, inputBox } from "../common/rfgeometry.js";
+import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { warningText } from "../common/layer-warnings.js";
-import { drawMap, drawZoom, pixelUnder } from "../common/mapdraw.js";
+import { pixelUnder } from "../common/mapdraw.js";
 import { renderEditor } from "../imagelab/editor.js";
-import { renderGap, renderMapCards, renderRfNumbers } from "../imagelab/panels.js";
+import { renderGap, renderMapCards } from "../imagelab/panels.js";
+import { serially } from "../lessons/controls.js";
+import { bindSource, renderSamples } from "../imagelab/source.js";
 import { PROPS, parseLayers } from "../imagelab/state.js";
+import { drawErf, drawResult } from "../imagelab/view.js";
 import "../imagelab/strings.js";
 
 initShell();
@@ -35,9 +38,7 @@ const state = {
 let images = new Map();
 let mapCanvases = [];
 let layouts = new Map();
-let mapsRequest = null;
 let erfRequest = null;
-let runTimer = 0;
 
 function saveUrl() {
   writeState(PROPS, {
@@ -56,8 +57,9 @@ function decodeImage(src) {
   return img.decode().then(() => img);
 }
 
-async function loadImages(sources) {
-  const loaded = await Promise.all(sources.map(decodeImage));
+// Decoded images by data URL; one the page already has (the photo, an unchanged map) is not decoded again.
+async function loadImages(sources, known) {
+  const loaded = await Promise.all(sources.map((src) => known.get(src) ?? decodeImage(src)));
   return new Map(sources.map((src, i) => [src, loaded[i]]));
 }
 
@@ -82,66 +84,8 @@ function showError() {
   $("error").textContent = state.error ? errorText(state.error) : "";
 }
 
-// ---- the theoretical receptive field, all client-side ----
-
-function selectionBoxes() {
-  const result = state.result;
-  const sel = state.sel;
-  if (!result || !sel) return null;
-  const target = result.layers[sel.layer]?.receptive_field;
-  if (!target) return null;
-  const photo = inputBox(target, sel.row, sel.col, result.input.height, result.input.width);
-  const maps = result.layers.map((layer, j) =>
-    j < sel.layer && layer.receptive_field
-      ? boxOnMap(target, layer.receptive_field, sel.row, sel.col, layer.output.height, layer.output.width)
-      : null,
-  );
-  return { photo, maps };
-}
-
-function photoWidth() {
-  const row = $("photo").closest(".photo-row");
-  const full = Math.max(200, row.clientWidth - 8);
-  return Math.min(480, state.erf && state.sel ? Math.floor((full - 16) / 2) : full);
-}
-
-function mapWidth(layer, single) {
-  const host = $("maps");
-  const avail = Math.max(160, host.clientWidth - 8);
-  const natural = Math.max(layer.output.width * (single ? 2 : 1), 96);
-  return Math.min(avail, single ? 520 : 240, Math.max(natural, 160));
-}
-
-// Redraw every canvas with the current selection: called on a click, so it does no I/O.
 function drawOverlays() {
-  const result = state.result;
-  if (!result) return;
-  const boxes = selectionBoxes();
-  const photo = images.get(result.input.image);
-  drawMap($("photo"), photo, result.input.height, result.input.width, { box: boxes?.photo ?? null }, photoWidth());
-  layouts = new Map();
-  for (const { canvas, layer, channel } of mapCanvases) {
-    const info = result.layers[layer];
-    const item = info.maps[channel];
-    const pixel = state.sel && state.sel.layer === layer && state.sel.channel === channel ? state.sel : null;
-    const overlay = { box: boxes?.maps[layer] ?? null, pixel };
-    const single = (state.view[layer] ?? -1) !== -1;
-    layouts.set(canvas, drawMap(canvas, images.get(item.image), info.output.height, info.output.width, overlay, mapWidth(info, single)));
-  }
-  renderRfNumbers($("rf-numbers"), result, state.sel, boxes?.photo ?? null);
-  drawErf(boxes);
-}
-
-function drawErf(boxes) {
-  const show = state.erf && state.sel && state.erfResult && boxes;
-  $("erf-figure").hidden = !show;
-  $("erf-note").hidden = !show;
-  if (!show) return;
-  const erf = state.erfResult.erf;
-  const result = state.result;
-  drawZoom($("erf"), images.get(erf.image), result.input.height, result.input.width, boxes.photo, photoWidth());
-  const s = erf.support;
-  $("erf-note").textContent = `${t("image.erfNote")} ${s ? t("image.erfSupport", s) : t("image.erfZero")}`;
+  layouts = drawResult(state, images, mapCanvases);
 }
 
 // ---- requests ----
@@ -150,7 +94,7 @@ async function fetchErf() {
   erfRequest?.abort();
   state.erfResult = null;
   if (!state.erf || !state.sel || !state.result) {
-    drawErf(null);
+    drawErf(state, images, null);
     return;
   }
   const controller = new AbortController();
@@ -227,16 +171,11 @@ function renderGapPanel() {
 }
 
 async function run() {
-  mapsRequest?.abort();
-  const controller = new AbortController();
-  mapsRequest = controller;
   const start = performance.now();
   $("status").textContent = t("image.loading");
   try {
-    const body = await apiPost("/images/feature-maps", imageForm(), { signal: controller.signal });
-    const loaded = await loadImages([body.input.image, ...body.layers.flatMap((l) => l.maps.map((m) => m.image))]);
-    if (controller.signal.aborted) return;
-    images = loaded;
+    const body = await apiPost("/images/feature-maps", imageForm());
+    images = await loadImages([body.input.image, ...body.layers.flatMap((l) => l.maps.map((m) => m.image))], images);
     state.result = body;
     state.error = null;
     state.sel = validSelection(body, state.sel);
@@ -248,20 +187,15 @@ async function run() {
     performance.measure("image-run", { start, end: performance.now() });
     fetchErf();
   } catch (error) {
-    if (error.name === "AbortError") return;
     state.error = error;
   } finally {
-    if (mapsRequest === controller) {
-      $("status").textContent = "";
-      showError();
-    }
+    $("status").textContent = "";
+    showError();
   }
 }
 
-function scheduleRun() {
-  clearTimeout(runTimer);
-  runTimer = setTimeout(run, 200);
-}
+// One feature-map request at a time, sent at once; edits made meanwhile make one more with the latest state.
+const requestRun = serially(run);
 
 // ---- interaction ----
 
@@ -302,19 +236,11 @@ function setLayers(layers, structural) {
   state.view = [];
   if (structural) renderStackEditor();
   saveUrl();
-  scheduleRun();
+  requestRun();
 }
 
 function renderStackEditor() {
   renderEditor($("editor"), () => state.layers, state.presets, setLayers);
-}
-
-function useFile(file) {
-  if (!file) return;
-  state.upload = { blob: file, name: file.name || "pasted image" };
-  $("sample").value = "";
-  renderSourceNote();
-  run();
 }
 
 async function compareHalf() {
@@ -337,60 +263,8 @@ async function compareHalf() {
   }
 }
 
-function renderSamples() {
-  const select = $("sample");
-  const options = [new Option("—", "")];
-  for (const s of state.samples) {
-    options.push(new Option(`${getLang() === "ru" ? s.title_ru : s.title_en} (${s.width}×${s.height})`, s.name));
-  }
-  select.replaceChildren(...options);
-  select.value = state.upload ? "" : state.sample;
-}
-
-function bindSource() {
-  $("sample").addEventListener("change", () => {
-    if (!$("sample").value) return;
-    state.sample = $("sample").value;
-    state.upload = null;
-    $("upload").value = "";
-    saveUrl();
-    run();
-  });
-  $("upload").addEventListener("change", () => useFile($("upload").files[0]));
-  const zone = $("dropzone");
-  zone.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    zone.classList.add("over");
-  });
-  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-  zone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    zone.classList.remove("over");
-    useFile(event.dataTransfer.files[0]);
-  });
-  document.addEventListener("paste", (event) => {
-    const file = [...(event.clipboardData?.files ?? [])][0];
-    if (file) useFile(file);
-  });
-  for (const radio of document.querySelectorAll("input[name=color]")) {
-    radio.checked = radio.value === state.color;
-    radio.addEventListener("change", () => {
-      state.color = radio.value;
-      saveUrl();
-      run();
-    });
-  }
-  $("erf-toggle").checked = state.erf;
-  $("erf-toggle").addEventListener("change", () => {
-    state.erf = $("erf-toggle").checked;
-    saveUrl();
-    drawOverlays();
-    fetchErf();
-  });
-}
-
 document.addEventListener("langchange", () => {
-  renderSamples();
+  renderSamples(state);
   renderStackEditor();
   renderResult();
   showError();
@@ -402,8 +276,23 @@ window.addEventListener("resize", () => {
   resizeTimer = setTimeout(() => requestAnimationFrame(drawOverlays), 100);
 });
 
+function bindErfToggle() {
+  $("erf-toggle").checked = state.erf;
+  $("erf-toggle").addEventListener("change", () => {
+    state.erf = $("erf-toggle").checked;
+    saveUrl();
+    drawOverlays();
+    fetchErf();
+  });
+}
+
 async function start() {
-  bindSource();
+  bindSource(state, () => {
+    saveUrl();
+    renderSourceNote();
+    requestRun();
+  });
+  bindErfToggle();
   try {
     const [kernels, samples] = await Promise.all([apiGet("/kernels"), apiGet("/images/samples")]);
     state.presets = kernels.kernels;
@@ -413,9 +302,9 @@ async function start() {
     showError();
     return;
   }
-  renderSamples();
+  renderSamples(state);
   renderStackEditor();
-  await run();
+  await requestRun();
 }
 
 start();

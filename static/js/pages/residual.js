@@ -4,7 +4,7 @@ import { showError } from "../common/errorview.js";
 import { formatCount, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
-import { bindCheckbox, bindNumber, debounce, latest } from "../lessons/controls.js";
+import { bindCheckbox, bindNumber, serially } from "../lessons/controls.js";
 import { fmt, fmtSci } from "../common/format.js";
 import { MAX_RESIDUAL_WORK, residualMaxima } from "../lessons/budget.js";
 import { legend, linePlot } from "../common/plot.js";
@@ -28,13 +28,14 @@ const $ = (id) => document.getElementById(id);
 const state = readState(PROPS);
 let data = null;
 
-const fetchExperiment = latest((signal) =>
-  apiGet(
-    "/experiments/residual",
-    { depth: state.depth, width: state.width, samples: state.samples, networks: state.networks, seed: state.seed },
-    { signal },
-  ),
-);
+const fetchExperiment = () =>
+  apiGet("/experiments/residual", {
+    depth: state.depth,
+    width: state.width,
+    samples: state.samples,
+    networks: state.networks,
+    seed: state.seed,
+  });
 
 const SIZE_KEYS = ["depth", "width", "samples", "networks"];
 const BOUNDS = Object.fromEntries(SIZE_KEYS.map((key) => [key, PROPS.find((p) => p.key === key).max]));
@@ -65,9 +66,7 @@ async function reload() {
   limitRanges();
   showError($("res-error"), null);
   try {
-    const result = await fetchExperiment();
-    if (result === undefined) return;
-    data = result;
+    data = await fetchExperiment();
     draw();
     // benchmarks/playground_render.py reads this: request sent → plot and table drawn
     performance.clearMeasures("residual-recompute");
@@ -77,7 +76,8 @@ async function reload() {
     showError($("res-error"), error);
   }
 }
-const reloadSoon = debounce(reload, 250);
+// One request at a time, sent at once; changes made meanwhile make one more with the settings as they are then.
+const reloadNow = serially(reload);
 
 function onLocalChange() {
   state.k = Math.min(state.k, state.depth);
@@ -164,7 +164,7 @@ function drawTable(k, names) {
 
 function onSizeChange() {
   $("res-clamp").hidden = true;
-  reloadSoon();
+  reloadNow();
 }
 
 limitRanges();
@@ -204,4 +204,4 @@ createQuestion(questions, {
 });
 
 document.addEventListener("langchange", draw);
-reload();
+reloadNow();

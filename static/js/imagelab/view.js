@@ -1,0 +1,73 @@
+// Drawing the image lab's result: the photo, every map card and the effective receptive field, each with the
+// selected unit's theoretical boxes. Nothing here does I/O, so a click redraws at once.
+import { t } from "../common/i18n.js";
+import { boxOnMap, inputBox } from "../common/rfgeometry.js";
+import { drawMap, drawZoom } from "../common/mapdraw.js";
+import { renderRfNumbers } from "./panels.js";
+
+const $ = (id) => document.getElementById(id);
+
+// The selected unit's box on the photo and on every earlier map, from the r, S, P the server returned.
+function selectionBoxes(result, sel) {
+  if (!result || !sel) return null;
+  const target = result.layers[sel.layer]?.receptive_field;
+  if (!target) return null;
+  const photo = inputBox(target, sel.row, sel.col, result.input.height, result.input.width);
+  const maps = result.layers.map((layer, j) =>
+    j < sel.layer && layer.receptive_field
+      ? boxOnMap(target, layer.receptive_field, sel.row, sel.col, layer.output.height, layer.output.width)
+      : null,
+  );
+  return { photo, maps };
+}
+
+function photoWidth(state) {
+  const row = $("photo").closest(".photo-row");
+  const full = Math.max(200, row.clientWidth - 8);
+  return Math.min(480, state.erf && state.sel ? Math.floor((full - 16) / 2) : full);
+}
+
+function mapWidth(layer, single) {
+  const avail = Math.max(160, $("maps").clientWidth - 8);
+  const natural = Math.max(layer.output.width * (single ? 2 : 1), 96);
+  return Math.min(avail, single ? 520 : 240, Math.max(natural, 160));
+}
+
+// The effective receptive field beside the photo, hidden while there is none for the selection.
+export function drawErf(state, images, boxes) {
+  const show = Boolean(state.erf && state.sel && state.erfResult && boxes);
+  $("erf-figure").hidden = !show;
+  $("erf-note").hidden = !show;
+  if (!show) return;
+  const erf = state.erfResult.erf;
+  const { height, width } = state.result.input;
+  drawZoom($("erf"), images.get(erf.image), height, width, boxes.photo, photoWidth(state));
+  const s = erf.support;
+  $("erf-note").textContent = `${t("image.erfNote")} ${s ? t("image.erfSupport", s) : t("image.erfZero")}`;
+}
+
+// Redraw the photo, the map canvases ({canvas, layer, channel}) and the ERF panel with the current selection;
+// the layout of each map canvas, for turning a click into a pixel.
+export function drawResult(state, images, mapCanvases) {
+  const layouts = new Map();
+  const result = state.result;
+  if (!result) {
+    drawErf(state, images, null);
+    return layouts;
+  }
+  const boxes = selectionBoxes(result, state.sel);
+  const photo = images.get(result.input.image);
+  drawMap($("photo"), photo, result.input.height, result.input.width, { box: boxes?.photo ?? null }, photoWidth(state));
+  for (const { canvas, layer, channel } of mapCanvases) {
+    const info = result.layers[layer];
+    const sel = state.sel;
+    const pixel = sel && sel.layer === layer && sel.channel === channel ? sel : null;
+    const overlay = { box: boxes?.maps[layer] ?? null, pixel };
+    const single = (state.view[layer] ?? -1) !== -1;
+    const image = images.get(info.maps[channel].image);
+    layouts.set(canvas, drawMap(canvas, image, info.output.height, info.output.width, overlay, mapWidth(info, single)));
+  }
+  renderRfNumbers($("rf-numbers"), result, state.sel, boxes?.photo ?? null);
+  drawErf(state, images, boxes);
+  return layouts;
+}
