@@ -2,6 +2,7 @@
 // reason under the control whenever its valid range is narrower than usual.
 import { t } from "../common/i18n.js";
 import { linkedRange } from "./ranges.js";
+import { usesSame } from "./state.js";
 
 const ROWS = [
   { key: "h", label: "ctl.h" },
@@ -12,8 +13,8 @@ const ROWS = [
   { key: "kw", label: "ctl.kernel", axis: "w" },
   { key: "sh", pair: "sw", label: "ctl.stride", axis: "h" },
   { key: "sw", label: "ctl.stride", axis: "w" },
-  { key: "ph", pair: "pw", label: "ctl.padding", axis: "h" },
-  { key: "pw", label: "ctl.padding", axis: "w" },
+  { key: "ph", pair: "pw", label: "ctl.padding", axis: "h", padding: true },
+  { key: "pw", label: "ctl.padding", axis: "w", padding: true },
   { key: "dh", pair: "dw", label: "ctl.dilation", axis: "h" },
   { key: "dw", label: "ctl.dilation", axis: "w" },
   { key: "oph", pair: "opw", label: "ctl.output_padding", axis: "h", transposedOnly: true },
@@ -63,8 +64,9 @@ export function buildControls(host, onChange) {
   return {
     update(state, all) {
       for (const r of rows) {
-        const { key, axis, pair, transposedOnly } = r.row;
-        r.wrap.hidden = (axis === "w" && !state.axes) || (transposedOnly && state.mode !== "transposed");
+        const { key, axis, pair, transposedOnly, padding } = r.row;
+        const inapplicable = (transposedOnly && state.mode !== "transposed") || (padding && usesSame(state));
+        r.wrap.hidden = (axis === "w" && !state.axes) || inapplicable;
         const labelKey = axis && state.axes ? `${r.row.label}.${axis}` : r.row.label;
         if (r.label.dataset.i18n !== labelKey) r.label.dataset.i18n = labelKey;
         r.label.textContent = t(labelKey);

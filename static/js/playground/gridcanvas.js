@@ -1,5 +1,6 @@
 // Painting a grid too fine for numbers on a canvas, with the same meanings as the SVG cells' CSS classes:
-// padding dashed and grey, inserted zeros dotted, unread cells crossed by a diagonal, outputs not yet
+// padding dashed and grey (a dashed outline over the copied value in reflect, replicate or circular padding),
+// a ceil_mode window's overhang past the padded input white with a dotted orange outline, inserted zeros dotted, unread cells crossed by a diagonal, outputs not yet
 // computed faded, output_padding long-dashed; the window, hover, feeds and current marks as outlines.
 // Two stacked canvases: the cells (grouped by colour, so each colour is parsed once) are repainted only when
 // they change; the marks, which move on every animation step, have a transparent canvas of their own.
@@ -8,6 +9,8 @@ const LINE = "#c4cad2";
 const STYLES = {
   pad: { fill: "#eceff3", stroke: "#8b95a1", dash: [3, 2], width: 1 },
   ins: { fill: "#f7f7f9", stroke: "#c4cad2", dash: [1, 2], width: 1 },
+  copy: { stroke: "#4d5661", dash: [3, 2], width: 1.5 },
+  past: { fill: "#fff", stroke: "#b35c00", dash: [1, 2], width: 1 },
   oppad: { stroke: "#5b3d99", dash: [6, 2], width: 2 },
   "m-win": { stroke: "#111", dash: [], width: 2 },
   "m-hover": { stroke: "#111", dash: [2, 2], width: 2 },
@@ -26,7 +29,7 @@ function classPaint(cls) {
   let paint = byClass.get(cls);
   if (!paint) {
     const classes = cls ? cls.split(" ") : [];
-    const special = classes.includes("pad") ? "pad" : classes.includes("ins") ? "ins" : null;
+    const special = ["pad", "ins", "past"].find((name) => classes.includes(name));
     paint = {
       fill: special && STYLES[special].fill,
       faded: classes.includes("later"),

@@ -2,6 +2,7 @@
 import { t } from "../common/i18n.js";
 import { windowInput } from "./geometry.js";
 import { formatValue } from "./grid.js";
+import { usesCeil, usesSame } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -14,6 +15,37 @@ const MAX_LISTED_TERMS = 12;
 
 function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
+}
+
+function tag(text) {
+  const span = document.createElement("span");
+  span.className = "tag";
+  span.textContent = text;
+  return span;
+}
+
+// What a padded tap's cell says: a copy of which input cell, or plain padding; past the padded input, nothing.
+function termCell(term, winner) {
+  const td = document.createElement("td");
+  const top = document.createElement("span");
+  if (term.past) {
+    td.className = "past";
+    top.textContent = "—";
+    td.append(top, tag(t("step.past")));
+    return td;
+  }
+  td.className = [term.source ? "copy" : term.pad ? "pad" : "", winner ? "winner" : ""].join(" ").trim();
+  top.textContent = term.w === undefined ? formatValue(term.x) : `${formatValue(term.x)} × ${formatValue(term.w)}`;
+  td.append(top);
+  if (term.product !== undefined) {
+    const bottom = document.createElement("span");
+    bottom.textContent = `= ${formatValue(term.product)}`;
+    td.append(bottom);
+  }
+  if (term.source) td.append(tag(t("step.copy", { r: term.source[0], c: term.source[1] })));
+  else if (term.pad) td.append(tag(t("step.pad")));
+  if (winner) td.append(tag("max"));
+  return td;
 }
 
 // A table per input channel, kernel-shaped: each cell "x × w" over "= product", padding marked in words.
@@ -30,30 +62,7 @@ function productTables(info, kh, kw) {
       const tr = document.createElement("tr");
       for (let b = 0; b < kw; b++) {
         const term = terms[a * kw + b];
-        const td = document.createElement("td");
-        if (term.pad) td.className = "pad";
-        if (info.winner !== undefined && info.terms[info.winner] === term) td.className += " winner";
-        const top = document.createElement("span");
-        top.textContent = term.w === undefined ? formatValue(term.x) : `${formatValue(term.x)} × ${formatValue(term.w)}`;
-        td.append(top);
-        if (term.product !== undefined) {
-          const bottom = document.createElement("span");
-          bottom.textContent = `= ${formatValue(term.product)}`;
-          td.append(bottom);
-        }
-        if (term.pad) {
-          const tag = document.createElement("span");
-          tag.className = "tag";
-          tag.textContent = t("step.pad");
-          td.append(tag);
-        }
-        if (info.winner !== undefined && info.terms[info.winner] === term) {
-          const tag = document.createElement("span");
-          tag.className = "tag";
-          tag.textContent = "max";
-          td.append(tag);
-        }
-        tr.append(td);
+        tr.append(termCell(term, info.winner !== undefined && info.terms[info.winner] === term));
       }
       table.append(tr);
     }
@@ -62,12 +71,14 @@ function productTables(info, kh, kw) {
   return fragment;
 }
 
+// A ceil_mode window's taps past the padded input are left out of the max and of the average (sum and divisor).
 function sumLine(info, layer) {
-  const n = info.terms.length;
+  const read = info.terms.filter((x) => !x.past);
+  const n = read.length;
   if (layer.mode === "maxpool") return t("step.max", { count: n, y: formatValue(info.value) });
   if (layer.mode === "avgpool") {
-    const sum = n <= MAX_LISTED_TERMS ? info.terms.map((x) => formatValue(x.x)).join(" + ") : formatValue(info.sum);
-    return t("step.avg", { sum, n, y: formatValue(info.value) });
+    const sum = n <= MAX_LISTED_TERMS ? read.map((x) => formatValue(x.x)).join(" + ") : formatValue(info.sum);
+    return t("step.avg", { sum, n: info.count, y: formatValue(info.value) });
   }
   const terms = info.terms.map((x) => formatValue(x.product)).join(" + ").replaceAll("+ −", "− ");
   let line =
@@ -151,16 +162,18 @@ function torchArgs(s, h, w) {
 function torchLine(s) {
   const k = torchArgs(s, "kh", "kw");
   const st = torchArgs(s, "sh", "sw");
-  const p = torchArgs(s, "ph", "pw");
+  const p = usesSame(s) ? '"same"' : torchArgs(s, "ph", "pw");
   const d = torchArgs(s, "dh", "dw");
-  if (s.mode === "maxpool") return `nn.MaxPool2d(kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d})`;
-  if (s.mode === "avgpool") return `nn.AvgPool2d(kernel_size=${k}, stride=${st}, padding=${p})`;
+  const ceil = usesCeil(s) ? ", ceil_mode=True" : "";
+  if (s.mode === "maxpool") return `nn.MaxPool2d(kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d}${ceil})`;
+  if (s.mode === "avgpool") return `nn.AvgPool2d(kernel_size=${k}, stride=${st}, padding=${p}${ceil})`;
   const bias = s.bias ? "" : ", bias=False";
   if (s.mode === "transposed") {
     const op = torchArgs(s, "oph", "opw");
     return `nn.ConvTranspose2d(${s.cin}, ${s.cout}, kernel_size=${k}, stride=${st}, padding=${p}, output_padding=${op}, groups=${s.groups}${bias}, dilation=${d})`;
   }
-  return `nn.Conv2d(${s.cin}, ${s.cout}, kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d}, groups=${s.groups}${bias})`;
+  const mode = s.pmode === "zeros" ? "" : `, padding_mode="${s.pmode}"`;
+  return `nn.Conv2d(${s.cin}, ${s.cout}, kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d}, groups=${s.groups}${bias}${mode})`;
 }
 
 export function renderInfo(s, layer) {
