@@ -56,9 +56,9 @@ const stage = createStage(
 
 // Shapes of the value arrays follow the layer; values that still have a place are kept.
 function reshapeValues(before) {
-  state.x = resize(state.x, inputShape(before), inputShape(state), defaultInput(state));
-  state.wt = resize(state.wt, weightShape(before), weightShape(state), defaultWeights(state));
-  state.b = resize(state.b, [before.cout], [state.cout], defaultBias(state));
+  state.x = resize(state.x, inputShape(before), inputShape(state), () => defaultInput(state));
+  state.wt = resize(state.wt, weightShape(before), weightShape(state), () => defaultWeights(state));
+  state.b = resize(state.b, [before.cout], [state.cout], () => defaultBias(state));
 }
 
 function update(patch) {

@@ -21,6 +21,10 @@ const ROWS = [
   { key: "opw", label: "ctl.output_padding", axis: "w", transposedOnly: true },
 ];
 
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 function makeRow(host, row, onChange) {
   const wrap = document.createElement("div");
   wrap.className = "control";
@@ -66,15 +70,17 @@ export function buildControls(host, onChange) {
       for (const r of rows) {
         const { key, axis, pair, transposedOnly, padding } = r.row;
         const inapplicable = (transposedOnly && state.mode !== "transposed") || (padding && usesSame(state));
-        r.wrap.hidden = (axis === "w" && !state.axes) || inapplicable;
+        const hidden = (axis === "w" && !state.axes) || inapplicable;
+        if (r.wrap.hidden !== hidden) r.wrap.hidden = hidden;
         const labelKey = axis && state.axes ? `${r.row.label}.${axis}` : r.row.label;
         if (r.label.dataset.i18n !== labelKey) r.label.dataset.i18n = labelKey;
-        r.label.textContent = t(labelKey);
+        setText(r.label, t(labelKey));
         const range = pair && !state.axes ? linkedRange(all, key, pair) : all[key];
+        // Only what changed is written: every write to a range input's min or max re-sanitizes its value.
         for (const input of [r.slider, r.number]) {
-          input.min = String(range.min);
-          input.max = String(range.max);
-          input.disabled = range.min === range.max;
+          if (input.min !== String(range.min)) input.min = String(range.min);
+          if (input.max !== String(range.max)) input.max = String(range.max);
+          if (input.disabled !== (range.min === range.max)) input.disabled = range.min === range.max;
         }
         const value = String(state[key]);
         if (r.slider.value !== value) r.slider.value = value;
@@ -82,8 +88,8 @@ export function buildControls(host, onChange) {
         // The reason shows when the value sits on a bound that the other settings narrowed.
         const reasons = [state[key] <= range.min && range.whyMin, state[key] >= range.max && range.whyMax].filter(Boolean);
         const text = reasons.map((w) => t(w.key, w.vars)).join(" ");
-        r.why.hidden = text === "";
-        if (r.why.textContent !== text) r.why.textContent = text;
+        if (r.why.hidden !== (text === "")) r.why.hidden = text === "";
+        setText(r.why, text);
       }
     },
   };

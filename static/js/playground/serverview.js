@@ -70,7 +70,10 @@ function traceTerms(layer) {
 
 export function createServerView() {
   let layerKey = "";
-  let valuesKey = "";
+  // The layer and value arrays last sent (the page replaces an array on every edit, never changes it in place),
+  // and the number of the request that answers them.
+  let sent = null;
+  let valuesKey = 0;
   let timer = 0;
   let controller = null;
   let answer = null; // {output, trace} for valuesKey
@@ -157,16 +160,18 @@ export function createServerView() {
   return {
     update(s, scene) {
       const nextLayer = JSON.stringify([layerSpec(s), s.cin, s.h, s.w]);
-      const nextValues = `${nextLayer}|${s.flip}|${s.x.join()}|${s.wt.join()}|${s.b.join()}`;
-      if (nextValues !== valuesKey) {
-        valuesKey = nextValues;
+      const next = { layer: nextLayer, flip: s.flip, x: s.x, wt: s.wt, b: s.b };
+      if (!sent || Object.keys(next).some((key) => next[key] !== sent[key])) {
+        sent = next;
+        valuesKey += 1;
         if (nextLayer !== layerKey) {
           layerKey = nextLayer;
           const loading = { formula: "…", unused_image: 0 };
           showInfo({ h: loading, w: loading, shapes: { layers: [{ params: "…", macs: "…" }] } });
         }
         clearTimeout(timer);
-        timer = setTimeout(() => fetchAll(s, scene.layer, nextValues), DEBOUNCE_MS);
+        const key = valuesKey;
+        timer = setTimeout(() => fetchAll(s, scene.layer, key), DEBOUNCE_MS);
       }
       check(scene);
     },

@@ -95,10 +95,12 @@ export function defaultBias(s) {
   return generate([s.cout], s.seed, 3, -2, 2);
 }
 
-// Keep the values that still have a place after a shape change; new places get the seeded default.
+// Keep the values that still have a place after a shape change; new places get the seeded default, made by
+// `fresh()` only when the shape did change (it hashes every value of the new shape).
 export function resize(values, oldShape, newShape, fresh) {
-  if (oldShape.every((d, i) => d === newShape[i]) && values.length === fresh.length) return values;
-  const out = fresh.slice();
+  const size = newShape.reduce((a, b) => a * b, 1);
+  if (oldShape.every((d, i) => d === newShape[i]) && values.length === size) return values;
+  const out = fresh();
   const oldStrides = oldShape.map((_, i) => oldShape.slice(i + 1).reduce((a, b) => a * b, 1));
   const newStrides = newShape.map((_, i) => newShape.slice(i + 1).reduce((a, b) => a * b, 1));
   for (let n = 0; n < out.length; n++) {
