@@ -412,7 +412,7 @@ def test_padded_cells_hold_what_the_padding_mode_copies_and_the_output_is_torchs
     torch.testing.assert_close(shown, y, atol=0.006, rtol=0)
     expect(page.locator("#pg-step-sum")).to_contain_text("=")
     expect(page.locator("#pg-step-server")).to_contain_text("✓")
-    expect(page.locator("table.pg-products td.copy").first).to_contain_text("copy of")
+    expect(page.locator("table.pg-products td.copy").first).to_contain_text("copy (")
     screenshot(page, f"playground-{mode}")
 
 

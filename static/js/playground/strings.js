@@ -125,7 +125,7 @@ registerStrings({
     "step.products": "Products x × w in the window",
     "step.pad": "pad",
     "step.past": "past the edge",
-    "step.copy": "copy of ({r}, {c})",
+    "step.copy": "copy ({r}, {c})",
     "step.sum": "Σ = {terms} = {sum}",
     "step.sum_many": { one: "Σ of {count} product = {sum}", other: "Σ of {count} products = {sum}" },
     "step.bias": "{sum} + bias {b} = {y}",
