@@ -233,6 +233,12 @@ export class Grid {
     const cells = sameShape ? this.cells : new Array(count);
     if (!sameShape) this.pixels = new Uint32Array(count);
     const pixels = this.pixels;
+    // Cells with the same value and classes share one painted cell: a map holds a few dozen distinct values,
+    // so the colour is worked out per value, not per cell. It starts afresh with the colour scale.
+    if (!sameScale || !this.painted || this.paintedCount > 4 * count) {
+      this.painted = new Map();
+      this.paintedCount = 0;
+    }
     for (let n = 0; n < count; n++) {
       const info = spec.cell(Math.floor(n / spec.cols), n % spec.cols);
       const value = info.pad || !Number.isFinite(info.value) ? null : info.value;
@@ -240,8 +246,19 @@ export class Grid {
       const old = cells[n];
       if (old && old.value === value && old.cls === cls && sameScale) continue;
       same = false;
-      cells[n] = canvasCell(value, cls, spec.maxAbs);
-      pixels[n] = cells[n].pixel;
+      let byValue = this.painted.get(cls);
+      if (!byValue) {
+        byValue = new Map();
+        this.painted.set(cls, byValue);
+      }
+      let cell = byValue.get(value);
+      if (!cell) {
+        cell = canvasCell(value, cls, spec.maxAbs);
+        byValue.set(value, cell);
+        this.paintedCount += 1;
+      }
+      cells[n] = cell;
+      pixels[n] = cell.pixel;
     }
     this.cells = cells;
     this.canvasSize = spec.size;
