@@ -463,6 +463,7 @@ def test_ceil_mode_draws_the_window_past_the_input_and_pools_as_torch(
     output.click(position={"x": 1 + 2.5 * size, "y": 1 + 0.5 * size})
     expect(page.locator("#pg-step-where")).to_have_text("output channel 0, row 0, column 2")
     expect(page.locator("table.pg-products td.past")).to_have_count(2)
+    expect(page.locator("#pg-step-window")).to_contain_text("The window hangs past the padded input (ceil_mode)")
     expect(page.locator("#pg-step-server")).to_contain_text("✓")
     screenshot(page, f"playground-ceil-{mode}")
 

@@ -159,7 +159,8 @@ export function renderStep(scene) {
   const { rows, cols } = anim;
   const list = (axis, o) => indexList(windowInput(axis, o));
   const where = { rows: list(rows, info.oh), cols: list(cols, info.ow), h: rows.size - 1, w: cols.size - 1 };
-  setText($("pg-step-window"), t("step.window", where));
+  const past = info.terms.some((term) => term.past) ? ` ${t("step.window_past")}` : "";
+  setText($("pg-step-window"), t("step.window", where) + past);
   productTables(body, info, anim.rows.kernel, anim.cols.kernel);
   setText($("pg-step-sum"), sumLine(info, anim));
 }
