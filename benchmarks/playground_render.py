@@ -41,6 +41,8 @@ SCENARIOS = [
     ("conv 1→1, 32×32, matrix view", "h=32&w=32&matrix=1&sh=3&sw=3", ["Kernel size", "Padding"]),
     ("transposed 1→1, 32×32", "mode=transposed&h=32&w=32&sh=1&sw=1&ph=0&pw=0", ["Kernel size", "Dilation"]),
     ("max pooling 4 ch, 32×32", "mode=maxpool&h=32&w=32&cin=4", ["Kernel size", "Stride"]),
+    ("conv 4→4, 32×32, reflect padding", "h=32&w=32&cin=4&cout=4&sh=1&sw=1&pmode=reflect", ["Kernel size", "Padding"]),
+    ("avg pooling 4 ch, 32×32, ceil_mode", "mode=avgpool&h=32&w=32&cin=4&ceil=1", ["Kernel size", "Stride"]),
 ]
 
 

@@ -1,9 +1,11 @@
 """The lecture's matrix view of convolution, and transposed convolution three ways.
 
-A convolution with zero padding is linear in its input, so for one image ``x`` of shape ``(C_in, H, W)``
+A convolution without bias is linear in its input, so for one image ``x`` of shape ``(C_in, H, W)``
 there is a matrix ``M`` of shape ``(C_out·H_out·W_out, C_in·H·W)`` with ``y.ravel() = M @ x.ravel()``
 (both ravelled in C order: channel, row, column). Row ``(o, i, j)`` of ``M`` holds the kernel of output
-channel ``o`` placed where window ``(i, j)`` reads the input; taps that fall in the padding are dropped.
+channel ``o`` placed where window ``(i, j)`` reads the input. With zero padding the taps that fall in the
+padding are dropped; with reflect, replicate or circular padding a padded cell is a copy of an input cell,
+so its tap adds its weight to that cell's column (several taps may add up in one entry).
 
 Transposed convolution is multiplication by ``Mᵀ``: each input cell adds its value times the kernel into
 the output (a scatter). The same result comes from inserting ``s − 1`` zeros between input cells and
@@ -20,7 +22,16 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from numpy.typing import ArrayLike, NDArray
 
-from convcore.conv import Array, ConvGeometry, PaddingArg, as_float_array, conv2d_im2col, conv_geometry, pad2d
+from convcore.conv import (
+    Array,
+    ConvGeometry,
+    PaddingArg,
+    PaddingMode,
+    as_float_array,
+    conv2d_im2col,
+    conv_geometry,
+    pad2d,
+)
 from convcore.shapes import Pair, as_pair, check_groups, conv_transpose_output_size
 
 #: At most 2^22 entries (32 MiB of float64) in a dense matrix, or non-zeros in the sparse triplets.
@@ -82,17 +93,21 @@ def conv_matrix(
     padding: PaddingArg = 0,
     dilation: int | Sequence[int] = 1,
     groups: int = 1,
+    padding_mode: PaddingMode = "zeros",
     sparse: bool = False,
 ) -> Array | SparseMatrix:
     """The ``(C_out·H_out·W_out, C_in·H·W)`` matrix ``M`` with ``conv2d(x)[0].ravel() = M @ x.ravel()``.
 
     ``input_size`` is ``(H, W)``; ``weight`` is one 2-D kernel (one channel in, one out) or
-    ``(C_out, C_in/groups, kH, kW)``. Zero padding only (padding is what ``M`` leaves out).
-    Entry ``M[(o, i, j), (c, r, q)] = w[o, c − g·C_g, a, b]`` when ``r = i·s_h − p_top + a·d_h`` and
-    ``q = j·s_w − p_left + b·d_w``. Dense, or with ``sparse=True`` a :class:`SparseMatrix` of the
-    ``C_out·H_out·W_out·C_g·kH·kW`` taps that land on real input cells.
+    ``(C_out, C_in/groups, kH, kW)``; ``padding`` and ``padding_mode`` as torch's ``nn.Conv2d``.
+    Entry ``M[(o, i, j), (c, r, q)]`` is the sum of ``w[o, c − g·C_g, a, b]`` over the taps whose padded cell
+    ``(i·s_h + a·d_h, j·s_w + b·d_w)`` holds input cell ``(r, q)``: itself, a copy made by reflect,
+    replicate or circular padding, or none for zero padding. Dense, or with ``sparse=True`` a
+    :class:`SparseMatrix` of its non-empty entries.
     """
-    matrix, _ = _sparse_conv_matrix(input_size, _weight_4d(weight), stride, padding, dilation, groups, dense=not sparse)
+    matrix, _ = _sparse_conv_matrix(
+        input_size, _weight_4d(weight), stride, padding, dilation, groups, padding_mode, dense=not sparse
+    )
     return matrix if sparse else matrix.to_dense()
 
 
@@ -103,6 +118,7 @@ def _sparse_conv_matrix(
     padding: PaddingArg,
     dilation: int | Sequence[int],
     groups: int,
+    padding_mode: PaddingMode = "zeros",
     *,
     dense: bool,
 ) -> tuple[SparseMatrix, ConvGeometry]:
@@ -113,11 +129,25 @@ def _sparse_conv_matrix(
     shape = (g.out_channels * g.output_size[0] * g.output_size[1], g.in_channels * h * width)
     if dense:
         _check_dense(shape, "the convolution matrix")
-    return SparseMatrix(shape, *_conv_triplets(g, w)), g
+    rows, cols, values = _conv_triplets(g, w, padding_mode)
+    if padding_mode != "zeros":
+        rows, cols, values = _coalesce(shape, rows, cols, values)
+    return SparseMatrix(shape, rows, cols, values), g
 
 
-def _conv_triplets(g: ConvGeometry, w: Array) -> tuple[NDArray[np.int64], NDArray[np.int64], Array]:
-    """Row, column and value of every kernel tap that reads a real (not padding) input cell."""
+def _coalesce(
+    shape: Pair, rows: NDArray[np.int64], cols: NDArray[np.int64], values: Array
+) -> tuple[NDArray[np.int64], NDArray[np.int64], Array]:
+    """One triplet per entry: the values of repeated ``(row, column)`` pairs added up."""
+    keys, where = np.unique(rows * shape[1] + cols, return_inverse=True)
+    sums = np.bincount(where.ravel(), weights=values, minlength=keys.size).astype(np.float64)
+    return keys // shape[1], keys % shape[1], sums
+
+
+def _conv_triplets(
+    g: ConvGeometry, w: Array, padding_mode: PaddingMode
+) -> tuple[NDArray[np.int64], NDArray[np.int64], Array]:
+    """Row, column and value of every kernel tap whose padded cell holds an input cell (not a zero)."""
     if g.macs > MAX_MATRIX_ENTRIES:
         raise ValueError(
             f"the convolution matrix has {g.macs:,} non-zeros, more than the {MAX_MATRIX_ENTRIES:,} allowed: "
@@ -132,12 +162,16 @@ def _conv_triplets(g: ConvGeometry, w: Array) -> tuple[NDArray[np.int64], NDArra
     c = (o // out_per_group) * c_group + np.arange(c_group).reshape(1, -1, 1, 1, 1, 1)
     i = np.arange(ho).reshape(1, 1, 1, 1, -1, 1)
     j = np.arange(wo).reshape(1, 1, 1, 1, 1, -1)
-    r = i * g.stride[0] - g.padding[0][0] + np.arange(kh).reshape(1, 1, -1, 1, 1, 1) * g.dilation[0]
-    q = j * g.stride[1] - g.padding[1][0] + np.arange(kw).reshape(1, 1, 1, -1, 1, 1) * g.dilation[1]
+    # Padded coordinates of every tap, and which input cell each padded cell holds: F.pad (convcore's pad2d,
+    # with torch's limits) applied to the cell numbers 1…H·W, 0 meaning a zero.
+    r = i * g.stride[0] + np.arange(kh).reshape(1, 1, -1, 1, 1, 1) * g.dilation[0]
+    q = j * g.stride[1] + np.arange(kw).reshape(1, 1, 1, -1, 1, 1) * g.dilation[1]
+    numbers = np.arange(1, h * width + 1, dtype=np.float64).reshape(h, width)
+    held = pad2d(numbers, g.padding, padding_mode).astype(np.int64)[r, q]
     shape = (g.out_channels, c_group, kh, kw, ho, wo)
-    inside = np.broadcast_to((r >= 0) & (r < h) & (q >= 0) & (q < width), shape)
+    inside = np.broadcast_to(held > 0, shape)
     rows = np.broadcast_to((o * ho + i) * wo + j, shape)[inside]
-    cols = np.broadcast_to((c * h + r) * width + q, shape)[inside]
+    cols = np.broadcast_to(c * h * width + held - 1, shape)[inside]
     values = np.broadcast_to(w[:, :, :, :, None, None], shape)[inside]
     return rows.astype(np.int64), cols.astype(np.int64), values.copy()
 

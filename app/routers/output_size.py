@@ -20,6 +20,8 @@ def output_size_answer(q: OutputSizeQuery) -> OutputSizeResponse:
         raise ValueError("output_padding applies to transposed convolutions only: set transposed=true or remove it")
     if q.ceil_mode and q.op != "pool":
         raise ValueError("ceil_mode applies to op=pool only: set op=pool or remove ceil_mode")
+    if q.padding_after is not None and (q.op != "conv" or q.transposed):
+        raise ValueError("padding_after applies to convolutions only: remove it or set op=conv")
     k, p, d = q.kernel_size, q.padding, q.dilation
     span = shapes.effective_kernel_size(k, d)
     if q.op == "pool":
@@ -37,10 +39,11 @@ def output_size_answer(q: OutputSizeQuery) -> OutputSizeResponse:
         unused = unused_img = 0
     else:
         s = 1 if q.stride is None else q.stride
-        out = shapes.conv_output_size(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
-        formula = formulas.conv_formula(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
-        unused = shapes.unused_input(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
-        unused_img = shapes.unused_image(q.size, kernel_size=k, stride=s, padding=p, dilation=d)
+        pad = p if q.padding_after is None else (p, q.padding_after)
+        out = shapes.conv_output_size(q.size, kernel_size=k, stride=s, padding=pad, dilation=d)
+        formula = formulas.conv_formula(q.size, kernel_size=k, stride=s, padding=pad, dilation=d)
+        unused = shapes.unused_input(q.size, kernel_size=k, stride=s, padding=pad, dilation=d)
+        unused_img = shapes.unused_image(q.size, kernel_size=k, stride=s, padding=pad, dilation=d)
     return OutputSizeResponse(
         output_size=out,
         formula=formula,

@@ -33,6 +33,11 @@ class OutputSizeQuery(Model):
         default=None, description="default 1 for conv, kernel_size for pool"
     )
     padding: Annotated[int, Field(ge=0, le=MAX_HYPER)] = 0
+    padding_after: Annotated[int, Field(ge=0, le=MAX_HYPER)] | None = Field(
+        default=None,
+        description="conv only: the padding after (bottom or right) when it differs from padding, as torch's "
+        'padding="same" pads with an even effective kernel',
+    )
     dilation: Annotated[int, Field(ge=1, le=MAX_HYPER)] = 1
     op: Literal["conv", "pool"] = "conv"
     transposed: bool = Field(default=False, description="transposed convolution (op=conv only)")

@@ -28,6 +28,9 @@ PLAYGROUND_STATES = [
     "mode=maxpool&cin=2&step=2",
     "cin=4&cout=4&groups=2&bias=1",
     "h=32&w=32&cin=4&cout=4&sh=1&sw=1",
+    "pmode=reflect&ph=2&pw=2&sh=1&sw=1&step=3",
+    "same=1&kh=4&kw=4&h=6&w=6&pmode=circular&matrix=1&step=7",
+    "mode=avgpool&h=7&w=7&kh=2&kw=2&sh=3&sw=3&ph=0&pw=0&ceil=1&step=2",
 ]
 
 

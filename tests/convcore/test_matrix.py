@@ -53,6 +53,49 @@ def test_conv_matrix_times_x_is_conv2d(case):
     np.testing.assert_array_equal(sparse.to_dense(), dense)
 
 
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize(
+    ("size", "kernel", "params"),
+    [
+        ((5, 4), (3, 3), {"padding": (2, 1), "stride": (2, 1)}),
+        ((4, 5), (2, 3), {"padding": "same", "dilation": (1, 2), "groups": 2}),
+        ((4, 4), (4, 2), {"padding": "same"}),
+        ((3, 6), (3, 2), {"padding": (1, 3), "dilation": (1, 2), "stride": (1, 3)}),
+    ],
+)
+def test_conv_matrix_of_every_padding_mode_is_torchs_conv2d(padding_mode, size, kernel, params):
+    # Padded cells copy input cells, so the matrix folds their taps back onto the edge: M @ x is nn.Conv2d(x).
+    groups = params.get("groups", 1)
+    rng = np.random.default_rng(sum(size) * 10 + sum(kernel))
+    x = rng.standard_normal((2, *size))
+    weight = rng.standard_normal((2, 2 // groups, *kernel))
+    conv = torch.nn.Conv2d(2, 2, kernel, bias=False, padding_mode=padding_mode, dtype=torch.float64, **params)
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(weight))
+        expected = conv(torch.from_numpy(x[None])).numpy()[0]
+    dense = conv_matrix(size, weight, padding_mode=padding_mode, **params)
+    sparse = conv_matrix(size, weight, padding_mode=padding_mode, sparse=True, **params)
+    assert isinstance(sparse, SparseMatrix)
+    assert dense.shape == (expected.size, x.size)
+    np.testing.assert_allclose(dense @ x.ravel(), expected.ravel(), **TOL)
+    np.testing.assert_allclose(sparse @ x.ravel(), expected.ravel(), **TOL)
+    # one triplet per entry: the copies' weights are added up, not listed twice
+    assert len(set(zip(sparse.rows.tolist(), sparse.cols.tolist(), strict=True))) == sparse.rows.size
+    np.testing.assert_array_equal(sparse.to_dense(), dense)
+
+
+def test_reflect_padding_adds_the_mirrored_taps_onto_the_input_cells():
+    # 1-D reflect of [a b c] by 1 is [b a b c b]: the 3-tap window (1, 10, 100) at output 0 reads b, a, b.
+    kernel = np.array([[1.0, 10.0, 100.0]])
+    m = conv_matrix((1, 3), kernel, padding=(0, 1), padding_mode="reflect")
+    np.testing.assert_array_equal(m, [[10.0, 101.0, 0.0], [1.0, 10.0, 100.0], [0.0, 101.0, 10.0]])
+
+
+def test_reflect_padding_as_large_as_the_input_is_refused_as_torch_does():
+    with pytest.raises(ValueError, match="reflect padding must be smaller than the input"):
+        conv_matrix((2, 2), np.ones((3, 3)), padding=2, padding_mode="reflect")
+
+
 def test_conv_matrix_of_a_2d_kernel_is_the_lectures_example():
     # 3×3 input, 2×2 kernel, stride 1: four rows, each the kernel laid over one window.
     kernel = np.array([[1.0, 2.0], [3.0, 4.0]])

@@ -16,7 +16,7 @@ function close(actual, expected, label) {
   actual.forEach((v, n) => assert.ok(Math.abs(v - expected[n]) < 1e-9, `${label}[${n}]: ${v} vs ${expected[n]}`));
 }
 
-test("every mode's output equals convcore (conv, pools) and torch (transposed)", () => {
+test("every mode's output equals torch's, with padding=\"same\", padding_mode and ceil_mode too", () => {
   for (const f of fixtures.values) {
     const layer = layerOf(f);
     const values = { x: f.x, wt: f.wt, b: f.b };
@@ -50,6 +50,39 @@ test("max pooling reads padding as -infinity, so a padded cell never wins", () =
   const step = windowStep(layer, { x: f.x, wt: f.wt, b: f.b }, 0);
   assert.ok(step.terms.some((t) => t.pad && t.x === -Infinity));
   assert.equal(step.terms[step.winner].pad, false);
+});
+
+test("the matrix of every padding mode, padding=\"same\" and ceil_mode avg pooling equals torch's on one-hot inputs", async () => {
+  const { linearMatrix } = await import("../../static/js/playground/matrix.js");
+  const cases = fixtures.values.filter((f) => f.matrix);
+  assert.ok(cases.some((f) => f.state.pmode === "reflect") && cases.some((f) => f.state.ceil));
+  for (const f of cases) {
+    const layer = layerOf(f, { bias: false });
+    const { spec } = linearMatrix({ layer, anim: { layer, values: { x: f.x, wt: f.wt, b: f.b } } });
+    assert.equal(spec.rows, f.matrix.length);
+    assert.equal(spec.cols, f.matrix[0].length);
+    f.matrix.forEach((row, r) => close(row.map((_, c) => spec.value(r, c) ?? 0), row, `${JSON.stringify(f.state)} row ${r}`));
+  }
+});
+
+test("a reflect-padded step reads the copied input cell and says which one", () => {
+  const f = fixtures.values.find((v) => v.state.pmode === "reflect");
+  const layer = layerOf(f);
+  const step = windowStep(layer, { x: f.x, wt: f.wt, b: f.b }, 0);
+  const corner = step.terms[0];
+  assert.equal(corner.pad, true);
+  // padded (−1, −2) reflects to input (1, 2)
+  assert.deepEqual([corner.ih, corner.iw, ...corner.source], [-1, -2, 1, 2]);
+  assert.equal(corner.x, f.x[1 * f.state.w + 2]);
+});
+
+test("a ceil_mode window past the padded input: those taps are neither in the max nor in the average", () => {
+  const avg = fixtures.values.find((v) => v.state.mode === "avgpool" && v.state.ceil && v.state.ph === 0);
+  const layer = layerOf(avg);
+  const last = windowStep(layer, { x: avg.x, wt: avg.wt, b: avg.b }, layer.outW - 1);
+  assert.equal(last.terms.filter((t) => t.past).length, 2);
+  assert.equal(last.count, 2);
+  assert.ok(Math.abs(last.value - avg.y[layer.outW - 1]) < 1e-9);
 });
 
 test("the matrix caption counts non-zero entries, not kernel positions", async () => {

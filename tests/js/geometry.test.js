@@ -27,8 +27,39 @@ test("transposed output size equals convcore.shapes, and the zero-insertion conv
   }
 });
 
+// The reads of a zero-padded convolution as the fixture's tap matrix: entry 1 + tap where a tap reads the column.
+function tapMatrix(rows, cols, flip) {
+  return g.convMatrixReads(rows, cols, flip).map((reads) => {
+    const row = new Array(rows.size * cols.size).fill(0);
+    for (const [column, tap] of reads) row[column] = 1 + tap;
+    return row;
+  });
+}
+
 test("the convolution matrix equals the one measured by convolving one-hot inputs in convcore", () => {
-  for (const m of fixtures.matrices) assert.deepEqual(g.convMatrixTaps(m.rows, m.cols, m.flip), m.taps);
+  for (const m of fixtures.matrices) assert.deepEqual(tapMatrix(m.rows, m.cols, m.flip), m.taps);
+});
+
+test("reflect, replicate and circular padding hold the input cell torch's F.pad copies there", () => {
+  const axis = (padMode) => ({ size: 4, kernel: 3, stride: 1, padBefore: 3, padAfter: 2, dilation: 1, padMode });
+  const at = (mode) => [-3, -2, -1, 4, 5].map((i) => g.sourceIndex(axis(mode), i));
+  // F.pad([a b c d], (3, 2)): reflect d c b|a b c d|c b, replicate a a a|…|d d, circular b c d|…|a b
+  assert.deepEqual(at("reflect"), [3, 2, 1, 2, 1]);
+  assert.deepEqual(at("replicate"), [0, 0, 0, 3, 3]);
+  assert.deepEqual(at("circular"), [1, 2, 3, 0, 1]);
+  assert.deepEqual(at("zeros"), [-1, -1, -1, -1, -1]);
+});
+
+test("ceil_mode: torch's output size, its last window hanging past the padded input", () => {
+  // 7 wide, k 2, s 3: floor gives windows at 0 and 3; ceil adds one at 6 that reads 6 and the overhang 7
+  const axis = { size: 7, kernel: 2, stride: 3, padBefore: 0, padAfter: 0, dilation: 1, ceil: true };
+  assert.equal(g.convOutputSize(axis), 3);
+  assert.equal(g.convOutputSize({ ...axis, ceil: false }), 2);
+  assert.equal(g.overhang(axis), 1);
+  assert.equal(g.drawnLength(axis), 8);
+  assert.equal(g.unusedInput(axis), 0);
+  // ⌈(5 + 2·1 − 2)/2⌉ + 1 = 4 would start its last window at 6, in the right padding: torch drops it
+  assert.equal(g.convOutputSize({ size: 5, kernel: 2, stride: 2, padBefore: 1, padAfter: 1, dilation: 1, ceil: true }), 3);
 });
 
 test("feeds() lists exactly the outputs whose matrix row reads the input cell", () => {
@@ -50,6 +81,7 @@ test("im2col reads the same input cells as the matrix rows, padding as -1", () =
   for (const m of fixtures.matrices.filter((x) => !x.flip)) {
     const patches = g.im2colIndices(m.rows, m.cols);
     assert.equal(patches.length, m.taps.length);
+    // with zero padding a tap reads its own column, or nothing
     patches.forEach((patch, r) => {
       patch.forEach((cell, tap) => {
         const column = m.taps[r].indexOf(tap + 1);

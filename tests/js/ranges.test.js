@@ -60,3 +60,26 @@ test("linked axes stay equal when only one of them limits the value", () => {
     assert.ok(convOutputSize(axis) >= 1);
   }
 });
+
+test("reflect padding stays smaller than the input and circular at most the input, as F.pad demands", () => {
+  const reflect = ranges({ ...readPlaygroundState(""), h: 3, w: 3, ph: 1, pw: 1, pmode: "reflect" });
+  assert.equal(reflect.ph.max, 2);
+  assert.equal(reflect.ph.whyMax.key, "why.padding.reflect");
+  assert.equal(reflect.h.min, 2);
+  const circular = ranges({ ...readPlaygroundState(""), h: 3, w: 3, ph: 1, pw: 1, pmode: "circular" });
+  assert.equal(circular.ph.max, 3);
+  // pooling pads with zeros (or −∞) whatever padding_mode says
+  assert.equal(ranges({ ...readPlaygroundState(""), mode: "maxpool", h: 3, pmode: "reflect" }).ph.whyMax?.key, "why.padding.pool");
+});
+
+test('padding="same" forces stride 1, and with reflect padding its after side stays smaller than the input', () => {
+  const s = repair({ ...readPlaygroundState(""), same: true, sh: 3, sw: 3 });
+  assert.equal(s.sh, 1);
+  assert.equal(ranges(s).sh.whyMax.key, "why.stride.same");
+  // input 3, reflect: ⌈d·(k − 1)/2⌉ ≤ 2, so k ≤ 5 with dilation 1, and k = 5 allows dilation 1 only
+  const r = ranges({ ...readPlaygroundState(""), same: true, pmode: "reflect", h: 3, w: 3, kh: 5, kw: 5, sh: 1, sw: 1 });
+  assert.equal(r.kh.max, 5);
+  assert.equal(r.dh.max, 1);
+  assert.equal(r.kh.whyMax.key, "why.same.reflect");
+  assert.equal(r.h.min, 3);
+});

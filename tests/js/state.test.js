@@ -30,9 +30,11 @@ test("arrays of the wrong length in a hand-edited URL fall back to the seeded va
 });
 
 test("resizing keeps every value that still has a place", () => {
-  const grown = resize([1, 2, 3, 4], [1, 2, 2], [1, 3, 3], new Array(9).fill(0));
+  const grown = resize([1, 2, 3, 4], [1, 2, 2], [1, 3, 3], () => new Array(9).fill(0));
   assert.deepEqual(grown, [1, 2, 0, 3, 4, 0, 0, 0, 0]);
-  assert.deepEqual(resize(grown, [1, 3, 3], [1, 2, 2], [9, 9, 9, 9]), [1, 2, 3, 4]);
+  assert.deepEqual(resize(grown, [1, 3, 3], [1, 2, 2], () => [9, 9, 9, 9]), [1, 2, 3, 4]);
+  const same = [5, 6];
+  assert.equal(resize(same, [2], [2], () => assert.fail("no fresh values for an unchanged shape")), same);
 });
 
 test("the layer: pooling keeps channels, transposed steps over input cells", () => {

@@ -19,6 +19,7 @@ import {
   readPlaygroundState,
   resize,
   serializePlaygroundState,
+  deriveLayerAxes,
   weightShape,
 } from "../playground/state.js";
 
@@ -55,9 +56,9 @@ const stage = createStage(
 
 // Shapes of the value arrays follow the layer; values that still have a place are kept.
 function reshapeValues(before) {
-  state.x = resize(state.x, inputShape(before), inputShape(state), defaultInput(state));
-  state.wt = resize(state.wt, weightShape(before), weightShape(state), defaultWeights(state));
-  state.b = resize(state.b, [before.cout], [state.cout], defaultBias(state));
+  state.x = resize(state.x, inputShape(before), inputShape(state), () => defaultInput(state));
+  state.wt = resize(state.wt, weightShape(before), weightShape(state), () => defaultWeights(state));
+  state.b = resize(state.b, [before.cout], [state.cout], () => defaultBias(state));
 }
 
 function update(patch) {
@@ -165,6 +166,7 @@ function renderStatic() {
   }
   $("pg-bias").disabled = pool;
   $("pg-flip").disabled = state.mode !== "conv";
+  renderPaddingOptions(pool);
   const all = ranges(state);
   const select = $("pg-groups");
   const options = all.groups.options.map(String);
@@ -180,6 +182,24 @@ function renderStatic() {
   why.textContent = all.groups.why ? t(all.groups.why.key, all.groups.why.vars) : "";
   $("pg-preset").disabled = pool;
   $("pg-random-kernel").disabled = pool;
+}
+
+// padding="same" and padding_mode belong to the convolution, ceil_mode to the pools.
+function renderPaddingOptions(pool) {
+  const conv = state.mode === "conv";
+  $("pg-same-wrap").hidden = !conv;
+  $("pg-pmode-wrap").hidden = !conv;
+  $("pg-ceil-wrap").hidden = !pool;
+  $("pg-same").checked = state.same;
+  $("pg-ceil").checked = state.ceil;
+  $("pg-pmode").value = state.pmode;
+  const note = $("pg-same-note");
+  note.hidden = !(conv && state.same);
+  if (!note.hidden) {
+    const { rows, cols } = deriveLayerAxes(state);
+    const text = t("ctl.same.note", { h: `${rows.padBefore} + ${rows.padAfter}`, w: `${cols.padBefore} + ${cols.padAfter}` });
+    if (note.textContent !== text) note.textContent = text;
+  }
 }
 
 function renderAnimation() {
@@ -234,6 +254,9 @@ function bind() {
   $("pg-bias").addEventListener("change", (e) => update({ bias: e.target.checked }));
   $("pg-flip").addEventListener("change", (e) => update({ flip: e.target.checked }));
   $("pg-matrix").addEventListener("change", (e) => update({ matrix: e.target.checked }));
+  $("pg-same").addEventListener("change", (e) => update({ same: e.target.checked, step: 0 }));
+  $("pg-ceil").addEventListener("change", (e) => update({ ceil: e.target.checked, step: 0 }));
+  $("pg-pmode").addEventListener("change", (e) => update({ pmode: e.target.value }));
   $("pg-groups").addEventListener("change", (e) => update({ groups: Number(e.target.value) }));
   $("pg-depthwise").addEventListener("click", () => update({ groups: state.cin, cout: state.cin }));
   $("pg-random-input").addEventListener("click", () => update({ x: randomValues(state.x.length, -3, 5) }));

@@ -1,6 +1,6 @@
 // The multiply-and-sum of one animation step, computed in the page so every frame can show it at once.
 // The server's trace (server.js) is the authority: its sums are checked against these and shown beside them.
-import { isPadding, scatterTargets, windowInput } from "./geometry.js";
+import { isPadding, isPast, scatterTargets, sourceIndex, windowCount, windowInput } from "./geometry.js";
 
 // Flat indices of the NCHW-style arrays kept in the state (batch of one).
 const at3 = (c, i, j, h, w) => (c * h + i) * w + j;
@@ -27,7 +27,9 @@ export function inputPosition(layer, step) {
 }
 
 // One sliding-window step: every tap of every input channel in the group, its product and the sum.
-// Max pooling reads padding as −∞ (torch pads max pooling that way); avg pooling counts padding as 0.
+// A padded cell holds what the padding mode puts there (zeros, or the input cell it copies); max pooling reads
+// padding as −∞ (torch pads max pooling that way), avg pooling as 0. A ceil_mode window's taps past the padded
+// input (`past`) count for nothing: not in the max, not in the average's divisor.
 export function windowStep(layer, values, step) {
   const { oc, oh, ow } = outputPosition(layer, step);
   const { rows, cols } = layer;
@@ -35,14 +37,18 @@ export function windowStep(layer, values, step) {
   const channels = layer.pool ? [oc] : Array.from({ length: layer.cinPerGroup }, (_, c) => group * layer.cinPerGroup + c);
   const rowTaps = windowInput(rows, oh);
   const colTaps = windowInput(cols, ow);
+  const outside = layer.mode === "maxpool" ? -Infinity : 0;
   const terms = [];
   for (const c of channels) {
     rowTaps.forEach((ih, a) => {
+      const sr = sourceIndex(rows, ih);
       colTaps.forEach((iw, b) => {
+        const sc = sourceIndex(cols, iw);
         const pad = isPadding(rows, ih) || isPadding(cols, iw);
-        let x = pad ? 0 : values.x[at3(c, ih, iw, rows.size, cols.size)];
-        if (pad && layer.mode === "maxpool") x = -Infinity;
-        const term = { c, a, b, ih, iw, pad, x };
+        const past = isPast(rows, ih) || isPast(cols, iw);
+        const x = sr < 0 || sc < 0 ? outside : values.x[at3(c, sr, sc, rows.size, cols.size)];
+        const term = { c, a, b, ih, iw, pad, past, x };
+        if (pad && sr >= 0 && sc >= 0) term.source = [sr, sc];
         if (!layer.pool) {
           const fa = layer.flip ? rows.kernel - 1 - a : a;
           const fb = layer.flip ? cols.kernel - 1 - b : b;
@@ -61,7 +67,8 @@ export function windowStep(layer, values, step) {
     result.value = terms[result.winner].x;
   } else if (layer.mode === "avgpool") {
     result.sum = terms.reduce((acc, t) => acc + t.x, 0);
-    result.value = result.sum / terms.length;
+    result.count = windowCount(rows, cols, oh, ow);
+    result.value = result.sum / result.count;
   } else {
     result.sum = terms.reduce((acc, t) => acc + t.product, 0);
     result.value = result.sum + result.bias;
@@ -98,6 +105,11 @@ export function scatterOutput(layer, values, upTo = layer.steps - 1) {
   return out;
 }
 
+// The source index of every tap of every output position along one axis (−1 for a zero or the overhang).
+function tapSources(axis, outputs) {
+  return Array.from({ length: outputs }, (_, o) => Int32Array.from(windowInput(axis, o), (i) => sourceIndex(axis, i)));
+}
+
 // The whole output map at once: the same taps as windowStep, in plain loops so a 4-channel 32×32 layer
 // with a 7×7 kernel stays well inside one frame.
 export function windowOutput(layer, values) {
@@ -105,8 +117,8 @@ export function windowOutput(layer, values) {
   const kh = rows.kernel;
   const kw = cols.kernel;
   const out = new Float64Array(layer.cout * outH * outW);
-  const rowTaps = Array.from({ length: outH }, (_, o) => windowInput(rows, o));
-  const colTaps = Array.from({ length: outW }, (_, o) => windowInput(cols, o));
+  const rowTaps = tapSources(rows, outH);
+  const colTaps = tapSources(cols, outW);
   const max = layer.mode === "maxpool";
   const { pool, flip } = layer;
   const perChannel = pool ? 1 : layer.cinPerGroup;
@@ -127,11 +139,10 @@ export function windowOutput(layer, values) {
           const kernel = (oc * perChannel + local) * kh;
           for (let a = 0; a < kh; a++) {
             const ih = rowsRead[a];
-            const rowPad = ih < 0 || ih >= height;
             const kernelRow = (kernel + (flip ? kh - 1 - a : a)) * kw;
             for (let b = 0; b < kw; b++) {
               const iw = colsRead[b];
-              const x = rowPad || iw < 0 || iw >= width ? outside : input[(plane + ih) * width + iw];
+              const x = ih < 0 || iw < 0 ? outside : input[(plane + ih) * width + iw];
               if (max) {
                 if (x > acc) acc = x;
               } else if (pool) {
@@ -142,7 +153,7 @@ export function windowOutput(layer, values) {
             }
           }
         }
-        if (layer.mode === "avgpool") acc /= kh * kw;
+        if (layer.mode === "avgpool") acc /= windowCount(rows, cols, oh, ow);
         else if (!pool && layer.bias) acc += values.b[oc];
         out[(oc * outH + oh) * outW + ow] = acc;
       }

@@ -2,6 +2,7 @@
 // reason under the control whenever its valid range is narrower than usual.
 import { t } from "../common/i18n.js";
 import { linkedRange } from "./ranges.js";
+import { usesSame } from "./state.js";
 
 const ROWS = [
   { key: "h", label: "ctl.h" },
@@ -12,13 +13,17 @@ const ROWS = [
   { key: "kw", label: "ctl.kernel", axis: "w" },
   { key: "sh", pair: "sw", label: "ctl.stride", axis: "h" },
   { key: "sw", label: "ctl.stride", axis: "w" },
-  { key: "ph", pair: "pw", label: "ctl.padding", axis: "h" },
-  { key: "pw", label: "ctl.padding", axis: "w" },
+  { key: "ph", pair: "pw", label: "ctl.padding", axis: "h", padding: true },
+  { key: "pw", label: "ctl.padding", axis: "w", padding: true },
   { key: "dh", pair: "dw", label: "ctl.dilation", axis: "h" },
   { key: "dw", label: "ctl.dilation", axis: "w" },
   { key: "oph", pair: "opw", label: "ctl.output_padding", axis: "h", transposedOnly: true },
   { key: "opw", label: "ctl.output_padding", axis: "w", transposedOnly: true },
 ];
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
 
 function makeRow(host, row, onChange) {
   const wrap = document.createElement("div");
@@ -63,16 +68,19 @@ export function buildControls(host, onChange) {
   return {
     update(state, all) {
       for (const r of rows) {
-        const { key, axis, pair, transposedOnly } = r.row;
-        r.wrap.hidden = (axis === "w" && !state.axes) || (transposedOnly && state.mode !== "transposed");
+        const { key, axis, pair, transposedOnly, padding } = r.row;
+        const inapplicable = (transposedOnly && state.mode !== "transposed") || (padding && usesSame(state));
+        const hidden = (axis === "w" && !state.axes) || inapplicable;
+        if (r.wrap.hidden !== hidden) r.wrap.hidden = hidden;
         const labelKey = axis && state.axes ? `${r.row.label}.${axis}` : r.row.label;
         if (r.label.dataset.i18n !== labelKey) r.label.dataset.i18n = labelKey;
-        r.label.textContent = t(labelKey);
+        setText(r.label, t(labelKey));
         const range = pair && !state.axes ? linkedRange(all, key, pair) : all[key];
+        // Only what changed is written: every write to a range input's min or max re-sanitizes its value.
         for (const input of [r.slider, r.number]) {
-          input.min = String(range.min);
-          input.max = String(range.max);
-          input.disabled = range.min === range.max;
+          if (input.min !== String(range.min)) input.min = String(range.min);
+          if (input.max !== String(range.max)) input.max = String(range.max);
+          if (input.disabled !== (range.min === range.max)) input.disabled = range.min === range.max;
         }
         const value = String(state[key]);
         if (r.slider.value !== value) r.slider.value = value;
@@ -80,8 +88,8 @@ export function buildControls(host, onChange) {
         // The reason shows when the value sits on a bound that the other settings narrowed.
         const reasons = [state[key] <= range.min && range.whyMin, state[key] >= range.max && range.whyMax].filter(Boolean);
         const text = reasons.map((w) => t(w.key, w.vars)).join(" ");
-        r.why.hidden = text === "";
-        if (r.why.textContent !== text) r.why.textContent = text;
+        if (r.why.hidden !== (text === "")) r.why.hidden = text === "";
+        setText(r.why, text);
       }
     },
   };

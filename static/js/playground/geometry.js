@@ -3,16 +3,20 @@
 // Everything is integer arithmetic; a 2-D layer applies these per axis (height and width separately).
 // tests/js/geometry.test.js checks every function against fixtures written by convcore and torch.
 
-// An axis: {size, kernel, stride, padBefore, padAfter, dilation}; transposed axes add outputPadding.
+// An axis: {size, kernel, stride, padBefore, padAfter, dilation}; transposed axes add outputPadding, pooling
+// axes may set ceil (ceil_mode), convolution axes padMode (torch's padding_mode, "zeros" when absent).
 export function span(axis) {
   return axis.dilation * (axis.kernel - 1) + 1;
 }
 
-// o = ⌊(i + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1; 0 when the kernel does not fit.
+// o = ⌊(i + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1; 0 when the kernel does not fit. With ceil_mode
+// (pooling) ⌈…⌉ instead, minus the last window when it would start in the right padding, as torch does.
 export function convOutputSize(axis) {
   const padded = axis.size + axis.padBefore + axis.padAfter;
   if (span(axis) > padded) return 0;
-  return Math.floor((padded - span(axis)) / axis.stride) + 1;
+  if (!axis.ceil) return Math.floor((padded - span(axis)) / axis.stride) + 1;
+  const out = Math.ceil((padded - span(axis)) / axis.stride) + 1;
+  return (out - 1) * axis.stride >= axis.size + axis.padBefore ? out - 1 : out;
 }
 
 // o = (i − 1)·s − 2p + d·(k − 1) + output_padding + 1 (torch's ConvTranspose2d).
@@ -20,10 +24,25 @@ export function transposeOutputSize(axis) {
   return (axis.size - 1) * axis.stride - 2 * axis.padBefore + span(axis) - 1 + axis.outputPadding + 1;
 }
 
-// Padded positions past the last window: what the floor drops (padding or real input).
+// The last window's end, as a padded position: past the padded input when a ceil_mode window hangs over.
+function windowsEnd(axis) {
+  return (convOutputSize(axis) - 1) * axis.stride + span(axis);
+}
+
+// Padded positions past the last window: what the floor drops (padding or real input); 0 with ceil_mode's
+// overhanging window.
 export function unusedInput(axis) {
-  const out = convOutputSize(axis);
-  return axis.size + axis.padBefore + axis.padAfter - ((out - 1) * axis.stride + span(axis));
+  return Math.max(0, axis.size + axis.padBefore + axis.padAfter - windowsEnd(axis));
+}
+
+// Positions a ceil_mode window reads past the padded input (they count for nothing, not even as padding).
+export function overhang(axis) {
+  return Math.max(0, windowsEnd(axis) - (axis.size + axis.padBefore + axis.padAfter));
+}
+
+// The drawn length of an axis: padding, input, padding and any overhang.
+export function drawnLength(axis) {
+  return axis.size + axis.padBefore + axis.padAfter + overhang(axis);
 }
 
 // The padded positions read by output index o, one per kernel tap: o·s + t·d.
@@ -40,6 +59,28 @@ export function windowInput(axis, o) {
 
 export function isPadding(axis, inputIndex) {
   return inputIndex < 0 || inputIndex >= axis.size;
+}
+
+export function isPast(axis, inputIndex) {
+  return inputIndex >= axis.size + axis.padAfter;
+}
+
+// The input index whose value a position holds after torch's F.pad in the axis' padding mode, or −1 for a
+// zero (zero padding, and the overhang of a ceil_mode window).
+export function sourceIndex(axis, inputIndex) {
+  const n = axis.size;
+  if (inputIndex >= 0 && inputIndex < n) return inputIndex;
+  if (inputIndex < -axis.padBefore || isPast(axis, inputIndex)) return -1;
+  switch (axis.padMode) {
+    case "reflect":
+      return inputIndex < 0 ? -inputIndex : 2 * (n - 1) - inputIndex;
+    case "replicate":
+      return inputIndex < 0 ? 0 : n - 1;
+    case "circular":
+      return ((inputIndex % n) + n) % n;
+    default:
+      return -1;
+  }
 }
 
 // Every (output index, tap) that reads input index x: o·s + t·d − p_before = x.
@@ -86,33 +127,45 @@ export function zeroInsertionAxis(axis) {
   };
 }
 
-// The 2-D convolution matrix of one (output channel, input channel) pair: row r = oh·W_out + ow, column
-// c = ih·W + iw, entry = 1 + the flat kernel tap (a·kW + b) that multiplies input c for output r, or 0.
+// Taps of window (oh, ow) that lie within the padded input: avg pooling's divisor (count_include_pad), which a
+// ceil_mode window hanging past the padded input makes smaller.
+export function windowCount(rows, cols, oh, ow) {
+  const inside = (axis, o) => windowInput(axis, o).filter((i) => !isPast(axis, i)).length;
+  return inside(rows, oh) * inside(cols, ow);
+}
+
+// What the convolution matrix of one (output channel, input channel) pair reads: for row r = oh·W_out + ow,
+// the pairs [column c = ih·W + iw, flat kernel tap a·kW + b] of every tap whose padded cell holds input c.
+// Zero padding reads nothing; reflect, replicate and circular padding read the input cell they copy, so one
+// column may be read by several taps (its matrix entry is then the sum of their weights).
 // With flip, tap (a, b) applies weight (kH − 1 − a, kW − 1 − b) of the stored kernel.
-export function convMatrixTaps(rows, cols, flip = false) {
+export function convMatrixReads(rows, cols, flip = false) {
   const hOut = convOutputSize(rows);
   const wOut = convOutputSize(cols);
   const matrix = [];
   for (let oh = 0; oh < hOut; oh++) {
+    const sourceRows = windowInput(rows, oh).map((i) => sourceIndex(rows, i));
     for (let ow = 0; ow < wOut; ow++) {
-      const row = new Array(rows.size * cols.size).fill(0);
-      windowInput(rows, oh).forEach((ih, a) => {
-        if (isPadding(rows, ih)) return;
-        windowInput(cols, ow).forEach((iw, b) => {
-          if (isPadding(cols, iw)) return;
+      const sourceCols = windowInput(cols, ow).map((i) => sourceIndex(cols, i));
+      const reads = [];
+      sourceRows.forEach((ih, a) => {
+        if (ih < 0) return;
+        sourceCols.forEach((iw, b) => {
+          if (iw < 0) return;
           const ka = flip ? rows.kernel - 1 - a : a;
           const kb = flip ? cols.kernel - 1 - b : b;
-          row[ih * cols.size + iw] = 1 + ka * cols.kernel + kb;
+          reads.push([ih * cols.size + iw, ka * cols.kernel + kb]);
         });
       });
-      matrix.push(row);
+      matrix.push(reads);
     }
   }
   return matrix;
 }
 
 // The im2col patch matrix layout for one input channel: row r = oh·W_out + ow, column a·kW + b, entry the
-// flat input index ih·W + iw the tap reads, or −1 where the tap reads padding.
+// flat input index ih·W + iw whose value the tap reads (a copy's source in reflect, replicate or circular
+// padding), or −1 where the tap reads a zero.
 export function im2colIndices(rows, cols) {
   const hOut = convOutputSize(rows);
   const wOut = convOutputSize(cols);
@@ -121,8 +174,10 @@ export function im2colIndices(rows, cols) {
     for (let ow = 0; ow < wOut; ow++) {
       const row = [];
       for (const ih of windowInput(rows, oh)) {
+        const sr = sourceIndex(rows, ih);
         for (const iw of windowInput(cols, ow)) {
-          row.push(isPadding(rows, ih) || isPadding(cols, iw) ? -1 : ih * cols.size + iw);
+          const sc = sourceIndex(cols, iw);
+          row.push(sr < 0 || sc < 0 ? -1 : sr * cols.size + sc);
         }
       }
       matrix.push(row);

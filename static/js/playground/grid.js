@@ -223,21 +223,42 @@ export class Grid {
     this.cursorRect = null;
   }
 
-  // Canvas mode keeps only each cell's fill and classes; paint() draws them with the marks and boxes.
+  // Canvas mode keeps only each cell's colour (one RGBA pixel) and classes; paint() scales the pixels up to
+  // cells and draws the outlines, marks and boxes.
   drawCanvasCells(spec) {
     const count = spec.rows * spec.cols;
     const sameShape = this.cells.length === count && this.canvasSize === spec.size && this.canvasCols === spec.cols;
-    let same = sameShape && this.canvasMaxAbs === spec.maxAbs;
+    const sameScale = this.canvasMaxAbs === spec.maxAbs;
+    let same = sameShape && sameScale;
     const cells = sameShape ? this.cells : new Array(count);
+    if (!sameShape) this.pixels = new Uint32Array(count);
+    const pixels = this.pixels;
+    // Cells with the same value and classes share one painted cell: a map holds a few dozen distinct values,
+    // so the colour is worked out per value, not per cell. It starts afresh with the colour scale.
+    if (!sameScale || !this.painted || this.paintedCount > 4 * count) {
+      this.painted = new Map();
+      this.paintedCount = 0;
+    }
     for (let n = 0; n < count; n++) {
       const info = spec.cell(Math.floor(n / spec.cols), n % spec.cols);
       const value = info.pad || !Number.isFinite(info.value) ? null : info.value;
-      const cls = info.cls ? info.cls.trim() : "";
+      const cls = info.cls ?? "";
       const old = cells[n];
-      // A colour string is built only for a cell whose value or scale changed.
-      if (old && old.value === value && old.cls === cls && this.canvasMaxAbs === spec.maxAbs) continue;
+      if (old && old.value === value && old.cls === cls && sameScale) continue;
       same = false;
-      cells[n] = canvasCell(value, cls, value === null ? null : divergingColor(value, spec.maxAbs));
+      let byValue = this.painted.get(cls);
+      if (!byValue) {
+        byValue = new Map();
+        this.painted.set(cls, byValue);
+      }
+      let cell = byValue.get(value);
+      if (!cell) {
+        cell = canvasCell(value, cls, spec.maxAbs);
+        byValue.set(value, cell);
+        this.paintedCount += 1;
+      }
+      cells[n] = cell;
+      pixels[n] = cell.pixel;
     }
     this.cells = cells;
     this.canvasSize = spec.size;

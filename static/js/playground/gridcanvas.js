@@ -1,13 +1,19 @@
 // Painting a grid too fine for numbers on a canvas, with the same meanings as the SVG cells' CSS classes:
-// padding dashed and grey, inserted zeros dotted, unread cells crossed by a diagonal, outputs not yet
-// computed faded, output_padding long-dashed; the window, hover, feeds and current marks as outlines.
-// Two stacked canvases: the cells (grouped by colour, so each colour is parsed once) are repainted only when
-// they change; the marks, which move on every animation step, have a transparent canvas of their own.
+// padding dashed and grey (a dashed outline over the copied value in reflect, replicate or circular padding),
+// a ceil_mode window's overhang past the padded input white with a dotted orange outline, inserted zeros dotted,
+// unread cells crossed by a diagonal, outputs not yet computed faded, output_padding long-dashed; the window,
+// hover, feeds and current marks as outlines.
+// Two stacked canvases: the cells, repainted only when they change, are one RGBA pixel each, put into a small
+// canvas and scaled up to cells in one drawImage (filling thousands of rectangles of hundreds of colours cost
+// most of a re-render); the marks, which move on every animation step, have a transparent canvas of their own.
+import { divergingRgb } from "../common/colorscale.js";
 
 const LINE = "#c4cad2";
 const STYLES = {
-  pad: { fill: "#eceff3", stroke: "#8b95a1", dash: [3, 2], width: 1 },
-  ins: { fill: "#f7f7f9", stroke: "#c4cad2", dash: [1, 2], width: 1 },
+  pad: { fill: [236, 239, 243], stroke: "#8b95a1", dash: [3, 2], width: 1 },
+  ins: { fill: [247, 247, 249], stroke: "#c4cad2", dash: [1, 2], width: 1 },
+  copy: { stroke: "#4d5661", dash: [3, 2], width: 1.5 },
+  past: { fill: [255, 255, 255], stroke: "#b35c00", dash: [1, 2], width: 1 },
   oppad: { stroke: "#5b3d99", dash: [6, 2], width: 2 },
   "m-win": { stroke: "#111", dash: [], width: 2 },
   "m-hover": { stroke: "#111", dash: [2, 2], width: 2 },
@@ -16,6 +22,9 @@ const STYLES = {
   "m-winner": { stroke: "#111", dash: [], width: 3 },
 };
 const BOXES = { "box-win": { width: 3, dash: [] }, "box-cur": { width: 2, dash: [] } };
+const WHITE = [255, 255, 255];
+// An output not computed yet: its colour at 35 % over white.
+const FADED = 0.35;
 
 // Classes drawn as outlines over the cell fills.
 const OUTLINED = new Set(["unread", ...Object.keys(STYLES).filter((cls) => STYLES[cls].stroke)]);
@@ -25,8 +34,8 @@ const byClass = new Map();
 function classPaint(cls) {
   let paint = byClass.get(cls);
   if (!paint) {
-    const classes = cls ? cls.split(" ") : [];
-    const special = classes.includes("pad") ? "pad" : classes.includes("ins") ? "ins" : null;
+    const classes = cls ? cls.trim().split(/\s+/) : [];
+    const special = ["pad", "ins", "past"].find((name) => classes.includes(name));
     paint = {
       fill: special && STYLES[special].fill,
       faded: classes.includes("later"),
@@ -37,11 +46,18 @@ function classPaint(cls) {
   return paint;
 }
 
-// What paintBase needs of one cell: its fill, whether it is faded (an output not yet computed) and the
-// classes drawn as outlines.
-export function canvasCell(value, cls, fill) {
+// One opaque RGBA pixel as ImageData stores it in a Uint32Array (little-endian: A B G R from the top byte).
+function pixelOf([r, g, b], faded) {
+  const mix = (c) => (faded ? Math.round(255 + (c - 255) * FADED) : c);
+  return ((255 << 24) | (mix(b) << 16) | (mix(g) << 8) | mix(r)) >>> 0;
+}
+
+// What paintBase needs of one cell: its pixel (fill, faded when not computed yet) and the classes drawn as
+// outlines; `value` is null for a cell without a colour of its own (padding, an inserted zero).
+export function canvasCell(value, cls, maxAbs) {
   const paint = classPaint(cls);
-  return { value, cls, paint: paint.fill || (fill ?? "#fff"), faded: paint.faded, outlines: paint.outlines };
+  const rgb = paint.fill || (value === null ? WHITE : divergingRgb(value, maxAbs));
+  return { value, cls, pixel: pixelOf(rgb, paint.faded), outlines: paint.outlines };
 }
 
 function push(map, key, n) {
@@ -60,33 +76,41 @@ function outline(ctx, cells, cols, size, style) {
   ctx.stroke();
 }
 
+// The cells' pixels, one per cell, in a canvas of their own that drawImage scales up; the canvas and its
+// ImageData (a view of grid.pixels) are made again only when the grid's shape changes.
+function cellBitmap(grid) {
+  const { cols, rows, pixels } = grid;
+  let cache = grid.bitmap;
+  if (!cache || cache.pixels !== pixels || cache.canvas.width !== cols || cache.canvas.height !== rows) {
+    const canvas = cache?.canvas ?? document.createElement("canvas");
+    canvas.width = cols;
+    canvas.height = rows;
+    const image = new ImageData(new Uint8ClampedArray(pixels.buffer, 0, cols * rows * 4), cols, rows);
+    cache = { canvas, ctx: canvas.getContext("2d"), image, pixels };
+    grid.bitmap = cache;
+  }
+  cache.ctx.putImageData(cache.image, 0, 0);
+  return cache.canvas;
+}
+
 function paintBase(base, grid, ratio) {
-  const { cols, size, cells } = grid;
+  const { cols, rows, size, cells } = grid;
   const ctx = base.getContext("2d");
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, base.width, base.height);
   ctx.setTransform(ratio, 0, 0, ratio, ratio, ratio);
-  // The 1-px gaps between cells show this background as the grid lines (cheaper than stroking each cell).
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(cellBitmap(grid), 0, 0, cols * size, rows * size);
+  // The 1-px grid lines between cells, and nothing past the last cell's edge.
   ctx.fillStyle = LINE;
-  ctx.fillRect(0, 0, grid.cols * size - 1, grid.rows * size - 1);
-  // Cells grouped by fill, so each colour is parsed and filled once: opaque ones, then faded ones.
-  const fills = [new Map(), new Map()];
+  ctx.beginPath();
+  for (let c = 1; c < cols; c++) ctx.rect(c * size - 1, 0, 1, rows * size - 1);
+  for (let r = 1; r < rows; r++) ctx.rect(0, r * size - 1, cols * size - 1, 1);
+  ctx.fill();
+  ctx.clearRect(cols * size - 1, 0, 1, rows * size);
+  ctx.clearRect(0, rows * size - 1, cols * size, 1);
   const outlines = new Map();
-  for (let n = 0; n < cells.length; n++) {
-    const cell = cells[n];
-    push(fills[cell.faded ? 1 : 0], cell.paint, n);
-    for (const cls of cell.outlines) push(outlines, cls, n);
-  }
-  fills.forEach((groups, faded) => {
-    ctx.globalAlpha = faded ? 0.35 : 1;
-    for (const [fill, list] of groups) {
-      ctx.fillStyle = fill;
-      ctx.beginPath();
-      for (const n of list) ctx.rect((n % cols) * size, Math.floor(n / cols) * size, size - 1, size - 1);
-      ctx.fill();
-    }
-  });
-  ctx.globalAlpha = 1;
+  for (let n = 0; n < cells.length; n++) for (const cls of cells[n].outlines) push(outlines, cls, n);
   for (const [cls, list] of outlines) {
     if (cls === "unread") {
       ctx.beginPath();

@@ -2,7 +2,7 @@
 // transposed convolution, and the im2col patch matrix; the current step's row (or column) is outlined.
 import { t } from "../common/i18n.js";
 import { divergingColor, maxAbsOf, textColorOn } from "../common/colorscale.js";
-import { convMatrixTaps, im2colIndices, transposeMatrixTaps } from "./geometry.js";
+import { convMatrixReads, im2colIndices, transposeMatrixTaps, windowCount } from "./geometry.js";
 import { formatValue } from "./grid.js";
 
 const MAX_MATRIX_SIDE = 400;
@@ -88,18 +88,48 @@ function hide(canvas) {
   canvas.style.height = "0";
 }
 
-// Weight of block (output channel o, input channel c) at flat tap `tap`, or null outside the group.
-function weightAt(layer, values, o, c, tap, transposed) {
-  if (layer.pool) return Math.floor(o) === c ? 1 / (layer.rows.kernel * layer.cols.kernel) : null;
+// Weight of transposed block (output channel o, input channel c) at flat tap `tap`, or null outside the group.
+function transposedWeight(layer, values, o, c, tap) {
   const kk = layer.rows.kernel * layer.cols.kernel;
-  if (transposed) {
-    const g = Math.floor(c / layer.cinPerGroup);
-    if (Math.floor(o / layer.coutPerGroup) !== g) return null;
-    return values.wt[(c * layer.coutPerGroup + (o - g * layer.coutPerGroup)) * kk + tap];
+  const g = Math.floor(c / layer.cinPerGroup);
+  if (Math.floor(o / layer.coutPerGroup) !== g) return null;
+  return values.wt[(c * layer.coutPerGroup + (o - g * layer.coutPerGroup)) * kk + tap];
+}
+
+// Mᵀ of a transposed convolution (zero padding only: ConvTranspose2d has no other).
+function transposedEntries(layer, values, perOut, perIn) {
+  const taps = transposeMatrixTaps(layer.rows, layer.cols);
+  return (r, c) => {
+    const tap = taps[r % perOut][c % perIn];
+    return tap ? transposedWeight(layer, values, Math.floor(r / perOut), Math.floor(c / perIn), tap - 1) : null;
+  };
+}
+
+// M of a convolution or average pooling, dense: every tap adds its weight (1/divisor for avg pooling) to the
+// column of the input cell its padded cell holds, so reflect, replicate and circular padding fold back onto
+// the input's edge cells and several taps may add up in one entry. null where no tap reads the cell.
+function forwardEntries(layer, values, perOut, perIn) {
+  const reads = convMatrixReads(layer.rows, layer.cols, layer.flip);
+  const width = layer.cin * perIn;
+  const entries = new Float64Array(layer.cout * perOut * width);
+  const read = new Uint8Array(entries.length);
+  const kk = layer.rows.kernel * layer.cols.kernel;
+  for (let o = 0; o < layer.cout; o++) {
+    const group = Math.floor(o / layer.coutPerGroup);
+    const channels = layer.pool ? [o] : Array.from({ length: layer.cinPerGroup }, (_, n) => group * layer.cinPerGroup + n);
+    for (let pos = 0; pos < perOut; pos++) {
+      const share = layer.pool ? 1 / windowCount(layer.rows, layer.cols, Math.floor(pos / layer.outW), pos % layer.outW) : 0;
+      channels.forEach((c, local) => {
+        const first = (o * perOut + pos) * width + c * perIn;
+        const kernel = (o * layer.cinPerGroup + local) * kk;
+        for (const [column, tap] of reads[pos]) {
+          entries[first + column] += layer.pool ? share : values.wt[kernel + tap];
+          read[first + column] = 1;
+        }
+      });
+    }
   }
-  const g = Math.floor(o / layer.coutPerGroup);
-  if (Math.floor(c / layer.cinPerGroup) !== g) return null;
-  return values.wt[(o * layer.cinPerGroup + (c - g * layer.cinPerGroup)) * kk + tap];
+  return (r, c) => (read[r * width + c] ? entries[r * width + c] : null);
 }
 
 // M (or Mᵀ) of the current layer and its caption; nz counts the entries that are not zero, which is fewer
@@ -107,24 +137,24 @@ function weightAt(layer, values, o, c, tap, transposed) {
 export function linearMatrix(scene) {
   const { layer, values } = scene.layer.transposed ? { layer: scene.layer, values: scene.values } : scene.anim;
   const transposed = layer.transposed;
-  const taps = transposed ? transposeMatrixTaps(layer.rows, layer.cols) : convMatrixTaps(layer.rows, layer.cols, layer.flip);
   const perOut = layer.outH * layer.outW;
   const perIn = layer.rows.size * layer.cols.size;
   const rows = layer.cout * perOut;
   const cols = layer.cin * perIn;
+  const value = (transposed ? transposedEntries : forwardEntries)(layer, values, perOut, perIn);
   let nz = 0;
-  const value = (r, c) => {
-    const tap = taps[r % perOut][c % perIn];
-    if (!tap) return null;
-    return weightAt(layer, values, Math.floor(r / perOut), Math.floor(c / perIn), tap - 1, transposed);
-  };
+  let maxAbs = 0;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = value(r, c);
-      if (v !== null && v !== 0) nz++;
+      if (v !== null && v !== 0) {
+        nz++;
+        maxAbs = Math.max(maxAbs, Math.abs(v));
+      }
     }
   }
-  const spec = { rows, cols, value, maxAbs: layer.pool ? 1 : maxAbsOf(values.wt) };
+  // Entries that add up (several taps on one edge cell) may exceed the largest weight: the scale covers them.
+  const spec = { rows, cols, value, maxAbs };
   const key = transposed ? "matrix.transposed" : "matrix.conv";
   return { spec, caption: { key, vars: { r: rows, c: cols, nz, total: rows * cols } } };
 }

@@ -2,6 +2,7 @@
 import { t } from "../common/i18n.js";
 import { windowInput } from "./geometry.js";
 import { formatValue } from "./grid.js";
+import { usesCeil, usesSame } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,58 +17,81 @@ function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
-// A table per input channel, kernel-shaped: each cell "x × w" over "= product", padding marked in words.
-function productTables(info, kh, kw) {
-  const fragment = document.createDocumentFragment();
-  for (const c of info.channels) {
-    const table = document.createElement("table");
-    table.className = "pg-products";
-    const caption = document.createElement("caption");
-    caption.textContent = t("grid.input_channel", { c });
-    table.append(caption);
-    const terms = info.terms.filter((term) => term.c === c);
-    for (let a = 0; a < kh; a++) {
-      const tr = document.createElement("tr");
-      for (let b = 0; b < kw; b++) {
-        const term = terms[a * kw + b];
-        const td = document.createElement("td");
-        if (term.pad) td.className = "pad";
-        if (info.winner !== undefined && info.terms[info.winner] === term) td.className += " winner";
-        const top = document.createElement("span");
-        top.textContent = term.w === undefined ? formatValue(term.x) : `${formatValue(term.x)} × ${formatValue(term.w)}`;
-        td.append(top);
-        if (term.product !== undefined) {
-          const bottom = document.createElement("span");
-          bottom.textContent = `= ${formatValue(term.product)}`;
-          td.append(bottom);
-        }
-        if (term.pad) {
-          const tag = document.createElement("span");
-          tag.className = "tag";
-          tag.textContent = t("step.pad");
-          td.append(tag);
-        }
-        if (info.winner !== undefined && info.terms[info.winner] === term) {
-          const tag = document.createElement("span");
-          tag.className = "tag";
-          tag.textContent = "max";
-          td.append(tag);
-        }
-        tr.append(td);
-      }
-      table.append(tr);
-    }
-    fragment.append(table);
-  }
-  return fragment;
+// A product cell: "x × w" over "= product", then a tag (padding, the copied cell, past the edge) and "max".
+function termCell() {
+  const td = document.createElement("td");
+  const parts = ["", "", "tag", "tag"].map((cls) => {
+    const span = document.createElement("span");
+    if (cls) span.className = cls;
+    return span;
+  });
+  td.append(...parts);
+  return td;
 }
 
+function show(span, text) {
+  setText(span, text);
+  if (span.hidden !== (text === "")) span.hidden = text === "";
+}
+
+// What one tap says: its product, and for a padded tap a copy of which input cell or plain padding; past the
+// padded input, nothing.
+function fillTerm(td, term, winner) {
+  const [top, bottom, where, best] = td.children;
+  let cls = term.past ? "past" : term.source ? "copy" : term.pad ? "pad" : "";
+  if (winner) cls += " winner";
+  if (td.className !== cls.trim()) td.className = cls.trim();
+  let tag = "";
+  if (term.past) tag = t("step.past");
+  else if (term.source) tag = t("step.copy", { r: term.source[0], c: term.source[1] });
+  else if (term.pad) tag = t("step.pad");
+  const product = term.product === undefined || term.past ? "" : `= ${formatValue(term.product)}`;
+  let factors = term.w === undefined ? formatValue(term.x) : `${formatValue(term.x)} × ${formatValue(term.w)}`;
+  if (term.past) factors = "—";
+  show(top, factors);
+  show(bottom, product);
+  show(where, tag);
+  show(best, winner ? "max" : "");
+}
+
+// A table per input channel, kernel-shaped. The tables are built once per window shape and refilled on every
+// step, so playing the animation rewrites text instead of rebuilding a few hundred elements.
+function productTables(body, info, kh, kw) {
+  const shape = `${info.channels.join()}|${kh}×${kw}`;
+  if (body.dataset.shape !== shape) {
+    body.dataset.shape = shape;
+    body.replaceChildren(
+      ...info.channels.map(() => {
+        const table = document.createElement("table");
+        table.className = "pg-products";
+        table.append(document.createElement("caption"));
+        for (let a = 0; a < kh; a++) table.insertRow().append(...Array.from({ length: kw }, termCell));
+        return table;
+      }),
+    );
+  }
+  const winner = info.winner === undefined ? null : info.terms[info.winner];
+  const perChannel = kh * kw;
+  [...body.children].forEach((table, n) => {
+    setText(table.caption, t("grid.input_channel", { c: info.channels[n] }));
+    for (let a = 0; a < kh; a++) {
+      const cells = table.rows[a].cells;
+      for (let b = 0; b < kw; b++) {
+        const term = info.terms[n * perChannel + a * kw + b];
+        fillTerm(cells[b], term, term === winner);
+      }
+    }
+  });
+}
+
+// A ceil_mode window's taps past the padded input are left out of the max and of the average (sum and divisor).
 function sumLine(info, layer) {
-  const n = info.terms.length;
+  const read = info.terms.filter((x) => !x.past);
+  const n = read.length;
   if (layer.mode === "maxpool") return t("step.max", { count: n, y: formatValue(info.value) });
   if (layer.mode === "avgpool") {
-    const sum = n <= MAX_LISTED_TERMS ? info.terms.map((x) => formatValue(x.x)).join(" + ") : formatValue(info.sum);
-    return t("step.avg", { sum, n, y: formatValue(info.value) });
+    const sum = n <= MAX_LISTED_TERMS ? read.map((x) => formatValue(x.x)).join(" + ") : formatValue(info.sum);
+    return t("step.avg", { sum, n: info.count, y: formatValue(info.value) });
   }
   const terms = info.terms.map((x) => formatValue(x.product)).join(" + ").replaceAll("+ −", "− ");
   let line =
@@ -119,8 +143,9 @@ export function renderStep(scene) {
   const anim = scene.anim.layer;
   setText($("pg-step-title"), t("step.title", { n: scene.step + 1, total: anim.steps }));
   const body = $("pg-step-body");
-  body.replaceChildren();
   if (scene.scatter) {
+    delete body.dataset.shape;
+    body.replaceChildren();
     setText($("pg-step-where"), t("step.scatter", { c: info.ic, r: info.ih, col: info.iw }));
     setText($("pg-step-window"), "");
     body.append(scatterTables(info, layer));
@@ -134,8 +159,9 @@ export function renderStep(scene) {
   const { rows, cols } = anim;
   const list = (axis, o) => indexList(windowInput(axis, o));
   const where = { rows: list(rows, info.oh), cols: list(cols, info.ow), h: rows.size - 1, w: cols.size - 1 };
-  setText($("pg-step-window"), t("step.window", where));
-  body.append(productTables(info, anim.rows.kernel, anim.cols.kernel));
+  const past = info.terms.some((term) => term.past) ? ` ${t("step.window_past")}` : "";
+  setText($("pg-step-window"), t("step.window", where) + past);
+  productTables(body, info, anim.rows.kernel, anim.cols.kernel);
   setText($("pg-step-sum"), sumLine(info, anim));
 }
 
@@ -151,16 +177,18 @@ function torchArgs(s, h, w) {
 function torchLine(s) {
   const k = torchArgs(s, "kh", "kw");
   const st = torchArgs(s, "sh", "sw");
-  const p = torchArgs(s, "ph", "pw");
+  const p = usesSame(s) ? '"same"' : torchArgs(s, "ph", "pw");
   const d = torchArgs(s, "dh", "dw");
-  if (s.mode === "maxpool") return `nn.MaxPool2d(kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d})`;
-  if (s.mode === "avgpool") return `nn.AvgPool2d(kernel_size=${k}, stride=${st}, padding=${p})`;
+  const ceil = usesCeil(s) ? ", ceil_mode=True" : "";
+  if (s.mode === "maxpool") return `nn.MaxPool2d(kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d}${ceil})`;
+  if (s.mode === "avgpool") return `nn.AvgPool2d(kernel_size=${k}, stride=${st}, padding=${p}${ceil})`;
   const bias = s.bias ? "" : ", bias=False";
   if (s.mode === "transposed") {
     const op = torchArgs(s, "oph", "opw");
     return `nn.ConvTranspose2d(${s.cin}, ${s.cout}, kernel_size=${k}, stride=${st}, padding=${p}, output_padding=${op}, groups=${s.groups}${bias}, dilation=${d})`;
   }
-  return `nn.Conv2d(${s.cin}, ${s.cout}, kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d}, groups=${s.groups}${bias})`;
+  const mode = s.pmode === "zeros" ? "" : `, padding_mode="${s.pmode}"`;
+  return `nn.Conv2d(${s.cin}, ${s.cout}, kernel_size=${k}, stride=${st}, padding=${p}, dilation=${d}, groups=${s.groups}${bias}${mode})`;
 }
 
 export function renderInfo(s, layer) {

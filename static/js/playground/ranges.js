@@ -1,6 +1,6 @@
 // Valid ranges of every control given the others (after CNN Explainer's valid-range clamps), so an
 // impossible layer cannot be chosen. Each narrowed bound carries the reason shown under the control.
-import { AXIS_PAIRS, LIMITS } from "./state.js";
+import { AXIS_PAIRS, LIMITS, paddingModeOf, usesSame } from "./state.js";
 
 // The transposed output (and its zero-inserted input) is drawn cell by cell; this keeps it on screen.
 const MAX_TRANSPOSED_OUTPUT = 64;
@@ -20,8 +20,24 @@ function atMost(r, max, why) {
   return max < r.max ? { ...r, max, whyMax: why } : r;
 }
 
-// One axis: i (size), k, s, p, d, op (output padding) under `mode`.
-export function axisRanges(mode, { i, k, s, p, d, op }) {
+// torch's limits on the padding ring of reflect (smaller than the input) and circular (at most the input)
+// padding, as the most padding an input of length i allows.
+const PADDING_ROOM = { reflect: (i) => i - 1, circular: (i) => i };
+
+// padding="same" pads d·(k − 1) in all, ⌈d·(k − 1)/2⌉ after: reflect and circular padding limit that side.
+function sameRanges(ranges, { i, k, d }, room, padMode) {
+  let { i: ri, k: rk, d: rd } = ranges;
+  const most = room(i);
+  const why = { key: `why.same.${padMode}`, vars: { p: Math.ceil((d * (k - 1)) / 2), i } };
+  rk = atMost(rk, Math.floor((2 * most) / d) + 1, why);
+  if (k > 1) rd = atMost(rd, Math.floor((2 * most) / (k - 1)), why);
+  ri = atLeast(ri, Math.ceil((d * (k - 1)) / 2) + i - most, why);
+  return { ...ranges, i: ri, k: rk, d: rd };
+}
+
+// One axis: i (size), k, s, p, d, op (output padding) under `mode`; `options` carries the layer's padding
+// choices: same (padding="same"), padMode (torch's padding_mode).
+export function axisRanges(mode, { i, k, s, p, d, op }, options = {}) {
   const pool = mode === "maxpool" || mode === "avgpool";
   const span = d * (k - 1) + 1;
   let ri = bound(1, LIMITS.size);
@@ -53,6 +69,18 @@ export function axisRanges(mode, { i, k, s, p, d, op }) {
     rk = atLeast(rk, 2 * p, { key: "why.kernel.pool", vars: { p } });
   }
   if (mode === "avgpool") rd = bound(1, 1, null, { key: "why.dilation.avgpool", vars: {} });
+  const room = PADDING_ROOM[options.padMode];
+  if (options.same) {
+    // padding="same" keeps the size, so the kernel always fits; torch allows it with stride 1 only.
+    rs = bound(1, 1, null, { key: "why.stride.same", vars: {} });
+    const out = { i: ri, k: rk, s: rs, p: rp, d: rd, op: rop };
+    return room ? sameRanges(out, { i, k, d }, room, options.padMode) : out;
+  }
+  if (room) {
+    const why = { key: `why.padding.${options.padMode}`, vars: { max: room(i), i } };
+    rp = atMost(rp, room(i), why);
+    ri = atLeast(ri, p + i - room(i), { key: `why.size.${options.padMode}`, vars: { p } });
+  }
   // The effective kernel d·(k − 1) + 1 must fit in the padded input i + 2p.
   const fit = { key: "why.fit", vars: { span, padded: i + 2 * p } };
   ri = atLeast(ri, span - 2 * p, { key: "why.size.fit", vars: { span, p } });
@@ -79,7 +107,7 @@ function divisors(n) {
 export function ranges(s) {
   const out = {};
   for (let n = 0; n < 2; n++) {
-    const r = axisRanges(s.mode, axisValues(s, n));
+    const r = axisRanges(s.mode, axisValues(s, n), { same: usesSame(s), padMode: paddingModeOf(s) });
     for (const [name, keys] of Object.entries(AXIS_KEYS)) out[keys[n]] = r[name];
   }
   const pool = s.mode === "maxpool" || s.mode === "avgpool";

@@ -6,6 +6,7 @@ import { getLang, t } from "../common/i18n.js";
 import { scatterOutput } from "./compute.js";
 import { formatValue } from "./grid.js";
 import { renderCounts, renderFormulas, renderInfoError, renderServerCheck } from "./panels.js";
+import { samePadding, usesCeil, usesSame } from "./state.js";
 
 // A trace costs a JSON number per product; beyond this many products (or the server's default limit of
 // 4096 steps) the page checks against the output alone.
@@ -21,10 +22,16 @@ function nest(flat, shape) {
 }
 
 const pair = (s, h, w) => [s[h], s[w]];
+const padding = (s) => (usesSame(s) ? "same" : pair(s, "ph", "pw"));
+// The layer's padding_mode and ceil_mode as torch's keyword arguments, only where they are not the default.
+const convExtras = (s) => (s.mode === "conv" && s.pmode !== "zeros" ? { padding_mode: s.pmode } : {});
+const poolExtras = (s) => (usesCeil(s) ? { ceil_mode: true } : {});
 
 function axisQuery(s, which) {
   const [i, k, st, p, d, op] = which === "h" ? ["h", "kh", "sh", "ph", "dh", "oph"] : ["w", "kw", "sw", "pw", "dw", "opw"];
-  const q = { size: s[i], kernel_size: s[k], stride: s[st], padding: s[p] };
+  const q = { size: s[i], kernel_size: s[k], stride: s[st], padding: s[p], ...poolExtras(s) };
+  // padding="same" as its two sides (the odd one after, for an even kernel)
+  if (usesSame(s)) [q.padding, q.padding_after] = samePadding(s[k], s[d]);
   if (s.mode === "maxpool" || s.mode === "avgpool") q.op = "pool";
   if (s.mode !== "avgpool") q.dilation = s[d];
   if (s.mode === "transposed") Object.assign(q, { transposed: true, output_padding: s[op] });
@@ -33,25 +40,26 @@ function axisQuery(s, which) {
 
 // The layer in DESIGN.md's form, as /shapes takes it.
 function layerSpec(s) {
-  const common = { kernel_size: pair(s, "kh", "kw"), stride: pair(s, "sh", "sw"), padding: pair(s, "ph", "pw") };
-  if (s.mode === "maxpool") return { type: "max_pool2d", ...common, dilation: pair(s, "dh", "dw") };
-  if (s.mode === "avgpool") return { type: "avg_pool2d", ...common };
+  const common = { kernel_size: pair(s, "kh", "kw"), stride: pair(s, "sh", "sw"), padding: padding(s) };
+  if (s.mode === "maxpool") return { type: "max_pool2d", ...common, dilation: pair(s, "dh", "dw"), ...poolExtras(s) };
+  if (s.mode === "avgpool") return { type: "avg_pool2d", ...common, ...poolExtras(s) };
   const conv = { out_channels: s.cout, ...common, dilation: pair(s, "dh", "dw"), groups: s.groups, bias: s.bias };
   if (s.mode === "transposed") return { type: "conv_transpose2d", ...conv, output_padding: pair(s, "oph", "opw") };
-  return { type: "conv2d", ...conv };
+  return { type: "conv2d", ...conv, ...convExtras(s) };
 }
 
 function opRequest(s, layer, withTrace) {
   const x = nest(s.x, [s.cin, s.h, s.w]);
-  const common = { x, stride: pair(s, "sh", "sw"), padding: pair(s, "ph", "pw"), trace: withTrace };
+  const common = { x, stride: pair(s, "sh", "sw"), padding: padding(s), trace: withTrace };
   const kernel = pair(s, "kh", "kw");
-  if (s.mode === "maxpool") return ["/ops/max_pool2d", { ...common, kernel_size: kernel, dilation: pair(s, "dh", "dw") }];
-  if (s.mode === "avgpool") return ["/ops/avg_pool2d", { ...common, kernel_size: kernel }];
+  const pool = { ...common, kernel_size: kernel, ...poolExtras(s) };
+  if (s.mode === "maxpool") return ["/ops/max_pool2d", { ...pool, dilation: pair(s, "dh", "dw") }];
+  if (s.mode === "avgpool") return ["/ops/avg_pool2d", pool];
   const shape = s.mode === "transposed" ? [s.cin, s.cout / s.groups, ...kernel] : [s.cout, s.cin / s.groups, ...kernel];
   const conv = { ...common, weight: nest(s.wt, shape), bias: s.bias ? s.b.slice() : null };
   Object.assign(conv, { dilation: pair(s, "dh", "dw"), groups: s.groups });
   if (s.mode === "transposed") return ["/ops/conv_transpose2d", { ...conv, output_padding: pair(s, "oph", "opw") }];
-  return ["/ops/conv2d", { ...conv, flip: layer.flip }];
+  return ["/ops/conv2d", { ...conv, flip: layer.flip, ...convExtras(s) }];
 }
 
 function traceTerms(layer) {
@@ -62,7 +70,10 @@ function traceTerms(layer) {
 
 export function createServerView() {
   let layerKey = "";
-  let valuesKey = "";
+  // The layer and value arrays last sent (the page replaces an array on every edit, never changes it in place),
+  // and the number of the request that answers them.
+  let sent = null;
+  let valuesKey = 0;
   let timer = 0;
   let controller = null;
   let answer = null; // {output, trace} for valuesKey
@@ -149,16 +160,18 @@ export function createServerView() {
   return {
     update(s, scene) {
       const nextLayer = JSON.stringify([layerSpec(s), s.cin, s.h, s.w]);
-      const nextValues = `${nextLayer}|${s.flip}|${s.x.join()}|${s.wt.join()}|${s.b.join()}`;
-      if (nextValues !== valuesKey) {
-        valuesKey = nextValues;
+      const next = { layer: nextLayer, flip: s.flip, x: s.x, wt: s.wt, b: s.b };
+      if (!sent || Object.keys(next).some((key) => next[key] !== sent[key])) {
+        sent = next;
+        valuesKey += 1;
         if (nextLayer !== layerKey) {
           layerKey = nextLayer;
           const loading = { formula: "…", unused_image: 0 };
           showInfo({ h: loading, w: loading, shapes: { layers: [{ params: "…", macs: "…" }] } });
         }
         clearTimeout(timer);
-        timer = setTimeout(() => fetchAll(s, scene.layer, nextValues), DEBOUNCE_MS);
+        const key = valuesKey;
+        timer = setTimeout(() => fetchAll(s, scene.layer, key), DEBOUNCE_MS);
       }
       check(scene);
     },

@@ -2,7 +2,17 @@
 // current window, the output being written, what a hovered cell feeds, and the unread rows.
 import { t } from "../common/i18n.js";
 import { maxAbsOf } from "../common/colorscale.js";
-import { feeds, isPadding, outputPaddingRows, scatterTargets, unusedInput, windowPadded } from "./geometry.js";
+import {
+  drawnLength,
+  feeds,
+  isPadding,
+  isPast,
+  outputPaddingRows,
+  scatterTargets,
+  sourceIndex,
+  unusedInput,
+  windowPadded,
+} from "./geometry.js";
 import { stepOfOutput } from "./compute.js";
 import { Grid } from "./grid.js";
 
@@ -27,10 +37,6 @@ function largestAbs(values) {
 function cellSize(available, cols, max = 44) {
   const top = document.documentElement.classList.contains("present") ? Math.round(max * 1.5) : max;
   return Math.max(6, Math.min(top, Math.floor(available / Math.max(1, cols))));
-}
-
-function padded(axis) {
-  return axis.size + axis.padBefore + axis.padAfter;
 }
 
 // The input axis as drawn: a transposed convolution's padding crops its output and never pads its input,
@@ -81,20 +87,26 @@ export function createStage(hosts, handlers) {
     initialCursor: () => handlers.currentOutputCell(channel),
   });
 
-  function drawInputs(scene, width) {
+  // A padded cell shows what torch's F.pad puts there: 0 (−∞ for max pooling), or in reflect, replicate and
+  // circular padding the value of the input cell it copies; a ceil_mode window's overhang stays empty.
+  function drawInputs(scene, available) {
     const { layer, values, inserted } = scene.anim;
     const rows = drawnAxis(layer.rows, scene.scatter);
     const cols = drawnAxis(layer.cols, scene.scatter);
     const grids = syncGrids(inputs, hosts.input, layer.cin, inputOptions);
     const maxAbs = largestAbs(values.x);
-    const size = cellSize(width, padded(cols));
-    const unreadRows = padded(rows) - (scene.scatter ? 0 : unusedInput(rows));
-    const unreadCols = padded(cols) - (scene.scatter ? 0 : unusedInput(cols));
+    const drawnRows = drawnLength(rows);
+    const drawnCols = drawnLength(cols);
+    const size = cellSize(available, drawnCols);
+    const unreadRows = drawnRows - (scene.scatter ? 0 : unusedInput(rows));
+    const unreadCols = drawnCols - (scene.scatter ? 0 : unusedInput(cols));
     const maxPool = layer.mode === "maxpool";
+    const zero = { value: 0, pad: true, text: maxPool ? "−∞" : "0" };
+    const past = { value: 0, pad: true, text: "", cls: "past" };
     grids.forEach((grid, ch) => {
       grid.draw({
-        rows: padded(rows),
-        cols: padded(cols),
+        rows: drawnRows,
+        cols: drawnCols,
         origin: [rows.padBefore, cols.padBefore],
         size,
         maxAbs,
@@ -104,8 +116,12 @@ export function createStage(hosts, handlers) {
           const ih = r - rows.padBefore;
           const iw = c - cols.padBefore;
           const unread = !scene.scatter && (r >= unreadRows || c >= unreadCols) ? " unread" : "";
+          if (isPast(rows, ih) || isPast(cols, iw)) return past;
           if (isPadding(rows, ih) || isPadding(cols, iw)) {
-            return { value: 0, pad: true, text: maxPool ? "−∞" : "0", cls: `pad${unread}` };
+            const sr = sourceIndex(rows, ih);
+            const sc = sourceIndex(cols, iw);
+            if (sr < 0 || sc < 0) return { ...zero, cls: `pad${unread}` };
+            return { value: values.x[at3(ch, sr, sc, rows.size, cols.size)], cls: `copy${unread}` };
           }
           const n = at3(ch, ih, iw, rows.size, cols.size);
           const cls = inserted && inserted[n] ? "ins" : "";

@@ -4,6 +4,9 @@ import { readState, serializeState } from "../common/urlstate.js";
 import { convOutputSize, transposeOutputSize, zeroInsertionAxis } from "./geometry.js";
 
 export const MODES = ["conv", "transposed", "maxpool", "avgpool"];
+// torch's Conv2d padding_mode values: what the padding ring holds (ConvTranspose2d and the pools pad with zeros,
+// max pooling with −∞).
+export const PADDING_MODES = ["zeros", "reflect", "replicate", "circular"];
 export const LIMITS = { size: 32, channels: 4, kernel: 7, stride: 5, padding: 5, dilation: 4, groups: 4 };
 
 // Every hyper-parameter that may differ per axis has an h and a w key; `axes` unlinks them.
@@ -24,6 +27,9 @@ export const SCALAR_PROPS = [
   { key: "dw", type: "int", default: 1, min: 1, max: LIMITS.dilation },
   { key: "oph", type: "int", default: 0, min: 0, max: LIMITS.stride - 1 },
   { key: "opw", type: "int", default: 0, min: 0, max: LIMITS.stride - 1 },
+  { key: "same", type: "bool", default: false },
+  { key: "pmode", type: "enum", default: "zeros", values: PADDING_MODES },
+  { key: "ceil", type: "bool", default: false },
   { key: "groups", type: "int", default: 1, min: 1, max: LIMITS.groups },
   { key: "bias", type: "bool", default: false },
   { key: "flip", type: "bool", default: false },
@@ -89,10 +95,12 @@ export function defaultBias(s) {
   return generate([s.cout], s.seed, 3, -2, 2);
 }
 
-// Keep the values that still have a place after a shape change; new places get the seeded default.
+// Keep the values that still have a place after a shape change; new places get the seeded default, made by
+// `fresh()` only when the shape did change (it hashes every value of the new shape).
 export function resize(values, oldShape, newShape, fresh) {
-  if (oldShape.every((d, i) => d === newShape[i]) && values.length === fresh.length) return values;
-  const out = fresh.slice();
+  const size = newShape.reduce((a, b) => a * b, 1);
+  if (oldShape.every((d, i) => d === newShape[i]) && values.length === size) return values;
+  const out = fresh();
   const oldStrides = oldShape.map((_, i) => oldShape.slice(i + 1).reduce((a, b) => a * b, 1));
   const newStrides = newShape.map((_, i) => newShape.slice(i + 1).reduce((a, b) => a * b, 1));
   for (let n = 0; n < out.length; n++) {
@@ -131,23 +139,40 @@ export function serializePlaygroundState(s, base = "") {
   return serializeState([...SCALAR_PROPS, ...arrayProps(s)], s, base);
 }
 
+// padding="same" (convolution only, stride 1): d·(k − 1) in all, the odd one after, as torch splits it.
+export function samePadding(kernel, dilation) {
+  const total = dilation * (kernel - 1);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+export const usesSame = (s) => s.same && s.mode === "conv";
+export const paddingModeOf = (s) => (s.mode === "conv" ? s.pmode : "zeros");
+export const usesCeil = (s) => s.ceil && (s.mode === "maxpool" || s.mode === "avgpool");
+
 function axisOf(s, which) {
   const [k, st, p, d, op] = which === "h" ? ["kh", "sh", "ph", "dh", "oph"] : ["kw", "sw", "pw", "dw", "opw"];
+  const dilation = s.mode === "avgpool" ? 1 : s[d];
+  const [padBefore, padAfter] = usesSame(s) ? samePadding(s[k], dilation) : [s[p], s[p]];
   return {
     size: s[which],
     kernel: s[k],
     stride: s[st],
-    padBefore: s[p],
-    padAfter: s[p],
-    dilation: s.mode === "avgpool" ? 1 : s[d],
+    padBefore,
+    padAfter,
+    dilation,
     outputPadding: s.mode === "transposed" ? s[op] : 0,
+    ceil: usesCeil(s),
+    padMode: paddingModeOf(s),
   };
+}
+
+export function deriveLayerAxes(s) {
+  return { rows: axisOf(s, "h"), cols: axisOf(s, "w") };
 }
 
 // Everything the views need about the layer; `steps` is the length of the animation.
 export function deriveLayer(s) {
-  const rows = axisOf(s, "h");
-  const cols = axisOf(s, "w");
+  const { rows, cols } = deriveLayerAxes(s);
   const pool = s.mode === "maxpool" || s.mode === "avgpool";
   const transposed = s.mode === "transposed";
   const cout = pool ? s.cin : s.cout;

@@ -190,3 +190,26 @@ def test_matches_torch(op: str, size: int, k: int, s: int, p: int, d: int, extra
     if op == "conv":
         assert body["formula"] == formulas.conv_formula(size, kernel_size=k, stride=s, padding=p, dilation=d)
         assert body["unused_input"] == shapes.unused_input(size, kernel_size=k, stride=s, padding=p, dilation=d)
+
+
+def test_padding_after_gives_torchs_padding_same_with_an_even_kernel() -> None:
+    # padding="same" with k = 4 pads 1 before and 2 after (torch puts the odd one after)
+    response = client.get(URL, params={"size": 6, "kernel_size": 4, "padding": 1, "padding_after": 2})
+    assert response.status_code == 200
+    assert response.json() == {
+        "output_size": 6,
+        "formula": "floor((6 + 1 + 2 − 1·(4−1) − 1)/1) + 1 = 6",
+        "unused_input": 0,
+        "unused_image": 0,
+        "effective_kernel_size": 4,
+        "stride": 1,
+    }
+    x = torch.zeros(1, 1, 6, 6)
+    assert F.conv2d(x, torch.zeros(1, 1, 4, 4), padding="same").shape[-1] == response.json()["output_size"]
+
+
+@pytest.mark.parametrize("params", [{"op": "pool"}, {"transposed": "true"}])
+def test_padding_after_outside_a_convolution_is_refused(params: dict[str, object]) -> None:
+    response = client.get(URL, params={"size": 6, "kernel_size": 3, "padding_after": 1, **params})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "padding_after applies to convolutions only: remove it or set op=conv"
