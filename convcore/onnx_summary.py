@@ -23,7 +23,8 @@ from onnx import helper
 
 from convcore.graph import GraphReport, Node, analyze
 from convcore.onnx_fold import fold
-from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, buffers
+from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
+from convcore.onnx_rewrites import linear_bias, metadata, module_scope, restored, signature_parameters
 from convcore.onnx_tensors import check_self_contained, to_array
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -252,7 +253,7 @@ def _weight_shapes(node: onnx.NodeProto, x: tuple[int, ...], y: tuple[int, ...])
         return {1: x[axis:], 2: x[axis:]}
     if op in ("BatchNormalization", "InstanceNormalization") and len(x) > 1:
         return {i: (x[1],) for i in (1, 2, 3, 4)}
-    return {}
+    return linear_bias(node, y)
 
 
 def module_path(node_name: str) -> str:
@@ -354,9 +355,17 @@ def summarize_model(
     )
     inferred, ctx = _fold_and_infer(model, values)
     ctx.weights = {**weights, **missing}
+    ctx.unsized = _unsized(model.graph, ctx.weights)
     report = analyze(_nodes(inferred.graph, image, ctx))
     _check_counts(report)
     return report
+
+
+def _unsized(graph: onnx.GraphProto, weights: dict[str, tuple[int, ...]]) -> frozenset[str]:
+    """Parameters the graph reads (by the exporter's signature) that the file holds no shape of, nor any use fixes
+    (an element-wise operand, such as ConvNeXt's layer scale, may have any shape that broadcasts)."""
+    parameters = signature_parameters(graph)
+    return frozenset(t for n in graph.node for t in n.input if t in parameters and t not in weights)
 
 
 def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
@@ -371,7 +380,8 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
         feature = [k for k, t in enumerate(node.input) if t in producer]
         if not feature or node.op_type in SHAPE_ONLY or all(o in ctx.values for o in node.output if o):
             # constants and shapes; the weights they read count where their result meets a feature map
-            owners = {t for t in node.input if t in ctx.weights}.union(*(feeding.get(t, set()) for t in node.input))
+            owners = {t for t in node.input if t in ctx.weights or t in ctx.unsized}
+            owners = owners.union(*(feeding.get(t, set()) for t in node.input))
             feeding.update((out, owners) for out in node.output)
             continue
         name = node.name or f"{node.op_type}_{i}"
@@ -379,9 +389,13 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
             name = f"{name}_{i}"
         used.add(name)
         built = _build(builder, node, name, feature, producer, ctx)
-        kept = [t for k, t in enumerate(node.input) if k not in buffers(node)]
-        indirect = [w for t in kept for w in feeding.get(t, ())]
-        nodes.append(replace(built, params=built.params + sum(math.prod(ctx.weights[w]) for w in indirect)))
+        skip = uncounted(node)
+        read = [t for k, t in enumerate(node.input) if k not in skip]
+        indirect = [w for t in read for w in feeding.get(t, ())]
+        rewrite = restored(node, ctx.dims[node.output[0]])
+        params = built.params + rewrite.params + sum(math.prod(ctx.weights[w]) for w in indirect if w in ctx.weights)
+        notes = [built.note, rewrite.note, _unsized_note(sorted({*read, *indirect} & ctx.unsized))]
+        nodes.append(replace(built, params=params, note="; ".join(n for n in notes if n)))
         producer[node.output[0]] = name
         for k, out in enumerate(node.output[1:], start=1):
             if out and out in ctx.dims:
@@ -389,6 +403,15 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
                 nodes.append(Node(extra, node.op_type, "pass", (name,), ctx.dims[out][1:], shape=ctx.dims[out]))
                 producer[out] = extra
     return nodes
+
+
+def _unsized_note(names: list[str]) -> str:
+    if not names:
+        return ""
+    return (
+        f"parameters {', '.join(names)} are not in the file (exported without weights) and nothing in it fixes "
+        f"their shape (an element-wise operand may have any shape that broadcasts): not counted"
+    )
 
 
 def _build(
@@ -408,7 +431,7 @@ def _build(
     except (KeyError, IndexError, TypeError) as exc:
         # a node without the inputs or attributes its operator needs (a hand-made or damaged file)
         raise ValueError(f"node {name!r} ({node.op_type}) is malformed: missing or invalid {exc}") from exc
-    target = module_path(node.name)
+    target = module_path(node.name) or module_scope(metadata(node))
     return replace(built, target=target or name)
 
 
