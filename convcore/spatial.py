@@ -112,7 +112,7 @@ def reshape(labels: Labels, in_shape: Sequence[int], out_shape: Sequence[int]) -
             out.append(_normalise(pieces))
         if len(out) == len(out_shape):
             return tuple(out)
-    every = tuple(p for dim in labels for p in dim)
+    every = tuple(dict.fromkeys(p for dim in labels for p in dim))
     return tuple(every if size > 1 else () for size in out_shape)
 
 
