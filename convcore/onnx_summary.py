@@ -19,7 +19,7 @@ import numpy as np
 import onnx
 import onnx.inliner
 from google.protobuf.message import DecodeError
-from onnx import helper
+from onnx import helper, numpy_helper
 
 from convcore.graph import GraphReport, Node, analyze
 from convcore.onnx_fold import fold
@@ -276,8 +276,11 @@ _NUMPY_TYPES = {
 }
 
 
-def _without_folded(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> onnx.ModelProto:
-    """A copy without the folded nodes; the folded values the remaining nodes read become initializers."""
+def _without_folded(
+    model: onnx.ModelProto, values: dict[str, np.ndarray], tensors: dict[str, onnx.TensorProto]
+) -> onnx.ModelProto:
+    """A copy without the folded nodes; the folded values the remaining nodes read become initializers
+    (``tensors`` keeps each one made, for the next round)."""
     graph = model.graph
     kept = [n for n in graph.node if not all(o in values for o in n.output if o)]
     have = {t.name for t in graph.initializer} | {i.name for i in graph.input}
@@ -287,16 +290,19 @@ def _without_folded(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> on
         graph.name,
         list(graph.input),
         list(graph.output),
-        [*graph.initializer, *(_tensor(name, values[name]) for name in sorted(needed))],
+        [*graph.initializer, *(_tensor(name, values[name], tensors) for name in sorted(needed))],
         value_info=list(graph.value_info),
     )
     return helper.make_model(new, opset_imports=list(model.opset_import), ir_version=model.ir_version)
 
 
-def _tensor(name: str, value: np.ndarray) -> onnx.TensorProto:
-    kind = _NUMPY_TYPES.get(value.dtype, onnx.TensorProto.INT64 if value.dtype.kind in "iu" else onnx.TensorProto.FLOAT)
-    cast = value.astype(helper.tensor_dtype_to_np_dtype(kind))
-    return helper.make_tensor(name, kind, list(cast.shape), cast.reshape(-1).tolist())
+def _tensor(name: str, value: np.ndarray, tensors: dict[str, onnx.TensorProto]) -> onnx.TensorProto:
+    if name not in tensors:
+        kind = _NUMPY_TYPES.get(
+            value.dtype, onnx.TensorProto.INT64 if value.dtype.kind in "iu" else onnx.TensorProto.FLOAT
+        )
+        tensors[name] = numpy_helper.from_array(value.astype(helper.tensor_dtype_to_np_dtype(kind)), name)
+    return tensors[name]
 
 
 def _infer(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
@@ -320,9 +326,10 @@ def _fold_and_infer(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> tu
     dims = _declared(model.graph)
     fold(model.graph.node, values, dims)
     inferred, complaint = model, ""
+    tensors: dict[str, onnx.TensorProto] = {}
     for _ in range(_ROUNDS):
         before = len(values)
-        inferred, complaint = _infer(_without_folded(model, values))
+        inferred, complaint = _infer(_without_folded(model, values, tensors))
         dims = _declared(inferred.graph)
         fold(inferred.graph.node, values, dims)
         if len(values) == before:
