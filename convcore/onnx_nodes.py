@@ -18,6 +18,7 @@ from onnx import helper
 from convcore import shapes
 from convcore.graph import Node
 from convcore.layers import Window
+from convcore.onnx_rewrites import standing_in
 
 PASS = frozenset(
     {
@@ -50,14 +51,15 @@ _NO_MACS = "MACs not counted: "
 
 @dataclass
 class Context:
-    """What the builder reads: full shapes, folded values, weights (name → shape), the opset, and strict shape
-    inference's complaint about the file (empty when it had none)."""
+    """What the builder reads: full shapes, folded values, weights (name → shape), the opset, strict shape
+    inference's complaint about the file (empty when it had none), and the parameters of unknown shape."""
 
     dims: dict[str, tuple[int, ...]]
     values: dict[str, np.ndarray]
     weights: dict[str, tuple[int, ...]]
     opset: int
     complaint: str = ""
+    unsized: frozenset[str] = frozenset()
 
 
 def attrs_of(node: onnx.NodeProto) -> dict[str, Any]:
@@ -80,9 +82,11 @@ def _text(value: object, default: str) -> str:
     return value.decode() if isinstance(value, bytes) else str(value) if value is not None else default
 
 
-def buffers(node: onnx.NodeProto) -> frozenset[int]:
-    """Inputs that hold buffers, not parameters: batch norm's running mean and variance."""
-    return frozenset({3, 4}) if node.op_type == "BatchNormalization" else frozenset()
+def uncounted(node: onnx.NodeProto) -> frozenset[int]:
+    """Inputs that are not parameters of their own: batch norm's running mean and variance (buffers), and a
+    folded convolution's new bias (it stands for the norm's parameters, see :mod:`convcore.onnx_rewrites`)."""
+    buffers = frozenset({3, 4}) if node.op_type == "BatchNormalization" else frozenset()
+    return buffers | standing_in(node)
 
 
 def sliding_windows(attrs: dict[str, Any], kernel: Sequence[int], in_size: Sequence[int]) -> tuple[Window, ...]:
@@ -117,10 +121,11 @@ class Builder:
         A file cannot tell a tied weight from two equal ones (the TorchScript exporter merges initializers
         with equal values), so each use counts, as each layer of a model with untied weights does.
         """
+        skip = uncounted(node)
         return sum(
             math.prod(self.ctx.weights[name])
             for i, name in enumerate(node.input)
-            if i not in buffers(node) and name in self.ctx.weights
+            if i not in skip and name in self.ctx.weights
         )
 
     def build(self, node: onnx.NodeProto, name: str, inputs: tuple[str, ...], feature: list[int]) -> Node:
@@ -204,11 +209,6 @@ class Builder:
         windows = sliding_windows(attrs, kernel, first[2:])
         macs = math.prod(shape) * math.prod(weight[1:])
         params = self.params(node)
-        if len(node.input) > 2 and node.input[2].startswith("onnx::"):
-            # the TorchScript exporter folds an eval-mode batch norm into the convolution before it and names the
-            # new bias itself: it stands for the norm's weight and bias, the convolution having none
-            params += shape[1]
-            base = replace(base, note="batch norm folded into this convolution by the exporter: counted as its own")
         return self._window(replace(base, params=params, macs=macs), windows, tuple(range(2, len(first))))
 
     def _pad(self, node: onnx.NodeProto, base: Node, attrs: dict[str, Any], first: tuple[int, ...]) -> Node:

@@ -19,11 +19,12 @@ import numpy as np
 import onnx
 import onnx.inliner
 from google.protobuf.message import DecodeError
-from onnx import helper
+from onnx import helper, numpy_helper
 
 from convcore.graph import GraphReport, Node, analyze
 from convcore.onnx_fold import fold
-from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, buffers
+from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
+from convcore.onnx_rewrites import linear_bias, metadata, module_scope, restored, signature_parameters
 from convcore.onnx_tensors import check_self_contained, to_array
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -252,7 +253,7 @@ def _weight_shapes(node: onnx.NodeProto, x: tuple[int, ...], y: tuple[int, ...])
         return {1: x[axis:], 2: x[axis:]}
     if op in ("BatchNormalization", "InstanceNormalization") and len(x) > 1:
         return {i: (x[1],) for i in (1, 2, 3, 4)}
-    return {}
+    return linear_bias(node, y)
 
 
 def module_path(node_name: str) -> str:
@@ -275,8 +276,11 @@ _NUMPY_TYPES = {
 }
 
 
-def _without_folded(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> onnx.ModelProto:
-    """A copy without the folded nodes; the folded values the remaining nodes read become initializers."""
+def _without_folded(
+    model: onnx.ModelProto, values: dict[str, np.ndarray], tensors: dict[str, onnx.TensorProto]
+) -> onnx.ModelProto:
+    """A copy without the folded nodes; the folded values the remaining nodes read become initializers
+    (``tensors`` keeps each one made, for the next round)."""
     graph = model.graph
     kept = [n for n in graph.node if not all(o in values for o in n.output if o)]
     have = {t.name for t in graph.initializer} | {i.name for i in graph.input}
@@ -286,16 +290,19 @@ def _without_folded(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> on
         graph.name,
         list(graph.input),
         list(graph.output),
-        [*graph.initializer, *(_tensor(name, values[name]) for name in sorted(needed))],
+        [*graph.initializer, *(_tensor(name, values[name], tensors) for name in sorted(needed))],
         value_info=list(graph.value_info),
     )
     return helper.make_model(new, opset_imports=list(model.opset_import), ir_version=model.ir_version)
 
 
-def _tensor(name: str, value: np.ndarray) -> onnx.TensorProto:
-    kind = _NUMPY_TYPES.get(value.dtype, onnx.TensorProto.INT64 if value.dtype.kind in "iu" else onnx.TensorProto.FLOAT)
-    cast = value.astype(helper.tensor_dtype_to_np_dtype(kind))
-    return helper.make_tensor(name, kind, list(cast.shape), cast.reshape(-1).tolist())
+def _tensor(name: str, value: np.ndarray, tensors: dict[str, onnx.TensorProto]) -> onnx.TensorProto:
+    if name not in tensors:
+        kind = _NUMPY_TYPES.get(
+            value.dtype, onnx.TensorProto.INT64 if value.dtype.kind in "iu" else onnx.TensorProto.FLOAT
+        )
+        tensors[name] = numpy_helper.from_array(value.astype(helper.tensor_dtype_to_np_dtype(kind)), name)
+    return tensors[name]
 
 
 def _infer(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
@@ -319,9 +326,10 @@ def _fold_and_infer(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> tu
     dims = _declared(model.graph)
     fold(model.graph.node, values, dims)
     inferred, complaint = model, ""
+    tensors: dict[str, onnx.TensorProto] = {}
     for _ in range(_ROUNDS):
         before = len(values)
-        inferred, complaint = _infer(_without_folded(model, values))
+        inferred, complaint = _infer(_without_folded(model, values, tensors))
         dims = _declared(inferred.graph)
         fold(inferred.graph.node, values, dims)
         if len(values) == before:
@@ -354,9 +362,17 @@ def summarize_model(
     )
     inferred, ctx = _fold_and_infer(model, values)
     ctx.weights = {**weights, **missing}
+    ctx.unsized = _unsized(model.graph, ctx.weights)
     report = analyze(_nodes(inferred.graph, image, ctx))
     _check_counts(report)
     return report
+
+
+def _unsized(graph: onnx.GraphProto, weights: dict[str, tuple[int, ...]]) -> frozenset[str]:
+    """Parameters the graph reads (by the exporter's signature) that the file holds no shape of, nor any use fixes
+    (an element-wise operand, such as ConvNeXt's layer scale, may have any shape that broadcasts)."""
+    parameters = signature_parameters(graph)
+    return frozenset(t for n in graph.node for t in n.input if t in parameters and t not in weights)
 
 
 def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
@@ -371,7 +387,8 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
         feature = [k for k, t in enumerate(node.input) if t in producer]
         if not feature or node.op_type in SHAPE_ONLY or all(o in ctx.values for o in node.output if o):
             # constants and shapes; the weights they read count where their result meets a feature map
-            owners = {t for t in node.input if t in ctx.weights}.union(*(feeding.get(t, set()) for t in node.input))
+            owners = {t for t in node.input if t in ctx.weights or t in ctx.unsized}
+            owners = owners.union(*(feeding.get(t, set()) for t in node.input))
             feeding.update((out, owners) for out in node.output)
             continue
         name = node.name or f"{node.op_type}_{i}"
@@ -379,9 +396,13 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
             name = f"{name}_{i}"
         used.add(name)
         built = _build(builder, node, name, feature, producer, ctx)
-        kept = [t for k, t in enumerate(node.input) if k not in buffers(node)]
-        indirect = [w for t in kept for w in feeding.get(t, ())]
-        nodes.append(replace(built, params=built.params + sum(math.prod(ctx.weights[w]) for w in indirect)))
+        skip = uncounted(node)
+        read = [t for k, t in enumerate(node.input) if k not in skip]
+        indirect = [w for t in read for w in feeding.get(t, ())]
+        rewrite = restored(node, ctx.dims[node.output[0]])
+        params = built.params + rewrite.params + sum(math.prod(ctx.weights[w]) for w in indirect if w in ctx.weights)
+        notes = [built.note, rewrite.note, _unsized_note(sorted({*read, *indirect} & ctx.unsized))]
+        nodes.append(replace(built, params=params, note="; ".join(n for n in notes if n)))
         producer[node.output[0]] = name
         for k, out in enumerate(node.output[1:], start=1):
             if out and out in ctx.dims:
@@ -389,6 +410,15 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
                 nodes.append(Node(extra, node.op_type, "pass", (name,), ctx.dims[out][1:], shape=ctx.dims[out]))
                 producer[out] = extra
     return nodes
+
+
+def _unsized_note(names: list[str]) -> str:
+    if not names:
+        return ""
+    return (
+        f"parameters {', '.join(names)} are not in the file (exported without weights) and nothing in it fixes "
+        f"their shape (an element-wise operand may have any shape that broadcasts): not counted"
+    )
 
 
 def _build(
@@ -408,7 +438,7 @@ def _build(
     except (KeyError, IndexError, TypeError) as exc:
         # a node without the inputs or attributes its operator needs (a hand-made or damaged file)
         raise ValueError(f"node {name!r} ({node.op_type}) is malformed: missing or invalid {exc}") from exc
-    target = module_path(node.name)
+    target = module_path(node.name) or module_scope(metadata(node))
     return replace(built, target=target or name)
 
 

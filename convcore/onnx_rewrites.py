@@ -1,0 +1,152 @@
+"""Parameters that an exporter's rewrites took out of the graph, read back from what the file says about them.
+
+Both exporters rewrite an eval-mode model before writing it, and the rewritten graph no longer holds every
+parameter the model's forward pass reads:
+
+- The TorchScript exporter folds each batch norm into the convolution before it. The folded convolution's
+  weight and bias are new tensors the exporter names itself (``onnx::Conv_123``) instead of by their module
+  path (``features.conv0.weight``); the norm's weight and bias (2 × C) are gone, its shift now the new bias.
+- The dynamo exporter's optimizer (onnxscript's rewriter) fuses a batch norm into the convolution before it
+  (``FuseBatchNormIntoConv``) and removes biases that are all zeros (``RemoveOptionalBiasFromConv``,
+  ``…FromGemm``) — as every bias of a freshly initialised model is. It records what it did on the node
+  (``pkg.onnxscript.rewriter.rule_name``) next to the torch operation the node came from
+  (``pkg.torch.onnx.fx_node``), whose arguments name the parameters it read (``%p_features_norm0_weight``).
+
+:func:`restored` counts such parameters where the node's own inputs no longer show them, and says on the node
+what was inferred and from what. What the file cannot tell is said too: whether a convolution fused with a
+norm had a bias of its own (torchvision's never do) is not written anywhere, and it is counted as none.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import onnx
+
+RULES_KEY = "pkg.onnxscript.rewriter.rule_name"
+FX_NODE_KEY = "pkg.torch.onnx.fx_node"
+SCOPES_KEY = "pkg.torch.onnx.name_scopes"
+SIGNATURE_KEY = "pkg.torch.export.ExportedProgram.graph_signature"
+# the TorchScript exporter's own names for the tensors it creates (a module's parameters keep their paths)
+_EXPORTER_NAME = "onnx::"
+_TARGET = re.compile(r"target=torch\.ops\.aten\.(\w+)")
+_ARGS = re.compile(r"args = \((.*)\), kwargs")
+# torch operations whose bias is their third argument, and where their output's channels are
+_BIASED = {"conv1d": 1, "conv2d": 1, "conv3d": 1, "convolution": 1, "linear": -1}
+_NORMS = ("_native_batch_norm_legit_no_training", "batch_norm", "native_batch_norm")
+
+
+@dataclass(frozen=True)
+class Restored:
+    """Parameters to add to the node's count, and the note saying why."""
+
+    params: int = 0
+    note: str = ""
+
+
+def metadata(node: onnx.NodeProto) -> dict[str, str]:
+    return {p.key: p.value for p in node.metadata_props}
+
+
+def module_scope(meta: Mapping[str, str]) -> str:
+    """The torch module path the dynamo exporter records (``['', 'features', 'features.norm0', 'op']``)."""
+    scopes = meta.get(SCOPES_KEY, "")
+    names = re.findall(r"'([^']*)'", scopes)
+    return names[-2] if len(names) >= 2 else ""
+
+
+def _fx_call(meta: Mapping[str, str]) -> tuple[str, list[str]]:
+    """The aten operation of the node's torch call and its top-level arguments, as text."""
+    text = meta.get(FX_NODE_KEY, "")
+    target, args = _TARGET.search(text), _ARGS.search(text)
+    if target is None or args is None:
+        return "", []
+    parts, depth, current = [], 0, ""
+    for char in args.group(1):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return target.group(1), parts
+
+
+def _parameter(arg: str) -> str:
+    """``%p_features_norm0_weight`` → ``features_norm0_weight``; empty for anything but a parameter."""
+    return arg[3:] if arg.startswith("%p_") else ""
+
+
+def restored(node: onnx.NodeProto, out_shape: tuple[int, ...]) -> Restored:
+    """What the exporters' rewrites removed from this node (see the module docstring)."""
+    if node.op_type == "Conv" and len(out_shape) > 1 and _folded_by_torchscript(node):
+        channels = out_shape[1]
+        note = (
+            f"a batch norm was folded into this convolution by the TorchScript exporter (its weight and bias "
+            f"are named {node.input[1]!r}, {node.input[2]!r}, not by a module path): counted as the norm's "
+            f"weight and bias (2 × {channels}); a bias of the convolution's own cannot be told apart, counted "
+            f"as none"
+        )
+        return Restored(2 * channels, note)
+    meta = metadata(node)
+    rules = meta.get(RULES_KEY, "")
+    if not rules or len(out_shape) < 2:
+        return Restored()
+    op, args = _fx_call(meta)
+    if _fused_by_dynamo(rules, op):
+        names = [p for p in map(_parameter, args[1:3]) if p]
+        channels = out_shape[1]
+        note = (
+            f"the dynamo exporter fused a batch norm into this convolution ({rules}): the norm's "
+            f"{', '.join(names) or 'no parameters'} ({len(names)} × {channels}) counted here; a bias of the "
+            f"convolution's own cannot be told apart, counted as none"
+        )
+        return Restored(len(names) * channels, note)
+    if "RemoveOptionalBias" in rules and op in _BIASED and len(args) > 2 and _parameter(args[2]):
+        present = len(node.input) > 2 and node.input[2]
+        if present:
+            return Restored()
+        channels = out_shape[_BIASED[op]]
+        note = (
+            f"bias {_parameter(args[2])} ({channels}) is all zeros in the exported model and the dynamo exporter "
+            f"removed it ({rules}): counted, as torch does"
+        )
+        return Restored(channels, note)
+    return Restored()
+
+
+def standing_in(node: onnx.NodeProto) -> frozenset[int]:
+    """Inputs that stand for parameters counted by :func:`restored`: a folded or fused convolution's new bias."""
+    if node.op_type != "Conv":
+        return frozenset()
+    if _folded_by_torchscript(node):
+        return frozenset({2})
+    meta = metadata(node)
+    return frozenset({2}) if _fused_by_dynamo(meta.get(RULES_KEY, ""), _fx_call(meta)[0]) else frozenset()
+
+
+def linear_bias(node: onnx.NodeProto, y: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
+    """The shape of the bias an ``Add`` adds for ``torch.nn.functional.linear`` (the dynamo exporter writes a
+    linear layer as MatMul, then Add): one value per output feature."""
+    if node.op_type != "Add" or not y:
+        return {}
+    op, args = _fx_call(metadata(node))
+    return {1: (y[-1],)} if op == "linear" and len(args) > 2 and _parameter(args[2]) else {}
+
+
+def signature_parameters(graph: onnx.GraphProto) -> frozenset[str]:
+    """The parameters the dynamo exporter lists in the graph's signature (``p_x: PARAMETER target='a.b'``)."""
+    text = next((p.value for p in graph.metadata_props if p.key == SIGNATURE_KEY), "")
+    return frozenset(re.findall(r": PARAMETER target='([^']*)'", text))
+
+
+def _fused_by_dynamo(rules: str, op: str) -> bool:
+    return "FuseBatchNormIntoConv" in rules and op in _NORMS
+
+
+def _folded_by_torchscript(node: onnx.NodeProto) -> bool:
+    return len(node.input) > 2 and all(name.startswith(_EXPORTER_NAME) for name in node.input[1:3])
