@@ -1,6 +1,6 @@
 // The multiply-and-sum of one animation step, computed in the page so every frame can show it at once.
 // The server's trace (server.js) is the authority: its sums are checked against these and shown beside them.
-import { isPadding, isPast, scatterTargets, sourceIndex, windowCount, windowInput } from "./geometry.js";
+import { isPadding, isPast, scatterTargets, sourceIndex, windowCount, windowInput, windowPadded } from "./geometry.js";
 
 // Flat indices of the NCHW-style arrays kept in the state (batch of one).
 const at3 = (c, i, j, h, w) => (c * h + i) * w + j;
@@ -105,57 +105,93 @@ export function scatterOutput(layer, values, upTo = layer.steps - 1) {
   return out;
 }
 
-// The source index of every tap of every output position along one axis (−1 for a zero or the overhang).
-function tapSources(axis, outputs) {
-  return Array.from({ length: outputs }, (_, o) => Int32Array.from(windowInput(axis, o), (i) => sourceIndex(axis, i)));
+// One axis of the padded input as windowOutput reads it: each output position's taps as offsets into the padded
+// axis (`taps`), and the input index each padded position holds (`sources`, −1 for a zero or the overhang).
+function paddedAxis(axis, outputs) {
+  const taps = Array.from({ length: outputs }, (_, o) => Int32Array.from(windowPadded(axis, o)));
+  const length = taps.reduce((end, list) => Math.max(end, list.at(-1) + 1), 0);
+  const sources = Int32Array.from({ length }, (_, q) => sourceIndex(axis, q - axis.padBefore));
+  return { taps, sources };
 }
 
-// The whole output map at once: the same taps as windowStep, in plain loops so a 4-channel 32×32 layer
-// with a 7×7 kernel stays well inside one frame.
+// Every channel's padded input, filled once per output map (what F.pad puts in each cell, `outside` where no
+// input cell is copied), so the window loops read one typed array without bounds or padding checks.
+function paddedPlanes(input, channels, rows, cols, outside) {
+  const height = rows.sources.length;
+  const width = cols.sources.length;
+  const planes = new Float64Array(channels * height * width);
+  for (let c = 0; c < channels; c++) {
+    for (let q = 0; q < height; q++) {
+      const sr = rows.sources[q];
+      const at = (c * height + q) * width;
+      for (let p = 0; p < width; p++) {
+        const sc = cols.sources[p];
+        planes[at + p] = sr < 0 || sc < 0 ? outside : input[at3(c, sr, sc, rows.size, cols.size)];
+      }
+    }
+  }
+  return planes;
+}
+
+// The kernel of output channel `oc` as applied tap by tap (flipped when the layer flips), one input channel
+// of its group after another.
+function appliedKernel(layer, wt, oc) {
+  const kh = layer.rows.kernel;
+  const kw = layer.cols.kernel;
+  const kernel = new Float64Array(layer.cinPerGroup * kh * kw);
+  for (let local = 0; local < layer.cinPerGroup; local++) {
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        const fa = layer.flip ? kh - 1 - a : a;
+        const fb = layer.flip ? kw - 1 - b : b;
+        kernel[(local * kh + a) * kw + b] = wt[at4(oc, local, fa, fb, layer.cinPerGroup, kh, kw)];
+      }
+    }
+  }
+  return kernel;
+}
+
+// One output value: the window's taps at row offsets `rowTaps` and column offsets `colTaps` of `channels`
+// padded planes from `plane`, multiplied by `kernel` and summed (kernel null: the max or the plain sum).
+function windowValue(planes, plane, channels, planeSize, width, rowTaps, colTaps, kernel, max) {
+  let acc = max ? -Infinity : 0;
+  let tap = 0;
+  for (let c = 0; c < channels; c++) {
+    const base = plane + c * planeSize;
+    for (let a = 0; a < rowTaps.length; a++) {
+      const row = base + rowTaps[a] * width;
+      for (let b = 0; b < colTaps.length; b++) {
+        const x = planes[row + colTaps[b]];
+        if (kernel) acc += x * kernel[tap++];
+        else if (max) acc = x > acc ? x : acc;
+        else acc += x;
+      }
+    }
+  }
+  return acc;
+}
+
+// The whole output map at once: the same taps as windowStep, over padded typed arrays, so a 4-channel 32×32
+// layer with a 7×7 kernel stays well inside one frame.
 export function windowOutput(layer, values) {
-  const { rows, cols, outH, outW } = layer;
-  const kh = rows.kernel;
-  const kw = cols.kernel;
-  const out = new Float64Array(layer.cout * outH * outW);
-  const rowTaps = tapSources(rows, outH);
-  const colTaps = tapSources(cols, outW);
+  const { outH, outW, pool } = layer;
   const max = layer.mode === "maxpool";
-  const { pool, flip } = layer;
+  const rows = { ...paddedAxis(layer.rows, outH), size: layer.rows.size };
+  const cols = { ...paddedAxis(layer.cols, outW), size: layer.cols.size };
+  const planes = paddedPlanes(values.x, layer.cin, rows, cols, max ? -Infinity : 0);
+  const width = cols.sources.length;
+  const planeSize = rows.sources.length * width;
   const perChannel = pool ? 1 : layer.cinPerGroup;
-  const { x: input, wt } = values;
-  const height = rows.size;
-  const width = cols.size;
-  const outside = max ? -Infinity : 0;
+  const out = new Float64Array(layer.cout * outH * outW);
   for (let oc = 0; oc < layer.cout; oc++) {
-    const group = Math.floor(oc / layer.coutPerGroup);
-    const first = pool ? oc : group * layer.cinPerGroup;
+    const first = pool ? oc : Math.floor(oc / layer.coutPerGroup) * layer.cinPerGroup;
+    const kernel = pool ? null : appliedKernel(layer, values.wt, oc);
+    const bias = !pool && layer.bias ? values.b[oc] : 0;
     for (let oh = 0; oh < outH; oh++) {
-      const rowsRead = rowTaps[oh];
       for (let ow = 0; ow < outW; ow++) {
-        const colsRead = colTaps[ow];
-        let acc = outside;
-        for (let local = 0; local < perChannel; local++) {
-          const plane = (first + local) * height;
-          const kernel = (oc * perChannel + local) * kh;
-          for (let a = 0; a < kh; a++) {
-            const ih = rowsRead[a];
-            const kernelRow = (kernel + (flip ? kh - 1 - a : a)) * kw;
-            for (let b = 0; b < kw; b++) {
-              const iw = colsRead[b];
-              const x = ih < 0 || iw < 0 ? outside : input[(plane + ih) * width + iw];
-              if (max) {
-                if (x > acc) acc = x;
-              } else if (pool) {
-                acc += x;
-              } else {
-                acc += x * wt[kernelRow + (flip ? kw - 1 - b : b)];
-              }
-            }
-          }
-        }
-        if (layer.mode === "avgpool") acc /= windowCount(rows, cols, oh, ow);
-        else if (!pool && layer.bias) acc += values.b[oc];
-        out[(oc * outH + oh) * outW + ow] = acc;
+        let acc = windowValue(planes, first * planeSize, perChannel, planeSize, width, rows.taps[oh], cols.taps[ow], kernel, max);
+        if (layer.mode === "avgpool") acc /= windowCount(layer.rows, layer.cols, oh, ow);
+        out[(oc * outH + oh) * outW + ow] = acc + bias;
       }
     }
   }

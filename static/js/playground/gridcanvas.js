@@ -76,21 +76,26 @@ function outline(ctx, cells, cols, size, style) {
   ctx.stroke();
 }
 
-// The cells' pixels, one per cell, in a canvas of their own that drawImage scales up; the canvas and its
-// ImageData (a view of grid.pixels) are made again only when the grid's shape changes.
+// The cells' pixels, one per cell, put into one scratch canvas that every grid shares and drawImage scales up;
+// the scratch canvas only grows (resizing a canvas costs more than the pixels), and a grid's ImageData (a view
+// of grid.pixels) is made again only when its shape changes.
+let scratch = null;
+
 function cellBitmap(grid) {
   const { cols, rows, pixels } = grid;
-  let cache = grid.bitmap;
-  if (!cache || cache.pixels !== pixels || cache.canvas.width !== cols || cache.canvas.height !== rows) {
-    const canvas = cache?.canvas ?? document.createElement("canvas");
-    canvas.width = cols;
-    canvas.height = rows;
-    const image = new ImageData(new Uint8ClampedArray(pixels.buffer, 0, cols * rows * 4), cols, rows);
-    cache = { canvas, ctx: canvas.getContext("2d"), image, pixels };
-    grid.bitmap = cache;
+  if (!scratch) {
+    const canvas = document.createElement("canvas");
+    scratch = { canvas, ctx: canvas.getContext("2d") };
   }
-  cache.ctx.putImageData(cache.image, 0, 0);
-  return cache.canvas;
+  if (scratch.canvas.width < cols || scratch.canvas.height < rows) {
+    scratch.canvas.width = Math.max(scratch.canvas.width, cols);
+    scratch.canvas.height = Math.max(scratch.canvas.height, rows);
+  }
+  if (grid.image?.data.buffer !== pixels.buffer || grid.image.width !== cols) {
+    grid.image = new ImageData(new Uint8ClampedArray(pixels.buffer, 0, cols * rows * 4), cols, rows);
+  }
+  scratch.ctx.putImageData(grid.image, 0, 0);
+  return scratch.canvas;
 }
 
 function paintBase(base, grid, ratio) {
@@ -100,7 +105,7 @@ function paintBase(base, grid, ratio) {
   ctx.clearRect(0, 0, base.width, base.height);
   ctx.setTransform(ratio, 0, 0, ratio, ratio, ratio);
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(cellBitmap(grid), 0, 0, cols * size, rows * size);
+  ctx.drawImage(cellBitmap(grid), 0, 0, cols, rows, 0, 0, cols * size, rows * size);
   // The 1-px grid lines between cells, and nothing past the last cell's edge.
   ctx.fillStyle = LINE;
   ctx.beginPath();
