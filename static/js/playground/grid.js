@@ -239,26 +239,32 @@ export class Grid {
       this.painted = new Map();
       this.paintedCount = 0;
     }
-    for (let n = 0; n < count; n++) {
-      const info = spec.cell(Math.floor(n / spec.cols), n % spec.cols);
-      const value = info.pad || !Number.isFinite(info.value) ? null : info.value;
-      const cls = info.cls ?? "";
-      const old = cells[n];
-      if (old && old.value === value && old.cls === cls && sameScale) continue;
-      same = false;
-      let byValue = this.painted.get(cls);
-      if (!byValue) {
-        byValue = new Map();
-        this.painted.set(cls, byValue);
+    // Neighbouring cells mostly share their classes, and padding its value: the last lookup is kept.
+    let byValue = null;
+    let last = null;
+    for (let r = 0, n = 0; r < spec.rows; r++) {
+      for (let c = 0; c < spec.cols; c++, n++) {
+        const info = spec.cell(r, c);
+        const value = info.pad || !Number.isFinite(info.value) ? null : info.value;
+        const cls = info.cls ?? "";
+        const old = cells[n];
+        if (sameScale && old && old.value === value && old.cls === cls) continue;
+        same = false;
+        if (last && last.value === value && last.cls === cls) {
+          cells[n] = last;
+          pixels[n] = last.pixel;
+          continue;
+        }
+        if (!byValue || last?.cls !== cls) byValue = this.paintedFor(cls);
+        last = byValue.get(value);
+        if (!last) {
+          last = canvasCell(value, cls, spec.maxAbs);
+          byValue.set(value, last);
+          this.paintedCount += 1;
+        }
+        cells[n] = last;
+        pixels[n] = last.pixel;
       }
-      let cell = byValue.get(value);
-      if (!cell) {
-        cell = canvasCell(value, cls, spec.maxAbs);
-        byValue.set(value, cell);
-        this.paintedCount += 1;
-      }
-      cells[n] = cell;
-      pixels[n] = cell.pixel;
     }
     this.cells = cells;
     this.canvasSize = spec.size;
@@ -268,6 +274,16 @@ export class Grid {
       this.baseDirty = true;
       this.dirty = true;
     }
+  }
+
+  // The painted cells of one class string, by value.
+  paintedFor(cls) {
+    let byValue = this.painted.get(cls);
+    if (!byValue) {
+      byValue = new Map();
+      this.painted.set(cls, byValue);
+    }
+    return byValue;
   }
 
   // Paint the canvas if anything changed since the last paint (SVG mode updates the DOM as it goes).

@@ -81,7 +81,9 @@ function drawCanvas(canvas, spec, available, source, highlight) {
   if (highlight.col !== undefined) ctx.strokeRect(highlight.col * size + 1, 1, size - 2, spec.rows * size - 2);
 }
 
+// Setting a canvas's width clears and reallocates it even when the width is unchanged: done once.
 function hide(canvas) {
+  if (canvas.width === 0 && canvas.height === 0) return;
   canvas.width = 0;
   canvas.height = 0;
   canvas.style.width = "0";
@@ -129,19 +131,19 @@ function forwardEntries(layer, values, perOut, perIn) {
       });
     }
   }
-  return (r, c) => (read[r * width + c] ? entries[r * width + c] : null);
+  let nz = 0;
+  let maxAbs = 0;
+  for (let n = 0; n < entries.length; n++) {
+    if (read[n] && entries[n] !== 0) {
+      nz++;
+      maxAbs = Math.max(maxAbs, Math.abs(entries[n]));
+    }
+  }
+  return { value: (r, c) => (read[r * width + c] ? entries[r * width + c] : null), nz, maxAbs };
 }
 
-// M (or Mᵀ) of the current layer and its caption; nz counts the entries that are not zero, which is fewer
-// than the kernel positions when some weights are zero (an all-zero kernel gives an all-zero matrix).
-export function linearMatrix(scene) {
-  const { layer, values } = scene.layer.transposed ? { layer: scene.layer, values: scene.values } : scene.anim;
-  const transposed = layer.transposed;
-  const perOut = layer.outH * layer.outW;
-  const perIn = layer.rows.size * layer.cols.size;
-  const rows = layer.cout * perOut;
-  const cols = layer.cin * perIn;
-  const value = (transposed ? transposedEntries : forwardEntries)(layer, values, perOut, perIn);
+// The count and largest |value| of the entries that are not zero, read entry by entry.
+function scanned(rows, cols, value) {
   let nz = 0;
   let maxAbs = 0;
   for (let r = 0; r < rows; r++) {
@@ -153,6 +155,21 @@ export function linearMatrix(scene) {
       }
     }
   }
+  return { value, nz, maxAbs };
+}
+
+// M (or Mᵀ) of the current layer and its caption; nz counts the entries that are not zero, which is fewer
+// than the kernel positions when some weights are zero (an all-zero kernel gives an all-zero matrix).
+export function linearMatrix(scene) {
+  const { layer, values } = scene.layer.transposed ? { layer: scene.layer, values: scene.values } : scene.anim;
+  const transposed = layer.transposed;
+  const perOut = layer.outH * layer.outW;
+  const perIn = layer.rows.size * layer.cols.size;
+  const rows = layer.cout * perOut;
+  const cols = layer.cin * perIn;
+  const { value, nz, maxAbs } = transposed
+    ? scanned(rows, cols, transposedEntries(layer, values, perOut, perIn))
+    : forwardEntries(layer, values, perOut, perIn);
   // Entries that add up (several taps on one edge cell) may exceed the largest weight: the scale covers them.
   const spec = { rows, cols, value, maxAbs };
   const key = transposed ? "matrix.transposed" : "matrix.conv";

@@ -35,16 +35,16 @@ function show(span, text) {
 }
 
 // What one tap says: its product, and for a padded tap a copy of which input cell or plain padding; past the
-// padded input, nothing.
-function fillTerm(td, term, winner) {
+// padded input, nothing. `tags` holds the fixed tags, translated once per table.
+function fillTerm(td, term, winner, tags) {
   const [top, bottom, where, best] = td.children;
   let cls = term.past ? "past" : term.source ? "copy" : term.pad ? "pad" : "";
   if (winner) cls += " winner";
   if (td.className !== cls.trim()) td.className = cls.trim();
   let tag = "";
-  if (term.past) tag = t("step.past");
+  if (term.past) tag = tags.past;
   else if (term.source) tag = t("step.copy", { r: term.source[0], c: term.source[1] });
-  else if (term.pad) tag = t("step.pad");
+  else if (term.pad) tag = tags.pad;
   const product = term.product === undefined || term.past ? "" : `= ${formatValue(term.product)}`;
   let factors = term.w === undefined ? formatValue(term.x) : `${formatValue(term.x)} × ${formatValue(term.w)}`;
   if (term.past) factors = "—";
@@ -72,13 +72,14 @@ function productTables(body, info, kh, kw) {
   }
   const winner = info.winner === undefined ? null : info.terms[info.winner];
   const perChannel = kh * kw;
+  const tags = { past: t("step.past"), pad: t("step.pad") };
   [...body.children].forEach((table, n) => {
     setText(table.caption, t("grid.input_channel", { c: info.channels[n] }));
     for (let a = 0; a < kh; a++) {
       const cells = table.rows[a].cells;
       for (let b = 0; b < kw; b++) {
         const term = info.terms[n * perChannel + a * kw + b];
-        fillTerm(cells[b], term, term === winner);
+        fillTerm(cells[b], term, term === winner, tags);
       }
     }
   });
