@@ -17,30 +17,35 @@ function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
-// A product cell: "x × w" over "= product", then a tag (padding, the copied cell, past the edge) and "max".
+// A product cell: "x × w" over "= product", then a tag (padding, the copied cell, past the edge) and "max";
+// its record keeps what was last written, so a refill compares strings instead of reading the DOM.
 function termCell() {
   const td = document.createElement("td");
-  const parts = ["", "", "tag", "tag"].map((cls) => {
+  const spans = ["", "", "tag", "tag"].map((cls) => {
     const span = document.createElement("span");
     if (cls) span.className = cls;
     return span;
   });
-  td.append(...parts);
-  return td;
+  td.append(...spans);
+  return { td, spans, texts: [null, null, null, null], cls: "" };
 }
 
-function show(span, text) {
-  setText(span, text);
-  if (span.hidden !== (text === "")) span.hidden = text === "";
+function show(cell, n, text) {
+  if (cell.texts[n] === text) return;
+  cell.texts[n] = text;
+  cell.spans[n].textContent = text;
+  cell.spans[n].hidden = text === "";
 }
 
 // What one tap says: its product, and for a padded tap a copy of which input cell or plain padding; past the
 // padded input, nothing. `tags` holds the fixed tags, translated once per table.
-function fillTerm(td, term, winner, tags) {
-  const [top, bottom, where, best] = td.children;
+function fillTerm(cell, term, winner, tags) {
   let cls = term.past ? "past" : term.source ? "copy" : term.pad ? "pad" : "";
-  if (winner) cls += " winner";
-  if (td.className !== cls.trim()) td.className = cls.trim();
+  if (winner) cls = `${cls} winner`.trim();
+  if (cell.cls !== cls) {
+    cell.cls = cls;
+    cell.td.className = cls;
+  }
   let tag = "";
   if (term.past) tag = tags.past;
   else if (term.source) tag = t("step.copy", { r: term.source[0], c: term.source[1] });
@@ -48,41 +53,41 @@ function fillTerm(td, term, winner, tags) {
   const product = term.product === undefined || term.past ? "" : `= ${formatValue(term.product)}`;
   let factors = term.w === undefined ? formatValue(term.x) : `${formatValue(term.x)} × ${formatValue(term.w)}`;
   if (term.past) factors = "—";
-  show(top, factors);
-  show(bottom, product);
-  show(where, tag);
-  show(best, winner ? "max" : "");
+  show(cell, 0, factors);
+  show(cell, 1, product);
+  show(cell, 2, tag);
+  show(cell, 3, winner ? "max" : "");
 }
 
-// A table per input channel, kernel-shaped. The tables are built once per window shape and refilled on every
-// step, so playing the animation rewrites text instead of rebuilding a few hundred elements.
+// A table per input channel, kernel-shaped, with a record per cell in the order of the step's terms. The
+// tables are built once per window shape and refilled on every step, so playing the animation rewrites text
+// instead of rebuilding a few hundred elements.
+const builtTables = new WeakMap();
+
 function productTables(body, info, kh, kw) {
   const shape = `${info.channels.join()}|${kh}×${kw}`;
-  if (body.dataset.shape !== shape) {
-    body.dataset.shape = shape;
+  let built = builtTables.get(body);
+  if (!built || built.shape !== shape) {
+    built = { shape, captions: [], cells: [] };
     body.replaceChildren(
       ...info.channels.map(() => {
         const table = document.createElement("table");
         table.className = "pg-products";
-        table.append(document.createElement("caption"));
-        for (let a = 0; a < kh; a++) table.insertRow().append(...Array.from({ length: kw }, termCell));
+        built.captions.push(table.appendChild(document.createElement("caption")));
+        for (let a = 0; a < kh; a++) {
+          const row = Array.from({ length: kw }, termCell);
+          table.insertRow().append(...row.map((cell) => cell.td));
+          built.cells.push(...row);
+        }
         return table;
       }),
     );
+    builtTables.set(body, built);
   }
   const winner = info.winner === undefined ? null : info.terms[info.winner];
-  const perChannel = kh * kw;
   const tags = { past: t("step.past"), pad: t("step.pad") };
-  [...body.children].forEach((table, n) => {
-    setText(table.caption, t("grid.input_channel", { c: info.channels[n] }));
-    for (let a = 0; a < kh; a++) {
-      const cells = table.rows[a].cells;
-      for (let b = 0; b < kw; b++) {
-        const term = info.terms[n * perChannel + a * kw + b];
-        fillTerm(cells[b], term, term === winner, tags);
-      }
-    }
-  });
+  built.captions.forEach((caption, n) => setText(caption, t("grid.input_channel", { c: info.channels[n] })));
+  built.cells.forEach((cell, n) => fillTerm(cell, info.terms[n], info.terms[n] === winner, tags));
 }
 
 // A ceil_mode window's taps past the padded input are left out of the max and of the average (sum and divisor).
@@ -145,7 +150,7 @@ export function renderStep(scene) {
   setText($("pg-step-title"), t("step.title", { n: scene.step + 1, total: anim.steps }));
   const body = $("pg-step-body");
   if (scene.scatter) {
-    delete body.dataset.shape;
+    builtTables.delete(body);
     body.replaceChildren();
     setText($("pg-step-where"), t("step.scatter", { c: info.ic, r: info.ih, col: info.iw }));
     setText($("pg-step-window"), "");
