@@ -1,6 +1,6 @@
 // The multiply-and-sum of one animation step, computed in the page so every frame can show it at once.
 // The server's trace (server.js) is the authority: its sums are checked against these and shown beside them.
-import { isPadding, isPast, scatterTargets, sourceIndex, windowCount, windowInput, windowPadded } from "./geometry.js";
+import { isPadding, isPast, scatterTargets, sourceIndex, windowCount, windowInput } from "./geometry.js";
 
 // Flat indices of the NCHW-style arrays kept in the state (batch of one).
 const at3 = (c, i, j, h, w) => (c * h + i) * w + j;
@@ -105,28 +105,26 @@ export function scatterOutput(layer, values, upTo = layer.steps - 1) {
   return out;
 }
 
-// One axis of the padded input as windowOutput reads it: each output position's taps as offsets into the padded
-// axis (`taps`), and the input index each padded position holds (`sources`, −1 for a zero or the overhang).
-function paddedAxis(axis, outputs) {
-  const taps = Array.from({ length: outputs }, (_, o) => Int32Array.from(windowPadded(axis, o)));
-  const length = taps.reduce((end, list) => Math.max(end, list.at(-1) + 1), 0);
-  const sources = Int32Array.from({ length }, (_, q) => sourceIndex(axis, q - axis.padBefore));
-  return { taps, sources };
+// The input index each position of the padded axis holds (−1 for a zero or the overhang), as far as the last
+// window reaches: windowPadded's taps are o·stride + t·dilation.
+function paddedSources(axis, outputs) {
+  const length = (outputs - 1) * axis.stride + (axis.kernel - 1) * axis.dilation + 1;
+  return Int32Array.from({ length }, (_, q) => sourceIndex(axis, q - axis.padBefore));
 }
 
 // Every channel's padded input, filled once per output map (what F.pad puts in each cell, `outside` where no
 // input cell is copied), so the window loops read one typed array without bounds or padding checks.
-function paddedPlanes(input, channels, rows, cols, outside) {
-  const height = rows.sources.length;
-  const width = cols.sources.length;
+function paddedPlanes(input, channels, layer, rowSources, colSources, outside) {
+  const height = rowSources.length;
+  const width = colSources.length;
   const planes = new Float64Array(channels * height * width);
   for (let c = 0; c < channels; c++) {
     for (let q = 0; q < height; q++) {
-      const sr = rows.sources[q];
+      const sr = rowSources[q];
       const at = (c * height + q) * width;
       for (let p = 0; p < width; p++) {
-        const sc = cols.sources[p];
-        planes[at + p] = sr < 0 || sc < 0 ? outside : input[at3(c, sr, sc, rows.size, cols.size)];
+        const sc = colSources[p];
+        planes[at + p] = sr < 0 || sc < 0 ? outside : input[at3(c, sr, sc, layer.rows.size, layer.cols.size)];
       }
     }
   }
@@ -151,22 +149,31 @@ function appliedKernel(layer, wt, oc) {
   return kernel;
 }
 
-// One output value: the window's taps at row offsets `rowTaps` and column offsets `colTaps` of `channels`
-// padded planes from `plane`, multiplied by `kernel` and summed (kernel null: the max or the plain sum).
-function windowValue(planes, plane, channels, planeSize, width, rowTaps, colTaps, kernel, max) {
-  let acc = max ? -Infinity : 0;
+// Where each tap of a window sits in the padded planes relative to the window's first tap, in the kernel's
+// order (channel, row, column).
+function tapOffsets(layer, channels, planeSize, width) {
+  const { rows, cols } = layer;
+  const offsets = new Int32Array(channels * rows.kernel * cols.kernel);
   let tap = 0;
   for (let c = 0; c < channels; c++) {
-    const base = plane + c * planeSize;
-    for (let a = 0; a < rowTaps.length; a++) {
-      const row = base + rowTaps[a] * width;
-      for (let b = 0; b < colTaps.length; b++) {
-        const x = planes[row + colTaps[b]];
-        if (kernel) acc += x * kernel[tap++];
-        else if (max) acc = x > acc ? x : acc;
-        else acc += x;
-      }
+    for (let a = 0; a < rows.kernel; a++) {
+      for (let b = 0; b < cols.kernel; b++) offsets[tap++] = c * planeSize + a * rows.dilation * width + b * cols.dilation;
     }
+  }
+  return offsets;
+}
+
+// One window: the taps at `offsets` from `at`, multiplied by `kernel` and summed, or (kernel null) their max
+// or plain sum.
+function windowValue(planes, at, offsets, kernel, max) {
+  let acc = 0;
+  if (kernel) {
+    for (let t = 0; t < offsets.length; t++) acc += planes[at + offsets[t]] * kernel[t];
+  } else if (max) {
+    acc = -Infinity;
+    for (let t = 0; t < offsets.length; t++) acc = Math.max(acc, planes[at + offsets[t]]);
+  } else {
+    for (let t = 0; t < offsets.length; t++) acc += planes[at + offsets[t]];
   }
   return acc;
 }
@@ -174,23 +181,24 @@ function windowValue(planes, plane, channels, planeSize, width, rowTaps, colTaps
 // The whole output map at once: the same taps as windowStep, over padded typed arrays, so a 4-channel 32×32
 // layer with a 7×7 kernel stays well inside one frame.
 export function windowOutput(layer, values) {
-  const { outH, outW, pool } = layer;
+  const { outH, outW, pool, rows, cols } = layer;
   const max = layer.mode === "maxpool";
-  const rows = { ...paddedAxis(layer.rows, outH), size: layer.rows.size };
-  const cols = { ...paddedAxis(layer.cols, outW), size: layer.cols.size };
-  const planes = paddedPlanes(values.x, layer.cin, rows, cols, max ? -Infinity : 0);
-  const width = cols.sources.length;
-  const planeSize = rows.sources.length * width;
-  const perChannel = pool ? 1 : layer.cinPerGroup;
+  const rowSources = paddedSources(rows, outH);
+  const colSources = paddedSources(cols, outW);
+  const planes = paddedPlanes(values.x, layer.cin, layer, rowSources, colSources, max ? -Infinity : 0);
+  const width = colSources.length;
+  const planeSize = rowSources.length * width;
+  const offsets = tapOffsets(layer, pool ? 1 : layer.cinPerGroup, planeSize, width);
   const out = new Float64Array(layer.cout * outH * outW);
   for (let oc = 0; oc < layer.cout; oc++) {
     const first = pool ? oc : Math.floor(oc / layer.coutPerGroup) * layer.cinPerGroup;
     const kernel = pool ? null : appliedKernel(layer, values.wt, oc);
     const bias = !pool && layer.bias ? values.b[oc] : 0;
     for (let oh = 0; oh < outH; oh++) {
+      const rowAt = first * planeSize + oh * rows.stride * width;
       for (let ow = 0; ow < outW; ow++) {
-        let acc = windowValue(planes, first * planeSize, perChannel, planeSize, width, rows.taps[oh], cols.taps[ow], kernel, max);
-        if (layer.mode === "avgpool") acc /= windowCount(layer.rows, layer.cols, oh, ow);
+        let acc = windowValue(planes, rowAt + ow * cols.stride, offsets, kernel, max);
+        if (layer.mode === "avgpool") acc /= windowCount(rows, cols, oh, ow);
         out[(oc * outH + oh) * outW + ow] = acc + bias;
       }
     }
