@@ -178,6 +178,12 @@ function windowValue(planes, at, offsets, kernel, max) {
   return acc;
 }
 
+// How many taps of each window along one axis fall inside the padded input (windowCount's factors): an
+// average's divisor is the product of its row's and its column's count.
+function insideCounts(axis, outputs) {
+  return Int32Array.from({ length: outputs }, (_, o) => windowInput(axis, o).filter((i) => !isPast(axis, i)).length);
+}
+
 // The whole output map at once: the same taps as windowStep, over padded typed arrays, so a 4-channel 32×32
 // layer with a 7×7 kernel stays well inside one frame.
 export function windowOutput(layer, values) {
@@ -189,6 +195,9 @@ export function windowOutput(layer, values) {
   const width = colSources.length;
   const planeSize = rowSources.length * width;
   const offsets = tapOffsets(layer, pool ? 1 : layer.cinPerGroup, planeSize, width);
+  const average = layer.mode === "avgpool";
+  const rowCounts = average ? insideCounts(rows, outH) : null;
+  const colCounts = average ? insideCounts(cols, outW) : null;
   const out = new Float64Array(layer.cout * outH * outW);
   for (let oc = 0; oc < layer.cout; oc++) {
     const first = pool ? oc : Math.floor(oc / layer.coutPerGroup) * layer.cinPerGroup;
@@ -198,7 +207,7 @@ export function windowOutput(layer, values) {
       const rowAt = first * planeSize + oh * rows.stride * width;
       for (let ow = 0; ow < outW; ow++) {
         let acc = windowValue(planes, rowAt + ow * cols.stride, offsets, kernel, max);
-        if (layer.mode === "avgpool") acc /= windowCount(rows, cols, oh, ow);
+        if (average) acc /= rowCounts[oh] * colCounts[ow];
         out[(oc * outH + oh) * outW + ow] = acc + bias;
       }
     }
