@@ -22,7 +22,7 @@ from google.protobuf.message import DecodeError
 from onnx import helper, numpy_helper
 
 from convcore.graph import GraphReport, Node, analyze
-from convcore.onnx_fold import fold
+from convcore.onnx_fold import fold, propagate
 from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
 from convcore.onnx_rewrites import linear_bias, metadata, module_scope, restored, signature_parameters
 from convcore.onnx_tensors import check_self_contained, to_array
@@ -331,7 +331,7 @@ def _fold_and_infer(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> tu
         before = len(values)
         inferred, complaint = _infer(_without_folded(model, values, tensors))
         dims = _declared(inferred.graph)
-        fold(inferred.graph.node, values, dims)
+        propagate(inferred.graph.node, values, dict(dims))
         if len(values) == before:
             break
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=1)
