@@ -102,6 +102,22 @@ def _squeeze(x: Shape, axes: list[int] | None) -> Shape | None:
     return tuple(d for i, d in enumerate(x) if i not in drop)
 
 
+def _conv(x: Shape, w: Shape, attrs: Mapping[str, Any]) -> Shape | None:
+    """Explicit pads only (``auto_pad`` is left to ``onnx.shape_inference``)."""
+    if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET") or len(w) != len(x):
+        return None
+    spatial = len(x) - 2
+    strides = attrs.get("strides", [1] * spatial)
+    dilations = attrs.get("dilations", [1] * spatial)
+    pads = attrs.get("pads", [0] * 2 * spatial)
+    kernel = attrs.get("kernel_shape", w[2:])
+    out = [
+        (x[2 + i] + pads[i] + pads[i + spatial] - dilations[i] * (kernel[i] - 1) - 1) // strides[i] + 1
+        for i in range(spatial)
+    ]
+    return (x[0], w[0], *out)
+
+
 def _concat(shapes: list[Shape], axis: int) -> Shape:
     axis %= len(shapes[0])
     return (*shapes[0][:axis], sum(s[axis] for s in shapes), *shapes[0][axis + 1 :])
@@ -120,6 +136,8 @@ def _rule(op: str, xs: list[Shape], ins: list[np.ndarray | None], attrs: Mapping
         "Gather": lambda: _gather(x, xs[1], int(attrs.get("axis", 0))),
         "Unsqueeze": lambda: _unsqueeze(x, _axes(ins, attrs)),
         "Squeeze": lambda: _squeeze(x, _axes(ins, attrs)),
+        "Conv": lambda: _conv(x, xs[1], attrs),
+        "GlobalAveragePool": lambda: (*x[:2], *(1 for _ in x[2:])),
     }
     return rules[op]() if op in rules else None
 

@@ -22,7 +22,7 @@ from google.protobuf.message import DecodeError
 from onnx import helper, numpy_helper
 
 from convcore.graph import GraphReport, Node, analyze
-from convcore.onnx_fold import fold, propagate
+from convcore.onnx_fold import propagate
 from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
 from convcore.onnx_rewrites import linear_bias, metadata, module_scope, restored, signature_parameters
 from convcore.onnx_tensors import check_self_contained, to_array
@@ -323,8 +323,7 @@ def _infer(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
 
 def _fold_and_infer(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> tuple[onnx.ModelProto, Context]:
     """Fold constants, infer shapes, fold what the shapes now fix (``Shape`` of a known tensor), until stable."""
-    dims = _declared(model.graph)
-    fold(model.graph.node, values, dims)
+    propagate(model.graph.node, values, _declared(model.graph))
     inferred, complaint = model, ""
     tensors: dict[str, onnx.TensorProto] = {}
     for _ in range(_ROUNDS):

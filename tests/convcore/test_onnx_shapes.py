@@ -31,6 +31,9 @@ CASES: list[tuple[str, list[tuple[int, ...] | None], dict[int, list[int]], dict[
     ("Unsqueeze", [(3, 4), None], {1: [0, -1]}, {}),
     ("Squeeze", [(1, 3, 1, 4), None], {1: [2]}, {}),
     ("Squeeze", [(1, 3, 1, 4)], {}, {}),
+    ("Conv", [(1, 3, 31, 30), (8, 3, 4, 3)], {}, {"strides": [4, 2], "pads": [1, 0, 2, 1], "dilations": [1, 2]}),
+    ("Conv", [(1, 4, 9, 9), (8, 2, 3, 3)], {}, {"group": 2}),
+    ("GlobalAveragePool", [(2, 5, 7, 3)], {}, {}),
 ]
 
 
