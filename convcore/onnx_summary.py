@@ -35,8 +35,9 @@ MAX_COUNT = 2**53 - 1
 MAX_INPUT_DIM = 1 << 16
 # initializers up to this many elements are decoded for folding (shapes, pads, scales, axes)
 _SMALL_TENSOR = 1 << 12
-# rounds of folding and shape inference: each round fixes the shapes that the previous round's values allow
-# (Swin's shifted windows compute each block's reshape targets from the previous block's shapes)
+# rounds of folding and shape inference: the folding pass fixes the shapes of the common operators itself
+# (:mod:`convcore.onnx_shapes`), so one round is enough for every torchvision model; a further round fixes
+# what only ``onnx.shape_inference`` knows and the values that depend on it
 _ROUNDS = 64
 _FLOATS = frozenset(
     {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
@@ -322,7 +323,7 @@ def _infer(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
 
 
 def _fold_and_infer(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> tuple[onnx.ModelProto, Context]:
-    """Fold constants, infer shapes, fold what the shapes now fix (``Shape`` of a known tensor), until stable."""
+    """Fold constants and fix shapes in one pass, infer shapes, fold what the inferred shapes fix, until stable."""
     propagate(model.graph.node, values, _declared(model.graph))
     inferred, complaint = model, ""
     tensors: dict[str, onnx.TensorProto] = {}
