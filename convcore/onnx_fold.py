@@ -16,6 +16,7 @@ import numpy as np
 import onnx
 from onnx import helper
 
+from convcore.onnx_shapes import output_shape
 from convcore.onnx_tensors import to_array
 
 MAX_ELEMENTS = 1 << 16
@@ -210,6 +211,9 @@ def constant_value(node: onnx.NodeProto) -> np.ndarray | None:
     return None
 
 
+_FAILURES = (ValueError, TypeError, IndexError, KeyError, AssertionError, OverflowError, np.exceptions.AxisError)
+
+
 def fold(nodes: Sequence[onnx.NodeProto], values: Values, dims: Mapping[str, tuple[int, ...]]) -> Values:
     """The values of every output computable from ``values`` (updated in place) and the fixed shapes ``dims``."""
     for node in nodes:
@@ -217,10 +221,32 @@ def fold(nodes: Sequence[onnx.NodeProto], values: Values, dims: Mapping[str, tup
             continue
         try:
             results = _fold_one(node, values, dims)
-        except (ValueError, TypeError, IndexError, KeyError, AssertionError, OverflowError, np.exceptions.AxisError):
+        except _FAILURES:
             continue
         if results is not None and all(r.size <= MAX_ELEMENTS for r in results):
             values.update(zip(node.output, results, strict=False))
+    return values
+
+
+def propagate(nodes: Sequence[onnx.NodeProto], values: Values, dims: dict[str, tuple[int, ...]]) -> Values:
+    """:func:`fold` in one pass that also fixes output shapes (``dims``, updated in place) as it goes.
+
+    ``nodes`` are in topological order: a ``Shape`` node folds as soon as the shape it reads is fixed, by a
+    folded value or by :func:`convcore.onnx_shapes.output_shape`, so each node is visited once.
+    """
+    for node in nodes:
+        fold((node,), values, dims)
+        for out in node.output:
+            if out in values:
+                dims.setdefault(out, tuple(values[out].shape))
+        if not node.output or node.output[0] in dims:
+            continue
+        try:
+            shape = output_shape(node, dims, values, {a.name: helper.get_attribute_value(a) for a in node.attribute})
+        except _FAILURES:
+            continue
+        if shape is not None and min(shape, default=0) >= 0:
+            dims[node.output[0]] = shape
     return values
 
 

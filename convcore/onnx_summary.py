@@ -22,7 +22,7 @@ from google.protobuf.message import DecodeError
 from onnx import helper, numpy_helper
 
 from convcore.graph import GraphReport, Node, analyze
-from convcore.onnx_fold import fold
+from convcore.onnx_fold import propagate
 from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
 from convcore.onnx_rewrites import linear_bias, metadata, module_scope, restored, signature_parameters
 from convcore.onnx_tensors import check_self_contained, to_array
@@ -35,8 +35,9 @@ MAX_COUNT = 2**53 - 1
 MAX_INPUT_DIM = 1 << 16
 # initializers up to this many elements are decoded for folding (shapes, pads, scales, axes)
 _SMALL_TENSOR = 1 << 12
-# rounds of folding and shape inference: each round fixes the shapes that the previous round's values allow
-# (Swin's shifted windows compute each block's reshape targets from the previous block's shapes)
+# rounds of folding and shape inference: the folding pass fixes the shapes of the common operators itself
+# (:mod:`convcore.onnx_shapes`), so one round is enough for every torchvision model; a further round fixes
+# what only ``onnx.shape_inference`` knows and the values that depend on it
 _ROUNDS = 64
 _FLOATS = frozenset(
     {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
@@ -322,16 +323,15 @@ def _infer(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
 
 
 def _fold_and_infer(model: onnx.ModelProto, values: dict[str, np.ndarray]) -> tuple[onnx.ModelProto, Context]:
-    """Fold constants, infer shapes, fold what the shapes now fix (``Shape`` of a known tensor), until stable."""
-    dims = _declared(model.graph)
-    fold(model.graph.node, values, dims)
+    """Fold constants and fix shapes in one pass, infer shapes, fold what the inferred shapes fix, until stable."""
+    propagate(model.graph.node, values, _declared(model.graph))
     inferred, complaint = model, ""
     tensors: dict[str, onnx.TensorProto] = {}
     for _ in range(_ROUNDS):
         before = len(values)
         inferred, complaint = _infer(_without_folded(model, values, tensors))
         dims = _declared(inferred.graph)
-        fold(inferred.graph.node, values, dims)
+        propagate(inferred.graph.node, values, dict(dims))
         if len(values) == before:
             break
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=1)
