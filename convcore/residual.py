@@ -44,7 +44,10 @@ __all__ = [
 ]
 
 VARIANTS = ("plain", "residual", "scaled", "batch_norm")
-_PLAIN, _SCALED, _BATCH_NORM = 0, 2, 3  # positions in VARIANTS
+_RESIDUAL, _SCALED = 1, 2  # positions in VARIANTS
+# the stacks run block by block (the scaled one follows from the residual one), and their positions in the state
+_RUN = ("plain", "residual", "batch_norm")
+_PLAIN, _BATCH_NORM = 0, 2
 MAX_DEPTH = 50
 MAX_WIDTH = 512
 MAX_SAMPLES = 1024
@@ -172,24 +175,26 @@ def _run_stacks(generator: torch.Generator, depth: int, networks: int, samples: 
     block. Drawn from ``generator`` in this order: the inputs ``(networks, samples, width)``, then block 1's
     matrices ``(networks, width, width)`` (unscaled), then block 2's, ...
 
-    The four stacks share each block's matrices, so they run as one batched product: each network's four
-    activations ``(samples, width)`` are stacked into ``(4 · samples, width)`` rows. A block's matrices are
-    drawn just before its product into one reused buffer, and the Kaiming scale √(2/width) multiplies the
-    product (ReLU and batch norm commute with a positive scale), not the width² weights.
+    The scaled stack is the residual one times 2^(-k/2) exactly — W · ReLU(c·h) = c · W · ReLU(h) for c > 0,
+    so dividing by √2 after each block equals dividing by 2^(k/2) at the end — and is not run. The other
+    three share each block's matrices, so they run as one batched product: each network's three activations
+    ``(samples, width)`` are stacked into ``(3 · samples, width)`` rows. A block's matrices are drawn just
+    before its product into one reused buffer, and the Kaiming scale √(2/width) multiplies the product
+    (ReLU and batch norm commute with a positive scale), not the width² weights.
     """
-    state = draw(generator, (networks, samples, width))[:, None].repeat(1, len(VARIANTS), 1, 1)
+    state = draw(generator, (networks, samples, width))[:, None].repeat(1, len(_RUN), 1, 1)
     relu_in = torch.empty_like(state)
     branch = torch.empty_like(state)
     weights = torch.empty(networks, width, width, dtype=torch.float64)
-    moments = torch.empty(depth + 1, len(VARIANTS), networks, 2, dtype=torch.float64)
-    flat = state.view(networks, len(VARIANTS), samples * width)
-    rows = (networks, len(VARIANTS) * samples, width)
+    run = torch.empty(depth + 1, len(_RUN), networks, 2, dtype=torch.float64)
+    flat = state.view(networks, len(_RUN), samples * width)
+    rows = (networks, len(_RUN) * samples, width)
     # numpy's matmul (OpenBLAS) runs these small products twice as fast as torch.bmm; the arrays share memory
     relu_in_rows, branch_rows = relu_in.view(rows).numpy(), branch.view(rows).numpy()
     weights_t = weights.numpy().transpose(0, 2, 1)
     scale = math.sqrt(2.0 / width)
     for block in range(depth + 1):
-        _moments(flat, moments[block])
+        _moments(flat, run[block])
         if block == depth:
             break
         _branch_inputs(state, relu_in)
@@ -198,7 +203,18 @@ def _run_stacks(generator: torch.Generator, depth: int, networks: int, samples: 
         np.matmul(relu_in_rows, weights_t, out=branch_rows)
         torch.mul(branch[:, _PLAIN], scale, out=state[:, _PLAIN])
         state[:, _PLAIN + 1 :].add_(branch[:, _PLAIN + 1 :], alpha=scale)
-        state[:, _SCALED].mul_(math.sqrt(0.5))
+    return _with_scaled(run)
+
+
+def _with_scaled(run: torch.Tensor) -> torch.Tensor:
+    """The moments of :data:`VARIANTS` from those of :data:`_RUN`: the scaled stack's mean is the residual
+    one's over 2^(k/2), its mean square over 2^k."""
+    moments = torch.empty(run.shape[0], len(VARIANTS), *run.shape[2:], dtype=run.dtype)
+    for position, variant in enumerate(_RUN):
+        moments[:, VARIANTS.index(variant)] = run[:, position]
+    halving = 2.0 ** -torch.arange(run.shape[0], dtype=run.dtype)[:, None]
+    moments[:, _SCALED, :, 0] = moments[:, _RESIDUAL, :, 0] * halving.sqrt()
+    moments[:, _SCALED, :, 1] = moments[:, _RESIDUAL, :, 1] * halving
     return moments
 
 

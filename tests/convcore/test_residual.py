@@ -59,13 +59,6 @@ def test_scaled_residual_and_plain_stack_stay_flat(experiment: ResidualExperimen
     assert np.all(np.abs(np.log2(experiment.variances[variant])) < 4.0)
 
 
-def test_scaled_stack_is_the_residual_one_over_two_to_the_half_depth(experiment: ResidualExperiment) -> None:
-    halving = 2.0 ** -np.asarray(experiment.depths, dtype=float)
-    np.testing.assert_allclose(
-        experiment.variances["scaled"], np.asarray(experiment.variances["residual"]) * halving, rtol=1e-9
-    )
-
-
 def test_batch_norm_turns_exponential_growth_into_linear(experiment: ResidualExperiment) -> None:
     assert experiment.increment_per_block["batch_norm"] == pytest.approx(1.0, abs=0.08)
     assert experiment.variances["batch_norm"][50] == pytest.approx(theoretical_variance("batch_norm", 50), rel=0.1)
