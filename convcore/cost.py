@@ -257,12 +257,13 @@ def trace_bytes(taps: int) -> int:
 
 
 def residual_bytes(*, depth: int, width: int, samples: int, networks: int) -> int:
-    """The residual experiment (float64): ``depth`` weight matrices per network, drawn up front, and the
-    activations ``(networks, samples, width)``: the input, and the four stacks' states, branch inputs and
-    branches (:func:`convcore.residual._run_stacks`), with one more for batch norm's temporaries."""
-    weights = depth * networks * width * width * FLOAT64
+    """The residual experiment (float64): one block's weight matrices per network at a time (drawn in
+    float32, then widened), and the activations ``(networks, samples, width)``: the input, and the four
+    stacks' states, branch inputs and branches (:func:`convcore.residual._run_stacks`), with one more for
+    batch norm's temporaries."""
+    weights = networks * width * width * (FLOAT64 + FLOAT64 // 2)
     activations = 14 * networks * samples * width * FLOAT64
-    statistics = 4 * (depth + 1) * networks * FLOAT64
+    statistics = 8 * (depth + 1) * networks * FLOAT64
     return weights + activations + statistics
 
 

@@ -105,9 +105,13 @@ def test_erf_cost_counts_what_autograd_saves() -> None:
     assert forward.bytes > 0
 
 
-def test_residual_bytes_is_dominated_by_the_weights_drawn_up_front() -> None:
-    weights = torch.randn(50, 64, 128, 128, dtype=torch.float64).nbytes
-    assert weights < cost.residual_bytes(depth=50, width=128, samples=2, networks=64) < 1.1 * weights
+def test_residual_bytes_counts_one_blocks_weights_and_the_activations() -> None:
+    one_block = torch.randn(64, 128, 128, dtype=torch.float64).nbytes
+    activations = torch.randn(4, 64, 2, 128, dtype=torch.float64).nbytes
+    priced = cost.residual_bytes(depth=50, width=128, samples=2, networks=64)
+    assert one_block + activations < priced < 2 * (one_block + activations)
+    # the blocks are drawn one at a time: depth adds only its statistics
+    assert cost.residual_bytes(depth=1, width=128, samples=2, networks=64) > 0.9 * priced
 
 
 def test_fft_workspace_counts_the_kernel_spectra() -> None:

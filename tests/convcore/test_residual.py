@@ -1,8 +1,18 @@
 """The residual-variance experiment reproduces the lecture's argument.
 
 Tolerances come from the finite-width noise of the default configuration (width 64, 16 samples, 32
-networks): over seeds 0..39 the fitted per-block ratio was 1.97–2.07 for the residual stack, 0.986–1.034
-for the scaled one, 0.975–1.022 for the plain one, and the batch-norm increment 0.98–1.04.
+networks), measured over seeds 0..99 (the float32 stream of :func:`convcore.residual.draw`; the former
+float64 stream gave the same distribution): the fitted per-block ratio of the residual stack has mean
+2.017 and standard deviation 0.025 (extremes 1.974 and 2.106, the latter at seed 0; the float64 stream's
+extremes were 1.951 and 2.099). The pooled variance is a mean over 32 networks of a heavy-tailed product of
+per-block factors, so one network with a large product pulls the whole fit: the former band 2 ± 0.1 was
+3.3 standard deviations above the mean and failed once in 100 seeds on either stream. The band
+2 ± 0.125 is 4.3 standard deviations wide above the mean and still tells doubling (2) from growth by √2 or
+none (1). The scaled stack is the residual one divided by 2^(k/2) exactly (ReLU and W commute with a
+positive scale), so its ratio is half of it: 1 ± 0.0625. Plain: mean 0.997, sd 0.013 (0.972–1.041);
+batch-norm increment: mean 1.005, sd 0.015 (0.971–1.051). The largest |log2| of the scaled pooled variance
+over 50 blocks has mean 1.0 and sd 0.6, at most 3.30 (seed 0) and 3.34 (seed 50 of the float64 stream):
+the bound 4 (a factor 16, against 2^50 for the residual stack) is 5 standard deviations above the mean.
 """
 
 import math
@@ -14,7 +24,7 @@ import torch
 from convcore.residual import VARIANTS, ResidualExperiment, run_residual_experiment, theoretical_variance
 
 
-@pytest.fixture(scope="module", params=[0, 1])
+@pytest.fixture(scope="module", params=[0, 1, 2, 3])
 def experiment(request: pytest.FixtureRequest) -> ResidualExperiment:
     return run_residual_experiment(seed=request.param)
 
@@ -34,7 +44,7 @@ def test_result_carries_its_configuration_and_one_value_per_depth(experiment: Re
 
 
 def test_unscaled_residual_doubles_the_variance_per_block(experiment: ResidualExperiment) -> None:
-    assert experiment.ratio_per_block["residual"] == pytest.approx(2.0, abs=0.1)
+    assert experiment.ratio_per_block["residual"] == pytest.approx(2.0, abs=0.125)
     variances = experiment.variances["residual"]
     # the first block sees exactly the argument's symmetric zero-mean input
     assert variances[1] / variances[0] == pytest.approx(2.0, abs=0.15)
@@ -43,9 +53,10 @@ def test_unscaled_residual_doubles_the_variance_per_block(experiment: ResidualEx
 
 @pytest.mark.parametrize("variant", ["scaled", "plain"])
 def test_scaled_residual_and_plain_stack_stay_flat(experiment: ResidualExperiment, variant: str) -> None:
-    assert experiment.ratio_per_block[variant] == pytest.approx(1.0, abs=0.05)
-    # flat on the log scale the lesson plots: within a factor 8 of the input at every depth, vs 2^50
-    assert np.all(np.abs(np.log2(experiment.variances[variant])) < 3.0)
+    band = {"scaled": 0.0625, "plain": 0.05}[variant]
+    assert experiment.ratio_per_block[variant] == pytest.approx(1.0, abs=band)
+    # flat on the log scale the lesson plots: within a factor 16 of the input at every depth, vs 2^50
+    assert np.all(np.abs(np.log2(experiment.variances[variant])) < 4.0)
 
 
 def test_batch_norm_turns_exponential_growth_into_linear(experiment: ResidualExperiment) -> None:
@@ -58,8 +69,9 @@ def test_blocks_match_torch_modules_with_kaiming_weights() -> None:
     depth, width, samples = 3, 8, 5
     result = run_residual_experiment(depth=depth, width=width, samples=samples, networks=1, seed=4)
     generator = torch.Generator().manual_seed(4)
-    h0 = torch.randn(1, samples, width, generator=generator, dtype=torch.float64)[0]
-    raw = [torch.randn(1, width, width, generator=generator, dtype=torch.float64)[0] for _ in range(depth)]
+    # the same stream: float32 standard normals, the inputs first, then one block's matrices after another
+    h0 = torch.randn(1, samples, width, generator=generator, dtype=torch.float32)[0].double()
+    raw = [torch.randn(1, width, width, generator=generator, dtype=torch.float32)[0].double() for _ in range(depth)]
     # the experiment's scale is Kaiming normal's std for ReLU: gain √2 over √fan_in
     std = torch.nn.init.calculate_gain("relu") / math.sqrt(width)
     linears = []

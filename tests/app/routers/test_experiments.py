@@ -46,14 +46,18 @@ def test_residual_variance_doubles_per_block_and_scaling_keeps_it_flat() -> None
     assert body["depths"] == list(range(51))
     assert (body["width"], body["samples"], body["networks"], body["seed"]) == (64, 16, 32, 0)
     variances = {name: np.asarray(values) for name, values in body["variances"].items()}
-    # doubling: the fitted factor per block within 5 % of 2, and every single block's ratio within 25 %
-    assert body["ratio_per_block"]["residual"] == pytest.approx(2.0, rel=0.05)
+    # doubling: the fitted factor per block within 0.125 of 2 (4.3 standard deviations over seeds, see
+    # tests/convcore/test_residual.py), and every single block's ratio between 1 and 3: the largest
+    # deviation of a step from 2 over seeds 0..59 had mean 0.33, sd 0.11 and maximum 0.70 (0.55 at seed 0;
+    # the pooled curve's deep steps follow the one network with the largest variance), so 1 is 6 sd away
+    assert body["ratio_per_block"]["residual"] == pytest.approx(2.0, abs=0.125)
     steps = variances["residual"][1:] / variances["residual"][:-1]
-    assert np.all(np.abs(steps - 2.0) < 0.5)
+    assert np.all(np.abs(steps - 2.0) < 1.0)
     assert variances["residual"][-1] > 2.0**45
-    # 1/√2: flat — fitted factor within 2 % of 1 and 50 blocks stay within a factor 2 of the input's variance
-    assert body["ratio_per_block"]["scaled"] == pytest.approx(1.0, abs=0.02)
-    assert np.all((variances["scaled"] > 0.5) & (variances["scaled"] < 2.0))
+    # 1/√2: flat — the fitted factor is half the residual one, and 50 blocks stay within a factor 16 of the
+    # input's variance (the pooled variance of 32 networks is pulled by the largest; at seed 0 it reaches 2^3.3)
+    assert body["ratio_per_block"]["scaled"] == pytest.approx(1.0, abs=0.0625)
+    assert np.all(np.abs(np.log2(variances["scaled"])) < 4.0)
     # batch norm: linear growth, about one unit of variance per block
     assert body["increment_per_block"]["batch_norm"] == pytest.approx(1.0, abs=0.2)
 
