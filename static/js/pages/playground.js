@@ -2,7 +2,7 @@
 import "../playground/strings.js";
 import { getLang, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
-import { createLoop } from "../playground/anim.js";
+import { createLoop } from "../common/loop.js";
 import { buildControls } from "../playground/controls.js";
 import { renderMatrix } from "../playground/matrix.js";
 import { clamp, linkedRange, ranges, repair } from "../playground/ranges.js";
