@@ -27,13 +27,22 @@ def server() -> Iterator[Server]:
 
 def test_the_worst_allowed_request_of_each_heavy_endpoint_stays_within_its_price(server: Server) -> None:
     idle = server.status("VmRSS")
-    for name, (send, price) in worst_requests(Settings(max_request_bytes=BUDGET)).items():
+    requests = worst_requests(Settings(max_request_bytes=BUDGET))
+    for name, (send, price) in requests.items():
         assert price + REQUEST_BYTES <= BUDGET, name
         status, above, _ = peak_of(server, send)
         assert status == 200, name
         assert above <= price + REQUEST_BYTES, f"{name}: peak {above / 2**20:.0f} MiB above the resident memory"
-    # What the requests allocated has gone back to the system: a replica's memory does not ratchet up.
+    # The first use of each endpoint loads code and fills per-process caches (onnx, the sample photos): about
+    # 40 MiB here, and more on a busy machine; it happens once per process.
+    warmed = server.status("VmRSS")
+    assert warmed - idle <= BUDGET, f"first use: {idle / 2**20:.0f} → {warmed / 2**20:.0f} MiB resident"
+    # Then the same requests again: what they allocate goes back to the system, so a replica's memory does not
+    # ratchet up with every heavy request (app/admission.py's glibc settings are what keeps it so).
+    for name, (send, _) in requests.items():
+        status, _, _ = peak_of(server, send)
+        assert status == 200, name
     settled = server.status("VmRSS")
-    assert settled - idle <= BUDGET // 2, (
-        f"resident {settled / 2**20:.0f} MiB after the requests, {idle / 2**20:.0f} idle"
+    assert settled - warmed <= BUDGET // 8, (
+        f"resident {settled / 2**20:.0f} MiB after the second round, {warmed / 2**20:.0f} after the first"
     )
