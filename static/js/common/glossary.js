@@ -1,52 +1,6 @@
 // The glossary: one word per concept, the lecture's word where it has one (lecture 6 says «страйд»,
-// «паддинг», «пулинг», «смещение», «карта признаков», «остаточные связи»). String tables build their
-// labels from these terms; tests/js/i18n.test.js checks every Russian string against AVOID.
-
-export const TERMS = {
-  ru: {
-    stride: "страйд",
-    padding: "паддинг",
-    dilation: "дилатация",
-    kernel: "ядро",
-    bias: "смещение",
-    pooling: "пулинг",
-    maxPool: "max-пулинг",
-    avgPool: "avg-пулинг",
-    globalAvgPool: "глобальный avg-пулинг",
-    batchNorm: "батч-нормализация",
-    dropout: "дропаут",
-    residual: "остаточная связь",
-    featureMap: "карта признаков",
-    seed: "зерно",
-    momentum: "момент",
-    transposed: "транспонированная свёртка",
-    step: "шаг",
-  },
-  en: {
-    stride: "stride",
-    padding: "padding",
-    dilation: "dilation",
-    kernel: "kernel",
-    bias: "bias",
-    pooling: "pooling",
-    maxPool: "max pooling",
-    avgPool: "average pooling",
-    globalAvgPool: "global average pooling",
-    batchNorm: "batch normalization",
-    dropout: "dropout",
-    residual: "residual connection",
-    featureMap: "feature map",
-    seed: "seed",
-    momentum: "momentum",
-    transposed: "transposed convolution",
-    step: "step",
-  },
-};
-
-/** The term with a capital first letter, for a label that starts with it. */
-export function cap(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
+// «паддинг», «пулинг», «смещение», «карта признаков», «остаточные связи»). tests/js/i18n.test.js checks every
+// Russian string against AVOID, so a table that drifts from the lecture's word fails.
 
 // Words that crept into the Russian tables for a concept the glossary names otherwise. "Шаг" stays the
 // word for an animation or training step, so stride must never be called «шаг».
