@@ -51,10 +51,23 @@ def _conv_paddings(size: int, output: int, k: int, s: int, d: int) -> range:
     return range(max(0, -(-low // 2)), high // 2 + 1)
 
 
-def _transpose_paddings(size: int, output: int, k: int, s: int, d: int) -> list[int]:
-    """``2p = (i − 1)·s + d·(k − 1) + output_padding + 1 − o``, for every allowed output_padding."""
+def _transpose_paddings(size: int, output: int, k: int, s: int, d: int) -> range:
+    """``2p = (i − 1)·s + d·(k − 1) + output_padding + 1 − o`` with ``0 ≤ output_padding < max(s, d)``.
+
+    At most ``MAX_SOLUTIONS`` of them, smallest first (the ranking prefers them); if none is exact, the
+    nearest paddings.
+    """
     total = (size - 1) * s + d * (k - 1) + 1 - output
-    return sorted({max(0, (total + extra) // 2) for extra in range(max(s, d))})
+    low, high = max(0, -(-total // 2)), (total + max(s, d) - 1) // 2
+    if high < low:
+        return range(max(0, high), low + 1)
+    return range(low, min(high, low + MAX_SOLUTIONS - 1) + 1)
+
+
+def _output_padding(size: int, output: int, k: int, s: int, p: int, d: int) -> int:
+    """The one output_padding that brings the transposed output nearest to ``output``."""
+    short = output - ((size - 1) * s - 2 * p + d * (k - 1) + 1)
+    return min(max(short, 0), max(s, d) - 1)
 
 
 def _setting(op: str, size: int, k: int, s: int, p: int, d: int, op_pad: int = 0) -> Setting | None:
@@ -113,14 +126,14 @@ def solve(
     for k, s, d in product(kernels, strides, dilations):
         if op == "conv":
             exact_paddings = _conv_paddings(size, output_size, k, s, d)
-            nearby = {*exact_paddings, max(0, exact_paddings.start - 1), exact_paddings.stop}
+            nearby = {*exact_paddings[:MAX_SOLUTIONS], max(0, exact_paddings.start - 1), exact_paddings.stop}
             paddings = [padding] if padding is not None else sorted(nearby)
         elif op == "pool":
             paddings = [padding] if padding is not None else list(range(k // 2 + 1))
         else:
-            paddings = [padding] if padding is not None else _transpose_paddings(size, output_size, k, s, d)
-        extra = range(max(s, d)) if op == "conv_transpose" else range(1)
-        for p, op_pad in product(paddings, extra):
+            paddings = [padding] if padding is not None else list(_transpose_paddings(size, output_size, k, s, d))
+        for p in paddings:
+            op_pad = _output_padding(size, output_size, k, s, p, d) if op == "conv_transpose" else 0
             setting = _setting(op, size, k, s, p, d, op_pad)
             if setting is None:
                 continue

@@ -119,3 +119,33 @@ def test_conv_answers_agree_with_torch(size: int, output: int, kernel: int, stri
         w = torch.zeros(1, 1, setting.kernel_size)
         got = F.conv1d(x, w, stride=setting.stride, padding=setting.padding, dilation=setting.dilation).shape[-1]
         assert got == setting.output_size
+
+
+@pytest.mark.parametrize("op", solve.OPS)
+@pytest.mark.parametrize("fixed", [{"stride": 4096}, {"dilation": 4096}, {"stride": 512, "padding": 4096}, {}])
+def test_work_is_bounded_whatever_the_stride(op: str, fixed: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the fuzz: stride 512 made the transposed search try every padding × output_padding (minutes)."""
+    calls = 0
+    forward = solve._setting
+
+    def counted(*args: object) -> solve.Setting | None:
+        nonlocal calls
+        calls += 1
+        return forward(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solve, "_setting", counted)
+    answer = solve.solve(600, 1024, op=op, **fixed)  # type: ignore[arg-type]
+    assert calls <= solve.MAX_KERNEL * solve.MAX_STRIDE * solve.MAX_DILATION * (solve.MAX_SOLUTIONS + 2)
+    for setting in answer.settings:
+        assert _forward(op, 600, setting) == setting.output_size
+
+
+def test_transposed_picks_the_output_padding_that_reaches_the_size() -> None:
+    answer = solve.solve(600, 1024, op="conv_transpose", kernel_size=3, stride=512, dilation=1)
+    assert answer.exact
+    for setting in answer.settings:
+        x, w = torch.zeros(1, 1, 600), torch.zeros(1, 1, 3)
+        got = F.conv_transpose1d(
+            x, w, stride=512, padding=setting.padding, output_padding=setting.output_padding
+        ).shape[-1]
+        assert got == 1024

@@ -75,6 +75,28 @@ def test_transposed_upsampling() -> None:
     }
 
 
+def test_large_transposed_stride_answers() -> None:
+    """The request the fuzz found hanging the server (every padding × output_padding at stride 512)."""
+    body = {"size": 600, "output_size": 1024, "stride": 512, "op": "conv_transpose"}
+    response = client.post(URL, json=body)
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["exact"]
+    for s in answer["settings"]:
+        assert s["stride"] == 512
+        assert (
+            shapes.conv_transpose_output_size(
+                600,
+                kernel_size=s["kernel_size"],
+                stride=512,
+                padding=s["padding"],
+                output_padding=s["output_padding"],
+                dilation=s["dilation"],
+            )
+            == 1024
+        )
+
+
 def test_answer_equals_convcore() -> None:
     response = client.post(URL, json={"size": 32, "output_size": 16, "op": "pool"})
     assert response.status_code == 200
