@@ -11,7 +11,7 @@ Exports take most of the time (the dynamo exporter ~10–30 s a model on 2 cores
 weights, a few MB at most) are kept in ``--cache`` and reused while torch's version and the input size are
 unchanged: a second run measures only the summaries.
 
-Usage: ``.venv/bin/python benchmarks/model_sweep.py [--size 224] [--models resnet18,swin_b] [--out FILE]``.
+Usage: ``.venv/bin/python benchmarks/model_sweep.py [--size 64] [--models resnet18,swin_b] [--out FILE]``.
 """
 
 import argparse
@@ -87,7 +87,9 @@ def table(rows: list[list[str]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=224, help="input height and width (ViT and MaxViT need 224)")
+    parser.add_argument(
+        "--size", type=int, default=64, help="input height and width where the model allows (ViT, MaxViT, VGG: 224)"
+    )
     parser.add_argument("--models", help="comma-separated model names (default: all 76)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "convviz-sweep")
     parser.add_argument("--out", type=Path, help="also write the table and the failures to this file")
