@@ -41,9 +41,10 @@ from PIL import Image
 
 from app import pricing
 from app.settings import Settings
-from convcore import conv, cost
-from convcore.layers import Shape
-from convcore.network import plan_network
+from convcore.networks import cost
+from convcore.networks.layers import Shape
+from convcore.networks.network import plan_network
+from convcore.operations import conv
 
 ROOT = Path(__file__).resolve().parents[1]
 MiB = 2**20

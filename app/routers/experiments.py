@@ -15,10 +15,11 @@ from app.encoding import respond
 from app.json_body import JSONBodyRoute
 from app.schemas.experiments import DropoutExperimentRequest, DropoutExperimentResponse, ParameterCountResponse
 from app.tensors import as_array
-from convcore import dropout as dropout_ops
-from convcore import residual, shapes
-from convcore.cost import Cost, residual_bytes
+from convcore.arithmetic import shapes
 from convcore.errors import InputError
+from convcore.networks import residual
+from convcore.networks.cost import Cost, residual_bytes
+from convcore.operations import dropout as dropout_ops
 
 router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=JSONBodyRoute)
 
