@@ -14,8 +14,8 @@ from convcore.networks import cost
 from convcore.networks.cost import REQUEST_BYTES, Cost, LayerCost, map_bytes
 from convcore.networks.layers import Layer, LayerResult, Shape, propagate
 from convcore.operations.conv import ConvGeometry
-from convcore.operations.matrix import TransposeGeometry
 from convcore.operations.pooling import PoolGeometry
+from convcore.operations.transposed import TransposeGeometry
 
 __all__ = ["check", "check_network", "conv_price", "conv_transpose_price", "mib", "over_budget", "pool_price"]
 

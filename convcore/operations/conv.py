@@ -28,6 +28,7 @@ from convcore.arithmetic.shapes import (
     Pair,
     as_pair,
     check_groups,
+    conv_macs,
     conv_output_size,
     effective_kernel_size,
     same_padding,
@@ -66,9 +67,10 @@ class ConvGeometry:
     @property
     def macs(self) -> int:
         """Multiply-adds of the whole batch: ``N·C_out·H_out·W_out·(C_in/groups)·kH·kW``."""
-        kh, kw = self.kernel_size
-        ho, wo = self.output_size
-        return self.batch * self.out_channels * ho * wo * (self.in_channels // self.groups) * kh * kw
+        per_image = conv_macs(
+            self.in_channels, self.out_channels, self.kernel_size, self.output_size, groups=self.groups
+        )
+        return self.batch * per_image
 
 
 @dataclass(frozen=True)

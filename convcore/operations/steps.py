@@ -16,8 +16,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from convcore.operations.conv import Array, PaddingArg, PaddingMode, as_float_array, conv_geometry, pad2d
-from convcore.operations.matrix import conv_transpose_geometry
 from convcore.operations.pooling import avg_divisors, pool_geometry
+from convcore.operations.transposed import conv_transpose_geometry
 
 #: Default bound on the steps of one trace: enough for a 64×64 single-channel playground.
 MAX_STEPS = 4096

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from torch.utils.flop_counter import FlopCounterMode
 
 from convcore.arithmetic.shapes import effective_kernel_size
 from convcore.operations import conv
@@ -220,3 +221,17 @@ def test_bias_must_match_output_channels():
 def test_naive_refuses_large_inputs_and_points_to_im2col():
     with pytest.raises(ValueError, match="use method='im2col'"):
         conv2d_naive(np.zeros((1, 16, 64, 64)), np.zeros((16, 16, 3, 3)), padding=1)
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "params"),
+    [
+        ((1, 3, 9, 7), (4, 3, 3, 3), {"padding": 1}),
+        ((2, 4, 10, 9), (6, 2, 3, 2), {"stride": 2, "dilation": (1, 2), "groups": 2}),
+    ],
+)
+def test_geometry_macs_are_torchs_flop_count(x_shape, w_shape, params):
+    geometry = conv.conv_geometry(x_shape, w_shape, **params)
+    with FlopCounterMode(display=False) as counter:
+        F.conv2d(torch.zeros(x_shape), torch.zeros(w_shape), **params)
+    assert geometry.macs == counter.get_total_flops() // 2
