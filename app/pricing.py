@@ -13,7 +13,7 @@ from convcore.arithmetic.shapes import effective_kernel_size
 from convcore.networks import cost
 from convcore.networks.cost import REQUEST_BYTES, Cost, LayerCost, map_bytes
 from convcore.networks.layers import Layer, LayerResult, Shape, propagate
-from convcore.operations.conv import ConvGeometry
+from convcore.operations.geometry import ConvGeometry
 from convcore.operations.pooling import PoolGeometry
 from convcore.operations.transposed import TransposeGeometry
 

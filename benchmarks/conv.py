@@ -23,7 +23,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from convcore.operations.conv import NAIVE_MAX_MACS, Method, conv2d, conv_geometry
+from convcore.operations.conv import NAIVE_MAX_MACS, Method, conv2d
+from convcore.operations.geometry import conv_geometry
 from convcore.operations.pooling import avg_pool2d, max_pool2d
 
 try:

@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import as_strided
 from numpy.typing import ArrayLike, NDArray
 
 from convcore.arithmetic.shapes import Pair, as_pair
-from convcore.operations.conv import (
+from convcore.operations.geometry import (
     Array,
     ConvGeometry,
     PaddingArg,

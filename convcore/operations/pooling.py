@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from convcore.arithmetic.shapes import Pair, as_pair, pool_output_size
-from convcore.operations.conv import Array, as_float_array
+from convcore.operations.geometry import Array, as_float_array
 
 Index = NDArray[np.int64]
 

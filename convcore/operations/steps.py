@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from convcore.operations.conv import Array, PaddingArg, PaddingMode, as_float_array, conv_geometry, pad2d
+from convcore.operations.geometry import Array, PaddingArg, PaddingMode, as_float_array, conv_geometry, pad2d
 from convcore.operations.pooling import avg_divisors, pool_geometry
 from convcore.operations.transposed import conv_transpose_geometry
 

@@ -16,7 +16,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from convcore.arithmetic.shapes import Pair, as_pair, check_groups, conv_transpose_macs, conv_transpose_output_size
-from convcore.operations.conv import Array, as_float_array, conv2d_im2col
+from convcore.operations.conv import conv2d_im2col
+from convcore.operations.geometry import Array, as_float_array
 from convcore.operations.matrix import sparse_conv_matrix
 
 

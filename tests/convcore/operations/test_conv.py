@@ -16,6 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from convcore.arithmetic.shapes import effective_kernel_size
 from convcore.operations import conv
 from convcore.operations.conv import conv2d, conv2d_fft, conv2d_im2col, conv2d_naive, conv2d_torch
+from convcore.operations.geometry import conv_geometry
 
 # torch warns that 'same' with an even kernel copies the input; that is expected here.
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
@@ -231,7 +232,7 @@ def test_naive_refuses_large_inputs_and_points_to_im2col():
     ],
 )
 def test_geometry_macs_are_torchs_flop_count(x_shape, w_shape, params):
-    geometry = conv.conv_geometry(x_shape, w_shape, **params)
+    geometry = conv_geometry(x_shape, w_shape, **params)
     with FlopCounterMode(display=False) as counter:
         F.conv2d(torch.zeros(x_shape), torch.zeros(w_shape), **params)
     assert geometry.macs == counter.get_total_flops() // 2
