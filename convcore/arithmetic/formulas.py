@@ -53,13 +53,34 @@ def pool_formula(
 ) -> str:
     """``floor(...)`` or ``ceil(...)`` of the pooling formula; a dropped last window is written out."""
     stride = kernel_size if stride is None else stride
-    out = shapes.pool_output_size(
-        size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
-    )
+    params = {"kernel_size": kernel_size, "stride": stride, "padding": padding, "dilation": dilation}
+    out = shapes.pool_output_size(size, **params, ceil_mode=ceil_mode)
+    raw = shapes.pool_window_count(size, **params, ceil_mode=ceil_mode)
     rounding = "ceil" if ceil_mode else "floor"
     text = f"{rounding}(({size} + 2·{padding} − {dilation}·({kernel_size}−1) − 1)/{stride}) + 1"
-    numerator = size + 2 * padding - shapes.effective_kernel_size(kernel_size, dilation)
-    raw = -(-numerator // stride) + 1 if ceil_mode else numerator // stride + 1
     if raw != out:
         return f"{text} = {raw} − 1 = {out}"
     return f"{text} = {out}"
+
+
+def params_formula(
+    layer: str, *, in_channels: int, out_channels: int, kernel_size: int = 1, groups: int = 1, bias: bool = True
+) -> tuple[int, str]:
+    """A layer's trainable parameters and the formula that counts them, e.g. ``(224, "8·3·3·3 + 8 = 224")``.
+
+    ``conv2d``: ``C_out·(C_in/g)·k·k (+ C_out)``; ``linear``: ``in·out (+ out)``; ``batch_norm2d``: ``2·C``
+    (γ and β; ``in_channels`` is ``C``); pooling has none.
+    """
+    bias_term = f" + {out_channels}" if bias else ""
+    if layer == "conv2d":
+        params = shapes.conv_params(in_channels, out_channels, (kernel_size, kernel_size), groups=groups, bias=bias)
+        return params, f"{out_channels}·{in_channels // groups}·{kernel_size}·{kernel_size}{bias_term} = {params}"
+    if layer == "linear":
+        params = shapes.linear_params(in_channels, out_channels, bias=bias)
+        return params, f"{in_channels}·{out_channels}{bias_term} = {params}"
+    if layer == "batch_norm2d":
+        params = shapes.batch_norm_params(in_channels)
+        return params, f"2·{in_channels} = {params}"
+    if layer in ("max_pool2d", "avg_pool2d"):
+        return 0, "0"
+    raise ValueError(f"layer must be conv2d, linear, batch_norm2d, max_pool2d or avg_pool2d, got {layer!r}")

@@ -5,6 +5,7 @@ The rules and error cases are torch's (``torch.nn.Conv2d``, ``ConvTranspose2d``,
 ``AvgPool2d``), with messages that say what to change.
 """
 
+import math
 from collections.abc import Sequence
 
 from convcore.errors import InputError
@@ -53,6 +54,18 @@ def same_padding(kernel_size: int, dilation: int = 1) -> Pair:
     """Torch's ``padding="same"`` split ``(before, after)``: total ``d·(k − 1)``, the odd one after."""
     total = effective_kernel_size(kernel_size, dilation) - 1
     return (total // 2, total - total // 2)
+
+
+def auto_pad_same(size: int, *, kernel_size: int, stride: int = 1, dilation: int = 1, upper: bool = True) -> Pair:
+    """ONNX's ``auto_pad`` ``SAME_UPPER`` / ``SAME_LOWER`` as ``(before, after)``: the padding for ``o = ⌈i / s⌉``.
+
+    The total is ``max((o − 1)·s + d·(k − 1) + 1 − i, 0)``; its odd unit goes after (UPPER) or before (LOWER).
+    With stride 1 and UPPER this is torch's ``padding="same"`` (:func:`same_padding`).
+    """
+    out = -(-size // stride)
+    total = max((out - 1) * stride + effective_kernel_size(kernel_size, dilation) - size, 0)
+    before = total // 2 if upper else total - total // 2
+    return (before, total - before)
 
 
 def conv_output_size(
@@ -128,8 +141,30 @@ def pool_output_size(
 ) -> int:
     """Output length of max/avg pooling; ``stride`` defaults to ``kernel_size`` as in torch.
 
-    ``o = ⌊(i + 2p − d·(k − 1) − 1 + (s − 1 if ceil_mode)) / s⌋ + 1``, and with ``ceil_mode`` a last window
-    that would start in the right padding is dropped (``(o − 1)·s ≥ i + p`` ⇒ ``o − 1``).
+    ``o = ⌊(i + 2p − d·(k − 1) − 1 + (s − 1 if ceil_mode)) / s⌋ + 1`` (:func:`pool_window_count`), and with
+    ``ceil_mode`` a last window that would start in the right padding is dropped (``(o − 1)·s ≥ i + p`` ⇒ ``o − 1``).
+    """
+    stride = kernel_size if stride is None else stride
+    out = pool_window_count(
+        size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
+    )
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def pool_window_count(
+    size: int,
+    *,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
+    """The pooling formula as written, ``⌊(i + 2p − d·(k − 1) − 1) / s⌋ + 1`` or with ``⌈…⌉`` for ``ceil_mode``.
+
+    This is :func:`pool_output_size` before torch's rule that drops a last window starting in the right padding.
     """
     stride = kernel_size if stride is None else stride
     _check_positive(size, "input size")
@@ -153,10 +188,7 @@ def pool_output_size(
             span=span,
             padded=size + 2 * padding,
         )
-    out = numerator // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:
-        out -= 1
-    return out
+    return numerator // stride + 1
 
 
 def unused_input(
@@ -208,10 +240,20 @@ def conv_params(in_channels: int, out_channels: int, kernel_size: Pair, *, group
     return out_channels * (in_channels // groups) * kernel_size[0] * kernel_size[1] + (out_channels if bias else 0)
 
 
+def weight_macs(weight_shape: Sequence[int], positions: int) -> int:
+    """Multiply-accumulates of a layer that uses each of its weights once per position: ``positions·|W|``.
+
+    A convolution's weight ``(C_out, C_in/g, kH, kW)`` is used once per output position, a transposed
+    convolution's ``(C_in, C_out/g, kH, kW)`` once per input position, a linear layer's ``(out, in)`` once per
+    row; any number of spatial axes.
+    """
+    return positions * math.prod(weight_shape)
+
+
 def conv_macs(in_channels: int, out_channels: int, kernel_size: Pair, output_size: Pair, *, groups: int = 1) -> int:
     """Multiply-accumulates of Conv2d: ``H_out·W_out·C_out·(C_in/g)·kH·kW``."""
     check_groups(in_channels, out_channels, groups)
-    return output_size[0] * output_size[1] * out_channels * (in_channels // groups) * kernel_size[0] * kernel_size[1]
+    return weight_macs((out_channels, in_channels // groups, *kernel_size), output_size[0] * output_size[1])
 
 
 def conv_transpose_params(
@@ -227,12 +269,17 @@ def conv_transpose_macs(
 ) -> int:
     """Multiply-accumulates of ConvTranspose2d: every input cell scatters ``(C_out/g)·kH·kW`` products."""
     check_groups(in_channels, out_channels, groups)
-    return input_size[0] * input_size[1] * in_channels * (out_channels // groups) * kernel_size[0] * kernel_size[1]
+    return weight_macs((in_channels, out_channels // groups, *kernel_size), input_size[0] * input_size[1])
 
 
 def linear_params(in_features: int, out_features: int, *, bias: bool = True) -> int:
     """Trainable parameters of Linear: ``in·out + out``."""
     return in_features * out_features + (out_features if bias else 0)
+
+
+def linear_macs(in_features: int, out_features: int) -> int:
+    """Multiply-accumulates of Linear on one row: ``in·out``."""
+    return weight_macs((out_features, in_features), 1)
 
 
 def batch_norm_params(channels: int, *, affine: bool = True) -> int:

@@ -45,8 +45,7 @@ def _candidates(value: int | None, upper: int, name: str) -> range:
 
 
 def _conv_paddings(size: int, output: int, k: int, s: int, d: int) -> range:
-    span = d * (k - 1) + 1
-    low = (output - 1) * s + span - size
+    low = (output - 1) * s + shapes.effective_kernel_size(k, d) - size
     high = low + s - 1
     return range(max(0, -(-low // 2)), high // 2 + 1)
 
@@ -57,7 +56,7 @@ def _transpose_paddings(size: int, output: int, k: int, s: int, d: int) -> range
     At most ``MAX_SOLUTIONS`` of them, smallest first (the ranking prefers them); if none is exact, the
     nearest paddings.
     """
-    total = (size - 1) * s + d * (k - 1) + 1 - output
+    total = (size - 1) * s + shapes.effective_kernel_size(k, d) - output
     low, high = max(0, -(-total // 2)), (total + max(s, d) - 1) // 2
     if high < low:
         return range(max(0, high), low + 1)
@@ -66,7 +65,7 @@ def _transpose_paddings(size: int, output: int, k: int, s: int, d: int) -> range
 
 def _output_padding(size: int, output: int, k: int, s: int, p: int, d: int) -> int:
     """The one output_padding that brings the transposed output nearest to ``output``."""
-    short = output - ((size - 1) * s - 2 * p + d * (k - 1) + 1)
+    short = output - ((size - 1) * s - 2 * p + shapes.effective_kernel_size(k, d))
     return min(max(short, 0), max(s, d) - 1)
 
 

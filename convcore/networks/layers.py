@@ -438,7 +438,7 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     else:
         in_features = c * size[0] * size[1]
         params = shapes.linear_params(in_features, layer.out_features, bias=layer.bias)
-        macs = in_features * layer.out_features
+        macs = shapes.linear_macs(in_features, layer.out_features)
         output = Shape(layer.out_features, 1, 1)
         windows = (Window(size[0], 1, 0), Window(size[1], 1, 0))
     return LayerResult(layer, shape, output, params, macs, windows, unused, unused_img)

@@ -76,12 +76,13 @@ def dense_cost(channels: int, height: int, width: int, out_channels: int, *, bia
     n_in = channels * height * width
     n_out = out_channels * height * width
     params = shapes.linear_params(n_in, n_out, bias=bias)
+    macs = shapes.linear_macs(n_in, n_out)
     bias_term = f" + {n_out}" if bias else ""
     return LayerCost(
         params=params,
-        macs=n_in * n_out,
+        macs=macs,
         params_formula=f"({channels}·{height}·{width})·({out_channels}·{height}·{width}){bias_term} = {params}",
-        macs_formula=f"({channels}·{height}·{width})·({out_channels}·{height}·{width}) = {n_in * n_out}",
+        macs_formula=f"({channels}·{height}·{width})·({out_channels}·{height}·{width}) = {macs}",
     )
 
 
@@ -94,7 +95,8 @@ def locally_connected_cost(
     """
     _check(channels, height, width, out_channels, kernel_size)
     k = kernel_size
-    macs = height * width * out_channels * channels * k * k
+    # The products of a convolution, each with a weight of its own: one weight per multiply-add.
+    macs = shapes.conv_macs(channels, out_channels, (k, k), (height, width))
     params = macs + (out_channels * height * width if bias else 0)
     bias_term = f" + {out_channels}·{height}·{width}" if bias else ""
     return LayerCost(

@@ -218,7 +218,7 @@ class _Builder:
                 _arg(n, 5, "dilation", 1),
                 where,
             )
-            macs = out[-2] * out[-1] * _prod(weight)
+            macs = shapes.weight_macs(weight, out[-2] * out[-1])
             return Node(n.name, "conv2d", "window", inputs, out, windows, 0, macs, n.name)
         if target in (F.max_pool2d, F.avg_pool2d):
             kernel = _arg(n, 1, "kernel_size", None)
@@ -251,10 +251,10 @@ class _Builder:
             return Node(n.name, op, "pass", inputs, out, None, 0, 0, target)
         if isinstance(module, nn.Conv2d):
             windows = _conv_windows(module.kernel_size, module.stride, module.padding, module.dilation, where)
-            macs = out[-2] * out[-1] * module.weight.numel()
+            macs = shapes.weight_macs(module.weight.shape, out[-2] * out[-1])
             return Node(n.name, "conv2d", "window", inputs, out, windows, 0, macs, target)
         if isinstance(module, nn.ConvTranspose2d):
-            macs = in_size[0] * in_size[1] * module.weight.numel()
+            macs = shapes.weight_macs(module.weight.shape, in_size[0] * in_size[1])
             note = "transposed convolution upsamples: no receptive field from here on"
             return Node(n.name, "conv_transpose2d", "opaque", inputs, out, None, 0, macs, target, note)
         if isinstance(module, nn.MaxPool2d | nn.AvgPool2d):

@@ -100,9 +100,13 @@ def sliding_windows(attrs: dict[str, Any], kernel: Sequence[int], in_size: Seque
     for axis in range(rank):
         span = shapes.effective_kernel_size(int(kernel[axis]), dilations[axis])
         if auto in ("SAME_UPPER", "SAME_LOWER"):
-            out = -(-in_size[axis] // strides[axis])
-            total = max((out - 1) * strides[axis] + span - in_size[axis], 0)
-            left = total // 2 if auto == "SAME_UPPER" else total - total // 2
+            left = shapes.auto_pad_same(
+                in_size[axis],
+                kernel_size=int(kernel[axis]),
+                stride=strides[axis],
+                dilation=dilations[axis],
+                upper=auto == "SAME_UPPER",
+            )[0]
         else:
             left = 0 if auto == "VALID" else pads[axis]
         windows.append(Window(span, strides[axis], left))
@@ -207,7 +211,7 @@ class Builder:
             )
         kernel = attrs.get("kernel_shape", weight[2:])
         windows = sliding_windows(attrs, kernel, first[2:])
-        macs = math.prod(shape) * math.prod(weight[1:])
+        macs = shapes.weight_macs(weight, math.prod((shape[0], *shape[2:])))
         params = self.params(node)
         return self._window(replace(base, params=params, macs=macs), windows, tuple(range(2, len(first))))
 

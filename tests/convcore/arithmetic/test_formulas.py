@@ -7,6 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch import nn
 
 from convcore.arithmetic import formulas, shapes
 
@@ -98,3 +99,31 @@ def test_transpose_formula_evaluates_to_the_size(size: int, k: int, s: int, p: i
         return
     value, result = _evaluate(formulas.conv_transpose_formula(size, **kwargs))
     assert value == result == expected
+
+
+@pytest.mark.parametrize(
+    ("layer", "counts", "module"),
+    [
+        ("conv2d", {"in_channels": 6, "out_channels": 4, "kernel_size": 3, "groups": 2}, nn.Conv2d(6, 4, 3, groups=2)),
+        (
+            "conv2d",
+            {"in_channels": 3, "out_channels": 8, "kernel_size": 5, "bias": False},
+            nn.Conv2d(3, 8, 5, bias=False),
+        ),
+        ("linear", {"in_channels": 12, "out_channels": 7}, nn.Linear(12, 7)),
+        ("batch_norm2d", {"in_channels": 16, "out_channels": 16}, nn.BatchNorm2d(16)),
+        ("max_pool2d", {"in_channels": 3, "out_channels": 3, "kernel_size": 2}, nn.MaxPool2d(2)),
+    ],
+)
+def test_params_formula_evaluates_to_torchs_count(layer: str, counts: dict[str, int], module: nn.Module) -> None:
+    params, text = formulas.params_formula(layer, **counts)
+    assert params == sum(p.numel() for p in module.parameters())
+    if params:
+        assert _evaluate(text) == (params, params)
+    else:
+        assert text == "0"
+
+
+def test_params_formula_names_the_layers_it_knows() -> None:
+    with pytest.raises(ValueError, match="layer must be conv2d, linear, batch_norm2d, max_pool2d or avg_pool2d"):
+        formulas.params_formula("conv3d", in_channels=1, out_channels=1)

@@ -4,6 +4,9 @@ Oracle: F.conv1d / conv_transpose1d / max_pool1d / avg_pool1d (and the 2-D ops f
 Where torch raises, convcore must raise ValueError; where torch answers, convcore gives the same length.
 """
 
+import math
+from fractions import Fraction
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -94,6 +97,29 @@ def test_avg_pool_output_size_matches_torch(size: int, k: int, s: int | None, p:
     expected = _torch_or_none(lambda: F.avg_pool1d(_zeros(size), k, stride=s, padding=p, ceil_mode=ceil).shape[-1])
     got = _ours_or_none(lambda: shapes.pool_output_size(size, kernel_size=k, stride=s, padding=p, ceil_mode=ceil))
     assert got == expected
+
+
+@settings(max_examples=500)
+@given(size=SIZES, k=KERNELS, s=STRIDES, d=DILATIONS, upper=st.booleans())
+def test_auto_pad_same_gives_ceil_of_size_over_stride(size: int, k: int, s: int, d: int, upper: bool) -> None:
+    before, after = shapes.auto_pad_same(size, kernel_size=k, stride=s, dilation=d, upper=upper)
+    assert shapes.conv_output_size(size, kernel_size=k, stride=s, padding=(before, after), dilation=d) == -(-size // s)
+    assert 0 <= after - before <= 1 if upper else 0 <= before - after <= 1
+    if s == 1 and upper:
+        assert (before, after) == shapes.same_padding(k, d)
+
+
+@settings(max_examples=1000)
+@given(size=SIZES, k=KERNELS, s=STRIDES, p=PADDINGS, d=DILATIONS, ceil=st.booleans())
+def test_pool_window_count_is_the_rounded_formula(size: int, k: int, s: int, p: int, d: int, ceil: bool) -> None:
+    exact = Fraction(size + 2 * p - d * (k - 1) - 1, s)
+    accepted = _ours_or_none(lambda: shapes.pool_output_size(size, kernel_size=k, stride=s, padding=p, dilation=d))
+    if accepted is None:  # pooling refuses these settings (padding over half the kernel, a window too large)
+        return
+    got = shapes.pool_window_count(size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil)
+    assert got == (math.ceil(exact) if ceil else math.floor(exact)) + 1
+    dropped = got - shapes.pool_output_size(size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil)
+    assert dropped == (1 if ceil and (got - 1) * s >= size + p else 0)
 
 
 @pytest.mark.parametrize(
@@ -192,6 +218,9 @@ def test_macs_count_every_multiply() -> None:
     # depthwise: one input channel per output channel
     assert shapes.conv_macs(32, 32, (3, 3), (10, 10), groups=32) == 100 * 32 * 9
     assert shapes.conv_transpose_macs(4, 2, (3, 3), (5, 5)) == 25 * 4 * 2 * 9
+    assert shapes.linear_macs(7, 5) == 35
+    # any number of spatial axes: a Conv3d's weight (8, 2, 3, 3, 3) on a 4×4×4 output
+    assert shapes.weight_macs((8, 2, 3, 3, 3), 64) == 64 * 8 * 2 * 27
 
 
 @pytest.mark.parametrize(
