@@ -27,7 +27,8 @@ from convcore.networks.layers import Shape
 
 __all__ = ["NAMES", "Architecture", "analyze_architecture", "get_architecture", "list_architectures"]
 
-Layer = dict[str, Any]
+#: One layer in the shared dict form, which :func:`convcore.networks.layers.parse_layer` turns into a ``Layer``.
+LayerDict = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,14 @@ class Architecture:
     title: str
     description: str
     description_ru: str
-    layers: list[Layer]
+    layers: list[LayerDict]
     shortcuts: list[dict[str, Any]] = field(default_factory=list)
     input_size: int = 224
     input_channels: int = 3
     source: str = ""
 
 
-def _conv(name: str, out: int, k: int, s: int = 1, p: int = 0, *, groups: int = 1, bias: bool = True) -> Layer:
+def _conv(name: str, out: int, k: int, s: int = 1, p: int = 0, *, groups: int = 1, bias: bool = True) -> LayerDict:
     return {
         "type": "conv2d",
         "name": name,
@@ -59,15 +60,15 @@ def _conv(name: str, out: int, k: int, s: int = 1, p: int = 0, *, groups: int = 
     }
 
 
-def _bn(name: str) -> Layer:
+def _bn(name: str) -> LayerDict:
     return {"type": "batch_norm2d", "name": name, "eps": 1e-5, "momentum": 0.1, "affine": True}
 
 
-def _relu(name: str) -> Layer:
+def _relu(name: str) -> LayerDict:
     return {"type": "relu", "name": name}
 
 
-def _max_pool(name: str, k: int, s: int, p: int = 0) -> Layer:
+def _max_pool(name: str, k: int, s: int, p: int = 0) -> LayerDict:
     return {
         "type": "max_pool2d",
         "name": name,
@@ -79,11 +80,11 @@ def _max_pool(name: str, k: int, s: int, p: int = 0) -> Layer:
     }
 
 
-def _dropout(name: str, p: float = 0.5) -> Layer:
+def _dropout(name: str, p: float = 0.5) -> LayerDict:
     return {"type": "dropout", "name": name, "p": p}
 
 
-def _linear(name: str, out: int) -> Layer:
+def _linear(name: str, out: int) -> LayerDict:
     return {"type": "linear", "name": name, "out_features": out, "bias": True}
 
 
@@ -146,7 +147,7 @@ _VGG16_CONFIG: list[int | str] = [
 
 
 def _vgg16() -> Architecture:
-    layers: list[Layer] = []
+    layers: list[LayerDict] = []
     for item in _VGG16_CONFIG:
         if item == "M":
             layers.append(_max_pool(f"features.{len(layers)}", 2, 2))
@@ -210,7 +211,7 @@ def _resnet(name: str, title: str, bottleneck: bool, counts: tuple[int, int, int
                     _bn(f"{prefix}.bn2"),
                 ]
             out_channels = width * expansion
-            projection: list[Layer] = []
+            projection: list[LayerDict] = []
             if stride != 1 or in_channels != out_channels:
                 projection = [
                     _conv(f"{prefix}.downsample.0", out_channels, 1, stride, bias=False),

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from convcore.arithmetic.shapes import Pair, as_pair, pool_output_size
 from convcore.operations.geometry import Array, as_float_array
 
-Index = NDArray[np.int64]
+Indices = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def max_pool2d(
     dilation: int | Sequence[int] = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Array | tuple[Array, Index]:
+) -> Array | tuple[Array, Indices]:
     """Maximum over each (dilated) window; padding never wins (it is −∞), NaN propagates as in torch.
 
     With ``return_indices`` also returns, like torch, the argmax of each window as a flat index
@@ -165,25 +165,19 @@ def avg_pool2d(
     padding: int | Sequence[int] = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
-    divisor_override: int | None = None,
 ) -> Array:
     """Mean over each window, with torch's divisor.
 
     The window ``[start, start + k)`` is first clipped to the padded input ``[−p, H + p)`` — its size there is
     the divisor when ``count_include_pad`` — then to the image ``[0, H)``, whose size is the divisor otherwise.
-    Only image cells are summed. ``divisor_override`` replaces the divisor altogether.
+    Only image cells are summed.
     """
     x_arr = as_float_array(x, "x")
-    if divisor_override is not None and (isinstance(divisor_override, bool) or divisor_override < 1):
-        raise ValueError(f"divisor_override must be a positive integer or None, got {divisor_override!r}")
     g = pool_geometry(x_arr.shape, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
     padded = _pad_for_windows(x_arr, g, 0.0)
     # The window sum is separable: add the kernel's rows first (contiguous reads), then its columns.
     row_sums = _sum([padded[:, :, _tap(g, 0, a), :] for a in range(g.kernel_size[0])])
     total = _sum([row_sums[:, :, :, _tap(g, 1, b)] for b in range(g.kernel_size[1])])
-    if divisor_override is not None:
-        total /= divisor_override
-        return total
     rows, cols = avg_divisors(g, count_include_pad=count_include_pad)
     divisors = rows[:, None] * cols[None, :]
     # Windows that all hold k_h·k_w counted cells (the usual case) divide by one scalar, a faster pass.

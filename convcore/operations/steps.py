@@ -257,20 +257,17 @@ def pool2d_trace(
     dilation: int | Sequence[int] = 1,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
-    divisor_override: int | None = None,
     max_steps: int = MAX_STEPS,
 ) -> list[PoolStep]:
     """The windows of ``max_pool2d`` or ``avg_pool2d`` over one image ``x`` ``(C, H, W)``, one step per output cell.
 
     Window ``(i, j)`` has taps at rows ``i·s_h − p_h + a·d_h`` and columns ``j·s_w − p_w + b·d_w``
-    (dilation for max only, as in torch). ``count_include_pad`` and ``divisor_override`` apply to avg only.
+    (dilation for max only, as in torch). ``count_include_pad`` applies to avg only.
     """
     if kind not in ("max", "avg"):
         raise ValueError(f"kind must be 'max' or 'avg', got {kind!r}")
     if kind == "avg" and dilation not in (1, (1, 1), [1, 1]):
         raise ValueError("average pooling has no dilation (torch's avg_pool2d): use dilation=1")
-    if divisor_override is not None and (isinstance(divisor_override, bool) or divisor_override < 1):
-        raise ValueError(f"divisor_override must be a positive integer or None, got {divisor_override!r}")
     image = _image(x)
     g = pool_geometry(
         (1, *image.shape),
@@ -304,7 +301,7 @@ def pool2d_trace(
                         winner_index = rows[winner] * width + cols[winner]
                 else:
                     total = math.fsum(v for v in values if v is not None)
-                    divisor = divisor_override or int(row_divisors[i] * col_divisors[j])
+                    divisor = int(row_divisors[i] * col_divisors[j])
                     result = total / divisor
                 steps.append(
                     PoolStep(
