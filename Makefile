@@ -40,7 +40,7 @@ test: lint test-js test-py
 # torchvision's model families through torch.fx and both ONNX exporters (slow; not all pass yet: issue 12).
 .PHONY: test-models
 test-models: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m models tests/convcore/test_torchvision_models.py
+	$(BIN)/python -m pytest -m models tests/convcore/importers/test_torchvision_models.py
 
 # The classroom stack for real (tests marked `deploy`): needs a Docker engine. When none answers, start
 # the local one with DOCKER_LOCAL (this repository's sibling tool) and stop it afterwards.

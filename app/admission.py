@@ -1,6 +1,6 @@
 """Heavy work admitted by its price: a per-process gate that holds the bytes of the requests running now.
 
-Every priced request (``convcore.cost``) enters :func:`admitted` with its peak bytes (plus the overhead
+Every priced request (``convcore.networks.cost``) enters :func:`admitted` with its peak bytes (plus the overhead
 ``REQUEST_BYTES`` every request has) after its price has been checked against
 ``Settings.max_request_bytes``. The gate lets requests in while their bytes together stay within
 ``Settings.memory_budget_bytes`` and at most ``Settings.max_running`` compute at once (the work is CPU-bound:
@@ -33,7 +33,7 @@ import torch
 
 from app.errors import Busy
 from app.settings import Settings
-from convcore.cost import REQUEST_BYTES
+from convcore.networks.cost import REQUEST_BYTES
 
 __all__ = ["Busy", "MemoryGate", "admitted", "gate_for", "one_thread_per_request", "return_freed_memory"]
 

@@ -6,7 +6,7 @@ from fastapi import Depends, Path
 
 from app.errors import NotFound
 from app.settings import Settings, get_settings
-from convcore import zoo
+from convcore.networks import zoo
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

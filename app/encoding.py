@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from fastapi.responses import Response
 
-from convcore.shapes import MAX_EXACT
+from convcore.arithmetic.shapes import MAX_EXACT
 
 Path = tuple[str | int, ...]
 

@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app import imaging
 from app.settings import Settings
-from convcore import cost
 from convcore.errors import InputError
-from convcore.layers import Shape
+from convcore.networks import cost
+from convcore.networks.layers import Shape
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "static" / "samples"
 #: name → (Russian title, English title); the files are drawn by scripts/make_samples.py.

@@ -22,7 +22,7 @@ from PIL import Image, ImageFile
 
 from app.errors import public_message
 from convcore.errors import InputError
-from convcore.layers import MAX_SIZE
+from convcore.networks.layers import MAX_SIZE
 
 __all__ = [
     "DecodedImage",

@@ -1,6 +1,7 @@
-"""``"3x224x224"`` → a :class:`convcore.layers.Shape`: the input size as ``/models/summary`` and the CLI take it."""
+"""``"3x224x224"`` → a :class:`convcore.networks.layers.Shape`: the input size as ``/models/summary`` and the CLI
+take it."""
 
-from convcore.layers import MAX_CHANNELS, MAX_SIZE, Shape
+from convcore.networks.layers import MAX_CHANNELS, MAX_SIZE, Shape
 
 
 def parse_shape(text: str, name: str = "input") -> Shape:

@@ -9,13 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from app.settings import Settings
-from convcore import cost
-from convcore.conv import ConvGeometry
-from convcore.cost import REQUEST_BYTES, Cost, LayerCost, map_bytes
-from convcore.layers import Layer, LayerResult, Shape, propagate
-from convcore.matrix import TransposeGeometry
-from convcore.pooling import PoolGeometry
-from convcore.shapes import effective_kernel_size
+from convcore.arithmetic.shapes import effective_kernel_size
+from convcore.networks import cost
+from convcore.networks.cost import REQUEST_BYTES, Cost, LayerCost, map_bytes
+from convcore.networks.layers import Layer, LayerResult, Shape, propagate
+from convcore.operations.geometry import ConvGeometry
+from convcore.operations.pooling import PoolGeometry
+from convcore.operations.transposed import TransposeGeometry
 
 __all__ = ["check", "check_network", "conv_price", "conv_transpose_price", "mib", "over_budget", "pool_price"]
 

@@ -5,10 +5,10 @@ these, so each form exists once."""
 from collections.abc import Sequence
 from typing import Any
 
-from convcore import solve
-from convcore.graph import field_dict
-from convcore.layers import Shape
-from convcore.stack import StackReport, StackWarning
+from convcore.arithmetic import solve
+from convcore.networks.graph import field_dict
+from convcore.networks.layers import Shape
+from convcore.networks.stack import StackReport, StackWarning
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:
@@ -30,7 +30,7 @@ def warning_dicts(warnings: Sequence[StackWarning]) -> list[dict[str, Any]]:
 
 
 def report_dict(report: StackReport) -> dict[str, Any]:
-    """A :class:`convcore.stack.StackReport` in the /shapes response form (see :class:`StackResponse`)."""
+    """A :class:`convcore.networks.stack.StackReport` in the /shapes response form (see :class:`StackResponse`)."""
     rows = []
     for row in report.layers:
         rows.append(
@@ -54,7 +54,7 @@ def report_dict(report: StackReport) -> dict[str, Any]:
 
 
 def solve_message(op: str, size: int, output_size: int, solution: solve.Solution) -> str:
-    """What :func:`convcore.solve.solve` found, in one sentence (the settings follow it as a table)."""
+    """What :func:`convcore.arithmetic.solve.solve` found, in one sentence (the settings follow it as a table)."""
     if solution.exact:
         return (
             f"{len(solution.settings)} setting(s) turn {size} into {output_size}, simplest first "

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     #: Values in one toy tensor: 4× the playground's largest input (4×32×32).
     max_tensor_elements: int = 16_384
     max_trace_steps: int = 4096
-    # The price of a request (convcore.cost) is checked against these before anything is allocated. A replica
+    # The price of a request (convcore.networks.cost) is checked against these before anything is allocated. A replica
     # has 1 GiB (docker-compose.yml): about 300 MiB is the interpreter with torch loaded, the rest is shared
     # by the requests running at once (memory_budget_bytes); one request may use at most max_request_bytes.
     max_request_bytes: int = 368 * 2**20

@@ -42,9 +42,9 @@ from app.encoding import dumps  # noqa: E402
 from app.routers.shapes import report_dict  # noqa: E402
 from app.schemas.layers import to_layers  # noqa: E402
 from app.schemas.shapes import StackRequest  # noqa: E402
-from convcore import zoo  # noqa: E402
-from convcore.layers import Shape  # noqa: E402
-from convcore.stack import analyze  # noqa: E402
+from convcore.networks import zoo  # noqa: E402
+from convcore.networks.layers import Shape  # noqa: E402
+from convcore.networks.stack import analyze  # noqa: E402
 
 API = "/api/v1"
 

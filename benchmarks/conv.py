@@ -23,8 +23,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from convcore.conv import NAIVE_MAX_MACS, Method, conv2d, conv_geometry
-from convcore.pooling import avg_pool2d, max_pool2d
+from convcore.operations.conv import NAIVE_MAX_MACS, Method, conv2d
+from convcore.operations.geometry import conv_geometry
+from convcore.operations.pooling import avg_pool2d, max_pool2d
 
 try:
     import threadpoolctl

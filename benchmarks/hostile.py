@@ -41,9 +41,10 @@ from PIL import Image
 
 from app import pricing
 from app.settings import Settings
-from convcore import conv, cost
-from convcore.layers import Shape
-from convcore.network import plan_network
+from convcore.networks import cost
+from convcore.networks.layers import Shape
+from convcore.networks.network import plan_network
+from convcore.operations.geometry import conv_geometry
 
 ROOT = Path(__file__).resolve().parents[1]
 MiB = 2**20
@@ -160,7 +161,7 @@ def source_side(work: Shape, settings: Settings) -> int:
 
 
 def _fft_price(channels: int) -> int:
-    geometry = conv.conv_geometry((1, channels, 8, 8), (channels, channels, 4, 4), stride=8, padding=16)
+    geometry = conv_geometry((1, channels, 8, 8), (channels, channels, 4, 4), stride=8, padding=16)
     return pricing.conv_price(geometry, channels * channels * 16, "fft", 0).bytes
 
 

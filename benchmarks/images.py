@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from app import imaging  # noqa: E402
 from app.image_source import SAMPLE_DIR  # noqa: E402
-from convcore.erf import effective_receptive_field  # noqa: E402
-from convcore.layers import Shape  # noqa: E402
-from convcore.network import build_network, run_network  # noqa: E402
+from convcore.networks.erf import effective_receptive_field  # noqa: E402
+from convcore.networks.layers import Shape  # noqa: E402
+from convcore.networks.network import build_network, run_network  # noqa: E402
 
 FOUR_LAYERS = [
     {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1,

@@ -26,9 +26,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from convcore.fx_summary import summarize_module  # noqa: E402
-from convcore.graph import GraphReport  # noqa: E402
-from convcore.onnx_summary import summarize_onnx  # noqa: E402
+from convcore.importers.fx.summary import summarize_module  # noqa: E402
+from convcore.importers.onnx.summary import summarize_onnx  # noqa: E402
+from convcore.networks.graph import GraphReport  # noqa: E402
 from tests import torchvision_models as tvm  # noqa: E402
 
 PATHS = ("fx", *tvm.EXPORTERS)

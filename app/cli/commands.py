@@ -8,9 +8,10 @@ from typing import Any
 from app.cli.tables import format_table, shape_table
 from app.input_shape import parse_shape
 from app.reports import report_dict, solve_message
-from convcore import solve, zoo
-from convcore.layers import Shape, parse_layers
-from convcore.stack import StackReport, analyze
+from convcore.arithmetic import solve
+from convcore.networks import zoo
+from convcore.networks.layers import Shape, parse_layers
+from convcore.networks.stack import StackReport, analyze
 
 #: Largest --file read: the largest stack /shapes accepts is well under a megabyte.
 MAX_FILE_BYTES = 8 * 2**20

@@ -17,7 +17,7 @@ from typing import Any
 
 from app.cli.tables import summary_table
 from app.input_shape import parse_shape
-from convcore.graph import GraphReport, report_to_dict
+from convcore.networks.graph import GraphReport, report_to_dict
 
 
 def load_factory(spec: str) -> Any:
@@ -71,7 +71,7 @@ def summarize(source: str, input_text: str | None) -> GraphReport:
     shape = parse_shape(input_text, "--input") if input_text else None
     size = (shape.channels, shape.height, shape.width) if shape else None
     if source.lower().endswith(".onnx"):
-        from convcore.onnx_summary import summarize_onnx
+        from convcore.importers.onnx.summary import summarize_onnx
 
         try:
             data = Path(source).read_bytes()
@@ -80,7 +80,7 @@ def summarize(source: str, input_text: str | None) -> GraphReport:
         return summarize_onnx(data, input_shape=size)
     if size is None:
         raise ValueError("--input CxHxW is required for a PyTorch module, e.g. --input 3x224x224")
-    from convcore.fx_summary import summarize_module
+    from convcore.importers.fx.summary import summarize_module
 
     return summarize_module(build_module(load_factory(source)), size)
 

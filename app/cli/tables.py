@@ -2,8 +2,8 @@
 
 from collections.abc import Sequence
 
-from convcore.graph import Field, GraphReport, NodeReport
-from convcore.stack import StackReport
+from convcore.networks.graph import Field, GraphReport, NodeReport
+from convcore.networks.stack import StackReport
 
 
 def pair(values: Sequence[object]) -> str:

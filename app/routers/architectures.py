@@ -12,7 +12,7 @@ from app.encoding import dumps
 from app.reports import report_dict
 from app.schemas.architectures import ArchitectureResponse, ArchitectureSummary
 from app.schemas.common import ERROR_RESPONSES, MAX_SIZE, NOT_FOUND_RESPONSE
-from convcore import zoo
+from convcore.networks import zoo
 
 router = APIRouter(tags=["architectures"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
@@ -28,7 +28,7 @@ def architecture_json(name: str, size: int | None) -> bytes:
     """The serialized answer for one architecture and input size (the zoo is fixed, so it is cached).
 
     The main path's rows, the shortcuts' tables and the totals all come from one graph-engine run
-    (:func:`convcore.zoo.analyze_architecture`), the one ``/models/builtin/{name}`` serializes node by node.
+    (:func:`convcore.networks.zoo.analyze_architecture`), the one ``/models/builtin/{name}`` serializes node by node.
     """
     arch = zoo.get_architecture(name)
     network = zoo.analyze_architecture(name, size)

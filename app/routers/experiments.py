@@ -15,10 +15,11 @@ from app.encoding import respond
 from app.json_body import JSONBodyRoute
 from app.schemas.experiments import DropoutExperimentRequest, DropoutExperimentResponse, ParameterCountResponse
 from app.tensors import as_array
-from convcore import dropout as dropout_ops
-from convcore import residual, shapes
-from convcore.cost import Cost, residual_bytes
+from convcore.arithmetic import formulas
 from convcore.errors import InputError
+from convcore.networks import residual
+from convcore.networks.cost import Cost, residual_bytes
+from convcore.operations import dropout as dropout_ops
 
 router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=JSONBodyRoute)
 
@@ -133,18 +134,7 @@ def parameter_count(
     bias: bool = True,
 ) -> Response:
     """Trainable parameters of one layer, as the lecture asks ("how many trainable parameters?")."""
-    bias_term = f" + {out_channels}" if bias else ""
-    if layer == "conv2d":
-        params = shapes.conv_params(in_channels, out_channels, (kernel_size, kernel_size), groups=groups, bias=bias)
-        per_group = in_channels // groups
-        formula = f"{out_channels}·{per_group}·{kernel_size}·{kernel_size}{bias_term} = {params}"
-    elif layer == "linear":
-        params = shapes.linear_params(in_channels, out_channels, bias=bias)
-        formula = f"{in_channels}·{out_channels}{bias_term} = {params}"
-    elif layer == "batch_norm2d":
-        params = shapes.batch_norm_params(in_channels)
-        formula = f"2·{in_channels} = {params}"
-    else:
-        params = 0
-        formula = "0"
+    params, formula = formulas.params_formula(
+        layer, in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, groups=groups, bias=bias
+    )
     return respond({"layer": layer, "params": params, "formula": formula})

@@ -1,7 +1,7 @@
 """Image endpoints: built-in samples, feature maps of a layer stack, and the receptive field of one unit.
 
 Both POST endpoints take a multipart form: an image ``file`` (PNG, JPEG or WebP) *or* a ``sample`` name,
-``layers`` (the layer list as JSON text, with the image-only weight fields of :mod:`convcore.network`),
+``layers`` (the layer list as JSON text, with the image-only weight fields of :mod:`convcore.networks.network`),
 ``color`` (``gray`` or ``rgb``) and ``seed``. The server keeps nothing between requests: the page sends the
 image again for a receptive-field click. Responses are serialized with orjson, the large ones piece by piece
 (:mod:`app.jsonstream`); maps travel as PNG data URLs.
@@ -26,12 +26,12 @@ from app.image_source import source as read_source
 from app.jsonstream import json_response
 from app.reports import box_dict, warning_dicts
 from app.settings import Settings
-from convcore import cost
-from convcore.erf import effective_receptive_field
-from convcore.graph import field_dict
-from convcore.layers import LayerResult, Shape
-from convcore.network import build_network, plan_network, run_network
-from convcore.stack import analyze, region
+from convcore.networks import cost
+from convcore.networks.erf import effective_receptive_field
+from convcore.networks.graph import field_dict
+from convcore.networks.layers import LayerResult, Shape
+from convcore.networks.network import build_network, plan_network, run_network
+from convcore.networks.stack import analyze, region
 
 router = APIRouter(tags=["images"])
 

@@ -1,5 +1,5 @@
 """The lecture's opening as experiments: why not dense layers (/why-conv) and what a convolution keeps
-(/equivariance). Thin shell over :mod:`convcore.dense` and :mod:`convcore.equivariance`.
+(/equivariance). Thin shell over :mod:`convcore.operations.dense` and :mod:`convcore.operations.equivariance`.
 
 Every request is priced before any work: image endpoints decode the image scaled down to a bounded pixel
 count, then the multiply-adds of all the network runs the answer needs are computed from the validated
@@ -23,10 +23,10 @@ from app.encoding import respond
 from app.image_source import FileField, SampleField, Source, load_image
 from app.schemas.experiments import WhyConvResponse
 from app.settings import Settings
-from convcore import cost as pricing_cost
-from convcore import dense, equivariance
 from convcore.errors import InputError
-from convcore.kernels import get_kernel
+from convcore.networks import cost as pricing_cost
+from convcore.operations import dense, equivariance
+from convcore.operations.kernels import get_kernel
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 

@@ -1,9 +1,10 @@
-"""``GET /kernels``: the preset kernels of :mod:`convcore.kernels`, with their Russian and English descriptions."""
+"""``GET /kernels``: the preset kernels of :mod:`convcore.operations.kernels`, with their Russian and English
+descriptions."""
 
 from fastapi import APIRouter
 
 from app.schemas.kernels import KernelOut, KernelsResponse
-from convcore.kernels import list_kernels
+from convcore.operations.kernels import list_kernels
 
 router = APIRouter(tags=["kernels"])
 

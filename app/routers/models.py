@@ -1,7 +1,7 @@
 """``POST /models/summary``: an uploaded ONNX file's per-node table; ``GET /models/builtin/{name}``: a zoo
 network's table through the same graph analysis.
 
-The ONNX file is decoded and shape-inferred by ``convcore.onnx_summary`` — nothing in it runs. Its size and
+The ONNX file is decoded and shape-inferred by ``convcore.importers.onnx.summary`` — nothing in it runs. Its size and
 node count are bounded by ``Settings.model_max_bytes`` and ``model_max_nodes``.
 """
 
@@ -18,10 +18,10 @@ from app.encoding import dumps
 from app.errors import TooLarge
 from app.input_shape import parse_shape
 from app.schemas.common import MAX_SIZE, NOT_FOUND_RESPONSE
-from convcore import zoo
-from convcore.cost import Cost, onnx_bytes, stack_bytes
-from convcore.graph import report_to_dict
-from convcore.onnx_summary import summarize_onnx
+from convcore.importers.onnx.summary import summarize_onnx
+from convcore.networks import zoo
+from convcore.networks.cost import Cost, onnx_bytes, stack_bytes
+from convcore.networks.graph import report_to_dict
 
 router = APIRouter(tags=["models"])
 

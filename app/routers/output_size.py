@@ -7,13 +7,13 @@ from fastapi import APIRouter, Query
 from app.caching import CachedRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.shapes import OutputSizeQuery, OutputSizeResponse
-from convcore import formulas, shapes
+from convcore.arithmetic import formulas, shapes
 
 router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
 
 def output_size_answer(q: OutputSizeQuery) -> OutputSizeResponse:
-    """The numbers come from :mod:`convcore.shapes` and the text from :mod:`convcore.formulas`."""
+    """The numbers come from :mod:`convcore.arithmetic.shapes` and the text from :mod:`convcore.arithmetic.formulas`."""
     if q.op == "pool" and q.transposed:
         raise ValueError("transposed applies to op=conv only: set transposed=false or op=conv")
     if q.output_padding and not q.transposed:

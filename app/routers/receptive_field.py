@@ -7,9 +7,9 @@ from app.encoding import check_exact
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.layers import to_layers
 from app.schemas.shapes import Box, ReceptiveFieldOut, RegionRequest, RegionResponse
-from convcore.graph import field_dict
-from convcore.layers import Shape
-from convcore.stack import region
+from convcore.networks.graph import field_dict
+from convcore.networks.layers import Shape
+from convcore.networks.stack import region
 
 router = APIRouter(tags=["receptive field"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 

@@ -11,9 +11,9 @@ from app.reports import report_dict
 from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.layers import to_layers
 from app.schemas.shapes import StackRequest, StackResponse
-from convcore.cost import Cost, stack_bytes
-from convcore.layers import Shape
-from convcore.stack import analyze
+from convcore.networks.cost import Cost, stack_bytes
+from convcore.networks.layers import Shape
+from convcore.networks.stack import analyze
 
 router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 

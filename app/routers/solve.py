@@ -6,7 +6,7 @@ from app.caching import CachedRoute
 from app.reports import solve_message
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.shapes import SettingOut, SolveRequest, SolveResponse
-from convcore import formulas, solve
+from convcore.arithmetic import formulas, solve
 
 router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 

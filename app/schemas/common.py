@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
-from convcore.layers import MAX_CHANNELS, MAX_HYPER, MAX_SIZE
+from convcore.networks.layers import MAX_CHANNELS, MAX_HYPER, MAX_SIZE
 
 #: Layers in a stack sent to /shapes or /receptive-field/region: arithmetic only, so deeper than the zoo needs.
 MAX_STACK_LAYERS = 1000

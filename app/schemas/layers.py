@@ -2,8 +2,8 @@
 
 The models only bound and type the fields; the rules between fields (groups dividing channels, "same"
 padding needing stride 1, a kernel larger than its input) are convcore's: :func:`to_layers` hands the
-validated values straight to :func:`convcore.layers.assemble` (no dicts, no second parse), the function the
-CLI's :func:`convcore.layers.parse_layer` ends in, so the API and the CLI make the same layers.
+validated values straight to :func:`convcore.networks.layers.assemble` (no dicts, no second parse), the function the
+CLI's :func:`convcore.networks.layers.parse_layer` ends in, so the API and the CLI make the same layers.
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictFloat
 
 from app.schemas.common import MAX_CHANNELS, MAX_STACK_LAYERS, Channels, Model, NonNegativePair, PositivePair
-from convcore.layers import Layer, assemble_layers
+from convcore.networks.layers import Layer, assemble_layers
 
 Name = Annotated[str, Field(max_length=64)]
 Padding = NonNegativePair | Literal["same", "valid"]

@@ -23,7 +23,7 @@ from app.schemas.common import (
     Volume,
     Weights,
 )
-from convcore.trace import ConvStep, ConvTransposeStep, PoolStep
+from convcore.operations.steps import ConvStep, ConvTransposeStep, PoolStep
 
 Groups = Annotated[StrictInt, Field(ge=1, le=MAX_AXIS)]
 TraceFlag = Annotated[StrictBool, Field(description="also return the step-by-step trace (bounded by max_trace_steps)")]

@@ -9,7 +9,7 @@ import torch
 
 from app.admission import Busy, MemoryGate, admitted, gate_for, one_thread_per_request, return_freed_memory
 from app.settings import Settings
-from convcore.cost import REQUEST_BYTES
+from convcore.networks.cost import REQUEST_BYTES
 
 
 def test_work_is_admitted_while_its_bytes_fit() -> None:

@@ -22,7 +22,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from app.main import app
-from convcore.shapes import MAX_EXACT
+from convcore.arithmetic.shapes import MAX_EXACT
 
 SHAPES_AND_OPS = (
     r"^/api/v1/(output-size|shapes|solve|receptive-field/region|architectures(/\{name\})?"

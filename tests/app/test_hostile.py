@@ -15,10 +15,10 @@ from app import pricing
 from app.admission import gate_for
 from app.main import app
 from app.settings import Settings, get_settings
-from convcore import cost
-from convcore.cost import REQUEST_BYTES
-from convcore.layers import MAX_SIZE, Shape
-from convcore.network import plan_network
+from convcore.networks import cost
+from convcore.networks.cost import REQUEST_BYTES
+from convcore.networks.layers import MAX_SIZE, Shape
+from convcore.networks.network import plan_network
 
 
 @pytest.fixture

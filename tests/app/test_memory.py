@@ -12,7 +12,7 @@ import pytest
 
 from app.settings import Settings
 from benchmarks.hostile import Server, peak_of, serve, worst_requests
-from convcore.cost import REQUEST_BYTES
+from convcore.networks.cost import REQUEST_BYTES
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/status")
 

@@ -12,9 +12,9 @@ from PIL import Image
 from torch import nn
 
 from app.image_source import sample_image
-from convcore import dense
-from convcore import equivariance as eq
-from convcore.kernels import get_kernel
+from convcore.operations import dense
+from convcore.operations import equivariance as eq
+from convcore.operations.kernels import get_kernel
 from tests.browser.conftest import screenshot
 from tests.browser.test_lessons import number
 

@@ -9,8 +9,10 @@ import pytest
 import torch
 from playwright.sync_api import expect
 
-from convcore import dropout as dropout_ops
-from convcore import formulas, norm, pooling, residual
+from convcore.arithmetic import formulas
+from convcore.networks import residual
+from convcore.operations import dropout as dropout_ops
+from convcore.operations import norm, pooling
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser

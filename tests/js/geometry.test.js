@@ -5,7 +5,7 @@ import * as g from "../../static/js/playground/geometry.js";
 
 const fixtures = JSON.parse(readFileSync(new URL("./fixtures/geometry.json", import.meta.url)));
 
-test("conv output size and unread rows equal convcore.shapes", () => {
+test("conv output size and unread rows equal convcore.arithmetic.shapes", () => {
   for (const c of fixtures.conv) {
     assert.equal(g.convOutputSize(c.axis), c.output_size, JSON.stringify(c.axis));
     if (c.output_size > 0) {
@@ -14,11 +14,11 @@ test("conv output size and unread rows equal convcore.shapes", () => {
   }
 });
 
-test("pooling without ceil_mode uses the conv formula (convcore.shapes.pool_output_size)", () => {
+test("pooling without ceil_mode uses the conv formula (convcore.arithmetic.shapes.pool_output_size)", () => {
   for (const c of fixtures.pool) assert.equal(g.convOutputSize(c.axis), c.output_size, JSON.stringify(c.axis));
 });
 
-test("transposed output size equals convcore.shapes, and the zero-insertion conv gives the same size", () => {
+test("transposed output size equals convcore.arithmetic.shapes, and the zero-insertion conv gives the same size", () => {
   for (const c of fixtures.transpose) {
     assert.equal(g.transposeOutputSize(c.axis), c.output_size, JSON.stringify(c.axis));
     if (c.axis.padBefore <= c.axis.dilation * (c.axis.kernel - 1)) {

@@ -50,7 +50,7 @@ test("server notes map to translated keys, unknown ones are shown as sent", () =
   assert.equal(noteKey({ role: "pass", note: "no receptive field: an input of this node has none" }), "model.note.none");
   assert.equal(noteKey({ role: "merge", note: "no receptive field: the merged branches have different effective strides" }), "model.note.strides");
   assert.equal(noteKey({ role: "window", note: "something new" }), "");
-  // convcore/fx_summary.py marks an adaptive pool with unequal windows opaque: it is not upsampling
+  // convcore/importers/fx/summary.py marks an adaptive pool with unequal windows opaque: it is not upsampling
   const adaptive = "adaptive pooling from 7 to 3 uses windows of unequal sizes: no single receptive-field formula";
   assert.equal(noteKey({ role: "opaque", note: adaptive }), "model.note.window");
 });

@@ -18,7 +18,7 @@ test("conv: kernel, dilation, padding and size ranges admit exactly the layers c
   }
 });
 
-test("pooling: padding at most half the kernel, as convcore.shapes.pool_output_size demands", () => {
+test("pooling: padding at most half the kernel, as convcore.arithmetic.shapes.pool_output_size demands", () => {
   const accepted = new Set(fixtures.pool.map(({ axis }) => JSON.stringify(axis)));
   for (const { axis } of fixtures.conv) {
     const values = { i: axis.size, k: axis.kernel, s: axis.stride, p: 0, d: axis.dilation, op: 0 };

@@ -5,7 +5,7 @@ import * as g from "../../static/js/common/rfgeometry.js";
 
 const { stacks } = JSON.parse(readFileSync(new URL("./fixtures/rfgeometry.json", import.meta.url)));
 
-test("input boxes from r, S, P equal convcore.stack.region, clipped and unclipped", () => {
+test("input boxes from r, S, P equal convcore.networks.stack.region, clipped and unclipped", () => {
   for (const stack of stacks) {
     const [height, width] = stack.sizes[0];
     for (const b of stack.boxes) {

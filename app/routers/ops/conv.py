@@ -18,8 +18,9 @@ from app.schemas.common import ERROR_RESPONSES
 from app.schemas.ops import Conv2dRequest, ConvTranspose2dRequest, OpResponse
 from app.settings import Settings
 from app.tensors import as_array
-from convcore import conv, formulas, matrix
-from convcore import trace as tracing
+from convcore.arithmetic import formulas
+from convcore.operations import conv, transposed
+from convcore.operations import steps as tracing
 
 router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute, responses=ERROR_RESPONSES)
 
@@ -113,11 +114,10 @@ def conv_transpose2d(body: ConvTranspose2dRequest, settings: SettingsDep, trace:
     weight = as_array(body.weight, "weight", settings)
     bias = None if body.bias is None else as_array(body.bias, "bias", settings)
     s, p, op, d, groups = body.stride, body.padding, body.output_padding, body.dilation, body.groups
-    g = matrix.conv_transpose_geometry(
+    g = transposed.conv_transpose_geometry(
         x.shape, weight.shape, stride=s, padding=p, output_padding=op, dilation=d, groups=groups
     )
-    # Every input cell scatters (C_out/groups)·kH·kW products.
-    macs = g.in_channels * g.input_size[0] * g.input_size[1] * (g.out_channels // g.groups) * int(weight[0, 0].size)
+    macs = g.macs
     check_work((g.out_channels, *g.output_size), macs, settings)
     taps = 0
     if trace or body.trace:
@@ -134,7 +134,7 @@ def _conv_transpose2d(
     x: np.ndarray,
     weight: np.ndarray,
     bias: np.ndarray | None,
-    g: matrix.TransposeGeometry,
+    g: transposed.TransposeGeometry,
     settings: Settings,
     trace: bool,
 ) -> Response:
@@ -151,7 +151,9 @@ def _conv_transpose2d(
             groups=groups,
             max_steps=settings.max_trace_steps,
         )
-    out = matrix.conv_transpose2d(x, weight, bias, stride=s, padding=p, output_padding=op, dilation=d, groups=groups)
+    out = transposed.conv_transpose2d(
+        x, weight, bias, stride=s, padding=p, output_padding=op, dilation=d, groups=groups
+    )
     h, w = (
         formulas.conv_transpose_formula(
             g.input_size[axis],

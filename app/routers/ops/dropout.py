@@ -1,4 +1,4 @@
-"""``/ops/dropout``: seeded dropout of a vector of units (:mod:`convcore.dropout`)."""
+"""``/ops/dropout``: seeded dropout of a vector of units (:mod:`convcore.operations.dropout`)."""
 
 from fastapi import APIRouter, Response
 
@@ -8,7 +8,7 @@ from app.json_body import JSONBodyRoute
 from app.schemas.common import ERROR_RESPONSES
 from app.schemas.ops import DropoutRequest, DropoutResponse
 from app.tensors import as_array
-from convcore import dropout as dropout_ops
+from convcore.operations import dropout as dropout_ops
 
 router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute, responses=ERROR_RESPONSES)
 

@@ -1,7 +1,7 @@
 """``/ops/batch_norm2d``, ``/ops/layer_norm``, ``/ops/instance_norm`` and ``/ops/group_norm`` on a toy batch.
 
-Thin shell over :mod:`convcore.norm`: validate, call, serialize. Every value is finite and bounded, every axis
-is bounded, and the total number of elements is at most ``Settings.max_tensor_elements``.
+Thin shell over :mod:`convcore.operations.norm`: validate, call, serialize. Every value is finite and bounded,
+every axis is bounded, and the total number of elements is at most ``Settings.max_tensor_elements``.
 """
 
 import numpy as np
@@ -20,7 +20,7 @@ from app.schemas.ops import (
     NormResponse,
 )
 from app.tensors import as_array, optional_array
-from convcore import norm
+from convcore.operations import norm
 
 router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute, responses=ERROR_RESPONSES)
 

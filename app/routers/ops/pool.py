@@ -19,8 +19,9 @@ from app.schemas.common import ERROR_RESPONSES
 from app.schemas.ops import AvgPool2dRequest, GlobalAvgPool2dRequest, MaxPool2dRequest, OpResponse
 from app.settings import Settings
 from app.tensors import as_array
-from convcore import formulas, pooling
-from convcore import trace as tracing
+from convcore.arithmetic import formulas
+from convcore.operations import pooling
+from convcore.operations import steps as tracing
 
 router = APIRouter(prefix="/ops", tags=["ops"], route_class=JSONBodyRoute, responses=ERROR_RESPONSES)
 

@@ -12,7 +12,7 @@ from app.cli import main
 from app.cli.commands import MAX_FILE_BYTES, parse_layer_flag
 from app.input_shape import parse_shape
 from app.main import app
-from convcore.layers import Shape
+from convcore.networks.layers import Shape
 
 STEM = [
     "--layer",

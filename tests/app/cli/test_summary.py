@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from app.cli import main
-from convcore.fx_summary import summarize_module
-from convcore.graph import report_to_dict
+from convcore.importers.fx.summary import summarize_module
+from convcore.networks.graph import report_to_dict
 from tests.app.routers.test_models import tiny_model
 
 

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import app
-from convcore import zoo
+from convcore.networks import zoo
 
 client = TestClient(app)
 URL = "/api/v1/architectures"

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 
 from app.main import app
 from app.routers.experiments import MAX_RESIDUAL_WORK
-from convcore import dropout as dropout_ops
-from convcore import residual, shapes
+from convcore.arithmetic import shapes
+from convcore.networks import residual
+from convcore.operations import dropout as dropout_ops
 
 client = TestClient(app)
 URL = "/api/v1/experiments"
@@ -47,7 +48,7 @@ def test_residual_variance_doubles_per_block_and_scaling_keeps_it_flat() -> None
     assert (body["width"], body["samples"], body["networks"], body["seed"]) == (64, 16, 32, 0)
     variances = {name: np.asarray(values) for name, values in body["variances"].items()}
     # doubling: the fitted factor per block within 0.125 of 2 (4.3 standard deviations over seeds, see
-    # tests/convcore/test_residual.py), and every single block's ratio between 1 and 3: the largest
+    # tests/convcore/networks/test_residual.py), and every single block's ratio between 1 and 3: the largest
     # deviation of a step from 2 over seeds 0..59 had mean 0.33, sd 0.11 and maximum 0.70 (0.55 at seed 0;
     # the pooled curve's deep steps follow the one network with the largest variance), so 1 is 6 sd away
     assert body["ratio_per_block"]["residual"] == pytest.approx(2.0, abs=0.125)

@@ -15,8 +15,8 @@ from PIL import Image
 from app.image_source import SAMPLE_DIR, SAMPLES
 from app.main import app
 from app.settings import Settings, get_settings
-from convcore.layers import Shape, parse_layers
-from convcore.stack import region
+from convcore.networks.layers import Shape, parse_layers
+from convcore.networks.stack import region
 
 EDGES = [
     {"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1, "kernels": ["sobel_x", "sobel_y"]},

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from app.main import app
-from convcore.layers import Layer
-from convcore.network import IMAGE_FIELDS, SUPPORTED_TYPES
+from convcore.networks.layers import Layer
+from convcore.networks.network import IMAGE_FIELDS, SUPPORTED_TYPES
 
 client = TestClient(app, raise_server_exceptions=False)
 ENDPOINTS = ("/api/v1/images/feature-maps", "/api/v1/images/receptive-field")

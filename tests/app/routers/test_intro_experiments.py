@@ -11,8 +11,8 @@ from torch import nn
 
 from app.image_source import sample_image
 from app.main import app
-from convcore import dense
-from convcore import equivariance as eq
+from convcore.operations import dense
+from convcore.operations import equivariance as eq
 
 client = TestClient(app)
 URL = "/api/v1/experiments"
@@ -69,7 +69,7 @@ def test_permutation_body_equals_convcore() -> None:
     assert response.status_code == 200
     body = response.json()
     pixels = sample_image("house", "gray", 24 * 24).pixels.astype(np.float64)[0]
-    from convcore.kernels import get_kernel
+    from convcore.operations.kernels import get_kernel
 
     result = dense.permutation_experiment(pixels, get_kernel("sobel_x").weights, units=10, seed=2)
     assert (body["height"], body["width"]) == pixels.shape

@@ -9,9 +9,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 from app.main import app
 from app.settings import Settings, get_settings
-from convcore.graph import analyze, from_layers, report_to_dict
-from convcore.layers import Shape
-from convcore.zoo import get_architecture
+from convcore.networks.graph import analyze, from_layers, report_to_dict
+from convcore.networks.layers import Shape
+from convcore.networks.zoo import get_architecture
 
 URL = "/api/v1/models/summary"
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.main import app
-from convcore import formulas, shapes
+from convcore.arithmetic import formulas, shapes
 
 client = TestClient(app)
 URL = "/api/v1/output-size"

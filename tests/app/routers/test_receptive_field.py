@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import app
-from convcore.layers import Shape, parse_layers
-from convcore.stack import region
+from convcore.networks.layers import Shape, parse_layers
+from convcore.networks.stack import region
 
 client = TestClient(app)
 URL = "/api/v1/receptive-field/region"

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from app.caching import CACHE, ResponseCache
 from app.main import app
 from app.reports import report_dict
-from convcore.layers import Shape, parse_layers
-from convcore.stack import analyze
+from convcore.networks.layers import Shape, parse_layers
+from convcore.networks.stack import analyze
 
 client = TestClient(app)
 URL = "/api/v1/shapes"

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.main import app
-from convcore import shapes, solve
+from convcore.arithmetic import shapes, solve
 
 client = TestClient(app)
 URL = "/api/v1/solve"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.main import app
 from app.settings import Settings, get_settings
-from convcore import trace as tracing
+from convcore.operations import steps as tracing
 
 client = TestClient(app)
 URL = "/api/v1/ops"

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from app.main import app
 from app.settings import get_settings
-from convcore import dropout as dropout_ops
-from convcore import norm
+from convcore.operations import dropout as dropout_ops
+from convcore.operations import norm
 
 client = TestClient(app)
 OPS = "/api/v1/ops"

@@ -1,0 +1,586 @@
+"""Receptive fields over a directed acyclic graph, after Araujo, Norris & Sim (Distill, 2019).
+
+A chain composes one window per layer (:mod:`convcore.arithmetic.receptive_field`). A network with branches —
+residual additions, Inception-style concatenations — reaches a node along several paths. Per axis, each
+path ``b`` gives ``(r_b, S_b, P_b)`` and output ``u`` of the node sees the union of the intervals
+``[u·S − P_b, u·S − P_b + r_b − 1]``:
+
+    S = S_b (all paths must share it)
+    P = max_b P_b                              (the left-most start)
+    r = max_b (r_b − 1 − P_b) + P + 1          (to the right-most end)
+
+which is ``max_b r_b`` when the branches are aligned. Branches are *aligned* when their centres coincide,
+i.e. the centre offset ``(r_b − 1)/2 − P_b`` (the centre of output 0) and ``S_b`` are equal on every branch.
+
+Every tensor knows which of its dimensions hold the image's height and width (:mod:`convcore.networks.spatial`), so
+the field follows the map through permutes, reshapes and flattening. Each :class:`Node` says what it does
+through its ``role``:
+
+- ``"window"`` composes one window per dimension in ``dims`` (the last two by default) on the axis that
+  dimension holds (convolution, pooling, padding, a strided slice); a ``None`` window makes that axis whole;
+- ``"pass"`` leaves the field unchanged (activations, normalisation over channels, dropout, a constant op);
+- ``"merge"`` takes the union above (add, concat, products of two branches, broadcasting);
+- ``"reshape"`` and ``"permute"`` (``dims``: the permutation) move the axes between dimensions;
+- ``"mix"`` mixes the positions along ``dims`` of its first input (a mean or max over the map, a linear layer
+  or a layer norm over the last dimension, a softmax over tokens): an axis whose every position is mixed
+  becomes *whole* — each output sees the whole input along it (``AxisField.whole``);
+- ``"matmul"`` contracts the last dimension of its first input with the next-to-last of its second
+  (attention's products over tokens), or as its einsum ``equation`` says; a single input without an
+  equation is multiplied by a weight (its last dimension mixed);
+- ``"global"`` makes both axes whole (an operation of unknown meaning counts as global);
+- ``"opaque"`` ends the field (upsampling, transposed convolution: the Distill formulas cover downsampling).
+
+A node may be ``measured`` (its windows read from autograd rather than known) and carries notes. The front
+ends (layer lists, :mod:`convcore.importers.fx.summary`, :mod:`convcore.importers.onnx.summary`) build nodes;
+:func:`analyze` does the arithmetic and :func:`report_to_dict` is the one serialisation of the result.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from convcore.arithmetic import receptive_field as rf
+from convcore.networks import spatial
+from convcore.networks.layers import PASS_THROUGH, Layer, LayerResult, Shape, Window, apply_layer, parse_layer
+
+Role = Literal["input", "window", "pass", "merge", "reshape", "permute", "mix", "matmul", "global", "opaque"]
+Field = tuple[rf.AxisField, rf.AxisField]
+FieldKind = Literal["local", "global", "none"]
+Windows = tuple[Window | None, ...]
+
+
+@dataclass(frozen=True)
+class Node:
+    """One tensor-valued operation.
+
+    ``output`` is the shape without the batch axis, e.g. ``(C, H, W)``; ``shape`` the full shape when the
+    batch axis is not 1 (Swin folds its windows into it). ``dims`` are dimensions of the full shape of the
+    first input: the permutation (``"permute"``), the mixed dimensions (``"mix"``), the dimensions the
+    ``windows`` slide along (``"window"``, the last two when empty), the height and width dimensions
+    (``"input"``, the last two when empty). ``measured``: the windows were read from autograd.
+    """
+
+    name: str
+    op: str
+    role: Role
+    inputs: tuple[str, ...] = ()
+    output: tuple[int, ...] = ()
+    windows: Windows | None = None
+    params: int = 0
+    macs: int = 0
+    target: str = ""
+    note: str = ""
+    measured: bool = False
+    dims: tuple[int, ...] = ()
+    shape: tuple[int, ...] = ()
+    equation: str = ""
+
+    @property
+    def full_shape(self) -> tuple[int, ...]:
+        return self.shape or ((1, *self.output) if self.output else ())
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Where branches meet: per branch (in input order) the stride ``S`` and centre offset ``(r − 1)/2 − P``."""
+
+    aligned: bool
+    strides: tuple[tuple[int, int], ...]
+    offsets: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class NodeReport:
+    """A node with its field (``None``: no receptive field), its merge verdict and its notes."""
+
+    node: Node
+    field: Field | None
+    merge: Merge | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str:
+        return "; ".join(self.notes)
+
+    @property
+    def kind(self) -> FieldKind:
+        """``"none"``, ``"global"`` (some axis sees the whole input) or ``"local"``."""
+        if self.field is None:
+            return "none"
+        return "global" if self.field[0].whole or self.field[1].whole else "local"
+
+
+@dataclass(frozen=True)
+class GraphReport:
+    nodes: list[NodeReport]
+    main_path: list[str]
+
+    @property
+    def total_params(self) -> int:
+        return sum(n.node.params for n in self.nodes)
+
+    @property
+    def total_macs(self) -> int:
+        return sum(n.node.macs for n in self.nodes)
+
+    def by_name(self) -> dict[str, NodeReport]:
+        return {n.node.name: n for n in self.nodes}
+
+
+def merge_fields(fields: Sequence[Field]) -> tuple[Field | None, Merge]:
+    """The union of the branches' fields and the alignment verdict; ``None`` when the strides differ.
+
+    A whole axis on any branch makes that axis whole; alignment is judged on the branches local on both axes.
+    """
+    strides = tuple((f[0].stride, f[1].stride) for f in fields)
+    offsets = tuple(((f[0].size - 1) / 2 - f[0].padding, (f[1].size - 1) / 2 - f[1].padding) for f in fields)
+    local = [i for i, f in enumerate(fields) if not (f[0].whole or f[1].whole)]
+    aligned = len({strides[i] for i in local}) <= 1 and len({offsets[i] for i in local}) <= 1
+    merged = []
+    for axis in (0, 1):
+        whole = [f[axis] for f in fields if f[axis].whole]
+        if whole:
+            merged.append(max(whole, key=lambda w: w.size))
+            continue
+        if len({f[axis].stride for f in fields}) != 1:
+            return None, Merge(aligned, strides, offsets)
+        padding = max(f[axis].padding for f in fields)
+        size = max(f[axis].size - 1 - f[axis].padding for f in fields) + padding + 1
+        merged.append(rf.AxisField(size, fields[0][axis].stride, padding))
+    return (merged[0], merged[1]), Merge(aligned, strides, offsets)
+
+
+def _check(nodes: Sequence[Node]) -> None:
+    seen: set[str] = set()
+    for node in nodes:
+        if node.name in seen:
+            raise ValueError(f"node name {node.name!r} is used twice: every node needs its own name")
+        for name in node.inputs:
+            if name not in seen:
+                raise ValueError(
+                    f"node {node.name!r} reads {name!r}, which is not an earlier node: the graph must be acyclic "
+                    f"and listed in topological order"
+                )
+        if node.role == "input" and node.inputs:
+            raise ValueError(f"input node {node.name!r} cannot have inputs")
+        if node.role != "input" and not node.inputs:
+            raise ValueError(f"node {node.name!r} ({node.op}) has no inputs")
+        if node.role == "window" and node.windows is None:
+            raise ValueError(f"node {node.name!r} ({node.op}) is a window node without windows")
+        seen.add(node.name)
+
+
+def _longest_path(nodes: Sequence[Node]) -> list[str]:
+    """The longest input-to-output path (most nodes), ending at the last node: the network's main path."""
+    if not nodes:
+        return []
+    depth: dict[str, int] = {}
+    via: dict[str, str | None] = {}
+    for node in nodes:
+        best = max(node.inputs, key=lambda name: depth[name], default=None)
+        depth[node.name] = depth[best] + 1 if best is not None else 0
+        via[node.name] = best
+    path: list[str] = []
+    current: str | None = nodes[-1].name
+    while current is not None:
+        path.append(current)
+        current = via[current]
+    return path[::-1]
+
+
+@dataclass(frozen=True)
+class _Tensor:
+    """What the engine knows of a node's output: its field, full shape and spatial labels."""
+
+    field: Field | None
+    shape: tuple[int, ...]
+    labels: spatial.Labels
+    # the map's size per axis, and the pieces already mixed since the last window along their axis (mixing
+    # the positions of one window again — attention's second product, the next block — adds nothing)
+    size: tuple[int, int] = (1, 1)
+    mixed: frozenset[spatial.Piece] = frozenset()
+
+
+class _Engine:
+    """Propagates fields and spatial labels node by node (one pass: linear in the number of nodes)."""
+
+    def __init__(self) -> None:
+        self.tensors: dict[str, _Tensor] = {}
+        self.extent = (1, 1)
+        self.mixing: set[spatial.Piece] = set()
+
+    def run(self, node: Node) -> NodeReport:
+        fast = self._plain_step(node)
+        if fast is not None:
+            return fast
+        ups = [self.tensors[name] for name in node.inputs]
+        notes = [node.note] if node.note else []
+        shape = node.full_shape or (ups[0].shape if ups else ())
+        merge = None
+        if node.role == "input":
+            labels = spatial.image(shape, node.dims or (-2, -1)) if len(shape) >= 3 else tuple(() for _ in shape)
+            self.extent = (spatial.extent(labels, 0), spatial.extent(labels, 1))
+            self.mixing = set()
+            field: Field | None = (rf.AxisField(), rf.AxisField())
+        elif node.role == "opaque":
+            field, labels = None, self._follow(ups[0], shape)
+        elif node.role == "merge":
+            field, merge, labels = self._merge(ups, shape, notes)
+        else:
+            field, labels = self._single(node, ups, shape, notes)
+        if field is None and not notes and node.role != "input":
+            notes.append("no receptive field: an input of this node has none")
+        size, mixed = self._map(node, ups, shape)
+        self.tensors[node.name] = _Tensor(field, shape, labels, size, mixed)
+        return NodeReport(node, field, merge, tuple(dict.fromkeys(notes)))
+
+    def _plain_step(self, node: Node) -> NodeReport | None:
+        """What :meth:`run` gives a pass or window node reading a plain NCHW map (height and width whole in the
+        last two dimensions, both longer than 1, nothing mixed yet), computed directly: a layer list is a chain
+        of these. ``None`` for any other node."""
+        if node.role not in ("pass", "window") or len(node.inputs) != 1 or node.note or node.dims:
+            return None
+        up = self.tensors[node.inputs[0]]
+        shape = node.full_shape or up.shape
+        if up.field is None or up.mixed or len(shape) != 4 or len(up.shape) != 4 or up.labels[0] or up.labels[1]:
+            return None
+        if node.role == "pass":
+            if shape != up.shape:
+                return None
+            self.tensors[node.name] = up
+            return NodeReport(node, up.field, None)
+        windows = node.windows
+        if (
+            windows is None
+            or None in windows
+            or up.labels[2] != ((0, up.shape[2], 1),)
+            or up.labels[3] != ((1, up.shape[3], 1),)
+        ):
+            return None
+        h, w = up.field
+        assert windows[0] is not None and windows[1] is not None
+        field = (h if h.whole else rf.compose(h, windows[0]), w if w.whole else rf.compose(w, windows[1]))
+        labels = up.labels if shape == up.shape else spatial.sized(up.labels, shape)
+        self.tensors[node.name] = _Tensor(field, shape, labels, (shape[2], shape[3]))
+        return NodeReport(node, field, None)
+
+    def _map(
+        self, node: Node, ups: list[_Tensor], shape: tuple[int, ...]
+    ) -> tuple[tuple[int, int], frozenset[spatial.Piece]]:
+        """The map size after ``node`` and the pieces mixed so far."""
+        if not ups:
+            return self.extent, frozenset()
+        size = [max(u.size[a] for u in ups) for a in (0, 1)]
+        mixed = frozenset(self.mixing).union(*(u.mixed for u in ups))
+        self.mixing = set()
+        if node.role == "window" and len(shape) == len(ups[0].shape):
+            for dim in node.dims or (-2, -1):
+                pieces = ups[0].labels[dim % len(shape)]
+                if len(pieces) == 1:
+                    size[pieces[0][0]] = shape[dim % len(shape)]
+                    mixed = frozenset(p for p in mixed if p[0] != pieces[0][0])
+        return (size[0], size[1]), mixed
+
+    def _follow(self, up: _Tensor, shape: tuple[int, ...]) -> spatial.Labels:
+        """The labels of a result of ``shape`` computed position by position from ``up``."""
+        if up.shape == shape:
+            return up.labels
+        if len(up.shape) == len(shape):
+            return spatial.sized(up.labels, shape)
+        return spatial.reshape(up.labels, up.shape, shape)
+
+    def _merge(
+        self, ups: list[_Tensor], shape: tuple[int, ...], notes: list[str]
+    ) -> tuple[Field | None, Merge | None, spatial.Labels]:
+        labels = spatial.broadcast([(u.labels, u.shape) for u in ups], shape)
+        fields = [u.field for u in ups]
+        if any(f is None for f in fields):
+            return None, None, labels
+        if len(ups) == 1:
+            return fields[0], None, labels
+        field, merge = merge_fields([f for f in fields if f is not None])
+        if field is None:
+            notes.append("no receptive field: the merged branches have different effective strides")
+        elif not merge.aligned:
+            notes.append("the branches' receptive-field centres differ (misaligned)")
+        return field, merge, labels
+
+    def _single(
+        self, node: Node, ups: list[_Tensor], shape: tuple[int, ...], notes: list[str]
+    ) -> tuple[Field | None, spatial.Labels]:
+        up = ups[0]
+        role = node.role
+        if role == "permute":
+            labels = spatial.permute(up.labels, node.dims)
+        elif role in ("reshape", "pass", "window"):
+            labels = self._follow(up, shape)
+        elif role == "matmul":
+            return self._matmul(node, ups, shape, notes)
+        elif role == "mix":
+            field = self._mix(up, [d % len(up.shape) for d in node.dims], notes)
+            return field, self._after_mix(up, node.dims, shape)
+        else:
+            field = None if up.field is None else self._whole(up.field, (True, True))
+            return field, up.labels if up.shape == shape else tuple(() for _ in shape)
+        if role != "window" or up.field is None:
+            return up.field, labels
+        return self._window(node, up, notes), labels
+
+    def _whole(self, field: Field, which: tuple[bool, bool]) -> Field:
+        axes = [
+            rf.whole(self.extent[a], field[a].stride) if which[a] and not field[a].whole else field[a] for a in (0, 1)
+        ]
+        return (axes[0], axes[1])
+
+    def _window(self, node: Node, up: _Tensor, notes: list[str]) -> Field | None:
+        """Compose each window on the axis its dimension holds (``dims``, the last two by default)."""
+        assert node.windows is not None and up.field is not None
+        axes = list(up.field)
+        for dim, window in zip(node.dims or (-2, -1), node.windows, strict=True):
+            pieces = up.labels[dim % len(up.labels)] if up.labels else ()
+            if not pieces:
+                continue
+            axis = pieces[0][0]
+            if window is None:
+                axes[axis] = rf.whole(self.extent[axis], axes[axis].stride)
+            elif axes[axis].whole:
+                continue
+            elif len(pieces) != 1 or pieces[0][2] != 1 or spatial.axis_dim(up.labels, axis) is None:
+                notes.append(
+                    f"no receptive field: the {'height' if axis == 0 else 'width'} is split or merged into other "
+                    f"dimensions here, so the window cannot be placed on it"
+                )
+                return None
+            else:
+                axes[axis] = rf.compose(axes[axis], window)
+        return (axes[0], axes[1])
+
+    def _mix(self, up: _Tensor, dims: Sequence[int], notes: list[str]) -> Field | None:
+        """The field after mixing the positions along ``dims``: whole where all of an axis is mixed."""
+        if up.field is None:
+            return None
+        axes = []
+        for axis in (0, 1):
+            current = up.field[axis]
+            pieces = list(dict.fromkeys(p for d in dims for p in up.labels[d] if p[0] == axis))
+            self.mixing.update(pieces)
+            fresh = [p for p in pieces if p not in up.mixed]
+            if current.whole or not fresh:
+                axes.append(current)
+            elif _prod(p[1] for p in pieces) >= up.size[axis]:
+                axes.append(rf.whole(self.extent[axis], current.stride))
+            else:
+                grow = sum((p[1] - 1) * p[2] for p in fresh) * current.stride
+                axes.append(rf.AxisField(current.size + grow, current.stride, current.padding))
+                notes.append(
+                    "mixes the positions within windows: r is the window's extent; each position's field starts "
+                    "where its window does, not at u·S − P"
+                )
+        return (axes[0], axes[1])
+
+    def _after_mix(self, up: _Tensor, dims: Sequence[int], shape: tuple[int, ...]) -> spatial.Labels:
+        mixed = {d % len(up.shape) for d in dims}
+        if len(shape) == len(up.shape):
+            return tuple(
+                labels if i not in mixed or up.shape[i] == shape[i] else ()
+                for i, labels in enumerate(spatial.sized(up.labels, shape) if up.shape != shape else up.labels)
+            )
+        kept = tuple(labels for i, labels in enumerate(up.labels) if i not in mixed)
+        if len(kept) == len(shape):
+            return kept
+        return tuple(() for _ in shape)
+
+    def _matmul(
+        self, node: Node, ups: list[_Tensor], shape: tuple[int, ...], notes: list[str]
+    ) -> tuple[Field | None, spatial.Labels]:
+        """An einsum (``equation``; a matrix product by default): contracted dimensions are mixed."""
+        a = ups[0]
+        if len(ups) == 1 and not node.equation:
+            return self._mix(a, [len(a.shape) - 1], notes), self._after_mix(a, [len(a.shape) - 1], shape)
+        specs, out_spec = _einsum_specs(node.equation or "...ij,...jk->...ik", [len(u.shape) for u in ups])
+        fields = []
+        labels: list[list[spatial.Piece]] = [[] for _ in out_spec]
+        for up, spec in zip(ups, specs, strict=True):
+            fields.append(self._mix(up, [i for i, letter in enumerate(spec) if letter not in out_spec], notes))
+            for i, letter in enumerate(spec):
+                if letter in out_spec and up.shape[i] > 1:
+                    where = labels[out_spec.index(letter)]
+                    where += [p for p in up.labels[i] if p not in where]
+        out_labels = tuple(tuple(pieces) for pieces in labels)
+        if len(out_labels) != len(shape) or any(f is None for f in fields):
+            return None if any(f is None for f in fields) else fields[0], out_labels
+        field, _ = merge_fields([f for f in fields if f is not None])
+        return field, out_labels
+
+
+def _einsum_specs(equation: str, ranks: Sequence[int]) -> tuple[list[str], str]:
+    """Per input the letter of each dimension, and the output's letters; ``...`` spelled out (right-aligned)."""
+    left, _, right = equation.replace(" ", "").partition("->")
+    specs = left.split(",")
+    if len(specs) != len(ranks):
+        raise ValueError(f"einsum {equation!r} names {len(specs)} inputs, the node has {len(ranks)}")
+    longest = max(rank - len(spec.replace("...", "")) for spec, rank in zip(specs, ranks, strict=True))
+    extra = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: max(longest, 0)]
+    spelled = [
+        spec.replace("...", extra[len(extra) - (rank - len(spec) + 3) :] if "..." in spec else "")
+        for spec, rank in zip(specs, ranks, strict=True)
+    ]
+    if not _:
+        once = sorted(c for c in set("".join(specs)) if "".join(specs).count(c) == 1 and c != ".")
+        right = "..." * ("..." in left) + "".join(once)
+    return spelled, right.replace("...", extra)
+
+
+def analyze(nodes: Sequence[Node]) -> GraphReport:
+    """Per node ``r``, ``S``, ``P`` per axis relative to the (single) input, the merges' verdicts, the main path.
+
+    ``nodes`` are in topological order. A node whose field is undefined (after an opaque node, or a merge of
+    branches with different strides) gets ``None`` and a note saying why.
+    """
+    _check(nodes)
+    engine = _Engine()
+    return GraphReport([engine.run(node) for node in nodes], _longest_path(nodes))
+
+
+def _prod(values: Any) -> int:
+    result = 1
+    for v in values:
+        result *= v
+    return result
+
+
+def layer_node(layer: Layer | Mapping[str, Any], name: str, source: str, shape: Shape, index: int = 0) -> Node:
+    """The node of one layer of the shared layer description applied to ``shape`` (the output of ``source``)."""
+    parsed = layer if isinstance(layer, Layer) else parse_layer(layer, index)
+    return result_node(apply_layer(parsed, shape, index), name, source)
+
+
+def result_node(result: LayerResult, name: str, source: str) -> Node:
+    """The node of a layer already applied to its input (:func:`convcore.networks.layers.apply_layer`)."""
+    layer = result.layer
+    out = result.output
+    output = (out.channels, out.height, out.width)
+    if layer.type == "conv_transpose2d":
+        return Node(
+            name,
+            layer.type,
+            "opaque",
+            (source,),
+            output,
+            None,
+            result.params,
+            result.macs,
+            layer.name,
+            "transposed convolution upsamples: no receptive field from here on",
+        )
+    if layer.type in ("global_avg_pool2d", "linear"):
+        # a mean over the map, or a linear layer reading the map flattened: every position is mixed
+        dims = (2, 3) if layer.type == "global_avg_pool2d" else (1, 2, 3)
+        return Node(name, layer.type, "mix", (source,), output, None, result.params, result.macs, layer.name, dims=dims)
+    role: Role = "pass" if layer.type in PASS_THROUGH else "window"
+    return Node(name, layer.type, role, (source,), output, result.windows, result.params, result.macs, layer.name)
+
+
+def from_layers(
+    layers: Sequence[Layer | Mapping[str, Any]],
+    input_shape: Shape,
+    shortcuts: Sequence[Mapping[str, Any]] = (),
+) -> list[Node]:
+    """Nodes of a layer list with residual shortcuts, as the zoo describes architectures.
+
+    Layer ``i`` reads layer ``i − 1`` (``-1`` is the input). A shortcut ``{"from": a, "to": b, "layers": [...]}``
+    runs its own layers (empty: identity) on the output of layer ``a`` and adds the result to the output of
+    layer ``b``; the add node is named ``add_b`` and the next layer reads it. Node names are the layers' names
+    where given, else their indices.
+    """
+    parsed = [layer if isinstance(layer, Layer) else parse_layer(layer, i) for i, layer in enumerate(layers)]
+    names = [layer.name or str(i) for i, layer in enumerate(parsed)]
+    by_target: dict[int, list[Mapping[str, Any]]] = {}
+    for shortcut in shortcuts:
+        start, end = shortcut.get("from"), shortcut.get("to")
+        if not isinstance(start, int) or not isinstance(end, int) or not -1 <= start < end < len(parsed):
+            raise ValueError(
+                f"shortcut from {start!r} to {end!r}: both must be layer indices with -1 <= from < to < {len(parsed)}"
+            )
+        by_target.setdefault(end, []).append(shortcut)
+
+    nodes = [Node("input", "input", "input", (), (input_shape.channels, input_shape.height, input_shape.width))]
+    outputs: dict[int, tuple[str, Shape]] = {-1: ("input", input_shape)}
+    source, shape = "input", input_shape
+    for i, layer in enumerate(parsed):
+        node = layer_node(layer, names[i], source, shape, i)
+        nodes.append(node)
+        source, shape = node.name, Shape(*node.output)
+        for k, shortcut in enumerate(by_target.get(i, [])):
+            branch, branch_shape = outputs[shortcut["from"]]
+            for j, raw in enumerate(shortcut.get("layers", [])):
+                sub = raw if isinstance(raw, Layer) else parse_layer(raw, j)
+                sub_node = layer_node(sub, sub.name or f"shortcut_{i}_{k}_{j}", branch, branch_shape, j)
+                nodes.append(sub_node)
+                branch, branch_shape = sub_node.name, Shape(*sub_node.output)
+            if branch_shape != shape:
+                raise ValueError(
+                    f"shortcut from {shortcut['from']} to {i}: shapes {branch_shape} and {shape} cannot be added; "
+                    f"give the shortcut layers that match them"
+                )
+            add = Node(
+                f"add_{names[i]}" if k == 0 else f"add_{names[i]}_{k}", "add", "merge", (source, branch), node.output
+            )
+            nodes.append(add)
+            source = add.name
+        outputs[i] = (source, shape)
+    return nodes
+
+
+def field_dict(field: Field | None) -> dict[str, list[int] | list[bool]] | None:
+    """``{size, stride, padding, global}`` as ``[height, width]`` pairs; ``global``: the axis sees the whole input."""
+    if field is None:
+        return None
+    return {
+        "size": [field[0].size, field[1].size],
+        "stride": [field[0].stride, field[1].stride],
+        "padding": [field[0].padding, field[1].padding],
+        "global": [field[0].whole, field[1].whole],
+    }
+
+
+def report_to_dict(report: GraphReport) -> dict[str, Any]:
+    """The table as plain JSON-ready data: one row per node, totals, the main path.
+
+    Each row: ``name``, ``op``, ``target`` (the module path where known), ``role``, ``inputs``, ``output``
+    (shape without the batch axis), ``params``, ``macs``, ``receptive_field`` (``size``/``stride``/``padding``
+    as ``[height, width]`` and ``global``, per axis whether every input position along it is seen — then
+    ``size`` is the input's extent and ``padding`` 0 — or ``null``), ``field`` (``"local"``, ``"global"`` or
+    ``"none"``), ``measured`` (the node's windows were read from autograd, not known), ``aligned`` (merges
+    only), ``offsets`` (per merged branch the centre offset ``(r − 1)/2 − P`` as ``[height, width]``),
+    ``notes`` (what the reader should know about this row: a global field's cause, an uncounted MAC, a
+    measured or unknown operation) and ``note`` (the notes joined by "; ").
+    """
+    rows = []
+    for n in report.nodes:
+        rows.append(
+            {
+                "name": n.node.name,
+                "op": n.node.op,
+                "target": n.node.target,
+                "role": n.node.role,
+                "inputs": list(n.node.inputs),
+                "output": list(n.node.output),
+                "params": n.node.params,
+                "macs": n.node.macs,
+                "receptive_field": field_dict(n.field),
+                "field": n.kind,
+                "measured": n.node.measured,
+                "aligned": n.merge.aligned if n.merge else None,
+                "offsets": [list(o) for o in n.merge.offsets] if n.merge else None,
+                "notes": list(n.notes),
+                "note": n.note,
+            }
+        )
+    return {
+        "input": list(report.nodes[0].node.output) if report.nodes else [],
+        "nodes": rows,
+        "total_params": report.total_params,
+        "total_macs": report.total_macs,
+        "main_path": report.main_path,
+    }

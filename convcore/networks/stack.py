@@ -1,0 +1,270 @@
+"""A layer list analysed as a chain of the graph engine: per-layer shapes, parameters, MACs, receptive fields
+and warnings.
+
+This is the table behind ``/api/v1/shapes``, ``/api/v1/architectures/{name}``, ``convviz shape`` and the
+receptive-field explorer. The layers become nodes of :mod:`convcore.networks.graph` — the engine torch.fx and ONNX
+models go through — so a global pooling or a linear layer over the map has the *whole input* as its field
+(``AxisField.whole``), exactly as in an uploaded model. Warnings carry a ``code`` and numbers so that a front
+end can word them in its own language, plus an English ``message``.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from convcore.arithmetic import receptive_field as rf
+from convcore.arithmetic.shapes import Pair
+from convcore.networks import graph
+from convcore.networks.layers import (
+    PASS_THROUGH,
+    Layer,
+    LayerResult,
+    Shape,
+    Window,
+    parse_layers,
+    propagate,
+    static_windows,
+)
+
+AXES = ("height", "width")
+Field = tuple[rf.AxisField, rf.AxisField]
+#: Without an input size the chain runs on a nominal 2×2 map: window layers compose the same windows whatever
+#: the map's size, and the layers that need the size (global pooling, linear) end the analysis.
+_NOMINAL = (1, 2, 2)
+
+
+@dataclass(frozen=True)
+class StackWarning:
+    code: str
+    layer: int
+    message: str
+    axis: str | None = None
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    index: int
+    layer: Layer
+    output: Shape | None
+    params: int | None
+    macs: int | None
+    field: Field | None
+    unused: Pair | None
+
+
+@dataclass(frozen=True)
+class StackReport:
+    input: Shape | None
+    layers: list[LayerReport]
+    warnings: list[StackWarning] = field(default_factory=list)
+
+    @property
+    def total_params(self) -> int | None:
+        if self.input is None:
+            return None
+        return sum(r.params or 0 for r in self.layers)
+
+    @property
+    def total_macs(self) -> int | None:
+        if self.input is None:
+            return None
+        return sum(r.macs or 0 for r in self.layers)
+
+
+@dataclass(frozen=True)
+class NetworkReport:
+    """One engine run over a main path with shortcuts: the graph's report and, as layer tables, the main path
+    and each shortcut's projection (``None`` for an identity shortcut)."""
+
+    graph: graph.GraphReport
+    main: StackReport
+    shortcuts: list[StackReport | None]
+
+    @property
+    def total_params(self) -> int:
+        return self.graph.total_params
+
+    @property
+    def total_macs(self) -> int:
+        return self.graph.total_macs
+
+
+def _gaps(index: int, layer: Layer, windows: tuple[Window, Window]) -> list[StackWarning]:
+    found = []
+    for axis, window in zip(AXES, windows, strict=True):
+        if window.stride > window.kernel:
+            found.append(
+                StackWarning(
+                    "gaps",
+                    index,
+                    f"layer {index} ({layer.type}): stride {window.stride} is larger than the kernel span "
+                    f"{window.kernel} along the {axis}, so {window.stride - window.kernel} of every {window.stride} "
+                    f"input positions are never read",
+                    axis,
+                    window.stride - window.kernel,
+                )
+            )
+    return found
+
+
+def _unread(result: LayerResult, index: int) -> list[StackWarning]:
+    found = []
+    for axis, rows in zip(AXES, result.unused_image, strict=True):
+        if rows > 0:
+            found.append(
+                StackWarning(
+                    "unread",
+                    index,
+                    f"layer {index} ({result.layer.type}): the floor in the output-size formula leaves the last "
+                    f"{rows} input {'row' if axis == 'height' else 'column'}(s) unread along the {axis}; "
+                    f"add padding or change the stride",
+                    axis,
+                    rows,
+                )
+            )
+    return found
+
+
+def _field_warnings(index: int, layer: Layer, before: Field | None) -> list[StackWarning]:
+    """Why the field ends at ``layer`` (it had one before)."""
+    if before is None:
+        return []
+    if layer.type == "conv_transpose2d":
+        return [
+            StackWarning(
+                "rf_transposed",
+                index,
+                f"layer {index} (conv_transpose2d): a transposed convolution upsamples, so the receptive field "
+                f"is not defined from here on (Araujo et al. cover downsampling layers only)",
+            )
+        ]
+    return [
+        StackWarning(
+            "rf_needs_input",
+            index,
+            f"layer {index} ({layer.type}) covers the whole map: give an input size to compute its receptive field",
+        )
+    ]
+
+
+def _table(
+    layers: Sequence[Layer],
+    results: Sequence[LayerResult] | None,
+    fields: Sequence[Field | None],
+    input_shape: Shape | None,
+) -> StackReport:
+    """The rows and warnings of a chain whose fields the engine computed (``results``: with an input size)."""
+    rows, warnings = [], []
+    before: Field | None = (rf.AxisField(), rf.AxisField())
+    for i, layer in enumerate(layers):
+        result = results[i] if results is not None else None
+        current = fields[i]
+        windows = result.windows if result is not None else static_windows(layer)
+        if current is None:
+            warnings += _field_warnings(i, layer, before)
+        elif windows is not None:
+            warnings += _gaps(i, layer, windows)
+        if result is not None:
+            warnings += _unread(result, i)
+            rows.append(LayerReport(i, layer, result.output, result.params, result.macs, current, result.unused))
+        else:
+            rows.append(LayerReport(i, layer, None, None, None, current, None))
+        before = current
+    return StackReport(input_shape, rows, warnings)
+
+
+def chain_nodes(results: Sequence[LayerResult], input_shape: Shape) -> list[graph.Node]:
+    """The engine's nodes of a propagated chain: ``"input"``, then layer ``i`` as node ``"i"``."""
+    nodes = [graph.Node("input", "input", "input", (), (input_shape.channels, input_shape.height, input_shape.width))]
+    source = "input"
+    for i, result in enumerate(results):
+        name = str(i)
+        nodes.append(graph.result_node(result, name, source))
+        source = name
+    return nodes
+
+
+def _static_nodes(layers: Sequence[Layer]) -> list[graph.Node]:
+    """The chain without an input size, up to the first layer whose window needs it (see ``_NOMINAL``)."""
+    nodes = [graph.Node("input", "input", "input", (), _NOMINAL)]
+    for i, layer in enumerate(layers):
+        windows = static_windows(layer)
+        if windows is None:
+            break
+        role: graph.Role = "pass" if layer.type in PASS_THROUGH else "window"
+        nodes.append(graph.Node(str(i), layer.type, role, (nodes[-1].name,), _NOMINAL, windows, target=layer.name))
+    return nodes
+
+
+def analyze(layers: Sequence[Layer], input_shape: Shape | None = None) -> StackReport:
+    """Analyse a chain. Without an input shape only the receptive fields are computed (as far as they can be)."""
+    if input_shape is None:
+        report = graph.analyze(_static_nodes(layers))
+        fields = [n.field for n in report.nodes[1:]]
+        return _table(layers, None, fields + [None] * (len(layers) - len(fields)), None)
+    results = propagate(layers, input_shape)
+    report = graph.analyze(chain_nodes(results, input_shape))
+    return _table(layers, results, [n.field for n in report.nodes[1:]], input_shape)
+
+
+def analyze_network(
+    raw_layers: Sequence[Mapping[str, Any]], input_shape: Shape, shortcuts: Sequence[Mapping[str, Any]] = ()
+) -> NetworkReport:
+    """A main path with residual shortcuts (the zoo's form, :func:`convcore.networks.graph.from_layers`) through one
+    engine run; the layer tables read their fields from it."""
+    layers = parse_layers(raw_layers)
+    report = graph.analyze(graph.from_layers(layers, input_shape, shortcuts))
+    nodes = report.by_name()
+    results = propagate(layers, input_shape)
+    main = _table(layers, results, [nodes[layer.name or str(i)].field for i, layer in enumerate(layers)], input_shape)
+    tables: list[StackReport | None] = []
+    for i, shortcut in enumerate(shortcuts):
+        sub = parse_layers(shortcut["layers"])
+        if not sub:
+            tables.append(None)
+            continue
+        source = input_shape if shortcut["from"] < 0 else results[shortcut["from"]].output
+        names = [layer.name or f"shortcut_{shortcut['to']}_{_rank(shortcuts, i)}_{j}" for j, layer in enumerate(sub)]
+        tables.append(_table(sub, propagate(sub, source), [nodes[name].field for name in names], source))
+    return NetworkReport(report, main, tables)
+
+
+def _rank(shortcuts: Sequence[Mapping[str, Any]], index: int) -> int:
+    """The position of shortcut ``index`` among those ending at the same layer (how the engine names its nodes)."""
+    return sum(1 for s in shortcuts[:index] if s["to"] == shortcuts[index]["to"])
+
+
+@dataclass(frozen=True)
+class Region:
+    """The input box one output position sees, per axis ``(start, end)`` inclusive."""
+
+    unclipped: tuple[tuple[int, int], tuple[int, int]]
+    clipped: tuple[tuple[int, int], tuple[int, int]] | None
+    center: tuple[float, float]
+    field: Field
+
+
+def region(layers: Sequence[Layer], input_shape: Shape, position: Pair, layer_index: int | None = None) -> Region:
+    """The receptive field of output ``position = (row, col)`` of layer ``layer_index`` (the last by default).
+
+    A whole field (after global pooling or a linear layer) is the whole input, whatever the position."""
+    if not layers:
+        raise ValueError("the layer list is empty: add at least one layer")
+    index = len(layers) - 1 if layer_index is None else layer_index
+    if not 0 <= index < len(layers):
+        raise ValueError(f"layer_index must be between 0 and {len(layers) - 1}, got {index}")
+    report = analyze(layers[: index + 1], input_shape).layers[index]
+    if report.field is None:
+        raise ValueError(f"layer {index} has no receptive field (it follows an upsampling layer)")
+    assert report.output is not None
+    out = report.output.size
+    for axis, (u, n) in enumerate(zip(position, out, strict=True)):
+        if not 0 <= u < n:
+            raise ValueError(f"output {AXES[axis]} index must be between 0 and {n - 1}, got {u}")
+    unclipped = (report.field[0].interval(position[0]), report.field[1].interval(position[1]))
+    clipped_h = rf.clip(unclipped[0], input_shape.height)
+    clipped_w = rf.clip(unclipped[1], input_shape.width)
+    clipped = (clipped_h, clipped_w) if clipped_h is not None and clipped_w is not None else None
+    center = (report.field[0].center(position[0]), report.field[1].center(position[1]))
+    return Region(unclipped, clipped, center, report.field)
