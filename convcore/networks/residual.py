@@ -105,8 +105,9 @@ def run_residual_experiment(
     """Measure activation variance after 0..``depth`` blocks for the four stacks described above.
 
     Cost: depth batched products of ``networks`` (4 · samples × width) by (width × width) matrices; the
-    default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals and takes about 150 ms of CPU on a
-    loaded shared core (430 ms with float64 draws, torch.bmm and var_mean).
+    default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals and takes 130–190 ms of CPU on a
+    loaded shared core under the app's malloc settings (180–250 ms when each block allocated its temporaries;
+    430 ms with float64 draws, torch.bmm and var_mean).
     """
     _check_int("depth", depth, 1, MAX_DEPTH)
     _check_int("width", width, 2, MAX_WIDTH)
@@ -160,11 +161,17 @@ def _ratio_per_block(depths: np.ndarray, variances: list[float]) -> float:
     return float(2.0 ** np.polyfit(depths[alive], np.log2(np.asarray(variances)[alive]), 1)[0])
 
 
-def draw(generator: torch.Generator, shape: tuple[int, ...], out: torch.Tensor | None = None) -> torch.Tensor:
+def draw(
+    generator: torch.Generator,
+    shape: tuple[int, ...],
+    out: torch.Tensor | None = None,
+    scratch: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Standard normal values from ``generator`` in float32 (torch's vectorised Box–Muller, five times faster
     than its float64 path), returned in float64: every value of the experiment is drawn this way, so a replay
-    in torch reproduces it exactly. ``out`` (float64, of ``shape``) receives them if given."""
-    drawn = torch.randn(shape, generator=generator, dtype=torch.float32)
+    in torch reproduces it exactly. ``out`` (float64, of ``shape``) receives them if given, drawn into
+    ``scratch`` (float32, of ``shape``) if given."""
+    drawn = torch.randn(shape, generator=generator, dtype=torch.float32, out=scratch)
     if out is None:
         return drawn.double()
     return out.copy_(drawn)
@@ -181,11 +188,17 @@ def _run_stacks(generator: torch.Generator, depth: int, networks: int, samples: 
     ``(samples, width)`` are stacked into ``(3 · samples, width)`` rows. A block's matrices are drawn just
     before its product into one reused buffer, and the Kaiming scale √(2/width) multiplies the product
     (ReLU and batch norm commute with a positive scale), not the width² weights.
+
+    Every buffer is allocated once, before the first block: the app hands each allocation over 128 KiB back
+    to the kernel when it is freed (:func:`app.admission.return_freed_memory`), and faulting a block's
+    temporaries back in took as long as all of its arithmetic.
     """
     state = draw(generator, (networks, samples, width))[:, None].repeat(1, len(_RUN), 1, 1)
     relu_in = torch.empty_like(state)
     branch = torch.empty_like(state)
     weights = torch.empty(networks, width, width, dtype=torch.float64)
+    drawn = torch.empty(networks, width, width, dtype=torch.float32)
+    squares = torch.empty(networks, samples, width, dtype=torch.float64)
     run = torch.empty(depth + 1, len(_RUN), networks, 2, dtype=torch.float64)
     flat = state.view(networks, len(_RUN), samples * width)
     rows = (networks, len(_RUN) * samples, width)
@@ -197,8 +210,8 @@ def _run_stacks(generator: torch.Generator, depth: int, networks: int, samples: 
         _moments(flat, run[block])
         if block == depth:
             break
-        _branch_inputs(state, relu_in)
-        draw(generator, (networks, width, width), out=weights)
+        _branch_inputs(state, relu_in, squares)
+        draw(generator, (networks, width, width), out=weights, scratch=drawn)
         # rows are samples, so W · ReLU(h) for every sample is ReLU(h) @ Wᵀ (batched over networks)
         np.matmul(relu_in_rows, weights_t, out=branch_rows)
         torch.mul(branch[:, _PLAIN], scale, out=state[:, _PLAIN])
@@ -228,16 +241,16 @@ def _moments(flat: torch.Tensor, out: torch.Tensor) -> None:
     torch.div(squares, n, out=out[..., 1].T)
 
 
-def _branch_inputs(state: torch.Tensor, out: torch.Tensor) -> None:
-    """ReLU(h) for plain, residual and scaled, ReLU(BN(h)) for batch_norm, written into ``out``."""
+def _branch_inputs(state: torch.Tensor, out: torch.Tensor, squares: torch.Tensor) -> None:
+    """ReLU(h) for plain, residual and scaled, ReLU(BN(h)) for batch_norm, written into ``out``; ``squares``
+    ``(networks, samples, width)`` holds batch norm's squared deviations."""
     h = state[:, _BATCH_NORM]
     centred = out[:, _BATCH_NORM]
     # batch statistics per network and unit, over that network's samples (two passes, as torch's BatchNorm)
     torch.sub(h, h.mean(dim=1, keepdim=True), out=centred)
-    var = centred.square().mean(dim=1, keepdim=True)
-    centred.div_(var.add_(_BN_EPS).sqrt_())
-    out[:, :_BATCH_NORM].copy_(state[:, :_BATCH_NORM])
-    out.clamp_min_(0.0)
+    var = torch.mul(centred, centred, out=squares).mean(dim=1, keepdim=True)
+    centred.div_(var.add_(_BN_EPS).sqrt_()).clamp_min_(0.0)
+    torch.clamp_min(state[:, :_BATCH_NORM], 0.0, out=out[:, :_BATCH_NORM])
 
 
 def _check_int(name: str, value: int, low: int, high: int) -> None:

@@ -27,21 +27,22 @@ function photoWidth(state) {
   return Math.min(480, state.erf && state.sel ? Math.floor((full - 16) / 2) : full);
 }
 
-function mapWidth(layer, single) {
-  const avail = Math.max(160, $("maps").clientWidth - 8);
+// `avail` is the maps' column width, read once per redraw: reading it again after a canvas was resized would
+// lay the page out once per map.
+function mapWidth(layer, single, avail) {
   const natural = Math.max(layer.output.width * (single ? 2 : 1), 96);
   return Math.min(avail, single ? 520 : 240, Math.max(natural, 160));
 }
 
 // The effective receptive field beside the photo, hidden while there is none for the selection.
-export function drawErf(state, images, boxes) {
+export function drawErf(state, images, boxes, photoPx = null) {
   const show = Boolean(state.erf && state.sel && state.erfResult && boxes);
   $("erf-figure").hidden = !show;
   $("erf-note").hidden = !show;
   if (!show) return;
   const erf = state.erfResult.erf;
   const { height, width } = state.result.input;
-  drawZoom($("erf"), images.get(erf.image), height, width, boxes.photo, photoWidth(state));
+  drawZoom($("erf"), images.get(erf.image), height, width, boxes.photo, photoPx ?? photoWidth(state));
   const s = erf.support;
   $("erf-note").textContent = `${t("image.erfNote")} ${s ? t("image.erfSupport", s) : t("image.erfZero")}`;
 }
@@ -57,7 +58,10 @@ export function drawResult(state, images, mapCanvases) {
   }
   const boxes = selectionBoxes(result, state.sel);
   const photo = images.get(result.input.image);
-  drawMap($("photo"), photo, result.input.height, result.input.width, { box: boxes?.photo ?? null }, photoWidth(state));
+  // the layout is read before any canvas is drawn (read, then write)
+  const photoPx = photoWidth(state);
+  const avail = Math.max(160, $("maps").clientWidth - 8);
+  drawMap($("photo"), photo, result.input.height, result.input.width, { box: boxes?.photo ?? null }, photoPx);
   for (const { canvas, layer, channel } of mapCanvases) {
     const info = result.layers[layer];
     const sel = state.sel;
@@ -65,9 +69,9 @@ export function drawResult(state, images, mapCanvases) {
     const overlay = { box: boxes?.maps[layer] ?? null, pixel };
     const single = (state.view[layer] ?? -1) !== -1;
     const image = images.get(info.maps[channel].image);
-    layouts.set(canvas, drawMap(canvas, image, info.output.height, info.output.width, overlay, mapWidth(info, single)));
+    layouts.set(canvas, drawMap(canvas, image, info.output.height, info.output.width, overlay, mapWidth(info, single, avail)));
   }
   renderRfNumbers($("rf-numbers"), result, state.sel, boxes?.photo ?? null);
-  drawErf(state, images, boxes);
+  drawErf(state, images, boxes, photoPx);
   return layouts;
 }

@@ -55,6 +55,7 @@ export class Grid {
     host.append(this.figure);
     this.cells = [];
     this.byKey = new Map();
+    this.spare = [];
     this.marks = new Map();
     this.rows = 0;
     this.cols = 0;
@@ -208,14 +209,14 @@ export class Grid {
       }
       cell.base = info.cls || "";
     }
-    for (const [key, cell] of this.byKey) if (!byKey.has(key)) cell.g.remove();
+    for (const [key, cell] of this.byKey) if (!byKey.has(key)) this.retire(cell);
     this.byKey = byKey;
     this.cells = cells;
     for (let n = 0; n < count; n++) this.applyClass(n);
   }
 
   clearSvg() {
-    for (const cell of this.byKey.values()) cell.g.remove();
+    for (const cell of this.byKey.values()) this.retire(cell);
     this.byKey = new Map();
     this.cells = [];
     this.canvasSize = 0;
@@ -294,12 +295,26 @@ export class Grid {
   }
 
   // A cell is a <g> with a rect; its <text> is added only once the grid is large enough to show numbers.
+  // Cells that fall off the grid are kept for the next ones it grows, so moving a kernel or padding slider back
+  // and forth moves elements instead of creating them; a kept cell remembers what it shows, so only what
+  // differs is written.
   makeCell() {
+    const spare = this.spare.pop();
+    if (spare) {
+      this.cellLayer.append(spare.g);
+      return spare;
+    }
     const g = svgEl("g");
     const rect = svgEl("rect", { rx: "2" });
     g.append(rect);
     this.cellLayer.append(g);
     return { g, rect, text: null, base: "", cls: null, pos: -1 };
+  }
+
+  retire(cell) {
+    cell.g.remove();
+    cell.pos = -1;
+    this.spare.push(cell);
   }
 
   applyClass(n) {

@@ -60,33 +60,59 @@ function fillTerm(cell, term, winner, tags) {
 }
 
 // A table per input channel, kernel-shaped, with a record per cell in the order of the step's terms. The
-// tables are built once per window shape and refilled on every step, so playing the animation rewrites text
-// instead of rebuilding a few hundred elements.
+// tables are kept from one window shape to the next (a change of kernel size adds or removes rows and cells at
+// the edges) and refilled on every step, so playing the animation or moving a slider rewrites text instead of
+// rebuilding a few hundred elements.
 const builtTables = new WeakMap();
 
+function resizeRow(tr, row, kw) {
+  while (row.length > kw) row.pop().td.remove();
+  while (row.length < kw) {
+    const cell = termCell();
+    tr.append(cell.td);
+    row.push(cell);
+  }
+}
+
+// `tables` is [{table, caption, grid: [[cell]]}], one per channel shown.
+function reshapeTables(body, tables, count, kh, kw) {
+  while (tables.length > count) tables.pop().table.remove();
+  while (tables.length < count) {
+    const table = document.createElement("table");
+    table.className = "pg-products";
+    const caption = table.appendChild(document.createElement("caption"));
+    body.append(table);
+    tables.push({ table, caption, grid: [] });
+  }
+  for (const { table, grid } of tables) {
+    while (grid.length > kh) {
+      grid.pop();
+      table.deleteRow(-1);
+    }
+    grid.forEach((row, a) => resizeRow(table.rows[a], row, kw));
+    while (grid.length < kh) {
+      const row = [];
+      resizeRow(table.insertRow(), row, kw);
+      grid.push(row);
+    }
+  }
+}
+
 function productTables(body, info, kh, kw) {
-  const shape = `${info.channels.join()}|${kh}×${kw}`;
   let built = builtTables.get(body);
-  if (!built || built.shape !== shape) {
-    built = { shape, captions: [], cells: [] };
-    body.replaceChildren(
-      ...info.channels.map(() => {
-        const table = document.createElement("table");
-        table.className = "pg-products";
-        built.captions.push(table.appendChild(document.createElement("caption")));
-        for (let a = 0; a < kh; a++) {
-          const row = Array.from({ length: kw }, termCell);
-          table.insertRow().append(...row.map((cell) => cell.td));
-          built.cells.push(...row);
-        }
-        return table;
-      }),
-    );
+  if (!built) {
+    built = { shape: "", tables: [], cells: [] };
     builtTables.set(body, built);
+  }
+  const shape = `${info.channels.length}|${kh}×${kw}`;
+  if (built.shape !== shape) {
+    built.shape = shape;
+    reshapeTables(body, built.tables, info.channels.length, kh, kw);
+    built.cells = built.tables.flatMap(({ grid }) => grid.flat());
   }
   const winner = info.winner === undefined ? null : info.terms[info.winner];
   const tags = { past: t("step.past"), pad: t("step.pad") };
-  built.captions.forEach((caption, n) => setText(caption, t("grid.input_channel", { c: info.channels[n] })));
+  built.tables.forEach(({ caption }, n) => setText(caption, t("grid.input_channel", { c: info.channels[n] })));
   built.cells.forEach((cell, n) => fillTerm(cell, info.terms[n], info.terms[n] === winner, tags));
 }
 
