@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from app import pricing
-from app.admission import admitted
+from app.admission import priced
 from app.dependencies import SettingsDep
 from app.encoding import respond
 from app.json_body import JSONBodyRoute
@@ -44,8 +43,7 @@ def residual_experiment(
         depth=depth, width=width, samples=samples, networks=networks, max_work=settings.max_residual_work
     )
     price = Cost(residual_bytes(depth=depth, width=width, samples=samples, networks=networks), 4 * work)
-    pricing.check(price, settings, "this experiment", "reduce networks, width or depth")
-    with admitted(settings, price.bytes):
+    with priced(price, settings, "this experiment", "reduce networks, width or depth"):
         result = residual.run_residual_experiment(
             depth=depth, width=width, samples=samples, networks=networks, seed=seed
         )
