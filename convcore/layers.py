@@ -6,9 +6,10 @@ A layer is a dict such as ``{"type": "conv2d", "out_channels": 8, "kernel_size":
 returns a :class:`Layer`; :func:`propagate` runs a stack over an input shape and gives each layer's output
 shape, parameters, multiply-accumulates and the per-axis window the receptive field needs.
 
-The layer types here are values: nothing changes them once built. They are plain slotted dataclasses, not
-frozen ones, because a frozen dataclass assigns each field through ``object.__setattr__`` and costs about five
-times as much to build, and ``/shapes`` builds several per layer (``benchmarks/api.py`` prints the stages).
+The layer types here are values: nothing changes them once built. :class:`Layer`, :class:`Shape` and
+:class:`LayerResult` are plain slotted dataclasses, not frozen ones, because a frozen dataclass assigns each field
+through ``object.__setattr__`` and costs about five times as much to build, and ``/shapes`` builds one of each
+per layer (``benchmarks/api.py`` prints the stages).
 """
 
 import math
@@ -126,7 +127,7 @@ class Layer:
         return d
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True)
 class Window:
     """What a layer does along one axis for the receptive field: effective kernel, stride, left padding."""
 
