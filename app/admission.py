@@ -32,10 +32,11 @@ from functools import lru_cache
 import torch
 
 from app.errors import Busy
+from app.pricing import check
 from app.settings import Settings
-from convcore.networks.cost import REQUEST_BYTES
+from convcore.networks.cost import REQUEST_BYTES, Cost
 
-__all__ = ["Busy", "MemoryGate", "admitted", "gate_for", "one_thread_per_request", "return_freed_memory"]
+__all__ = ["Busy", "MemoryGate", "admitted", "gate_for", "one_thread_per_request", "priced", "return_freed_memory"]
 
 
 class MemoryGate:
@@ -88,6 +89,15 @@ def admitted(settings: Settings, nbytes: int) -> Iterator[None]:
         yield
     finally:
         gate.release(held, slot=slot)
+
+
+@contextmanager
+def priced(price: Cost, settings: Settings, what: str, change: str) -> Iterator[None]:
+    """The one way into priced work: refuse ``price`` over budget (:func:`app.pricing.check`: ``what`` names the
+    request, ``change`` says what to do), then run the body :func:`admitted` with its bytes."""
+    check(price, settings, what, change)
+    with admitted(settings, price.bytes):
+        yield
 
 
 #: glibc's mallopt parameters: serve blocks from this size up with mmap (so they go back to the OS when freed,

@@ -17,7 +17,16 @@ from convcore.operations.geometry import ConvGeometry
 from convcore.operations.pooling import PoolGeometry
 from convcore.operations.transposed import TransposeGeometry
 
-__all__ = ["check", "check_network", "conv_price", "conv_transpose_price", "mib", "over_budget", "pool_price"]
+__all__ = [
+    "check",
+    "check_network",
+    "check_stack",
+    "conv_price",
+    "conv_transpose_price",
+    "mib",
+    "over_budget",
+    "pool_price",
+]
 
 NetworkPrice = Callable[[Shape, Sequence[LayerResult]], Cost]
 
@@ -45,6 +54,11 @@ def check(total: Cost, settings: Settings, what: str, change: str) -> None:
     problem = over_budget(total, settings)
     if problem is not None:
         raise ValueError(f"{what} {problem}: {change}")
+
+
+def check_stack(layers: int, settings: Settings, what: str, change: str) -> None:
+    """Refuse a layer table of ``layers`` rows over budget (its bytes: :func:`convcore.networks.cost.stack_bytes`)."""
+    check(Cost(cost.stack_bytes(layers), layers), settings, what, change)
 
 
 def _with_padding(layer: Layer, padding: int) -> Layer:

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     max_image_channels: int = 16
     max_image_kernel: int = 31
     max_layers_json: int = 256 * 1024
+    #: networks × samples × width² × depth of one residual experiment (convcore.networks.residual.check_work): the
+    #: default run (32 × 16 × 64² × 50 ≈ 1.0e8) takes well under a second, and this bound (≈ 1.3e8) keeps every
+    #: allowed request about that cheap. The residual page narrows its ranges to it (static/js/lessons/budget.js).
+    max_residual_work: int = 2**27
     #: Multiply-adds of every network run one equivariance request needs (≈ 0.5 s of float64 convolution).
     max_equivariance_macs: int = 600_000_000
     #: An uploaded ONNX model: its file size (413 above it) and its node count (422 above it).

@@ -7,7 +7,6 @@ from app.routers import (
     experiments,
     health,
     images,
-    intro_experiments,
     kernels,
     models,
     ops,
@@ -28,8 +27,7 @@ API_ROUTERS: list[APIRouter] = [
     receptive_field.router,
     architectures.router,
     images.router,
-    experiments.router,
-    intro_experiments.router,
+    *experiments.ROUTERS,
     models.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [pages.router]

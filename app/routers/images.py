@@ -9,6 +9,7 @@ image again for a receptive-field click. Responses are serialized with orjson, t
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 import numpy as np
@@ -72,10 +73,10 @@ def _maps_price(shape: Shape, results: Sequence[LayerResult]) -> cost.Cost:
     return cost.network_cost(shape, results)[0]
 
 
-def _priced(
+def _admitted(
     source: Source, raw: list[Any], price: Callable[[Shape, Sequence[LayerResult]], cost.Cost], settings: Settings
-) -> int:
-    """Price decoding, plan the stack and ``price`` it, refuse what is over budget; the bytes to admit."""
+) -> AbstractContextManager[None]:
+    """Price decoding, plan the stack and ``price`` it, refuse what is over budget, admit the larger price."""
     decode = source.decode_bytes()
     problem = pricing.over_budget(cost.Cost(decode, 0), settings)
     if problem is not None:
@@ -85,7 +86,7 @@ def _priced(
     layers = [cost.layer_cost(r, i) for i, r in enumerate(results)]
     network = price(source.work, results)
     pricing.check_network(source.work, results, layers, network, price, settings)
-    return max(network.bytes, decode)
+    return admitted(settings, max(network.bytes, decode))
 
 
 def _input_info(decoded: imaging.DecodedImage, source: str) -> dict[str, Any]:
@@ -168,8 +169,7 @@ async def feature_maps(
 def _feature_maps(image: ImageArgs, layers: str, seed: int, settings: Settings) -> Response:
     source = read_source(*image, settings)
     raw = _parse_layers(layers, settings)
-    nbytes = _priced(source, raw, _maps_price, settings)
-    with admitted(settings, nbytes):
+    with _admitted(source, raw, _maps_price, settings):
         return _encode_maps(source, source.decode(settings), raw, seed)
 
 
@@ -244,8 +244,7 @@ def _receptive_field(
         raise ValueError(f"layer_index must be between 0 and {len(raw) - 1}, got {layer_index}")
     # Layers after the unit's own play no part: they are neither priced nor built.
     upto = raw[: layer_index + 1]
-    nbytes = _priced(source, upto, cost.erf_cost, settings)
-    with admitted(settings, nbytes):
+    with _admitted(source, upto, cost.erf_cost, settings):
         return _field_body(source.decode(settings), source.label, upto, seed, unit, erf)
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
 from app import pricing
-from app.admission import admitted
+from app.admission import priced
 from app.dependencies import ArchitectureName, SettingsDep
 from app.encoding import dumps
 from app.errors import TooLarge
@@ -20,7 +20,7 @@ from app.input_shape import parse_shape
 from app.schemas.common import MAX_SIZE, NOT_FOUND_RESPONSE
 from convcore.importers.onnx.summary import summarize_onnx
 from convcore.networks import zoo
-from convcore.networks.cost import Cost, onnx_bytes, stack_bytes
+from convcore.networks.cost import Cost, onnx_bytes
 from convcore.networks.graph import report_to_dict
 
 router = APIRouter(tags=["models"])
@@ -55,8 +55,7 @@ def model_summary(
     input_shape = None if shape is None else (shape.channels, shape.height, shape.width)
     max_nodes = settings.model_max_nodes
     price = Cost(onnx_bytes(len(data)), max_nodes)
-    pricing.check(price, settings, "this model", "export it with export_params=False or send a smaller model")
-    with admitted(settings, price.bytes):
+    with priced(price, settings, "this model", "export it with export_params=False or send a smaller model"):
         report = summarize_onnx(data, max_bytes=limit, max_nodes=max_nodes, input_shape=input_shape)
     body = dumps({"source": file.filename or "model.onnx", **report_to_dict(report)})
     return Response(body, media_type="application/json")
@@ -77,5 +76,5 @@ def builtin_summary(
 ) -> Response:
     """The same table as ``/models/summary`` for a built-in network (no upload needed)."""
     layers = len(zoo.get_architecture(name).layers)
-    pricing.check(Cost(stack_bytes(layers), layers), settings, f"the table of {name}", "choose a smaller network")
+    pricing.check_stack(layers, settings, f"the table of {name}", "choose a smaller network")
     return Response(builtin_json(name, size), media_type="application/json")

@@ -11,7 +11,6 @@ from app.reports import report_dict
 from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.layers import to_layers
 from app.schemas.shapes import StackRequest, StackResponse
-from convcore.networks.cost import Cost, stack_bytes
 from convcore.networks.layers import Shape
 from convcore.networks.stack import analyze
 
@@ -29,6 +28,6 @@ def stack_shapes(body: StackRequest, settings: SettingsDep) -> Response:
     Without ``input`` only the receptive fields are computed (as far as layers allow) and sizes are null.
     """
     layers = len(body.layers)
-    pricing.check(Cost(stack_bytes(layers), layers), settings, "this stack", "send fewer layers")
+    pricing.check_stack(layers, settings, "this stack", "send fewer layers")
     report = analyze(to_layers(body.layers), to_shape(body.input))
     return Response(dumps(report_dict(report)), media_type="application/json")

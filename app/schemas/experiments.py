@@ -8,6 +8,24 @@ from app.schemas.common import RequestModel, Row
 MAX_MASKS = 2000
 
 
+class ResidualResponse(BaseModel):
+    depths: list[int] = Field(description="0..depth; 0 is the input")
+    variances: dict[str, list[float]] = Field(description="variance after each depth, pooled over all networks")
+    low: dict[str, list[float]] = Field(description="10th percentile of the per-network variance")
+    high: dict[str, list[float]] = Field(description="90th percentile of the per-network variance")
+    theoretical: dict[str, list[float]] = Field(description="the argument's prediction for Var(h_0) = 1")
+    ratio_per_block: dict[str, float] = Field(description="2^slope of log2(variance) fitted over all depths")
+    increment_per_block: dict[str, float] = Field(description="slope of the variance itself")
+    depth: int
+    width: int
+    samples: int
+    networks: int
+    seed: int
+    dtype: str
+    init: str
+    block: str
+
+
 class DropoutExperimentRequest(RequestModel):
     x: Row = Field(description="activations of one layer (a vector of units)")
     p: float = Field(0.5, ge=0.0, le=1.0, description="probability of dropping a unit")

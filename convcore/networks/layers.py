@@ -5,6 +5,11 @@ A layer is a dict such as ``{"type": "conv2d", "out_channels": 8, "kernel_size":
 ``padding`` may be ``"same"`` or ``"valid"`` where torch allows it. :func:`parse_layer` checks one and
 returns a :class:`Layer`; :func:`propagate` runs a stack over an input shape and gives each layer's output
 shape, parameters, multiply-accumulates and the per-axis window the receptive field needs.
+
+The layer types here are values: nothing changes them once built. :class:`Layer`, :class:`Shape` and
+:class:`LayerResult` are plain slotted dataclasses, not frozen ones, because a frozen dataclass assigns each field
+through ``object.__setattr__`` and costs about five times as much to build, and ``/shapes`` builds one of each
+per layer (``benchmarks/api.py`` prints the stages).
 """
 
 import math
@@ -74,7 +79,7 @@ _FIELDS: dict[str, frozenset[str]] = {
 _COMMON = frozenset({"type", "name"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Shape:
     """A feature map's shape without the batch axis: ``(C, H, W)``."""
 
@@ -87,7 +92,7 @@ class Shape:
         return (self.height, self.width)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Layer:
     """One parsed layer. Fields a type does not use keep torch's defaults."""
 
@@ -131,7 +136,7 @@ class Window:
     padding: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LayerResult:
     """A layer applied to a known input shape."""
 
@@ -191,11 +196,12 @@ def _pair(raw: Mapping[str, Any], key: str, default: int, where: str, low: int =
 
 
 def _padding(
-    spec: str | Pair, layer_type: str, kernel: Pair, stride: Pair, dilation: Pair, where: str
+    spec: str | Pair, layer_type: str, kernel: Pair, stride: Pair, dilation: Pair, index: int
 ) -> tuple[Pair, Pair]:
     """The ``(before, after)`` padding per axis of a checked ``padding`` (a pair, ``"same"`` or ``"valid"``)."""
     if not isinstance(spec, str):
         return ((spec[0], spec[0]), (spec[1], spec[1]))
+    where = f"layer {index} ({layer_type})"
     if layer_type != "conv2d":
         raise ValueError(f'{where}: padding "{spec}" is only allowed for conv2d; give a number instead')
     if spec == "valid":
@@ -229,23 +235,25 @@ def assemble(values: Mapping[str, Any], index: int = 0) -> Layer:
     models call it on what they validated, so both make the same layer.
     """
     layer_type = values["type"]
-    fields: dict[str, Any] = {"type": layer_type, "name": values.get("name") or ""}
+    layer = Layer(layer_type, values.get("name") or "")
     if layer_type in _SLIDING:
         kernel = _as_pair(values["kernel_size"])
         stride = values.get("stride")
-        stride = _as_pair(stride if stride is not None else (kernel if layer_type in _POOLS else 1))
-        dilation = _as_pair(values.get("dilation") or 1)
+        stride = _as_pair(stride) if stride is not None else (kernel if layer_type in _POOLS else (1, 1))
+        dilation = values.get("dilation")
+        dilation = _as_pair(dilation) if dilation else (1, 1)
         spec = values.get("padding", 0)
         spec = spec if isinstance(spec, str) else _as_pair(spec)
-        padding = _padding(spec, layer_type, kernel, stride, dilation, f"layer {index} ({layer_type})")
-        fields.update(kernel_size=kernel, stride=stride, dilation=dilation, padding=padding, padding_spec=spec)
+        layer.padding = _padding(spec, layer_type, kernel, stride, dilation, index)
+        layer.kernel_size, layer.stride, layer.dilation, layer.padding_spec = kernel, stride, dilation, spec
     for key in _COPIED[layer_type]:
         value = values.get(key)
         if value is not None:
-            fields[key] = value
+            setattr(layer, key, value)
     if layer_type == "conv_transpose2d":
-        fields["output_padding"] = _as_pair(values.get("output_padding") or 0)
-    return Layer(**fields)
+        output_padding = values.get("output_padding")
+        layer.output_padding = _as_pair(output_padding) if output_padding else (0, 0)
+    return layer
 
 
 def parse_layer(raw: Mapping[str, Any], index: int = 0) -> Layer:
@@ -350,6 +358,15 @@ def parse_layers(raw: Sequence[Mapping[str, Any]]) -> list[Layer]:
 _IDENTITY = (Window(1, 1, 0), Window(1, 1, 0))
 
 
+def _sliding_windows(layer: Layer) -> tuple[Window, Window]:
+    """The receptive-field windows of a convolution or pooling: effective kernel, stride, left padding."""
+    (kh, kw), (sh, sw), (dh, dw), ((ph, _), (pw, _)) = layer.kernel_size, layer.stride, layer.dilation, layer.padding
+    return (
+        Window(shapes.effective_kernel_size(kh, dh), sh, ph),
+        Window(shapes.effective_kernel_size(kw, dw), sw, pw),
+    )
+
+
 @lru_cache(maxsize=4096)
 def _axis(layer_type: str, size: int, k: int, s: int, pad: Pair, d: int, ceil: bool, output_padding: int) -> Pair3:
     """Output length, unread positions and unread real rows of a sliding window along one axis (pure, so
@@ -416,17 +433,7 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
         except ValueError as exc:
             raise within(exc, f"layer {index} ({layer.type})", layer=index, type=layer.type) from exc
         output = Shape(out_c, *out_size)
-        if layer.type == "conv_transpose2d":
-            windows = None
-        else:
-            windows = tuple(  # type: ignore[assignment]
-                Window(
-                    shapes.effective_kernel_size(layer.kernel_size[a], layer.dilation[a]),
-                    layer.stride[a],
-                    layer.padding[a][0],
-                )
-                for a in (0, 1)
-            )
+        windows = None if layer.type == "conv_transpose2d" else _sliding_windows(layer)
     elif layer.type in PASS_THROUGH:
         output = shape
         if layer.type == "batch_norm2d":
@@ -465,14 +472,7 @@ def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
 def static_windows(layer: Layer) -> tuple[Window, Window] | None:
     """The receptive-field windows a layer has without knowing its input size (``None`` where that is needed)."""
     if layer.type in PASS_THROUGH:
-        return (Window(1, 1, 0), Window(1, 1, 0))
-    if layer.type in {"conv2d", "max_pool2d", "avg_pool2d"}:
-        return tuple(  # type: ignore[return-value]
-            Window(
-                shapes.effective_kernel_size(layer.kernel_size[a], layer.dilation[a]),
-                layer.stride[a],
-                layer.padding[a][0],
-            )
-            for a in (0, 1)
-        )
+        return _IDENTITY
+    if layer.type in _SLIDING and layer.type != "conv_transpose2d":
+        return _sliding_windows(layer)
     return None

@@ -35,9 +35,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from convcore.errors import InputError
+
 __all__ = [
     "VARIANTS",
     "ResidualExperiment",
+    "check_work",
     "draw",
     "run_residual_experiment",
     "theoretical_variance",
@@ -52,9 +55,6 @@ MAX_DEPTH = 50
 MAX_WIDTH = 512
 MAX_SAMPLES = 1024
 MAX_NETWORKS = 256
-# networks × samples × width² × depth bounds the work of the 4·depth batched matrix products;
-# the default is 32 × 16 × 64² × 50 ≈ 1.0e8, the bound about ten times that
-MAX_WORK = 2**30
 
 _BN_EPS = 1e-5
 _LOW_QUANTILE, _HIGH_QUANTILE = 0.1, 0.9
@@ -99,6 +99,22 @@ def theoretical_variance(variant: str, depth: int) -> float:
     return 1.0
 
 
+def check_work(*, depth: int, width: int, samples: int, networks: int, max_work: int) -> int:
+    """The work of one run, networks × samples × width² × depth (what the 4·depth batched matrix products
+    cost), if it is at most ``max_work`` (the API's is ``Settings.max_residual_work``); else an
+    :class:`InputError` saying what to reduce."""
+    work = networks * samples * width * width * depth
+    if work > max_work:
+        raise InputError(
+            f"networks × samples × width² × depth must be at most {max_work:,} for one request, got {work:,}; "
+            "reduce networks, samples, width or depth",
+            code="residual_work_too_large",
+            work=work,
+            limit=max_work,
+        )
+    return work
+
+
 def run_residual_experiment(
     *, depth: int = MAX_DEPTH, width: int = 64, samples: int = 16, networks: int = 32, seed: int = 0
 ) -> ResidualExperiment:
@@ -107,18 +123,13 @@ def run_residual_experiment(
     Cost: depth batched products of ``networks`` (4 · samples × width) by (width × width) matrices; the
     default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals and takes 130–190 ms of CPU on a
     loaded shared core under the app's malloc settings (180–250 ms when each block allocated its temporaries;
-    430 ms with float64 draws, torch.bmm and var_mean).
+    430 ms with float64 draws, torch.bmm and var_mean). The fields are checked one by
+    one; what they allow together is the caller's to bound with :func:`check_work`.
     """
     _check_int("depth", depth, 1, MAX_DEPTH)
     _check_int("width", width, 2, MAX_WIDTH)
     _check_int("samples", samples, 2, MAX_SAMPLES)
     _check_int("networks", networks, 1, MAX_NETWORKS)
-    work = networks * samples * width * width * depth
-    if work > MAX_WORK:
-        raise ValueError(
-            f"networks × samples × width² × depth must be at most {MAX_WORK:,}, got {work:,}; "
-            "reduce networks, samples, width or depth"
-        )
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
 

@@ -33,7 +33,7 @@ Field = tuple[rf.AxisField, rf.AxisField]
 _NOMINAL = (1, 2, 2)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StackWarning:
     code: str
     layer: int
@@ -42,7 +42,7 @@ class StackWarning:
     count: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LayerReport:
     index: int
     layer: Layer
@@ -91,39 +91,35 @@ class NetworkReport:
 
 
 def _gaps(index: int, layer: Layer, windows: tuple[Window, Window]) -> list[StackWarning]:
-    found = []
-    for axis, window in zip(AXES, windows, strict=True):
-        if window.stride > window.kernel:
-            found.append(
-                StackWarning(
-                    "gaps",
-                    index,
-                    f"layer {index} ({layer.type}): stride {window.stride} is larger than the kernel span "
-                    f"{window.kernel} along the {axis}, so {window.stride - window.kernel} of every {window.stride} "
-                    f"input positions are never read",
-                    axis,
-                    window.stride - window.kernel,
-                )
-            )
-    return found
+    return [
+        StackWarning(
+            "gaps",
+            index,
+            f"layer {index} ({layer.type}): stride {window.stride} is larger than the kernel span "
+            f"{window.kernel} along the {axis}, so {window.stride - window.kernel} of every {window.stride} "
+            f"input positions are never read",
+            axis,
+            window.stride - window.kernel,
+        )
+        for axis, window in zip(AXES, windows, strict=True)
+        if window.stride > window.kernel
+    ]
 
 
 def _unread(result: LayerResult, index: int) -> list[StackWarning]:
-    found = []
-    for axis, rows in zip(AXES, result.unused_image, strict=True):
-        if rows > 0:
-            found.append(
-                StackWarning(
-                    "unread",
-                    index,
-                    f"layer {index} ({result.layer.type}): the floor in the output-size formula leaves the last "
-                    f"{rows} input {'row' if axis == 'height' else 'column'}(s) unread along the {axis}; "
-                    f"add padding or change the stride",
-                    axis,
-                    rows,
-                )
-            )
-    return found
+    return [
+        StackWarning(
+            "unread",
+            index,
+            f"layer {index} ({result.layer.type}): the floor in the output-size formula leaves the last "
+            f"{rows} input {'row' if axis == 'height' else 'column'}(s) unread along the {axis}; "
+            f"add padding or change the stride",
+            axis,
+            rows,
+        )
+        for axis, rows in zip(AXES, result.unused_image, strict=True)
+        if rows > 0
+    ]
 
 
 def _field_warnings(index: int, layer: Layer, before: Field | None) -> list[StackWarning]:

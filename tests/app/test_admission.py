@@ -7,9 +7,18 @@ import time
 import pytest
 import torch
 
-from app.admission import Busy, MemoryGate, admitted, gate_for, one_thread_per_request, return_freed_memory
+from app.admission import (
+    Busy,
+    MemoryGate,
+    admitted,
+    gate_for,
+    one_thread_per_request,
+    priced,
+    return_freed_memory,
+)
+from app.pricing import mib
 from app.settings import Settings
-from convcore.networks.cost import REQUEST_BYTES
+from convcore.networks.cost import REQUEST_BYTES, Cost
 
 
 def test_work_is_admitted_while_its_bytes_fit() -> None:
@@ -65,6 +74,24 @@ def test_admitted_holds_the_request_s_bytes_and_raises_busy_after_the_wait() -> 
         with pytest.raises(Busy) as refused, admitted(settings, 1):
             pass
     assert refused.value.retry_after == 4
+    assert gate.used == 0
+
+
+def test_priced_work_is_refused_over_budget_before_taking_any_bytes_and_holds_its_price_inside() -> None:
+    settings = Settings(max_request_bytes=REQUEST_BYTES + 2**20, max_request_work=1000, admission_wait_s=0.02)
+    gate = gate_for(settings.memory_budget_bytes, settings.max_running)
+    with pytest.raises(ValueError) as refused, priced(Cost(2**20 + 1, 1), settings, "this test", "make it smaller"):
+        pytest.fail("the body ran over budget")
+    assert str(refused.value) == (
+        f"this test needs about {mib(REQUEST_BYTES + 2**20 + 1)} of memory, more than the limit of "
+        f"{mib(REQUEST_BYTES + 2**20)}: make it smaller"
+    )
+    assert gate.used == 0
+    over_work = r"^this test needs about 0\.0 billion operations, more than the limit of 0\.0 billion: make it"
+    with pytest.raises(ValueError, match=over_work), priced(Cost(10, 1001), settings, "this test", "make it smaller"):
+        pytest.fail("the body ran over budget")
+    with priced(Cost(2**20, 1000), settings, "this test", "make it smaller"):
+        assert gate.used == REQUEST_BYTES + 2**20
     assert gate.used == 0
 
 

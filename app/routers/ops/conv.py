@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app import pricing
-from app.admission import admitted
+from app.admission import priced
 from app.dependencies import SettingsDep
 from app.json_body import JSONBodyRoute
 from app.routers.ops.checks import TraceQuery, check_naive, check_trace, check_work, op_response
@@ -59,8 +59,7 @@ def conv2d(body: Conv2dRequest, settings: SettingsDep, trace: TraceQuery = False
         check_trace(g.out_channels * g.output_size[0] * g.output_size[1], int(weight[0].size), settings)
         taps = g.out_channels * g.output_size[0] * g.output_size[1] * int(weight[0].size)
     price = pricing.conv_price(g, int(weight.size), body.method, taps)
-    pricing.check(price, settings, "this convolution", pricing.OPS_CHANGE)
-    with admitted(settings, price.bytes):
+    with priced(price, settings, "this convolution", pricing.OPS_CHANGE):
         return _conv2d(body, x, weight, bias, g, settings, trace or body.trace)
 
 
@@ -124,8 +123,7 @@ def conv_transpose2d(body: ConvTranspose2dRequest, settings: SettingsDep, trace:
         check_trace(g.in_channels * g.input_size[0] * g.input_size[1], int(weight[0].size), settings)
         taps = g.in_channels * g.input_size[0] * g.input_size[1] * int(weight[0].size)
     price = pricing.conv_transpose_price(g, int(weight.size), macs, taps)
-    pricing.check(price, settings, "this transposed convolution", pricing.OPS_CHANGE)
-    with admitted(settings, price.bytes):
+    with priced(price, settings, "this transposed convolution", pricing.OPS_CHANGE):
         return _conv_transpose2d(body, x, weight, bias, g, settings, trace or body.trace)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app import pricing
-from app.admission import admitted
+from app.admission import priced
 from app.dependencies import SettingsDep
 from app.json_body import JSONBodyRoute
 from app.routers.ops.checks import TraceQuery, check_trace, check_work, op_response
@@ -66,8 +66,7 @@ def _pool_admitted(
     if traced:
         check_trace(channels * ho * wo, kh * kw, settings)
     price = pricing.pool_price(channels, g, channels * ho * wo * kh * kw if traced else 0)
-    pricing.check(price, settings, what, pricing.OPS_CHANGE)
-    return admitted(settings, price.bytes)
+    return priced(price, settings, what, pricing.OPS_CHANGE)
 
 
 @router.post("/max_pool2d", response_model=OpResponse)

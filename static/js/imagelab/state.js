@@ -1,5 +1,5 @@
 // The image lab's state: one object, its URL form, and pure edits of the layer stack.
-// Layers are kept in the API's own form (convcore.network's layer dicts), so what the page shows is what it sends.
+// Layers are kept in the API's own form (convcore.networks.network's layer dicts), so what the page shows is what it sends.
 
 export const SAMPLES = ["house", "checkerboard", "circle", "text", "landscape"];
 export const LAYER_TYPES = ["conv2d", "relu", "max_pool2d", "avg_pool2d", "batch_norm2d", "dropout", "global_avg_pool2d"];

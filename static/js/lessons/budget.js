@@ -1,5 +1,5 @@
 // The residual experiment's price: networks × samples × width² × depth may not exceed the server's budget
-// (app/routers/experiments.py MAX_RESIDUAL_WORK; tests/app/routers/test_experiments.py keeps the two equal).
+// (app/settings.py max_residual_work; tests/app/routers/experiments/test_lessons.py keeps the two equal).
 // Each field's range is what its own bound and the other fields leave of the budget.
 
 export const MAX_RESIDUAL_WORK = 2 ** 27;

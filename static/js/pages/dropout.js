@@ -1,5 +1,5 @@
 // Dropout: a layer of units with a seeded mask per step, standard vs inverted, training vs inference,
-// expectations measured over many masks and the ensemble view (convcore.dropout via the API).
+// expectations measured over many masks and the ensemble view (convcore.operations.dropout via the API).
 import { apiPost } from "../common/api.js";
 import { t } from "../common/i18n.js";
 import { createLoop } from "../common/loop.js";

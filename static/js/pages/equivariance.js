@@ -1,4 +1,4 @@
-// Equivariance and invariance: shift the image and compare conv(shift(x)) with shift(conv(x)) (convcore.equivariance
+// Equivariance and invariance: shift the image and compare conv(shift(x)) with shift(conv(x)) (convcore.operations.equivariance
 // via the API); stride and Zhang's blur, pooling, GAP and rotations measured on the same image.
 import { apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";

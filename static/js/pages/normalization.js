@@ -1,5 +1,5 @@
 // Batch norm on a toy batch (train/inference, running statistics over several batches, batch-mates),
-// the affine step before a sigmoid, and layer/instance/group norm on the same tensor (convcore.norm via the API).
+// the affine step before a sigmoid, and layer/instance/group norm on the same tensor (convcore.operations.norm via the API).
 import { apiGet, apiPost } from "../common/api.js";
 import { fmt } from "../common/format.js";
 import { t } from "../common/i18n.js";

@@ -1,4 +1,4 @@
-// Residual connections: the measured variance of activations vs depth (convcore.residual via the API).
+// Residual connections: the measured variance of activations vs depth (convcore.networks.residual via the API).
 import { apiGet } from "../common/api.js";
 import { showError } from "../common/errorview.js";
 import { formatCount, t } from "../common/i18n.js";

@@ -1,4 +1,4 @@
-// Why not dense layers: the three layers' counts (convcore.dense via the API), parameters against image size,
+// Why not dense layers: the three layers' counts (convcore.operations.dense via the API), parameters against image size,
 // and the pixel-permutation experiment.
 import { apiGet, apiPost } from "../common/api.js";
 import { showError } from "../common/errorview.js";

@@ -1,4 +1,4 @@
-// Pure geometry of one convolution axis, mirroring convcore.shapes: output sizes, windows, padding, the cells
+// Pure geometry of one convolution axis, mirroring convcore.arithmetic.shapes: output sizes, windows, padding, the cells
 // the floor leaves unread, transposed scatter targets, the convolution matrix and the im2col layout.
 // Everything is integer arithmetic; a 2-D layer applies these per axis (height and width separately).
 // tests/js/geometry.test.js checks every function against fixtures written by convcore and torch.

@@ -21,7 +21,14 @@ import numpy as np
 import pytest
 import torch
 
-from convcore.networks.residual import VARIANTS, ResidualExperiment, run_residual_experiment, theoretical_variance
+from convcore.errors import InputError
+from convcore.networks.residual import (
+    VARIANTS,
+    ResidualExperiment,
+    check_work,
+    run_residual_experiment,
+    theoretical_variance,
+)
 
 
 @pytest.fixture(scope="module", params=[0, 1, 2, 3])
@@ -120,12 +127,24 @@ def test_theoretical_curves() -> None:
         ({"depth": 2.5}, "depth must be an integer"),
         ({"seed": -3}, "seed must be a non-negative integer"),
         ({"seed": 0.5}, "seed must be a non-negative integer"),
-        ({"width": 512, "samples": 1024, "networks": 256}, "must be at most 1,073,741,824"),
     ],
 )
 def test_bad_configuration(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         run_residual_experiment(**kwargs)
+
+
+def test_the_work_bound_is_the_callers_and_names_both_numbers() -> None:
+    sizes = {"depth": 50, "width": 64, "samples": 16, "networks": 32}
+    assert check_work(**sizes, max_work=32 * 16 * 64 * 64 * 50) == 104_857_600
+    with pytest.raises(InputError) as refused:
+        check_work(**sizes, max_work=104_857_599)
+    assert str(refused.value) == (
+        "networks × samples × width² × depth must be at most 104,857,599 for one request, got 104,857,600; "
+        "reduce networks, samples, width or depth"
+    )
+    assert refused.value.code == "residual_work_too_large"
+    assert refused.value.params == {"work": 104_857_600, "limit": 104_857_599}
 
 
 def test_a_stack_whose_signal_dies_still_gets_a_finite_ratio() -> None:

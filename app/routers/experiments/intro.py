@@ -16,15 +16,15 @@ import numpy as np
 from fastapi import APIRouter, Form, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from app import imaging, pricing
-from app.admission import admitted
+from app import imaging
+from app.admission import priced
 from app.dependencies import SettingsDep
 from app.encoding import respond
 from app.image_source import FileField, SampleField, Source, load_image
 from app.schemas.experiments import WhyConvResponse
 from app.settings import Settings
 from convcore.errors import InputError
-from convcore.networks import cost as pricing_cost
+from convcore.networks.cost import Cost
 from convcore.operations import dense, equivariance
 from convcore.operations.kernels import get_kernel
 
@@ -91,8 +91,7 @@ def _limited(settings: Settings, side: int) -> Settings:
 
 def _decode_priced(source: Source, settings: Settings) -> imaging.DecodedImage:
     nbytes = source.decode_bytes()
-    pricing.check(pricing_cost.Cost(nbytes, 0), settings, "decoding this image", "send a smaller image")
-    with admitted(settings, nbytes):
+    with priced(Cost(nbytes, 0), settings, "decoding this image", "send a smaller image"):
         return source.decode(settings)
 
 

@@ -6,17 +6,19 @@ Each is one bounded call into :mod:`convcore`; the pages plot what comes back.
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
 
-from app import pricing
-from app.admission import admitted
+from app.admission import priced
 from app.dependencies import SettingsDep
 from app.encoding import respond
 from app.json_body import JSONBodyRoute
-from app.schemas.experiments import DropoutExperimentRequest, DropoutExperimentResponse, ParameterCountResponse
+from app.schemas.experiments import (
+    DropoutExperimentRequest,
+    DropoutExperimentResponse,
+    ParameterCountResponse,
+    ResidualResponse,
+)
 from app.tensors import as_array
 from convcore.arithmetic import formulas
-from convcore.errors import InputError
 from convcore.networks import residual
 from convcore.networks.cost import Cost, residual_bytes
 from convcore.operations import dropout as dropout_ops
@@ -26,27 +28,6 @@ router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=JSON
 MAX_WIDTH = 128
 MAX_SAMPLES = 256
 MAX_NETWORKS = 64
-# networks × samples × width² × depth for one request: the default (32 × 16 × 64² × 50 ≈ 1.0e8) takes well
-# under a second; this bound (≈ 1.3e8) keeps every allowed request about that cheap
-MAX_RESIDUAL_WORK = 2**27
-
-
-class ResidualResponse(BaseModel):
-    depths: list[int] = Field(description="0..depth; 0 is the input")
-    variances: dict[str, list[float]] = Field(description="variance after each depth, pooled over all networks")
-    low: dict[str, list[float]] = Field(description="10th percentile of the per-network variance")
-    high: dict[str, list[float]] = Field(description="90th percentile of the per-network variance")
-    theoretical: dict[str, list[float]] = Field(description="the argument's prediction for Var(h_0) = 1")
-    ratio_per_block: dict[str, float] = Field(description="2^slope of log2(variance) fitted over all depths")
-    increment_per_block: dict[str, float] = Field(description="slope of the variance itself")
-    depth: int
-    width: int
-    samples: int
-    networks: int
-    seed: int
-    dtype: str
-    init: str
-    block: str
 
 
 @router.get("/residual", response_model=ResidualResponse)
@@ -59,18 +40,11 @@ def residual_experiment(
     seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
 ) -> Response:
     """Activation variance after 0..depth blocks: plain, residual, residual × 1/√2, residual with batch norm."""
-    work = networks * samples * width * width * depth
-    if work > MAX_RESIDUAL_WORK:
-        raise InputError(
-            f"networks × samples × width² × depth must be at most {MAX_RESIDUAL_WORK:,} for one request, got "
-            f"{work:,}; reduce networks, samples, width or depth",
-            code="residual_work_too_large",
-            work=work,
-            limit=MAX_RESIDUAL_WORK,
-        )
+    work = residual.check_work(
+        depth=depth, width=width, samples=samples, networks=networks, max_work=settings.max_residual_work
+    )
     price = Cost(residual_bytes(depth=depth, width=width, samples=samples, networks=networks), 4 * work)
-    pricing.check(price, settings, "this experiment", "reduce networks, width or depth")
-    with admitted(settings, price.bytes):
+    with priced(price, settings, "this experiment", "reduce networks, width or depth"):
         result = residual.run_residual_experiment(
             depth=depth, width=width, samples=samples, networks=networks, seed=seed
         )

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import app
-from app.routers.experiments import MAX_RESIDUAL_WORK
+from app.settings import Settings
 from convcore.arithmetic import shapes
 from convcore.networks import residual
 from convcore.operations import dropout as dropout_ops
@@ -188,6 +188,7 @@ def test_parameter_count_bad_groups_is_422() -> None:
 
 def test_the_residual_page_knows_the_servers_budget() -> None:
     # static/js/lessons/budget.js narrows the page's ranges to this budget; the two must agree
-    script = (Path(__file__).resolve().parents[3] / "static" / "js" / "lessons" / "budget.js").read_text()
-    assert f"export const MAX_RESIDUAL_WORK = 2 ** {MAX_RESIDUAL_WORK.bit_length() - 1};" in script
-    assert 2 ** (MAX_RESIDUAL_WORK.bit_length() - 1) == MAX_RESIDUAL_WORK
+    script = (Path(__file__).resolve().parents[4] / "static" / "js" / "lessons" / "budget.js").read_text()
+    budget = Settings().max_residual_work
+    assert f"export const MAX_RESIDUAL_WORK = 2 ** {budget.bit_length() - 1};" in script
+    assert 2 ** (budget.bit_length() - 1) == budget
