@@ -12,7 +12,7 @@ truncated file, a graph with a cycle, too many nodes, external data.
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -23,9 +23,10 @@ from onnx import helper, numpy_helper
 
 from convcore.graph import GraphReport, Node, analyze
 from convcore.onnx_fold import propagate
+from convcore.onnx_inferred import inferred_shapes, left_out
 from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
 from convcore.onnx_rewrites import linear_bias, metadata, module_scope, restored, signature_parameters
-from convcore.onnx_tensors import check_self_contained, to_array
+from convcore.onnx_tensors import FLOATS, check_self_contained, to_array
 
 MAX_BYTES = 200 * 1024 * 1024
 # Swin-B from the TorchScript exporter has 13,920 nodes
@@ -39,9 +40,6 @@ _SMALL_TENSOR = 1 << 12
 # (:mod:`convcore.onnx_shapes`), so one round is enough for every torchvision model; a further round fixes
 # what only ``onnx.shape_inference`` knows and the values that depend on it
 _ROUNDS = 64
-_FLOATS = frozenset(
-    {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
-)
 # integer initializers are shapes, pads, axes, indices; floating-point ones are weights (never read)
 _DECODED = frozenset({onnx.TensorProto.INT64, onnx.TensorProto.INT32})
 
@@ -180,10 +178,10 @@ def _declared(graph: onnx.GraphProto) -> dict[str, tuple[int, ...]]:
 def _weights(model: onnx.ModelProto, image: str) -> dict[str, tuple[int, ...]]:
     """Parameters by name and shape: floating-point initializers and the other inputs (more than one value)."""
     graph = model.graph
-    found = {t.name: tuple(t.dims) for t in graph.initializer if t.data_type in _FLOATS and math.prod(t.dims) > 1}
+    found = {t.name: tuple(t.dims) for t in graph.initializer if t.data_type in FLOATS and math.prod(t.dims) > 1}
     for value in graph.input:
         shape = _dims(value)
-        floating = value.type.tensor_type.elem_type in _FLOATS
+        floating = value.type.tensor_type.elem_type in FLOATS
         if value.name != image and shape is not None and floating and math.prod(shape) > 1:
             found.setdefault(value.name, shape)
     return found
@@ -356,27 +354,35 @@ def summarize_model(
     weights = _weights(model, image)
     values = _constants(model.graph)
     _strip_weights(model)
-    missing = _missing_weights(model.graph, _declared(model.graph))
+    declared = _declared(model.graph)
+    missing = _missing_weights(model.graph, declared)
+    parameters = signature_parameters(model.graph)
+    absent = left_out(model.graph, {*declared, *missing, *(i.name for i in model.graph.input)})
+    guessed = inferred_shapes(model.graph, declared, absent, parameters)
+    missing.update((name, shape) for name, (shape, _) in guessed.items())
     model.graph.input.extend(
         helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)) for name, shape in missing.items()
     )
     inferred, ctx = _fold_and_infer(model, values)
     ctx.weights = {**weights, **missing}
-    ctx.unsized = _unsized(model.graph, ctx.weights)
-    report = analyze(_nodes(inferred.graph, image, ctx))
+    ctx.unsized = _unsized(model.graph, ctx.weights, parameters)
+    notes = {name: note for name, (_, note) in guessed.items()}
+    report = analyze(_nodes(inferred.graph, image, ctx, parameters, notes))
     _check_counts(report)
     return report
 
 
-def _unsized(graph: onnx.GraphProto, weights: dict[str, tuple[int, ...]]) -> frozenset[str]:
-    """Parameters the graph reads (by the exporter's signature) that the file holds no shape of, nor any use fixes
-    (an element-wise operand, such as ConvNeXt's layer scale, may have any shape that broadcasts)."""
-    parameters = signature_parameters(graph)
+def _unsized(graph: onnx.GraphProto, weights: dict[str, tuple[int, ...]], parameters: frozenset[str]) -> frozenset[str]:
+    """Parameters the graph reads (by the exporter's signature) that the file holds no shape of, nor any use
+    fixes or suggests (:mod:`convcore.onnx_inferred`)."""
     return frozenset(t for n in graph.node for t in n.input if t in parameters and t not in weights)
 
 
-def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
-    """The graph nodes of every ONNX node that reads a feature map, in order."""
+def _nodes(
+    graph: onnx.GraphProto, image: str, ctx: Context, parameters: frozenset[str], inferred: Mapping[str, str]
+) -> list[Node]:
+    """The graph nodes of every ONNX node that reads a feature map, in order (``parameters``: the signature's;
+    ``inferred``: the note on each weight whose shape was inferred)."""
     builder = Builder(ctx)
     shape = ctx.dims[image]
     nodes = [Node("input", "input", "input", (), shape[1:], target=image, shape=shape)]
@@ -399,9 +405,10 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
         skip = uncounted(node)
         read = [t for k, t in enumerate(node.input) if k not in skip]
         indirect = [w for t in read for w in feeding.get(t, ())]
-        rewrite = restored(node, ctx.dims[node.output[0]])
+        rewrite = restored(node, ctx.dims[node.output[0]], parameters)
         params = built.params + rewrite.params + sum(math.prod(ctx.weights[w]) for w in indirect if w in ctx.weights)
         notes = [built.note, rewrite.note, _unsized_note(sorted({*read, *indirect} & ctx.unsized))]
+        notes += [inferred[w] for w in dict.fromkeys([*read, *indirect]) if w in inferred]
         nodes.append(replace(built, params=params, note="; ".join(n for n in notes if n)))
         producer[node.output[0]] = name
         for k, out in enumerate(node.output[1:], start=1):
