@@ -14,7 +14,8 @@ say it as plainly:
   a position embedding): broadcasting allows any shape from one value to the whole map. It is counted as
   one value per element of the map but the batch axis and, in a four-dimensional NCHW map, the height and
   width (a parameter spanning them would tie the model to one input size): ``(C, 1, 1)`` on an NCHW map,
-  ``(T, D)`` on a sequence of tokens. The node's note says the shape is inferred.
+  ``(T, D)`` on a sequence of tokens. The node's note says the shape is inferred. A linear layer's bias
+  (an ``Add`` whose torch call is ``linear``) is not inferred: its shape is the layer's output features.
 """
 
 import math
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 import onnx
 
 from convcore.onnx_nodes import attrs_of
+from convcore.onnx_rewrites import linear_bias
 from convcore.onnx_tensors import FLOATS
 
 _ELEMENTWISE = frozenset({"Add", "Sub", "Mul", "Div"})
@@ -57,7 +59,7 @@ def inferred_shapes(
                 shape = _concatenated(node, name, out, dims)
                 if shape is not None:
                     found[name] = (shape, _concat_note(name, shape))
-            elif node.op_type in _ELEMENTWISE and name in parameters:
+            elif node.op_type in _ELEMENTWISE and name in parameters and not linear_bias(node, out):
                 shape = _elementwise(out)
                 found[name] = (shape, _elementwise_note(name, node.op_type, shape, out))
     return found

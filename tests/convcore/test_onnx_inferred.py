@@ -174,3 +174,25 @@ def test_a_parameter_no_use_sizes_is_named_and_not_counted() -> None:
     assert row.node.params == 0
     assert "power" in row.note and "not counted" in row.note
     assert report.total_params == 8 * 3 * 9
+
+
+def test_a_left_out_integer_constant_in_a_concat_is_not_a_parameter() -> None:
+    """Shape arithmetic concatenates left-out integer constants too (a Reshape target): never counted."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"], name="node_shape", end=2),
+        helper.make_node("Concat", ["shape", "tail"], ["target"], name="node_target", axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["flat"], name="node_flat"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "main_graph",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 6, 6])],
+        [helper.make_tensor_value_info("flat", TensorProto.FLOAT, [1, 3, 36])],
+        value_info=[
+            helper.make_tensor_value_info("shape", TensorProto.INT64, [2]),
+            helper.make_tensor_value_info("target", TensorProto.INT64, [3]),
+        ],
+    )
+    report = summarize_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
+    assert report.total_params == 0
+    assert not any("concatenation" in row.note for row in report.nodes)
