@@ -47,14 +47,15 @@ def inferred_shapes(
     """Per left-out tensor in ``absent`` whose shape a Concat or element-wise use suggests: the shape and the
     note saying how it was inferred (``parameters``: the names the graph's signature lists as parameters)."""
     found: dict[str, tuple[tuple[int, ...], str]] = {}
-    floating = _floating(graph)
-    for node in graph.node:
-        out = dims.get(node.output[0]) if node.output else None
+    floating = _floating(graph) if absent else set()
+    for node in graph.node if absent else ():
+        if node.op_type != "Concat" and node.op_type not in _ELEMENTWISE:
+            continue
+        names = [t for t in node.input if t in absent and t not in found]
+        out = dims.get(node.output[0]) if names and node.output else None
         if out is None or min(out, default=0) < 1:
             continue
-        for name in node.input:
-            if name not in absent or name in found:
-                continue
+        for name in names:
             if node.op_type == "Concat" and node.output[0] in floating:
                 shape = _concatenated(node, name, out, dims)
                 if shape is not None:

@@ -214,16 +214,18 @@ def _strip_weights(model: onnx.ModelProto) -> None:
     graph.initializer.extend(small)
 
 
-def _missing_weights(graph: onnx.GraphProto, dims: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
-    """Shapes of weights the file leaves out entirely (the dynamo exporter's ``export_params=False``).
+def _missing_weights(
+    graph: onnx.GraphProto, dims: dict[str, tuple[int, ...]], absent: set[str]
+) -> dict[str, tuple[int, ...]]:
+    """Shapes of the weights in ``absent``, which the file leaves out entirely (the dynamo exporter's
+    ``export_params=False``).
 
     Read from the node that uses them: a convolution's output channels and kernel, a linear layer's input and
     output features, a normalisation's channels.
     """
-    known = set(dims) | {o for n in graph.node for o in n.output} | {i.name for i in graph.input}
     found: dict[str, tuple[int, ...]] = {}
     for node in graph.node:
-        missing = [i for i, name in enumerate(node.input) if name and name not in known]
+        missing = [i for i, name in enumerate(node.input) if name in absent]
         if not missing or not node.output:
             continue
         x, y = dims.get(node.input[0]), dims.get(node.output[0])
@@ -355,10 +357,10 @@ def summarize_model(
     values = _constants(model.graph)
     _strip_weights(model)
     declared = _declared(model.graph)
-    missing = _missing_weights(model.graph, declared)
+    absent = left_out(model.graph, {*declared, *(i.name for i in model.graph.input)})
+    missing = _missing_weights(model.graph, declared, absent)
     parameters = signature_parameters(model.graph)
-    absent = left_out(model.graph, {*declared, *missing, *(i.name for i in model.graph.input)})
-    guessed = inferred_shapes(model.graph, declared, absent, parameters)
+    guessed = inferred_shapes(model.graph, declared, absent - missing.keys(), parameters)
     missing.update((name, shape) for name, (shape, _) in guessed.items())
     model.graph.input.extend(
         helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)) for name, shape in missing.items()
