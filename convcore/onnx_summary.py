@@ -5,9 +5,10 @@ The file is decoded with the ``onnx`` package; nothing in it is executed. The fi
 subgraphs are folded (:mod:`convcore.onnx_fold`: computed pads, shape arithmetic, Reshape targets), shapes
 come from the file's own declarations and ``onnx.shape_inference``, and each node on feature maps becomes a
 graph node (:mod:`convcore.onnx_nodes`). Weights may be absent — ``export_params=False`` from either
-exporter — their sizes are then read from declared shapes or from the nodes that use them. Files that are
-not what they claim are a ``ValueError`` naming the problem: bytes that are not an ONNX protobuf, a
-truncated file, a graph with a cycle, too many nodes, external data.
+exporter — their sizes are then read from declared shapes or from the nodes that use them, or inferred with a
+note (:mod:`convcore.onnx_inferred`). Files that are not what they claim are a ``ValueError`` naming the
+problem: bytes that are not an ONNX protobuf, a truncated file, a graph with a cycle, too many nodes,
+external data.
 """
 
 import heapq
@@ -356,22 +357,30 @@ def summarize_model(
     weights = _weights(model, image)
     values = _constants(model.graph)
     _strip_weights(model)
-    declared = _declared(model.graph)
-    absent = left_out(model.graph, {*declared, *(i.name for i in model.graph.input)})
-    missing = _missing_weights(model.graph, declared, absent)
     parameters = signature_parameters(model.graph)
-    guessed = inferred_shapes(model.graph, declared, absent - missing.keys(), parameters)
-    missing.update((name, shape) for name, (shape, _) in guessed.items())
+    missing, notes = _absent_weights(model.graph, parameters)
     model.graph.input.extend(
         helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)) for name, shape in missing.items()
     )
     inferred, ctx = _fold_and_infer(model, values)
     ctx.weights = {**weights, **missing}
     ctx.unsized = _unsized(model.graph, ctx.weights, parameters)
-    notes = {name: note for name, (_, note) in guessed.items()}
     report = analyze(_nodes(inferred.graph, image, ctx, parameters, notes))
     _check_counts(report)
     return report
+
+
+def _absent_weights(
+    graph: onnx.GraphProto, parameters: frozenset[str]
+) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
+    """The shapes of the weights the file leaves out, read from the nodes that use them or inferred
+    (:mod:`convcore.onnx_inferred`), and the note on each inferred one."""
+    declared = _declared(graph)
+    absent = left_out(graph, {*declared, *(i.name for i in graph.input)})
+    missing = _missing_weights(graph, declared, absent)
+    guessed = inferred_shapes(graph, declared, absent - missing.keys(), parameters)
+    missing.update((name, shape) for name, (shape, _) in guessed.items())
+    return missing, {name: note for name, (_, note) in guessed.items()}
 
 
 def _unsized(graph: onnx.GraphProto, weights: dict[str, tuple[int, ...]], parameters: frozenset[str]) -> frozenset[str]:
