@@ -435,7 +435,7 @@ def _unsized_note(names: list[str]) -> str:
         return ""
     return (
         f"parameters {', '.join(names)} are not in the file (exported without weights) and nothing in it fixes "
-        f"their shape (an element-wise operand may have any shape that broadcasts): not counted"
+        f"or suggests their shape: not counted"
     )
 
 

@@ -196,3 +196,44 @@ def test_a_left_out_integer_constant_in_a_concat_is_not_a_parameter() -> None:
     report = summarize_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
     assert report.total_params == 0
     assert not any("concatenation" in row.note for row in report.nodes)
+
+
+def test_a_linear_layers_bias_is_never_inferred_element_wise() -> None:
+    """Swin v2 runs a linear layer on a constant table: its bias ``Add`` has a four-dimensional output, and the
+    element-wise rule would read a per-channel shape there ([15, 1, 1]) instead of the layer's 512 features."""
+    linear = (
+        "%linear : [num_users=1] = call_function[target=torch.ops.aten.linear.default](args = (%table, "
+        "%p_mlp_weight, %p_mlp_bias), kwargs = {})"
+    )
+    add = helper.make_node("Add", ["product", "mlp.bias"], ["linear"], name="node_linear")
+    helper.set_metadata_props(add, {"pkg.torch.onnx.fx_node": linear})
+    nodes = [
+        helper.make_node("Conv", ["x", "conv.weight"], ["conv"], name="node_Conv_1", kernel_shape=[1, 1]),
+        helper.make_node("Transpose", ["conv"], ["nhwc"], name="node_permute", perm=[0, 2, 3, 1]),
+        helper.make_node("MatMul", ["nhwc", "mlp.weight"], ["product"], name="node_MatMul_1"),
+        add,
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "main_graph",
+        [
+            helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 15, 15]),
+            helper.make_tensor_value_info("mlp.weight", TensorProto.FLOAT, [2, 512]),
+        ],
+        [helper.make_tensor_value_info("linear", TensorProto.FLOAT, [1, 15, 15, 512])],
+        value_info=[
+            helper.make_tensor_value_info("conv", TensorProto.FLOAT, [1, 2, 15, 15]),
+            helper.make_tensor_value_info("nhwc", TensorProto.FLOAT, [1, 15, 15, 2]),
+        ],
+    )
+    signature = "\n# inputs\n" + "".join(
+        f"p_{name.replace('.', '_')}: PARAMETER target='{name}'\n" for name in ("conv.weight", "mlp.weight", "mlp.bias")
+    )
+    helper.set_metadata_props(graph, {"pkg.torch.export.ExportedProgram.graph_signature": signature})
+    report = summarize_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
+    row = report.by_name()["node_linear"]
+    assert "inferred" not in row.note
+    # the product's shape is not declared, so no node fixes the bias's shape here: named and not counted (a
+    # reading of the linear layer's output features would count 512); never the element-wise rule's 15
+    assert row.node.params in (0, 512)
+    assert "mlp.bias" in row.note and "not counted" in row.note
