@@ -12,10 +12,12 @@ say it as plainly:
   constant made from no parameter would be counted too: the file does not tell them apart).
 - A parameter combined element-wise (``Add``, ``Sub``, ``Mul``, ``Div``) with a feature map (a layer scale,
   a position embedding): broadcasting allows any shape from one value to the whole map. It is counted as
-  one value per element of the map but the batch axis and, in a four-dimensional NCHW map, the height and
-  width (a parameter spanning them would tie the model to one input size): ``(C, 1, 1)`` on an NCHW map,
-  ``(T, D)`` on a sequence of tokens. The node's note says the shape is inferred. A linear layer's bias
-  (an ``Add`` whose torch call is ``linear``) is not inferred: its shape is the layer's output features.
+  one value per element of the map but the batch axis and, in a four-dimensional map, the height and width
+  (a parameter spanning them would tie the model to one input size): ``(C, 1, 1)`` on an NCHW map,
+  ``(T, D)`` on a sequence of tokens. A four-dimensional map is taken as NCHW, the layout of ONNX's
+  convolutions; on a channels-last map the rule would be wrong, and the node's note, which says the shape is
+  inferred, shows the shape used. A linear layer's bias (an ``Add`` whose torch call is ``linear``) is not
+  inferred: its shape is the layer's output features.
 """
 
 import math
@@ -47,8 +49,10 @@ def inferred_shapes(
     """Per left-out tensor in ``absent`` whose shape a Concat or element-wise use suggests: the shape and the
     note saying how it was inferred (``parameters``: the names the graph's signature lists as parameters)."""
     found: dict[str, tuple[tuple[int, ...], str]] = {}
-    floating = _floating(graph) if absent else set()
-    for node in graph.node if absent else ():
+    if not absent:
+        return found
+    floating = _floating(graph)
+    for node in graph.node:
         if node.op_type != "Concat" and node.op_type not in _ELEMENTWISE:
             continue
         names = [t for t in node.input if t in absent and t not in found]
