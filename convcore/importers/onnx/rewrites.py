@@ -13,8 +13,18 @@ parameter the model's forward pass reads:
   (``pkg.torch.onnx.fx_node``), whose arguments name the parameters it read (``%p_features_norm0_weight``).
 
 :func:`restored` counts such parameters where the node's own inputs no longer show them, and says on the node
-what was inferred and from what. What the file cannot tell is said too: whether a convolution fused with a
-norm had a bias of its own (torchvision's never do) is not written anywhere, and it is counted as none.
+what was inferred and from what. A convolution the dynamo exporter fused with a norm had a bias of its own
+when the graph's signature lists one next to its weight (``features.0.bias`` beside ``features.0.weight``).
+What the file cannot tell is said too: whether a convolution the TorchScript exporter folded a norm into had
+a bias of its own is not written anywhere (below), and it is counted as none.
+
+The TorchScript exporter's fold (``fuseConvBatchNorm`` in its ONNX peephole pass) takes the convolution's
+bias, or zeros when it has none, into the new bias and drops the old inputs; the new weight and bias are
+fresh graph inputs named after their unique value ids. Exported with ``export_params=False`` the two cases
+give the same nodes, attributes, shapes and doc strings; the only difference is that every generated name's
+number is larger by the count of the original biases, which were values of the traced graph too. That
+offset is not readable: the numbers also count every constant, list and intermediate value the tracer and
+the ONNX passes made, which the file does not record, and it would give the total, not which convolutions.
 """
 
 import re
@@ -81,15 +91,17 @@ def _parameter(arg: str) -> str:
     return arg[3:] if arg.startswith("%p_") else ""
 
 
-def restored(node: onnx.NodeProto, out_shape: tuple[int, ...]) -> Restored:
-    """What the exporters' rewrites removed from this node (see the module docstring)."""
+def restored(node: onnx.NodeProto, out_shape: tuple[int, ...], parameters: frozenset[str]) -> Restored:
+    """What the exporters' rewrites removed from this node (see the module docstring); ``parameters``: the names
+    the graph's signature lists as parameters."""
     if node.op_type == "Conv" and len(out_shape) > 1 and _folded_by_torchscript(node):
         channels = out_shape[1]
         note = (
             f"a batch norm was folded into this convolution by the TorchScript exporter (its weight and bias "
             f"are named {node.input[1]!r}, {node.input[2]!r}, not by a module path): counted as the norm's "
-            f"weight and bias (2 × {channels}); a bias of the convolution's own cannot be told apart, counted "
-            f"as none"
+            f"weight and bias (2 × {channels}); whether the convolution had a bias of its own the exporter does "
+            f"not record: counted as none (if it had one, the model has {channels} more parameters; a file from "
+            f"the dynamo exporter records it)"
         )
         return Restored(2 * channels, note)
     meta = metadata(node)
@@ -98,14 +110,7 @@ def restored(node: onnx.NodeProto, out_shape: tuple[int, ...]) -> Restored:
         return Restored()
     op, args = _fx_call(meta)
     if _fused_by_dynamo(rules, op):
-        names = [p for p in map(_parameter, args[1:3]) if p]
-        channels = out_shape[1]
-        note = (
-            f"the dynamo exporter fused a batch norm into this convolution ({rules}): the norm's "
-            f"{', '.join(names) or 'no parameters'} ({len(names)} × {channels}) counted here; a bias of the "
-            f"convolution's own cannot be told apart, counted as none"
-        )
-        return Restored(len(names) * channels, note)
+        return _fused(node, rules, args, out_shape[1], parameters)
     if "RemoveOptionalBias" in rules and op in _BIASED and len(args) > 2 and _parameter(args[2]):
         present = len(node.input) > 2 and node.input[2]
         if present:
@@ -117,6 +122,24 @@ def restored(node: onnx.NodeProto, out_shape: tuple[int, ...]) -> Restored:
         )
         return Restored(channels, note)
     return Restored()
+
+
+def _fused(node: onnx.NodeProto, rules: str, args: list[str], channels: int, parameters: frozenset[str]) -> Restored:
+    """A convolution the dynamo exporter fused with the batch norm after it: the norm's weight and bias, and the
+    convolution's own bias when the signature lists one next to its weight (the fused bias takes its name, or
+    the optimizer drops it when it is all zeros, but the signature keeps every parameter)."""
+    names = [p for p in map(_parameter, args[1:3]) if p]
+    weight = node.input[1] if len(node.input) > 1 else ""
+    own = weight.removesuffix("weight") + "bias" if weight.endswith(".weight") and weight in parameters else ""
+    note = (
+        f"the dynamo exporter fused a batch norm into this convolution ({rules}): the norm's "
+        f"{', '.join(names) or 'no parameters'} ({len(names)} × {channels}) counted here"
+    )
+    if own in parameters:
+        note += f"; the convolution's own bias {own!r} ({channels}), listed in the graph's signature, counted too"
+        return Restored((len(names) + 1) * channels, note)
+    note += "; the convolution had no bias of its own (the graph's signature lists none next to its weight)"
+    return Restored(len(names) * channels, note)
 
 
 def standing_in(node: onnx.NodeProto) -> frozenset[int]:

@@ -5,14 +5,15 @@ The file is decoded with the ``onnx`` package; nothing in it is executed. The fi
 subgraphs are folded (:mod:`convcore.importers.onnx.fold`: computed pads, shape arithmetic, Reshape targets), shapes
 come from the file's own declarations and ``onnx.shape_inference``, and each node on feature maps becomes a
 graph node (:mod:`convcore.importers.onnx.nodes`). Weights may be absent — ``export_params=False`` from either
-exporter — their sizes are then read from declared shapes or from the nodes that use them. Files that are
-not what they claim are a ``ValueError`` naming the problem: bytes that are not an ONNX protobuf, a
-truncated file, a graph with a cycle, too many nodes, external data.
+exporter — their sizes are then read from declared shapes or from the nodes that use them, or inferred with a
+note (:mod:`convcore.importers.onnx.inferred`). Files that are not what they claim are a ``ValueError`` naming the
+problem: bytes that are not an ONNX protobuf, a truncated file, a graph with a cycle, too many nodes,
+external data.
 """
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -22,9 +23,10 @@ from google.protobuf.message import DecodeError
 from onnx import helper, numpy_helper
 
 from convcore.importers.onnx.fold import propagate
+from convcore.importers.onnx.inferred import inferred_shapes, left_out
 from convcore.importers.onnx.nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
 from convcore.importers.onnx.rewrites import linear_bias, metadata, module_scope, restored, signature_parameters
-from convcore.importers.onnx.tensors import check_self_contained, to_array
+from convcore.importers.onnx.tensors import FLOATS, check_self_contained, to_array
 from convcore.networks.graph import GraphReport, Node, analyze
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -39,9 +41,6 @@ _SMALL_TENSOR = 1 << 12
 # (:mod:`convcore.importers.onnx.shapes`), so one round is enough for every torchvision model; a further round fixes
 # what only ``onnx.shape_inference`` knows and the values that depend on it
 _ROUNDS = 64
-_FLOATS = frozenset(
-    {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
-)
 # integer initializers are shapes, pads, axes, indices; floating-point ones are weights (never read)
 _DECODED = frozenset({onnx.TensorProto.INT64, onnx.TensorProto.INT32})
 
@@ -180,10 +179,10 @@ def _declared(graph: onnx.GraphProto) -> dict[str, tuple[int, ...]]:
 def _weights(model: onnx.ModelProto, image: str) -> dict[str, tuple[int, ...]]:
     """Parameters by name and shape: floating-point initializers and the other inputs (more than one value)."""
     graph = model.graph
-    found = {t.name: tuple(t.dims) for t in graph.initializer if t.data_type in _FLOATS and math.prod(t.dims) > 1}
+    found = {t.name: tuple(t.dims) for t in graph.initializer if t.data_type in FLOATS and math.prod(t.dims) > 1}
     for value in graph.input:
         shape = _dims(value)
-        floating = value.type.tensor_type.elem_type in _FLOATS
+        floating = value.type.tensor_type.elem_type in FLOATS
         if value.name != image and shape is not None and floating and math.prod(shape) > 1:
             found.setdefault(value.name, shape)
     return found
@@ -216,16 +215,18 @@ def _strip_weights(model: onnx.ModelProto) -> None:
     graph.initializer.extend(small)
 
 
-def _missing_weights(graph: onnx.GraphProto, dims: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
-    """Shapes of weights the file leaves out entirely (the dynamo exporter's ``export_params=False``).
+def _missing_weights(
+    graph: onnx.GraphProto, dims: dict[str, tuple[int, ...]], absent: set[str]
+) -> dict[str, tuple[int, ...]]:
+    """Shapes of the weights in ``absent``, which the file leaves out entirely (the dynamo exporter's
+    ``export_params=False``).
 
     Read from the node that uses them: a convolution's output channels and kernel, a linear layer's input and
     output features, a normalisation's channels.
     """
-    known = set(dims) | {o for n in graph.node for o in n.output} | {i.name for i in graph.input}
     found: dict[str, tuple[int, ...]] = {}
     for node in graph.node:
-        missing = [i for i, name in enumerate(node.input) if name and name not in known]
+        missing = [i for i, name in enumerate(node.input) if name in absent]
         if not missing or not node.output:
             continue
         x, y = dims.get(node.input[0]), dims.get(node.output[0])
@@ -356,27 +357,43 @@ def summarize_model(
     weights = _weights(model, image)
     values = _constants(model.graph)
     _strip_weights(model)
-    missing = _missing_weights(model.graph, _declared(model.graph))
+    parameters = signature_parameters(model.graph)
+    missing, notes = _absent_weights(model.graph, parameters)
     model.graph.input.extend(
         helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)) for name, shape in missing.items()
     )
     inferred, ctx = _fold_and_infer(model, values)
     ctx.weights = {**weights, **missing}
-    ctx.unsized = _unsized(model.graph, ctx.weights)
-    report = analyze(_nodes(inferred.graph, image, ctx))
+    ctx.unsized = _unsized(model.graph, ctx.weights, parameters)
+    report = analyze(_nodes(inferred.graph, image, ctx, parameters, notes))
     _check_counts(report)
     return report
 
 
-def _unsized(graph: onnx.GraphProto, weights: dict[str, tuple[int, ...]]) -> frozenset[str]:
-    """Parameters the graph reads (by the exporter's signature) that the file holds no shape of, nor any use fixes
-    (an element-wise operand, such as ConvNeXt's layer scale, may have any shape that broadcasts)."""
-    parameters = signature_parameters(graph)
+def _absent_weights(
+    graph: onnx.GraphProto, parameters: frozenset[str]
+) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
+    """The shapes of the weights the file leaves out, read from the nodes that use them or inferred
+    (:mod:`convcore.importers.onnx.inferred`), and the note on each inferred one."""
+    declared = _declared(graph)
+    absent = left_out(graph, {*declared, *(i.name for i in graph.input)})
+    missing = _missing_weights(graph, declared, absent)
+    guessed = inferred_shapes(graph, declared, absent - missing.keys(), parameters)
+    missing.update((name, shape) for name, (shape, _) in guessed.items())
+    return missing, {name: note for name, (_, note) in guessed.items()}
+
+
+def _unsized(graph: onnx.GraphProto, weights: dict[str, tuple[int, ...]], parameters: frozenset[str]) -> frozenset[str]:
+    """Parameters the graph reads (by the exporter's signature) that the file holds no shape of, nor any use
+    fixes or suggests (:mod:`convcore.importers.onnx.inferred`)."""
     return frozenset(t for n in graph.node for t in n.input if t in parameters and t not in weights)
 
 
-def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
-    """The graph nodes of every ONNX node that reads a feature map, in order."""
+def _nodes(
+    graph: onnx.GraphProto, image: str, ctx: Context, parameters: frozenset[str], inferred: Mapping[str, str]
+) -> list[Node]:
+    """The graph nodes of every ONNX node that reads a feature map, in order (``parameters``: the signature's;
+    ``inferred``: the note on each weight whose shape was inferred)."""
     builder = Builder(ctx)
     shape = ctx.dims[image]
     nodes = [Node("input", "input", "input", (), shape[1:], target=image, shape=shape)]
@@ -399,9 +416,10 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
         skip = uncounted(node)
         read = [t for k, t in enumerate(node.input) if k not in skip]
         indirect = [w for t in read for w in feeding.get(t, ())]
-        rewrite = restored(node, ctx.dims[node.output[0]])
+        rewrite = restored(node, ctx.dims[node.output[0]], parameters)
         params = built.params + rewrite.params + sum(math.prod(ctx.weights[w]) for w in indirect if w in ctx.weights)
         notes = [built.note, rewrite.note, _unsized_note(sorted({*read, *indirect} & ctx.unsized))]
+        notes += [inferred[w] for w in dict.fromkeys([*read, *indirect]) if w in inferred]
         nodes.append(replace(built, params=params, note="; ".join(n for n in notes if n)))
         producer[node.output[0]] = name
         for k, out in enumerate(node.output[1:], start=1):
@@ -417,7 +435,7 @@ def _unsized_note(names: list[str]) -> str:
         return ""
     return (
         f"parameters {', '.join(names)} are not in the file (exported without weights) and nothing in it fixes "
-        f"their shape (an element-wise operand may have any shape that broadcasts): not counted"
+        f"or suggests their shape: not counted"
     )
 
 

@@ -24,6 +24,10 @@ _TYPES: dict[int, tuple[type[np.generic], str]] = {
     onnx.TensorProto.INT32: (np.int32, "int32_data"),
 }
 MAX_DECODED_ELEMENTS = 1 << 20
+# the element types of weights and feature maps
+FLOATS = frozenset(
+    {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
+)
 
 
 def _refers_outside(tensor: onnx.TensorProto) -> bool:

@@ -83,7 +83,7 @@ SIGNATURE = "\n# inputs\n" + "".join(
 
 
 def test_dynamo_rewrites_are_read_back_from_the_node_metadata() -> None:
-    """Fused batch norm, a zero bias removed from a linear layer, a layer scale of unknown shape; no weights."""
+    """Fused batch norm, a zero bias removed from a linear layer, a layer scale of inferred shape; no weights."""
     bn = (
         "%_native_batch_norm_legit_no_training : [num_users=1] = call_function[target=torch.ops.aten."
         "_native_batch_norm_legit_no_training.default](args = (%conv2d, %p_bn_weight, %p_bn_bias, "
@@ -124,16 +124,16 @@ def test_dynamo_rewrites_are_read_back_from_the_node_metadata() -> None:
     assert "fused a batch norm" in rows["node_Conv_1"].note
     assert rows["node_Gemm_2"].node.params == 128 * 5 + 5
     assert "removed" in rows["node_Gemm_2"].note
-    assert rows["node_mul"].node.params == 0
-    assert "scale" in rows["node_mul"].note and "not counted" in rows["node_mul"].note
-    assert report.total_params == 8 * 3 * 9 + 2 * 8 + 128 * 5 + 5
+    assert rows["node_mul"].node.params == 8
+    assert "'scale'" in rows["node_mul"].note and "inferred as [8, 1, 1]" in rows["node_mul"].note
+    assert report.total_params == 8 * 3 * 9 + 2 * 8 + 8 + 128 * 5 + 5
 
 
 @pytest.mark.models
 @pytest.mark.parametrize("opset", [18, 21])
 def test_dynamo_export_counts_as_torch_does(opset: int, tmp_path: Path) -> None:
-    """A real dynamo export (10–60 s, hence the ``models`` marker): every parameter but the layer scale counted,
-    and that one named in a note."""
+    """A real dynamo export (10–60 s, hence the ``models`` marker): every parameter counted, the layer scale's
+    shape inferred and said so."""
     torch.manual_seed(0)
     model = ConvBnLinear(scale=True).eval()
     path = tmp_path / "model.onnx"
@@ -148,6 +148,6 @@ def test_dynamo_export_counts_as_torch_does(opset: int, tmp_path: Path) -> None:
             opset_version=opset,
         )
     report = summarize_onnx(path.read_bytes())
-    assert report.total_params == torch_params(model) - 8
-    assert any("scale" in n.note and "not counted" in n.note for n in report.nodes)
+    assert report.total_params == torch_params(model)
+    assert any("'scale'" in n.note and "inferred" in n.note for n in report.nodes)
     assert any("fused a batch norm" in n.note for n in report.nodes)
