@@ -22,6 +22,7 @@ from google.protobuf.message import DecodeError
 from onnx import helper, numpy_helper
 
 from convcore.graph import GraphReport, Node, analyze
+from convcore.onnx_attention import Survey, position_table, survey
 from convcore.onnx_fold import propagate
 from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
 from convcore.onnx_rewrites import linear_bias, metadata, module_scope, restored, signature_parameters
@@ -363,7 +364,7 @@ def summarize_model(
     inferred, ctx = _fold_and_infer(model, values)
     ctx.weights = {**weights, **missing}
     ctx.unsized = _unsized(model.graph, ctx.weights)
-    report = analyze(_nodes(inferred.graph, image, ctx))
+    report = analyze(_nodes(inferred.graph, image, ctx, survey(model.graph)))
     _check_counts(report)
     return report
 
@@ -375,8 +376,9 @@ def _unsized(graph: onnx.GraphProto, weights: dict[str, tuple[int, ...]]) -> fro
     return frozenset(t for n in graph.node for t in n.input if t in parameters and t not in weights)
 
 
-def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
-    """The graph nodes of every ONNX node that reads a feature map, in order."""
+def _nodes(graph: onnx.GraphProto, image: str, ctx: Context, folded: Survey) -> list[Node]:
+    """The graph nodes of every ONNX node that reads a feature map, in order (``folded``: what the file as
+    written, before folding, says about the constants the exporter folded)."""
     builder = Builder(ctx)
     shape = ctx.dims[image]
     nodes = [Node("input", "input", "input", (), shape[1:], target=image, shape=shape)]
@@ -400,8 +402,10 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context) -> list[Node]:
         read = [t for k, t in enumerate(node.input) if k not in skip]
         indirect = [w for t in read for w in feeding.get(t, ())]
         rewrite = restored(node, ctx.dims[node.output[0]])
-        params = built.params + rewrite.params + sum(math.prod(ctx.weights[w]) for w in indirect if w in ctx.weights)
-        notes = [built.note, rewrite.note, _unsized_note(sorted({*read, *indirect} & ctx.unsized))]
+        table = position_table(node, feature, ctx, folded, producer)
+        params = built.params + rewrite.params + table.params - table.replaces
+        params += sum(math.prod(ctx.weights[w]) for w in indirect if w in ctx.weights)
+        notes = [built.note, rewrite.note, table.note, _unsized_note(sorted({*read, *indirect} & ctx.unsized))]
         nodes.append(replace(built, params=params, note="; ".join(n for n in notes if n)))
         producer[node.output[0]] = name
         for k, out in enumerate(node.output[1:], start=1):
