@@ -23,6 +23,7 @@ from onnx import helper, numpy_helper
 
 from convcore.graph import GraphReport, Node, analyze
 from convcore.onnx_attention import Survey, position_table, survey
+from convcore.onnx_constants import Feed
 from convcore.onnx_fold import propagate
 from convcore.onnx_nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
 from convcore.onnx_rewrites import linear_bias, metadata, module_scope, restored, signature_parameters
@@ -383,15 +384,13 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context, folded: Survey) -> 
     shape = ctx.dims[image]
     nodes = [Node("input", "input", "input", (), shape[1:], target=image, shape=shape)]
     producer: dict[str, str] = {image: "input"}
-    feeding: dict[str, set[str]] = {}
+    feed = Feed(ctx)
     used: set[str] = {"input"}
     for i, node in enumerate(graph.node):
         feature = [k for k, t in enumerate(node.input) if t in producer]
         if not feature or node.op_type in SHAPE_ONLY or all(o in ctx.values for o in node.output if o):
             # constants and shapes; the weights they read count where their result meets a feature map
-            owners = {t for t in node.input if t in ctx.weights or t in ctx.unsized}
-            owners = owners.union(*(feeding.get(t, set()) for t in node.input))
-            feeding.update((out, owners) for out in node.output)
+            feed.constant(node, node.name or f"{node.op_type}_{i}")
             continue
         name = node.name or f"{node.op_type}_{i}"
         while name in used:
@@ -400,13 +399,15 @@ def _nodes(graph: onnx.GraphProto, image: str, ctx: Context, folded: Survey) -> 
         built = _build(builder, node, name, feature, producer, ctx)
         skip = uncounted(node)
         read = [t for k, t in enumerate(node.input) if k not in skip]
-        indirect = [w for t in read for w in feeding.get(t, ())]
+        indirect = feed.weights(read)
+        macs, constants = feed.arriving(read)
         rewrite = restored(node, ctx.dims[node.output[0]])
         table = position_table(node, feature, ctx, folded, producer)
         params = built.params + rewrite.params + table.params - table.replaces
         params += sum(math.prod(ctx.weights[w]) for w in indirect if w in ctx.weights)
-        notes = [built.note, rewrite.note, table.note, _unsized_note(sorted({*read, *indirect} & ctx.unsized))]
-        nodes.append(replace(built, params=params, note="; ".join(n for n in notes if n)))
+        notes = [built.note, rewrite.note, table.note, constants]
+        notes.append(_unsized_note(sorted({*read, *indirect} & ctx.unsized)))
+        nodes.append(replace(built, params=params, macs=built.macs + macs, note="; ".join(n for n in notes if n)))
         producer[node.output[0]] = name
         for k, out in enumerate(node.output[1:], start=1):
             if out and out in ctx.dims:
