@@ -48,10 +48,15 @@ class Feed:
         if macs:
             work[name] = macs
         tables = tables.union(*(self._tables.get(t, ()) for t in node.input))
+        # most constants (shapes, pads, axes) carry nothing: only what carries something is kept
+        kept = sorted(owners)
         for out in node.output:
-            self._weights[out] = sorted(owners)
-            self._work[out] = work
-            self._tables[out] = tables
+            if kept:
+                self._weights[out] = kept
+            if work:
+                self._work[out] = work
+            if tables:
+                self._tables[out] = tables
 
     def _data_operand(self, node: onnx.NodeProto) -> frozenset[str]:
         """The first operand of a product, when it is a stored tensor (or an alias of one) of rank above 2 and
