@@ -171,5 +171,10 @@ def _fused_by_dynamo(rules: str, op: str) -> bool:
     return "FuseBatchNormIntoConv" in rules and op in _NORMS
 
 
+def named_by_exporter(name: str) -> bool:
+    """Whether the TorchScript exporter named the tensor itself: a result it computed, not a module's parameter."""
+    return name.startswith(_EXPORTER_NAME)
+
+
 def _folded_by_torchscript(node: onnx.NodeProto) -> bool:
-    return len(node.input) > 2 and all(name.startswith(_EXPORTER_NAME) for name in node.input[1:3])
+    return len(node.input) > 2 and all(named_by_exporter(name) for name in node.input[1:3])

@@ -22,6 +22,8 @@ import onnx.inliner
 from google.protobuf.message import DecodeError
 from onnx import helper, numpy_helper
 
+from convcore.importers.onnx.attention import Survey, position_table, survey
+from convcore.importers.onnx.constants import Feed
 from convcore.importers.onnx.fold import propagate
 from convcore.importers.onnx.inferred import inferred_shapes, left_out
 from convcore.importers.onnx.nodes import SHAPE_ONLY, Builder, Context, attrs_of, uncounted
@@ -365,7 +367,7 @@ def summarize_model(
     inferred, ctx = _fold_and_infer(model, values)
     ctx.weights = {**weights, **missing}
     ctx.unsized = _unsized(model.graph, ctx.weights, parameters)
-    report = analyze(_nodes(inferred.graph, image, ctx, parameters, notes))
+    report = analyze(_nodes(inferred.graph, image, ctx, parameters, notes, survey(model.graph)))
     _check_counts(report)
     return report
 
@@ -390,23 +392,27 @@ def _unsized(graph: onnx.GraphProto, weights: dict[str, tuple[int, ...]], parame
 
 
 def _nodes(
-    graph: onnx.GraphProto, image: str, ctx: Context, parameters: frozenset[str], inferred: Mapping[str, str]
+    graph: onnx.GraphProto,
+    image: str,
+    ctx: Context,
+    parameters: frozenset[str],
+    inferred: Mapping[str, str],
+    folded: Survey,
 ) -> list[Node]:
     """The graph nodes of every ONNX node that reads a feature map, in order (``parameters``: the signature's;
-    ``inferred``: the note on each weight whose shape was inferred)."""
+    ``inferred``: the note on each weight whose shape was inferred; ``folded``: what the file as written, before
+    folding, says about the constants the exporter folded)."""
     builder = Builder(ctx)
     shape = ctx.dims[image]
     nodes = [Node("input", "input", "input", (), shape[1:], target=image, shape=shape)]
     producer: dict[str, str] = {image: "input"}
-    feeding: dict[str, set[str]] = {}
+    feed = Feed(ctx)
     used: set[str] = {"input"}
     for i, node in enumerate(graph.node):
         feature = [k for k, t in enumerate(node.input) if t in producer]
         if not feature or node.op_type in SHAPE_ONLY or all(o in ctx.values for o in node.output if o):
             # constants and shapes; the weights they read count where their result meets a feature map
-            owners = {t for t in node.input if t in ctx.weights or t in ctx.unsized}
-            owners = owners.union(*(feeding.get(t, set()) for t in node.input))
-            feeding.update((out, owners) for out in node.output)
+            feed.constant(node, node.name or f"{node.op_type}_{i}")
             continue
         name = node.name or f"{node.op_type}_{i}"
         while name in used:
@@ -415,12 +421,16 @@ def _nodes(
         built = _build(builder, node, name, feature, producer, ctx)
         skip = uncounted(node)
         read = [t for k, t in enumerate(node.input) if k not in skip]
-        indirect = [w for t in read for w in feeding.get(t, ())]
+        indirect = feed.weights(read)
+        macs, constants = feed.arriving(read)
         rewrite = restored(node, ctx.dims[node.output[0]], parameters)
-        params = built.params + rewrite.params + sum(math.prod(ctx.weights[w]) for w in indirect if w in ctx.weights)
-        notes = [built.note, rewrite.note, _unsized_note(sorted({*read, *indirect} & ctx.unsized))]
+        table = position_table(node, feature, ctx, folded, producer)
+        params = built.params + rewrite.params + table.params - table.replaces
+        params += sum(math.prod(ctx.weights[w]) for w in indirect if w in ctx.weights)
+        notes = [built.note, rewrite.note, table.note, constants]
+        notes.append(_unsized_note(sorted({*read, *indirect} & ctx.unsized)))
         notes += [inferred[w] for w in dict.fromkeys([*read, *indirect]) if w in inferred]
-        nodes.append(replace(built, params=params, note="; ".join(n for n in notes if n)))
+        nodes.append(replace(built, params=params, macs=built.macs + macs, note="; ".join(n for n in notes if n)))
         producer[node.output[0]] = name
         for k, out in enumerate(node.output[1:], start=1):
             if out and out in ctx.dims:
