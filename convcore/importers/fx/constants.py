@@ -26,23 +26,27 @@ class _Carried:
 class Constants:
     """Carries parameters and layer MACs along constant-only nodes; counts each once where a feature map meets them."""
 
-    def __init__(self, root: nn.Module) -> None:
-        self.modules = dict(root.named_modules())
+    def __init__(self, root: nn.Module, modules: dict[str, nn.Module]) -> None:
+        """``modules``: ``dict(root.named_modules())``."""
+        self.modules = modules
         self.attrs = dict(root.named_parameters(remove_duplicate=False))
+        # per module path, the parameters of that module and its submodules (as ``module.parameters()``)
+        self.owned: dict[str, set[int]] = {}
+        for name, param in self.attrs.items():
+            parts = name.split(".")
+            for depth in range(len(parts)):
+                self.owned.setdefault(".".join(parts[:depth]), set()).add(id(param))
+        self.sizes = {id(p): p.numel() for p in self.attrs.values()}
         self.carried: dict[str, _Carried] = {}
-        self.sizes: dict[int, int] = {}
         self.macs: dict[str, int] = {}
         self.counted = _Carried()
 
     def _own(self, n: fx.Node) -> set[int]:
         if n.op == "get_attr" and n.target in self.attrs:
-            found = [self.attrs[str(n.target)]]
-        elif n.op == "call_module":
-            found = list(self.modules[str(n.target)].parameters())
-        else:
-            found = []
-        self.sizes.update((id(p), p.numel()) for p in found)
-        return {id(p) for p in found}
+            return {id(self.attrs[str(n.target)])}
+        if n.op == "call_module":
+            return set(self.owned.get(str(n.target), ()))
+        return set()
 
     def _gather(self, n: fx.Node, inputs: list[fx.Node]) -> _Carried:
         ups = [self.carried[a.name] for a in inputs if a.name in self.carried]
@@ -71,7 +75,7 @@ class Constants:
 
     def _layer_macs(self, n: fx.Node) -> int:
         """FlopCounterMode's count ÷ 2 of a module with parameters called on constants (on meta tensors)."""
-        if n.op != "call_module" or not any(True for _ in self.modules[str(n.target)].parameters()):
+        if n.op != "call_module" or not self.owned.get(str(n.target)):
             return 0
         if any(a.meta.get(SHAPE) is None for a in n.all_input_nodes):
             return 0

@@ -141,7 +141,9 @@ class _Shapes(fx.Interpreter):
         self.functions = functions
 
     def run_node(self, n: fx.Node) -> Any:
-        result = super().run_node(n)
+        # torch's run_node also publishes each node as the current one, for stack traces of exporters: skipped
+        args, kwargs = self.fetch_args_kwargs_from_env(n)
+        result = getattr(self, n.op)(n.target, args, kwargs)
         if isinstance(result, torch.Tensor):
             n.meta[SHAPE] = tuple(int(d) for d in result.shape)
             n.meta[DTYPE] = result.dtype
@@ -152,7 +154,7 @@ class _Shapes(fx.Interpreter):
         return result
 
     def call_module(self, target: Any, args: Any, kwargs: Any) -> Any:
-        module = self.fetch_attr(target)
+        module = self.submodules[target]
         if isinstance(module, self.passing):
             return args[0]
         if args and isinstance(args[0], torch.Tensor) and not kwargs:
@@ -161,7 +163,7 @@ class _Shapes(fx.Interpreter):
             )
             if shape is not None:
                 return torch.empty(shape, device="meta")
-        return super().call_module(target, args, kwargs)
+        return module(*args, **kwargs)
 
     def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
         if target in self.functions and args and isinstance(args[0], torch.Tensor):

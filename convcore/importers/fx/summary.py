@@ -161,8 +161,8 @@ def _adaptive(in_size: tuple[int, int], out_size: tuple[int, int]) -> tuple[Role
 class _Builder:
     """Turns one traced ``fx.Node`` into a graph node; an operation it does not know is measured."""
 
-    def __init__(self, root: nn.Module) -> None:
-        self.modules = dict(root.named_modules())
+    def __init__(self, modules: dict[str, nn.Module]) -> None:
+        self.modules = modules
         self.calls: dict[str, int] = {}
         self.measurer = Measurer(self.modules)
 
@@ -339,6 +339,34 @@ def _user_frame(exc: BaseException) -> str:
     return f"{Path(frame.filename).name}:{frame.lineno}: {(frame.line or '').strip()}"
 
 
+class _Tracer(fx.Tracer):
+    """``torch.fx.Tracer`` without the bookkeeping the summary never reads.
+
+    The stock tracer copies the stack of enclosing module calls into every node's ``meta`` and keeps a scope per
+    call, for debuggers and exporters; here a leaf module is just a node named by its path (a quarter of the
+    trace's time). Which modules are leaves, and how everything else is traced, is unchanged.
+    """
+
+    def create_node(
+        self,
+        kind: str,
+        target: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        name: str | None = None,
+        type_expr: Any | None = None,
+    ) -> fx.Node:
+        return self.graph.create_node(kind, target, args, kwargs, name, type_expr)
+
+    def call_module(
+        self, m: nn.Module, forward: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        path = self.path_of_module(m)
+        if not self.is_leaf_module(m, path):
+            return forward(*args, **kwargs)
+        return self.create_proxy("call_module", path, args, kwargs)
+
+
 def trace(module: nn.Module) -> fx.Graph:
     """``torch.fx``'s symbolic trace with a student-readable ``ValueError`` naming the line it could not trace.
 
@@ -346,7 +374,7 @@ def trace(module: nn.Module) -> fx.Graph:
     the trace's time for nothing); the graph's targets are paths in ``module``.
     """
     try:
-        return fx.Tracer().trace(module)
+        return _Tracer().trace(module)
     except Exception as exc:
         raise ValueError(
             f"torch.fx cannot trace {type(module).__name__}: {exc} (at {_user_frame(exc)}); data-dependent "
@@ -368,8 +396,9 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
     placeholders = [n for n in graph.nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
         raise ValueError(f"the module's forward takes {len(placeholders)} inputs; the summary needs exactly one image")
-    builder = _Builder(root)
-    constants = Constants(root)
+    modules = dict(root.named_modules())
+    builder = _Builder(modules)
+    constants = Constants(root, modules)
     nodes: list[Node] = []
     shapes_by_name: dict[str, tuple[int, ...]] = {}
     for n in graph.nodes:
@@ -390,8 +419,15 @@ def summarize_module(module: nn.Module, input_shape: tuple[int, int, int]) -> Gr
             continue
         node = builder.node(n, inputs, [shapes_by_name[name] for name in inputs])
         params, macs, note = constants.count(n, shapes_by_name)
-        node = replace(node, params=params, macs=node.macs + macs, note="; ".join(filter(None, (node.note, note))))
         full = n.meta.get(SHAPE) or next(s for s in n.meta[SHAPES] if s is not None)
-        nodes.append(replace(node, shape=tuple(full)) if full[0] != 1 else node)
+        nodes.append(
+            replace(
+                node,
+                params=params,
+                macs=node.macs + macs,
+                note="; ".join(filter(None, (node.note, note))),
+                shape=tuple(full) if full[0] != 1 else node.shape,
+            )
+        )
         shapes_by_name[n.name] = out
     return analyze(nodes)

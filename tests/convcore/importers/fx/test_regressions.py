@@ -80,6 +80,33 @@ def test_parameters_read_by_constant_only_modules_count_once() -> None:
     assert [c.params for c in convs] == [4 * 4 * 9 + 4, 0]
 
 
+class AliasedAttention(nn.Module):
+    """A convolution registered under two names and called through the second; a leaf module with a submodule
+    (attention's output projection)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Conv2d(3, 8, 2, stride=2)
+        self.stem = self.embed
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.stem(x).flatten(2).transpose(1, 2)
+        return self.attn(tokens, tokens, tokens)[0]
+
+
+def test_parameters_of_aliased_modules_and_of_submodules_of_a_leaf_are_counted_where_called() -> None:
+    module = AliasedAttention().eval()
+    params, macs = torch_counts(module, (3, 8, 8))
+    report = summarize_module(module, (3, 8, 8))
+    assert (report.total_params, report.total_macs) == (params, macs)
+    nodes = {n.node.target: n.node for n in report.nodes}
+    # the alias is named by the module's first path, as torch.fx names it
+    assert nodes["embed"].params == 8 * 3 * 2 * 2 + 8
+    # in_proj (3·8·8 + 3·8) and the output projection, a submodule (8·8 + 8)
+    assert nodes["attn"].params == 3 * 8 * 8 + 3 * 8 + 8 * 8 + 8
+
+
 @torch.fx.wrap
 def window_mean(x: torch.Tensor) -> torch.Tensor:
     """Each position of a channels-last map gets the mean of its fixed 8×8 window (the map padded to 8's)."""
