@@ -365,8 +365,10 @@ class _Engine:
             pieces = list(dict.fromkeys(p for d in dims for p in up.labels[d] if p[0] == axis))
             self.mixing.update(pieces)
             fresh = [p for p in pieces if p not in up.mixed]
-            if current.whole or not fresh:
+            if current.whole:
                 axes.append(current)
+            elif not fresh:
+                axes.append(self._one_position(current, axis, up, dims))
             elif _prod(p[1] for p in pieces) >= up.size[axis]:
                 axes.append(rf.whole(self.extent[axis], current.stride))
             else:
@@ -377,6 +379,15 @@ class _Engine:
                     "where its window does, not at u·S − P"
                 )
         return (axes[0], axes[1])
+
+    def _one_position(self, current: rf.AxisField, axis: int, up: _Tensor, dims: Sequence[int]) -> rf.AxisField:
+        """A mean or max over a map of one position along ``axis`` (every mixed dimension of size 1: a 1×1 map
+        pooled) reduces the whole map; it sees the whole input exactly when that one position's field covers it."""
+        start, end = current.interval(0)
+        collapsed = up.size[axis] == 1 and len(dims) > 0 and all(up.shape[d] == 1 for d in dims)
+        if collapsed and start <= 0 and end >= self.extent[axis] - 1:
+            return rf.whole(self.extent[axis], current.stride)
+        return current
 
     def _after_mix(self, up: _Tensor, dims: Sequence[int], shape: tuple[int, ...]) -> spatial.Labels:
         mixed = {d % len(up.shape) for d in dims}

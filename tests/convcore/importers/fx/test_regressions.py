@@ -149,3 +149,19 @@ def test_labels_stay_bounded_through_reshapes_that_lose_track() -> None:
         labels = spatial.reshape(labels, (1, 4, 27), shape)
     assert all(len(dim) <= 2 for dim in labels)
     assert labels[2] == ((0, 6, 1), (1, 6, 1))
+
+
+def test_pooling_a_one_position_map_is_global_only_when_its_field_covers_the_input() -> None:
+    """Inception v3 at 96 px ends on a 1×1 map (r = 1055): its average pool sees the whole image. A 1×1 map whose
+    one window reads 3 of 12 pixels does not, pooled or not."""
+
+    def head(kernel: int, stride: int) -> nn.Module:
+        return nn.Sequential(nn.Conv2d(1, 2, kernel, stride), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2, 3))
+
+    covering = summarize_module(head(12, 12), (1, 12, 12))
+    assert [n.kind for n in covering.nodes[-3:]] == ["global", "global", "global"]
+    assert covering.nodes[-1].field is not None and covering.nodes[-1].field[0].size == 12
+    partial = summarize_module(head(3, 12), (1, 12, 12))
+    assert partial.nodes[1].node.output[-2:] == (1, 1)
+    assert [n.kind for n in partial.nodes[-3:]] == ["local", "local", "local"]
+    assert partial.nodes[-1].field is not None and partial.nodes[-1].field[0].size == 3
