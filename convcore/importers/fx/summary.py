@@ -9,7 +9,7 @@ data), so no arithmetic runs and the weights are never read. Each tensor-valued 
 import operator
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -234,7 +234,7 @@ class _Builder:
             return Node(n.name, op.split(".")[-1], role, inputs, out, adaptive, target=n.name, note=note, dims=dims)
         if target is F.linear:
             weight = self._param_shape(n.args[1])
-            return self._linear(n, inputs, first, out, _prod(weight), n.name)
+            return self._linear(n, inputs, first, out, weight, n.name)
         return self.measurer.node(n, inputs, out, op, n.name)
 
     def _module(self, n: fx.Node, inputs: tuple[str, ...], in_size: tuple[int, int], out: tuple[int, ...]) -> Node:
@@ -271,7 +271,7 @@ class _Builder:
         if isinstance(module, nn.Flatten):
             return self._reshape(n, inputs, self._in_shape(n), out, "flatten", target)
         if isinstance(module, nn.Linear):
-            return self._linear(n, inputs, self._in_shape(n), out, module.weight.numel(), target)
+            return self._linear(n, inputs, self._in_shape(n), out, module.weight.shape, target)
         if isinstance(module, nn.Upsample | nn.UpsamplingNearest2d | nn.UpsamplingBilinear2d | nn.PixelShuffle):
             note = "upsampling: no receptive field from here on"
             return Node(n.name, op, "opaque", inputs, out, None, 0, 0, target, note)
@@ -304,11 +304,11 @@ class _Builder:
         inputs: tuple[str, ...],
         first: tuple[int, ...],
         out: tuple[int, ...],
-        weight_numel: int,
+        weight: Sequence[int],
         target: str,
     ) -> Node:
-        rows = _prod(out[:-1])
-        return Node(n.name, "linear", "mix", inputs, out, None, 0, rows * weight_numel, target, dims=(-1,))
+        macs = shapes.weight_macs(weight, _prod(out[:-1]))
+        return Node(n.name, "linear", "mix", inputs, out, None, 0, macs, target, dims=(-1,))
 
     def _param_shape(self, arg: Any) -> tuple[int, ...]:
         if isinstance(arg, fx.Node) and arg.meta.get(SHAPE) is not None:
