@@ -282,6 +282,12 @@ def linear_macs(in_features: int, out_features: int) -> int:
     return weight_macs((out_features, in_features), 1)
 
 
+def matmul_macs(output_shape: Sequence[int], inner: int) -> int:
+    """Multiply-accumulates of a matrix product (batched, or an einsum): each output element sums ``inner``
+    products, ``|Y|·inner``."""
+    return math.prod(output_shape) * inner
+
+
 def batch_norm_params(channels: int, *, affine: bool = True) -> int:
     """Trainable parameters of BatchNorm2d: γ and β per channel (running statistics are buffers)."""
     return 2 * channels if affine else 0

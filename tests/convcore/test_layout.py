@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2] / "convcore"
 
 #: For each subpackage, the subpackages its modules must not import. (arithmetic/receptive_field.py still takes
-#: its Window type from networks/layers.py, so networks is not listed for arithmetic yet.)
+#: its Window type from networks/layers/, so networks is not listed for arithmetic yet.)
 FORBIDDEN = {
     "arithmetic": {"operations", "importers"},
     "operations": {"networks", "importers"},

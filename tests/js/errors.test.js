@@ -9,7 +9,7 @@ const ru = tr("ru");
 const en = tr("en");
 
 test("a coded error is said in Russian with its params, its layer first", () => {
-  // the RF page at input size 8: ResNet's max pool no longer fits (convcore/networks/layers.py adds layer and axis)
+  // the RF page at input size 8: ResNet's max pool no longer fits (layers/propagation.py adds layer and axis)
   const body = {
     detail: "layer 3 (max_pool2d), height 2: the pooling window spans 3 but the padded input is only 4 long: …",
     code: "kernel_exceeds_input",

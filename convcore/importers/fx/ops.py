@@ -5,7 +5,6 @@ Dimensions are given in the full shape (batch axis included), as :class:`convcor
 """
 
 import copy
-import math
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from convcore.arithmetic import shapes
 from convcore.importers.fx.measure import Measured, count_macs, measure, real
 from convcore.importers.fx.shapes import DTYPE, SHAPE, SHAPES
 from convcore.networks.graph import Node
@@ -82,11 +82,12 @@ def tensor_op(
         count = len(_arg(n, 1, "normalized_shape", ()))
         return Node(n.name, "layer_norm", "mix", inputs, out, target=n.name, dims=tuple(range(rank - count, rank)))
     if op in _MATMULS or op == "matmul":
-        inner = _shape_of(n.args[0])[-1]
-        return Node(n.name, "matmul", "matmul", inputs, out, macs=math.prod(_shape_of(n)) * inner, target=n.name)
+        macs = shapes.matmul_macs(_shape_of(n), _shape_of(n.args[0])[-1])
+        return Node(n.name, "matmul", "matmul", inputs, out, macs=macs, target=n.name)
     if op is F.scaled_dot_product_attention:
         q, k, v = (_shape_of(a) for a in n.args[:3])
-        macs = math.prod(q[:-1]) * k[-2] * (q[-1] + v[-1])
+        # softmax(Q·Kᵀ)·V: two products, the scores summing over Q's features, the output over K's positions
+        macs = shapes.matmul_macs((*q[:-1], k[-2]), q[-1]) + shapes.matmul_macs((*q[:-1], v[-1]), k[-2])
         equation = "...id,...jd,...je->...ie"
         return Node(n.name, "attention", "matmul", inputs, out, macs=macs, target=n.name, equation=equation)
     if op is operator.getitem:

@@ -13,11 +13,11 @@ their result arrives, with a note:
   buffers and parameters alike as named inputs.
 """
 
-import math
 from collections.abc import Iterable
 
 import onnx
 
+from convcore.arithmetic import shapes
 from convcore.importers.onnx.nodes import Context, attrs_of
 
 _PRODUCTS = frozenset({"MatMul", "Gemm"})
@@ -102,4 +102,4 @@ def _product_macs(node: onnx.NodeProto, ctx: Context) -> int:
     if not first or not out or min(out) < 0:
         return 0
     inner = first[-2] if node.op_type == "Gemm" and int(attrs_of(node).get("transA", 0)) else first[-1]
-    return math.prod(out) * inner
+    return shapes.matmul_macs(out, inner)

@@ -2,7 +2,7 @@
 
 The dynamo exporter with ``export_params=False`` writes neither the weights nor their shapes: a weight is
 only a name its nodes read (and, for a parameter, a line of the graph's signature). A convolution or a
-linear layer fixes its weight's shape (:func:`convcore.importers.onnx.summary._missing_weights`); two other uses do not
+linear layer fixes its weight's shape (:func:`convcore.importers.onnx.weights.absent_weights`); two other uses do not
 say it as plainly:
 
 - A tensor concatenated with a feature map (a class token): the concatenation fixes its shape exactly — the

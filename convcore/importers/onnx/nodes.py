@@ -171,11 +171,8 @@ class Builder:
             return self._product(node, base, attrs, feature, shape)
         if op in OPAQUE:
             params = self.params(node)
-            macs = (
-                math.prod(first[2:]) * math.prod(self.ctx.weights.get(node.input[1], ()))
-                if op == "ConvTranspose"
-                else 0
-            )
+            weight = self.ctx.weights.get(node.input[1], ())
+            macs = shapes.weight_macs(weight, math.prod(first[2:])) if op == "ConvTranspose" else 0
             note = "upsampling: no receptive field from here on"
             return replace(base, role="opaque", params=params, macs=macs, note=note)
         if op == "Split":
@@ -295,7 +292,7 @@ class Builder:
         if op == "Einsum":
             equation = _text(attrs.get("equation"), "")
             contracted = _contracted(equation, [s for s in shapes_in if s is not None])
-            macs = math.prod(shape) * contracted
+            macs = shapes.matmul_macs(shape, contracted)
             ranks = [len(self.ctx.dims[node.input[i]]) for i in feature]
             if len(feature) != len(node.input):
                 note = _NO_MACS + "an einsum with a weight is read as a product over its feature maps' letters"
@@ -304,7 +301,7 @@ class Builder:
         a = shapes_in[0]
         trans_a = op == "Gemm" and int(attrs.get("transA", 0))
         inner = (a[-2] if trans_a else a[-1]) if a else 0
-        macs = math.prod(shape) * inner
+        macs = shapes.matmul_macs(shape, inner)
         if len(feature) == 2:
             return replace(base, role="matmul", params=params, macs=macs)
         if feature == [1]:

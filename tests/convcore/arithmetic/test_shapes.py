@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch.utils.flop_counter import FlopCounterMode
 
 from convcore.arithmetic import shapes
 
@@ -221,6 +222,21 @@ def test_macs_count_every_multiply() -> None:
     assert shapes.linear_macs(7, 5) == 35
     # any number of spatial axes: a Conv3d's weight (8, 2, 3, 3, 3) on a 4×4×4 output
     assert shapes.weight_macs((8, 2, 3, 3, 3), 64) == 64 * 8 * 2 * 27
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "equation"),
+    [((5, 7), (7, 4), "ik,kj->ij"), ((2, 3, 5, 7), (2, 3, 7, 4), "bhik,bhkj->bhij"), ((6, 9), (9, 1), "ik,kj->ij")],
+)
+def test_matmul_macs_match_torch_flop_counter(left: tuple[int, ...], right: tuple[int, ...], equation: str) -> None:
+    """Oracle: torch's FlopCounterMode, which counts two FLOPs (a multiply and an add) per multiply-accumulate."""
+    a, b = torch.zeros(left, dtype=torch.float64), torch.zeros(right, dtype=torch.float64)
+    for product in (torch.matmul, lambda x, y: torch.einsum(equation, x, y)):
+        with FlopCounterMode(display=False) as counter:
+            out = product(a, b)
+        assert out.shape == (*left[:-1], right[-1])
+        assert counter.get_total_flops() == 2 * shapes.matmul_macs(out.shape, left[-1])
+    assert shapes.matmul_macs((3, 5), 7) == 3 * shapes.linear_macs(7, 5)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,147 @@
+"""A stack of layers run over an input shape, without any data: each layer's output shape, parameters,
+multiply-accumulates and the per-axis window the receptive field needs (:func:`propagate`).
+"""
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from convcore.arithmetic import shapes
+from convcore.arithmetic.shapes import Pair
+from convcore.errors import within
+from convcore.networks.layers.form import (
+    MAX_CHANNELS,
+    MAX_SIZE,
+    PASS_THROUGH,
+    SLIDING,
+    Layer,
+    LayerResult,
+    Shape,
+    Window,
+    is_int,
+    short_repr,
+)
+
+Pair3 = tuple[int, int, int]
+
+#: The windows of a layer that keeps every position where it is.
+_IDENTITY = (Window(1, 1, 0), Window(1, 1, 0))
+
+
+def _sliding_windows(layer: Layer) -> tuple[Window, Window]:
+    """The receptive-field windows of a convolution or pooling: effective kernel, stride, left padding."""
+    (kh, kw), (sh, sw), (dh, dw), ((ph, _), (pw, _)) = layer.kernel_size, layer.stride, layer.dilation, layer.padding
+    return (
+        Window(shapes.effective_kernel_size(kh, dh), sh, ph),
+        Window(shapes.effective_kernel_size(kw, dw), sw, pw),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _axis(layer_type: str, size: int, k: int, s: int, pad: Pair, d: int, ceil: bool, output_padding: int) -> Pair3:
+    """Output length, unread positions and unread real rows of a sliding window along one axis (pure, so
+    remembered: a network repeats the same few layers on the same few sizes)."""
+    if layer_type == "conv_transpose2d":
+        o = shapes.conv_transpose_output_size(
+            size, kernel_size=k, stride=s, padding=pad[0], output_padding=output_padding, dilation=d
+        )
+        return (o, 0, 0)
+    if layer_type == "conv2d":
+        o = shapes.conv_output_size(size, kernel_size=k, stride=s, padding=pad, dilation=d)
+    else:
+        o = shapes.pool_output_size(size, kernel_size=k, stride=s, padding=pad[0], dilation=d, ceil_mode=ceil)
+    unused = shapes.unused_input(size, kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil)
+    return (o, unused, shapes.unused_image(size, kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil))
+
+
+def _sliding(layer: Layer, size: Pair, index: int) -> tuple[Pair, Pair, Pair]:
+    """Output size, unread positions and unread real rows of a sliding-window layer, per axis."""
+    found = []
+    for axis in (0, 1):
+        try:
+            found.append(
+                _axis(
+                    layer.type,
+                    size[axis],
+                    layer.kernel_size[axis],
+                    layer.stride[axis],
+                    layer.padding[axis],
+                    layer.dilation[axis],
+                    layer.ceil_mode,
+                    layer.output_padding[axis],
+                )
+            )
+        except ValueError as exc:
+            axis_name = "height" if axis == 0 else "width"
+            where = f"layer {index} ({layer.type}), {axis_name} {size[axis]}"
+            raise within(exc, where, layer=index, type=layer.type, axis=axis_name, size=size[axis]) from exc
+    (oh, uh, ih), (ow, uw, iw) = found
+    return (oh, ow), (uh, uw), (ih, iw)
+
+
+def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
+    """Output shape, parameters, MACs and receptive-field windows of ``layer`` on an input ``shape``.
+
+    MACs count the multiply-accumulates of convolutions and linear layers only, as published model
+    tables do; normalisation, activations and pooling are counted as zero.
+    """
+    c, size = shape.channels, shape.size
+    windows: tuple[Window, Window] | None
+    unused: Pair = (0, 0)
+    unused_img: Pair = (0, 0)
+    params = macs = 0
+    if layer.type in SLIDING:
+        out_size, unused, unused_img = _sliding(layer, size, index)
+        out_c = layer.out_channels if layer.out_channels is not None else c
+        try:
+            if layer.type == "conv2d":
+                params = shapes.conv_params(c, out_c, layer.kernel_size, groups=layer.groups, bias=layer.bias)
+                macs = shapes.conv_macs(c, out_c, layer.kernel_size, out_size, groups=layer.groups)
+            elif layer.type == "conv_transpose2d":
+                params = shapes.conv_transpose_params(c, out_c, layer.kernel_size, groups=layer.groups, bias=layer.bias)
+                macs = shapes.conv_transpose_macs(c, out_c, layer.kernel_size, size, groups=layer.groups)
+        except ValueError as exc:
+            raise within(exc, f"layer {index} ({layer.type})", layer=index, type=layer.type) from exc
+        output = Shape(out_c, *out_size)
+        windows = None if layer.type == "conv_transpose2d" else _sliding_windows(layer)
+    elif layer.type in PASS_THROUGH:
+        output = shape
+        if layer.type == "batch_norm2d":
+            params = shapes.batch_norm_params(c, affine=layer.affine)
+        windows = _IDENTITY
+    elif layer.type == "global_avg_pool2d":
+        output = Shape(c, 1, 1)
+        windows = (Window(size[0], 1, 0), Window(size[1], 1, 0))
+    else:
+        in_features = c * size[0] * size[1]
+        params = shapes.linear_params(in_features, layer.out_features, bias=layer.bias)
+        macs = shapes.linear_macs(in_features, layer.out_features)
+        output = Shape(layer.out_features, 1, 1)
+        windows = (Window(size[0], 1, 0), Window(size[1], 1, 0))
+    return LayerResult(layer, shape, output, params, macs, windows, unused, unused_img)
+
+
+def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
+    """Apply the stack layer by layer; a layer that cannot run on its input is a ``ValueError``."""
+    for name, value, high in (
+        ("channels", input_shape.channels, MAX_CHANNELS),
+        ("height", input_shape.height, MAX_SIZE),
+        ("width", input_shape.width, MAX_SIZE),
+    ):
+        if not is_int(value) or not 1 <= value <= high:
+            raise ValueError(f"input {name} must be an integer between 1 and {high:,}, got {short_repr(value)}")
+    results = []
+    shape = input_shape
+    for i, layer in enumerate(layers):
+        result = apply_layer(layer, shape, i)
+        results.append(result)
+        shape = result.output
+    return results
+
+
+def static_windows(layer: Layer) -> tuple[Window, Window] | None:
+    """The receptive-field windows a layer has without knowing its input size (``None`` where that is needed)."""
+    if layer.type in PASS_THROUGH:
+        return _IDENTITY
+    if layer.type in SLIDING and layer.type != "conv_transpose2d":
+        return _sliding_windows(layer)
+    return None
