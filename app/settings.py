@@ -2,7 +2,10 @@
 override ``get_settings`` (a route takes it as :data:`app.dependencies.SettingsDep`).
 
 The bounds of single fields (sizes, kernel sizes, axis lengths) are static and live in the request schemas
-(:mod:`app.schemas.common`); what is here bounds the work a whole request may ask for.
+(:mod:`app.schemas.common`, :mod:`app.schemas.experiments`); what is here bounds the work a whole request may
+ask for. The pages get both from :mod:`app.limits`, never as copies. convcore keeps some wider bounds of its
+own (naive convolution's MACs, the residual experiment's sizes, dropout's Monte Carlo values): library guards
+for callers other than the server.
 """
 
 from functools import lru_cache
@@ -37,7 +40,8 @@ class Settings(BaseSettings):
     # A request that does not fit waits this long for others to finish, then gets a 503 with Retry-After.
     admission_wait_s: float = 4.0
     retry_after_s: int = 2
-    #: Multiply-adds of one method=naive convolution: its pure-Python loop holds the GIL (~0.3 µs each).
+    #: Multiply-adds of one method=naive convolution: its pure-Python loop holds the GIL (~0.3 µs each);
+    #: convcore's NAIVE_MAX_MACS (2,000,000, about a second) is the library's own wider guard.
     max_naive_macs: int = 50_000
     #: Multiply-adds of one operation on a toy tensor (about 20 ms with im2col).
     max_op_macs: int = 20_000_000
@@ -46,7 +50,7 @@ class Settings(BaseSettings):
     #: 20,000 (static/js/playground/serverview.js). max_trace_steps bounds the number of steps.
     max_trace_taps: int = 32_768
     #: The image lab: layers in one stack, channels of one layer, kernel size and dilation, the layer list's
-    #: JSON text. The page's editor offers at most 8 kernels per layer (static/js/imagelab/state.js); this
+    #: JSON text. The page's editor offers fewer kernels per layer (app.limits.PAGE_MAX_IMAGE_CHANNELS); this
     #: is the server's bound, which the page stays within.
     max_image_layers: int = 12
     max_image_channels: int = 16
@@ -54,7 +58,8 @@ class Settings(BaseSettings):
     max_layers_json: int = 256 * 1024
     #: networks × samples × width² × depth of one residual experiment (convcore.networks.residual.check_work): the
     #: default run (32 × 16 × 64² × 50 ≈ 1.0e8) takes well under a second, and this bound (≈ 1.3e8) keeps every
-    #: allowed request about that cheap. The residual page narrows its ranges to it (static/js/lessons/budget.js).
+    #: allowed request about that cheap. The residual page narrows its ranges to it (app.limits,
+    #: static/js/lessons/budget.js).
     max_residual_work: int = 2**27
     #: Multiply-adds of every network run one equivariance request needs (≈ 0.5 s of float64 convolution).
     max_equivariance_macs: int = 600_000_000

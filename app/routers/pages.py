@@ -5,6 +5,9 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.dependencies import SettingsDep
+from app.limits import page_limits
+from app.settings import Settings
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -24,9 +27,10 @@ PAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def _page(template: str, page: str) -> Callable[[Request], HTMLResponse]:
-    def render(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, template, {"page": page})
+def _page(template: str, page: str) -> Callable[[Request, Settings], HTMLResponse]:
+    def render(request: Request, settings: SettingsDep) -> HTMLResponse:
+        limits = page_limits(page, settings)
+        return templates.TemplateResponse(request, template, {"page": page, "limits": limits})
 
     return render
 

@@ -4,8 +4,33 @@ from pydantic import BaseModel, Field
 
 from app.schemas.common import RequestModel, Row
 
+#: The bounds of the experiments' single fields, which the routers' parameters use and the pages render
+#: (app.limits); what a whole request may cost is bounded in app.settings.Settings.
+
 #: Dropout masks drawn for one measurement.
 MAX_MASKS = 2000
+#: The residual experiment (depth: convcore.networks.residual.MAX_DEPTH); convcore's own bounds are wider
+#: library guards, Settings.max_residual_work bounds the product.
+RESIDUAL_MAX_WIDTH = 128
+RESIDUAL_MAX_SAMPLES = 256
+RESIDUAL_MAX_NETWORKS = 64
+RESIDUAL_MAX_SEED = 2**32 - 1
+#: Why-conv's counts stay below 2^53 (exact in a browser's numbers) within these bounds.
+WHY_MAX_CHANNELS = 64
+WHY_MAX_SIDE = 1024
+WHY_MAX_KERNEL = 15
+#: The permutation experiment: the image is scaled to side² pixels, the dense layer has up to MAX_UNITS outputs.
+PERMUTATION_MIN_SIDE = 4
+PERMUTATION_MAX_SIDE = 64
+MAX_UNITS = 256
+#: The equivariance experiment's seeded stack and the shift of the photo, in pixels either way.
+EQUIVARIANCE_MAX_LAYERS = 3
+EQUIVARIANCE_MAX_CHANNELS = 8
+EQUIVARIANCE_MAX_KERNEL = 7
+EQUIVARIANCE_MAX_STRIDE = 4
+EQUIVARIANCE_MAX_BLUR = 5
+MAX_SHIFT = 32
+MAX_SEED = 2**31 - 1
 
 
 class ResidualResponse(BaseModel):

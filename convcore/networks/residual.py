@@ -51,6 +51,8 @@ _RESIDUAL, _SCALED = 1, 2  # positions in VARIANTS
 # the stacks run block by block (the scaled one follows from the residual one), and their positions in the state
 _RUN = ("plain", "residual", "batch_norm")
 _PLAIN, _BATCH_NORM = 0, 2
+#: Library guards on one experiment's sizes; the API narrows width, samples and networks further
+#: (app.schemas.experiments) and bounds their product (app.settings.Settings.max_residual_work).
 MAX_DEPTH = 50
 MAX_WIDTH = 512
 MAX_SAMPLES = 1024

@@ -37,7 +37,9 @@ from convcore.operations.geometry import (
 
 Method = Literal["naive", "im2col", "fft", "torch"]
 
-#: The naive loop costs ~100 ns per multiply-add in CPython, so this bound keeps it under about a second.
+#: The naive loop costs ~100 ns per multiply-add in CPython, so this bound keeps it under about a second: a
+#: library guard. The API allows far less (app.settings.Settings.max_naive_macs), since a server request
+#: holds the interpreter while the loop runs.
 NAIVE_MAX_MACS = 2_000_000
 
 #: Bytes of im2col column buffer per tile: small enough to stay in cache, large enough for a fast matmul.

@@ -25,6 +25,8 @@ __all__ = [
     "measure_mean_activation",
 ]
 
+#: masks × units of one Monte Carlo measurement: a library guard. The API never reaches it: its schema
+#: allows at most 256 units × 2000 masks (app.schemas.experiments.DropoutExperimentRequest).
 MAX_MONTE_CARLO_VALUES = 10_000_000
 
 

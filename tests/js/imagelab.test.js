@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   DEFAULT_LAYERS,
-  MAX_LAYERS,
   addLayer,
   defaultPreset,
   kernelGrid,
@@ -12,6 +11,9 @@ import {
   removeLayer,
 } from "../../static/js/imagelab/state.js";
 
+// the page's limits as app/limits.py renders them, narrowed here so the bounds are easy to reach
+const LIMITS = { layers: { min: 1, max: 4 }, channels: { min: 1, max: 2 } };
+
 const presets = [
   { name: "identity", weights: [[0, 0, 0], [0, 1, 0], [0, 0, 0]] },
   { name: "sobel_x", weights: [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] },
@@ -20,14 +22,19 @@ const presets = [
 
 test("the URL's layer text round-trips, and anything malformed gives the default stack", () => {
   const stack = [newLayer("conv2d"), newLayer("relu"), newLayer("global_avg_pool2d")];
-  assert.deepEqual(parseLayers(JSON.stringify(stack)), stack);
-  assert.deepEqual(parseLayers("[{"), DEFAULT_LAYERS);
-  assert.deepEqual(parseLayers(JSON.stringify([{ type: "linear" }])), DEFAULT_LAYERS);
+  assert.deepEqual(parseLayers(JSON.stringify(stack), LIMITS), stack);
+  assert.deepEqual(parseLayers("[{", LIMITS), DEFAULT_LAYERS);
+  assert.deepEqual(parseLayers(JSON.stringify([{ type: "linear" }]), LIMITS), DEFAULT_LAYERS);
   const mismatched = [{ ...newLayer("conv2d"), out_channels: 2 }];
-  assert.deepEqual(parseLayers(JSON.stringify(mismatched)), DEFAULT_LAYERS, "one kernel per output channel");
+  assert.deepEqual(parseLayers(JSON.stringify(mismatched), LIMITS), DEFAULT_LAYERS, "one kernel per output channel");
   const badGrid = [{ ...newLayer("conv2d"), kernels: [[[1, 2], [3, 4]]] }];
-  assert.deepEqual(parseLayers(JSON.stringify(badGrid)), DEFAULT_LAYERS, "a custom kernel must be kernel_size square");
-  assert.deepEqual(parseLayers(JSON.stringify(Array(MAX_LAYERS + 1).fill({ type: "relu" }))), DEFAULT_LAYERS);
+  assert.deepEqual(parseLayers(JSON.stringify(badGrid), LIMITS), DEFAULT_LAYERS, "a custom kernel must be kernel_size square");
+  const full = Array(LIMITS.layers.max).fill({ type: "relu" });
+  assert.deepEqual(parseLayers(JSON.stringify(full), LIMITS), full);
+  assert.deepEqual(parseLayers(JSON.stringify([...full, { type: "relu" }]), LIMITS), DEFAULT_LAYERS, "too many layers");
+  const conv = (n) => [{ ...newLayer("conv2d"), out_channels: n, kernels: Array(n).fill("sobel_x") }];
+  assert.deepEqual(parseLayers(JSON.stringify(conv(2)), LIMITS), conv(2));
+  assert.deepEqual(parseLayers(JSON.stringify(conv(3)), LIMITS), DEFAULT_LAYERS, "too many channels");
 });
 
 test("reorder, remove and add are pure and bounded", () => {
@@ -37,9 +44,10 @@ test("reorder, remove and add are pure and bounded", () => {
   assert.deepEqual(layers.map((l) => l.type), ["conv2d", "relu", "max_pool2d"], "the input is not changed");
   assert.equal(moveLayer(layers, 0, -1), layers);
   assert.deepEqual(removeLayer(layers, 1).map((l) => l.type), ["conv2d", "max_pool2d"]);
-  assert.deepEqual(addLayer(layers, "dropout").at(-1), { type: "dropout", p: 0.5, seed: 0 });
-  const full = Array(MAX_LAYERS).fill(newLayer("relu"));
-  assert.equal(addLayer(full, "relu").length, MAX_LAYERS);
+  assert.deepEqual(addLayer(layers, "dropout", LIMITS).at(-1), { type: "dropout", p: 0.5, seed: 0 });
+  const full = Array(LIMITS.layers.max).fill(newLayer("relu"));
+  assert.equal(addLayer(full, "relu", LIMITS), full);
+  assert.equal(addLayer(full.slice(1), "relu", LIMITS).length, LIMITS.layers.max);
 });
 
 test("a channel switched to custom starts from its preset's weights; new channels get a preset of the size", () => {

@@ -94,15 +94,17 @@ test("a guess is a number as typed on either keyboard, or not a try at all", asy
 });
 
 test("each residual field's range is what the others leave of the budget", async () => {
-  const { MAX_RESIDUAL_WORK, residualMaxima, residualWork } = await import("../../static/js/lessons/budget.js");
+  const { residualMaxima, residualWork } = await import("../../static/js/lessons/budget.js");
+  // the page's bounds and Settings.max_residual_work as app/limits.py renders them (tests/app/test_limits.py)
   const bounds = { depth: 50, width: 128, samples: 256, networks: 64 };
+  const MAX_RESIDUAL_WORK = 2 ** 27;
   // the page's defaults: networks 64 would be 209,715,200 > 134,217,728, so networks stops at 40
   const state = { depth: 50, width: 64, samples: 16, networks: 32 };
-  const maxima = residualMaxima(state, bounds);
+  const maxima = residualMaxima(state, bounds, MAX_RESIDUAL_WORK);
   assert.deepEqual(maxima, { depth: 50, width: 72, samples: 20, networks: 40 });
   for (const [key, max] of Object.entries(maxima)) {
     assert.ok(residualWork({ ...state, [key]: max }) <= MAX_RESIDUAL_WORK, key);
     if (max < bounds[key]) assert.ok(residualWork({ ...state, [key]: max + 1 }) > MAX_RESIDUAL_WORK, key);
   }
-  assert.deepEqual(residualMaxima({ depth: 1, width: 2, samples: 2, networks: 1 }, bounds), bounds);
+  assert.deepEqual(residualMaxima({ depth: 1, width: 2, samples: 2, networks: 1 }, bounds, MAX_RESIDUAL_WORK), bounds);
 });

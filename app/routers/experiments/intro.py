@@ -21,7 +21,22 @@ from app.admission import priced
 from app.dependencies import SettingsDep
 from app.encoding import respond
 from app.image_source import FileField, SampleField, Source, load_image
-from app.schemas.experiments import WhyConvResponse
+from app.schemas.experiments import (
+    EQUIVARIANCE_MAX_BLUR,
+    EQUIVARIANCE_MAX_CHANNELS,
+    EQUIVARIANCE_MAX_KERNEL,
+    EQUIVARIANCE_MAX_LAYERS,
+    EQUIVARIANCE_MAX_STRIDE,
+    MAX_SEED,
+    MAX_SHIFT,
+    MAX_UNITS,
+    PERMUTATION_MAX_SIDE,
+    PERMUTATION_MIN_SIDE,
+    WHY_MAX_CHANNELS,
+    WHY_MAX_KERNEL,
+    WHY_MAX_SIDE,
+    WhyConvResponse,
+)
 from app.settings import Settings
 from convcore.errors import InputError
 from convcore.networks.cost import Cost
@@ -30,18 +45,10 @@ from convcore.operations.kernels import get_kernel
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 
-#: the why-conv counts stay below 2^53 (exact in a browser's numbers) within these bounds
-MAX_COST_CHANNELS = 64
-MAX_COST_SIDE = 1024
-MAX_COST_KERNEL = 15
 SWEEP_SIDES = (8, 16, 32, 64, 128, 224, 256, 512, 1024)
-PERMUTATION_MAX_SIDE = 64
-MAX_UNITS = 256
 EQUIVARIANCE_MAX_SIDE = 256
 #: the summary runs the stack 21 times: on at most 128×128 pixels it costs about what two runs at 256² do
 SUMMARY_MAX_SIDE = 128
-MAX_EQUIVARIANCE_CHANNELS = 8
-MAX_SHIFT = 32
 ALIAS_SHIFTS = [0, 1, 2, 3, 4]
 POOL_SHIFTS = [0, 1, 2, 3, 4, 5, 6, 7, 8]
 POOL_SIZES = (1, 2, 4)
@@ -59,11 +66,11 @@ def _modules(c: int, h: int, w: int, c_out: int, k: int, bias: bool) -> dict[str
 
 @router.get("/why-conv", response_model=WhyConvResponse)
 def why_conv(
-    channels: Annotated[int, Query(ge=1, le=MAX_COST_CHANNELS, description="input channels C")] = 3,
-    height: Annotated[int, Query(ge=1, le=MAX_COST_SIDE)] = 224,
-    width: Annotated[int, Query(ge=1, le=MAX_COST_SIDE)] = 224,
-    out_channels: Annotated[int, Query(ge=1, le=MAX_COST_CHANNELS, description="output channels C_out")] = 64,
-    kernel_size: Annotated[int, Query(ge=1, le=MAX_COST_KERNEL, description="odd window size k")] = 3,
+    channels: Annotated[int, Query(ge=1, le=WHY_MAX_CHANNELS, description="input channels C")] = 3,
+    height: Annotated[int, Query(ge=1, le=WHY_MAX_SIDE)] = 224,
+    width: Annotated[int, Query(ge=1, le=WHY_MAX_SIDE)] = 224,
+    out_channels: Annotated[int, Query(ge=1, le=WHY_MAX_CHANNELS, description="output channels C_out")] = 64,
+    kernel_size: Annotated[int, Query(ge=1, le=WHY_MAX_KERNEL, description="odd window size k")] = 3,
     bias: bool = True,
 ) -> Response:
     """Parameters and MACs of a dense, a locally connected and a convolutional layer from a C×H×W image to
@@ -112,10 +119,12 @@ async def permutation(
     settings: SettingsDep,
     file: FileField = None,
     sample: SampleField = None,
-    side: Annotated[int, Form(ge=4, le=PERMUTATION_MAX_SIDE, description="the image is scaled to side² pixels")] = 32,
+    side: Annotated[
+        int, Form(ge=PERMUTATION_MIN_SIDE, le=PERMUTATION_MAX_SIDE, description="the image is scaled to side² pixels")
+    ] = 32,
     units: Annotated[int, Form(ge=1, le=MAX_UNITS, description="outputs of the dense layer")] = 64,
     kernel: Annotated[str, Form(description="a preset 3×3 or 5×5 kernel (GET /kernels)")] = "sobel_x",
-    seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 0,
+    seed: Annotated[int, Form(ge=0, le=MAX_SEED)] = 0,
 ) -> Response:
     """Scramble the image's pixels with one seeded permutation. A dense layer whose weights are permuted the
     same way gives the same outputs (``dense_max_difference``: rounding only); a convolution's output of the
@@ -184,12 +193,14 @@ def _comparison(c: equivariance.Comparison) -> dict[str, Any]:
     }
 
 
-NetLayers = Annotated[int, Form(ge=1, le=3, description="convolutions in the stack")]
-NetChannels = Annotated[int, Form(ge=1, le=MAX_EQUIVARIANCE_CHANNELS, description="filters per layer")]
-NetKernel = Annotated[int, Form(ge=1, le=7, description="odd kernel size; padding k // 2")]
-NetStride = Annotated[int, Form(ge=1, le=4, description="stride of the first layer")]
-NetBlur = Annotated[int, Form(ge=1, le=5, description="binomial blur before subsampling: 1 (none), 3 or 5")]
-NetSeed = Annotated[int, Form(ge=0, le=2**31 - 1)]
+NetLayers = Annotated[int, Form(ge=1, le=EQUIVARIANCE_MAX_LAYERS, description="convolutions in the stack")]
+NetChannels = Annotated[int, Form(ge=1, le=EQUIVARIANCE_MAX_CHANNELS, description="filters per layer")]
+NetKernel = Annotated[int, Form(ge=1, le=EQUIVARIANCE_MAX_KERNEL, description="odd kernel size; padding k // 2")]
+NetStride = Annotated[int, Form(ge=1, le=EQUIVARIANCE_MAX_STRIDE, description="stride of the first layer")]
+NetBlur = Annotated[
+    int, Form(ge=1, le=EQUIVARIANCE_MAX_BLUR, description="binomial blur before subsampling: 1 (none), 3 or 5")
+]
+NetSeed = Annotated[int, Form(ge=0, le=MAX_SEED)]
 Shift = Annotated[int, Form(ge=-MAX_SHIFT, le=MAX_SHIFT)]
 
 
@@ -205,7 +216,7 @@ async def equivariance_shift(
     kernel_size: NetKernel = 3,
     stride: NetStride = 1,
     blur: NetBlur = 1,
-    channel: Annotated[int, Form(ge=0, le=MAX_EQUIVARIANCE_CHANNELS - 1, description="the map to draw")] = 0,
+    channel: Annotated[int, Form(ge=0, le=EQUIVARIANCE_MAX_CHANNELS - 1, description="the map to draw")] = 0,
     seed: NetSeed = 0,
     still: Annotated[
         bool, Form(description="also send the maps a shift does not change: x unshifted and net(x) (``original``)")

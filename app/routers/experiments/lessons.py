@@ -12,6 +12,10 @@ from app.dependencies import SettingsDep
 from app.encoding import respond
 from app.json_body import JSONBodyRoute
 from app.schemas.experiments import (
+    RESIDUAL_MAX_NETWORKS,
+    RESIDUAL_MAX_SAMPLES,
+    RESIDUAL_MAX_SEED,
+    RESIDUAL_MAX_WIDTH,
     DropoutExperimentRequest,
     DropoutExperimentResponse,
     ParameterCountResponse,
@@ -25,19 +29,17 @@ from convcore.operations import dropout as dropout_ops
 
 router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=JSONBodyRoute)
 
-MAX_WIDTH = 128
-MAX_SAMPLES = 256
-MAX_NETWORKS = 64
-
 
 @router.get("/residual", response_model=ResidualResponse)
 def residual_experiment(
     settings: SettingsDep,
     depth: Annotated[int, Query(ge=1, le=residual.MAX_DEPTH, description="number of blocks")] = residual.MAX_DEPTH,
-    width: Annotated[int, Query(ge=2, le=MAX_WIDTH, description="units per layer")] = 64,
-    samples: Annotated[int, Query(ge=2, le=MAX_SAMPLES, description="inputs per network (its batch)")] = 16,
-    networks: Annotated[int, Query(ge=1, le=MAX_NETWORKS, description="independently initialised networks")] = 32,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+    width: Annotated[int, Query(ge=2, le=RESIDUAL_MAX_WIDTH, description="units per layer")] = 64,
+    samples: Annotated[int, Query(ge=2, le=RESIDUAL_MAX_SAMPLES, description="inputs per network (its batch)")] = 16,
+    networks: Annotated[
+        int, Query(ge=1, le=RESIDUAL_MAX_NETWORKS, description="independently initialised networks")
+    ] = 32,
+    seed: Annotated[int, Query(ge=0, le=RESIDUAL_MAX_SEED)] = 0,
 ) -> Response:
     """Activation variance after 0..depth blocks: plain, residual, residual × 1/√2, residual with batch norm."""
     work = residual.check_work(

@@ -1,17 +1,18 @@
 // The layer-stack editor: one row per layer with its own controls, reorder and remove buttons.
 // renderEditor() rebuilds the list from the layers (on structural changes); value edits call onChange in place.
 import { getLang, t } from "../common/i18n.js";
+import { pageLimits } from "../common/limits.js";
 import {
   CUSTOM,
   LAYER_TYPES,
-  MAX_CHANNELS,
-  MAX_LAYERS,
   addLayer,
   defaultPreset,
   kernelGrid,
   moveLayer,
   removeLayer,
 } from "./state.js";
+
+const LIMITS = pageLimits();
 
 export function el(tag, attrs = {}, children = []) {
   const node = document.createElement(tag);
@@ -120,7 +121,7 @@ function convControls(layer, i, presets, update) {
     channels.append(row);
   });
   const add = el("button", { type: "button", text: "+", "aria-label": t("image.addChannel"), title: t("image.addChannel") });
-  add.disabled = layer.kernels.length >= MAX_CHANNELS;
+  add.disabled = layer.kernels.length >= LIMITS.channels.max;
   add.addEventListener("click", () => {
     update((l) => {
       const kernels = [...l.kernels, defaultPreset(presets, size)];
@@ -207,8 +208,8 @@ export function renderEditor(host, getLayers, presets, onChange) {
   const typeSelect = el("select", { id: "add-type" });
   for (const type of LAYER_TYPES) typeSelect.append(el("option", { value: type, text: t(`image.type.${type}`) }));
   const addButton = el("button", { type: "button", className: "primary", text: t("image.add") });
-  addButton.disabled = layers.length >= MAX_LAYERS;
-  addButton.addEventListener("click", () => onChange(addLayer(getLayers(), typeSelect.value), true));
+  addButton.disabled = layers.length >= LIMITS.layers.max;
+  addButton.addEventListener("click", () => onChange(addLayer(getLayers(), typeSelect.value, LIMITS), true));
   host.replaceChildren(
     list,
     el("div", { className: "add-layer" }, [el("label", { htmlFor: "add-type", text: t("image.addType") }), typeSelect, addButton]),

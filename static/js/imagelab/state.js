@@ -3,8 +3,6 @@
 
 export const SAMPLES = ["house", "checkerboard", "circle", "text", "landscape"];
 export const LAYER_TYPES = ["conv2d", "relu", "max_pool2d", "avg_pool2d", "batch_norm2d", "dropout", "global_avg_pool2d"];
-export const MAX_LAYERS = 12;
-export const MAX_CHANNELS = 8;
 export const CUSTOM = "custom";
 
 export const DEFAULT_LAYERS = [
@@ -49,7 +47,7 @@ function isKernel(entry, size) {
   );
 }
 
-function validLayer(layer) {
+function validLayer(layer, maxChannels) {
   if (!layer || typeof layer !== "object" || !LAYER_TYPES.includes(layer.type)) return false;
   if (layer.type === "conv2d") {
     const k = layer.kernel_size;
@@ -57,18 +55,19 @@ function validLayer(layer) {
       Number.isInteger(k) &&
       Array.isArray(layer.kernels) &&
       layer.kernels.length === layer.out_channels &&
-      layer.kernels.length <= MAX_CHANNELS &&
+      layer.kernels.length <= maxChannels &&
       layer.kernels.every((e) => isKernel(e, k))
     );
   }
   return true;
 }
 
-// The stack from its URL text; anything malformed gives the default stack rather than a broken page.
-export function parseLayers(text) {
+// The stack from its URL text; anything malformed or beyond the page's limits ({layers, channels}: {max},
+// app/limits.py) gives the default stack rather than a broken page.
+export function parseLayers(text, limits) {
   try {
     const layers = JSON.parse(text);
-    if (Array.isArray(layers) && layers.length <= MAX_LAYERS && layers.every(validLayer)) return layers;
+    if (Array.isArray(layers) && layers.length <= limits.layers.max && layers.every((l) => validLayer(l, limits.channels.max))) return layers;
   } catch {
     // fall through to the default stack
   }
@@ -87,8 +86,8 @@ export function removeLayer(layers, index) {
   return layers.filter((_, i) => i !== index);
 }
 
-export function addLayer(layers, type) {
-  return layers.length >= MAX_LAYERS ? layers : [...layers, newLayer(type)];
+export function addLayer(layers, type, limits) {
+  return layers.length >= limits.layers.max ? layers : [...layers, newLayer(type)];
 }
 
 export function zeroKernel(size) {

@@ -3,6 +3,7 @@
 import { apiPost } from "../common/api.js";
 import { t } from "../common/i18n.js";
 import { createLoop } from "../common/loop.js";
+import { pageLimits } from "../common/limits.js";
 import { initShell } from "../common/shell.js";
 import { fillTable } from "../common/table.js";
 import { readState, writeState } from "../common/urlstate.js";
@@ -14,13 +15,14 @@ import { mulberry32, tensor } from "../lessons/rng.js";
 import "../lessons/strings.js";
 import "../lessons/dropout-strings.js";
 
+const LIMITS = pageLimits();
 const PROPS = [
-  { key: "p", type: "float", default: 0.5, min: 0, max: 0.95 },
-  { key: "n", type: "int", default: 8, min: 2, max: 16 },
+  { key: "p", type: "float", default: 0.5, ...LIMITS.p },
+  { key: "n", type: "int", default: 8, ...LIMITS.n },
   { key: "kind", type: "enum", default: "inverted", values: ["inverted", "standard"] },
   { key: "mode", type: "enum", default: "train", values: ["train", "eval"] },
   { key: "step", type: "int", default: 0, min: 0, max: 1000000 },
-  { key: "masks", type: "int", default: 200, min: 10, max: 2000 },
+  { key: "masks", type: "int", default: 200, ...LIMITS.masks },
 ];
 const STEPS_PER_SECOND = 1000 / 900;
 

@@ -3,6 +3,7 @@
 import { apiPost } from "../common/api.js";
 import { showError as showErrorIn } from "../common/errorview.js";
 import { t } from "../common/i18n.js";
+import { pageLimits } from "../common/limits.js";
 import { initShell } from "../common/shell.js";
 import { fillTable } from "../common/table.js";
 import { readState, writeState } from "../common/urlstate.js";
@@ -15,17 +16,18 @@ import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
 import "../lessons/equivariance-strings.js";
 
+const LIMITS = pageLimits();
 const PROPS = [
   { key: "sample", type: "string", default: "landscape" },
-  { key: "dy", type: "int", default: 0, min: -16, max: 16 },
-  { key: "dx", type: "int", default: 3, min: -16, max: 16 },
-  { key: "layers", type: "int", default: 3, min: 1, max: 3 },
-  { key: "channels", type: "int", default: 4, min: 1, max: 8 },
-  { key: "k", type: "int", default: 3, min: 1, max: 7 },
-  { key: "stride", type: "int", default: 1, min: 1, max: 4 },
+  { key: "dy", type: "int", default: 0, ...LIMITS.dy },
+  { key: "dx", type: "int", default: 3, ...LIMITS.dx },
+  { key: "layers", type: "int", default: 3, ...LIMITS.layers },
+  { key: "channels", type: "int", default: 4, ...LIMITS.channels },
+  { key: "k", type: "int", default: 3, ...LIMITS.k },
+  { key: "stride", type: "int", default: 1, ...LIMITS.stride },
   { key: "blur", type: "enum", values: ["1", "3", "5"], default: "1" },
-  { key: "ch", type: "int", default: 0, min: 0, max: 7 },
-  { key: "seed", type: "int", default: 0, min: 0, max: 100000 },
+  { key: "ch", type: "int", default: 0, ...LIMITS.ch },
+  { key: "seed", type: "int", default: 0, ...LIMITS.seed },
 ];
 
 initShell();

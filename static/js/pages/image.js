@@ -13,6 +13,7 @@ import { renderGap, renderMapCards } from "../imagelab/panels.js";
 import { serially } from "../lessons/controls.js";
 import { bindSource, renderSamples } from "../imagelab/source.js";
 import { PROPS, parseLayers } from "../imagelab/state.js";
+import { pageLimits } from "../common/limits.js";
 import { drawErf, drawResult } from "../imagelab/view.js";
 import "../imagelab/strings.js";
 
@@ -23,7 +24,7 @@ const initial = readState(PROPS);
 const state = {
   sample: initial.sample,
   color: initial.color,
-  layers: parseLayers(initial.layers),
+  layers: parseLayers(initial.layers, pageLimits()),
   sel: initial.sel.length === 4 ? { layer: initial.sel[0], channel: initial.sel[1], row: initial.sel[2], col: initial.sel[3] } : null,
   erf: initial.erf,
   view: initial.view.slice(),

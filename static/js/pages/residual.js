@@ -2,26 +2,29 @@
 import { apiGet } from "../common/api.js";
 import { showError } from "../common/errorview.js";
 import { formatCount, t } from "../common/i18n.js";
+import { pageLimits } from "../common/limits.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, serially } from "../lessons/controls.js";
 import { fmt, fmtSci } from "../common/format.js";
-import { MAX_RESIDUAL_WORK, residualMaxima } from "../lessons/budget.js";
+import { residualMaxima } from "../lessons/budget.js";
 import { legend, linePlot } from "../common/plot.js";
 import { createQuestion } from "../lessons/question.js";
 import "../lessons/strings.js";
 import "../lessons/residual-strings.js";
 
 const VARIANTS = ["plain", "residual", "scaled", "batch_norm"];
+const LIMITS = pageLimits();
 const PROPS = [
-  { key: "depth", type: "int", default: 50, min: 1, max: 50 },
-  { key: "width", type: "int", default: 64, min: 2, max: 128 },
-  { key: "samples", type: "int", default: 16, min: 2, max: 256 },
-  { key: "networks", type: "int", default: 32, min: 1, max: 64 },
-  { key: "seed", type: "int", default: 0, min: 0, max: 4294967295 },
+  { key: "depth", type: "int", default: 50, ...LIMITS.depth },
+  { key: "width", type: "int", default: 64, ...LIMITS.width },
+  { key: "samples", type: "int", default: 16, ...LIMITS.samples },
+  { key: "networks", type: "int", default: 32, ...LIMITS.networks },
+  { key: "seed", type: "int", default: 0, ...LIMITS.seed },
   { key: "log", type: "bool", default: true },
-  { key: "k", type: "int", default: 10, min: 0, max: 50 },
+  { key: "k", type: "int", default: 10, min: 0, max: LIMITS.depth.max },
 ];
+const BUDGET = LIMITS.work.max;
 
 initShell();
 const $ = (id) => document.getElementById(id);
@@ -38,11 +41,11 @@ const fetchExperiment = () =>
   });
 
 const SIZE_KEYS = ["depth", "width", "samples", "networks"];
-const BOUNDS = Object.fromEntries(SIZE_KEYS.map((key) => [key, PROPS.find((p) => p.key === key).max]));
+const BOUNDS = Object.fromEntries(SIZE_KEYS.map((key) => [key, LIMITS[key].max]));
 
 // Each field's max is what the budget leaves with the others as they are, so no combination is refused.
 function limitRanges() {
-  const maxima = residualMaxima(state, BOUNDS);
+  const maxima = residualMaxima(state, BOUNDS, BUDGET);
   for (const key of SIZE_KEYS) $(`res-${key}`).max = String(maxima[key]);
 }
 
@@ -50,7 +53,7 @@ function showClamp(key, typed, kept) {
   const limit = kept < BOUNDS[key] ? "residual.clampBudget" : "residual.clampField";
   $("res-clamp").hidden = false;
   const field = t(key === "seed" ? "lesson.seed" : `residual.${key}`);
-  $("res-clamp").textContent = t(limit, { field, typed, kept, budget: formatCount(MAX_RESIDUAL_WORK) });
+  $("res-clamp").textContent = t(limit, { field, typed, kept, budget: formatCount(BUDGET) });
 }
 
 // A refused or failed request leaves no plot of other settings behind.

@@ -3,6 +3,7 @@
 import { apiGet, apiPost } from "../common/api.js";
 import { showError } from "../common/errorview.js";
 import { formatCount, t } from "../common/i18n.js";
+import { pageLimits } from "../common/limits.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, debounce, latest } from "../lessons/controls.js";
@@ -15,17 +16,18 @@ import "../lessons/whyconv-strings.js";
 
 const LAYERS = ["dense", "locally_connected", "conv"];
 const KERNELS = ["sobel_x", "laplacian_4", "gaussian_blur_3", "emboss"];
+const LIMITS = pageLimits();
 const PROPS = [
-  { key: "c", type: "int", default: 3, min: 1, max: 64 },
-  { key: "h", type: "int", default: 224, min: 1, max: 1024 },
-  { key: "w", type: "int", default: 224, min: 1, max: 1024 },
-  { key: "cout", type: "int", default: 64, min: 1, max: 64 },
-  { key: "k", type: "int", default: 3, min: 1, max: 15 },
+  { key: "c", type: "int", default: 3, ...LIMITS.c },
+  { key: "h", type: "int", default: 224, ...LIMITS.h },
+  { key: "w", type: "int", default: 224, ...LIMITS.w },
+  { key: "cout", type: "int", default: 64, ...LIMITS.cout },
+  { key: "k", type: "int", default: 3, ...LIMITS.k },
   { key: "bias", type: "bool", default: true },
   { key: "sample", type: "string", default: "house" },
-  { key: "side", type: "int", default: 32, min: 8, max: 64 },
+  { key: "side", type: "int", default: 32, ...LIMITS.side },
   { key: "kernel", type: "enum", values: KERNELS, default: "sobel_x" },
-  { key: "seed", type: "int", default: 0, min: 0, max: 100000 },
+  { key: "seed", type: "int", default: 0, ...LIMITS.seed },
 ];
 
 initShell();

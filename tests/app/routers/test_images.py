@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.image_source import SAMPLE_DIR, SAMPLES
+from app.limits import page_limits
 from app.main import app
 from app.settings import Settings, get_settings
 from convcore.networks.layers import Shape, parse_layers
@@ -275,8 +276,7 @@ def test_warnings_carry_code_axis_and_count(client: TestClient) -> None:
 
 def test_the_image_labs_editor_stays_within_the_servers_channel_bound(client: TestClient) -> None:
     # The server's Settings.max_image_channels is the one bound; the page's editor offers fewer kernels per layer.
-    script = (SAMPLE_DIR.parents[1] / "static" / "js" / "imagelab" / "state.js").read_text()
-    page_limit = int(script.split("export const MAX_CHANNELS = ", 1)[1].split(";", 1)[0])
+    page_limit = page_limits("image", Settings())["channels"]["max"]
     server_limit = Settings().max_image_channels
     assert page_limit <= server_limit
     layers = json.dumps([{"type": "conv2d", "out_channels": server_limit + 1, "kernel_size": 3}])

@@ -1,13 +1,15 @@
 """/api/v1/experiments/{residual, dropout, parameter-count}: bodies equal convcore's, and the lecture's claims hold."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.limits import page_limits
 from app.main import app
+from app.schemas.common import MAX_AXIS
+from app.schemas.experiments import MAX_MASKS
 from app.settings import Settings
 from convcore.arithmetic import shapes
 from convcore.networks import residual
@@ -141,6 +143,16 @@ def test_distinct_mask_count_is_exact_beyond_float_precision() -> None:
     assert body["n_distinct_masks"] == str(2**100)
 
 
+def test_the_dropout_schema_stays_within_convcores_guard() -> None:
+    # the API's own bounds (units × masks) are the ones a request meets; convcore's guard is for other callers
+    units = MAX_AXIS  # x is one Row
+    assert units * MAX_MASKS <= dropout_ops.MAX_MONTE_CARLO_VALUES
+    response = client.post(f"{URL}/dropout", json={"x": [1.0] * units, "n_masks": MAX_MASKS})
+    assert response.status_code == 200
+    assert client.post(f"{URL}/dropout", json={"x": [1.0] * (units + 1)}).status_code == 422
+    assert client.post(f"{URL}/dropout", json={"x": [1.0], "n_masks": MAX_MASKS + 1}).status_code == 422
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
@@ -186,9 +198,6 @@ def test_parameter_count_bad_groups_is_422() -> None:
     }
 
 
-def test_the_residual_page_knows_the_servers_budget() -> None:
-    # static/js/lessons/budget.js narrows the page's ranges to this budget; the two must agree
-    script = (Path(__file__).resolve().parents[4] / "static" / "js" / "lessons" / "budget.js").read_text()
-    budget = Settings().max_residual_work
-    assert f"export const MAX_RESIDUAL_WORK = 2 ** {budget.bit_length() - 1};" in script
-    assert 2 ** (budget.bit_length() - 1) == budget
+def test_the_residual_pages_budget_is_the_servers() -> None:
+    # the page narrows its ranges to the budget it is served with (app.limits; tests/js/lessons.test.js)
+    assert page_limits("residual", Settings())["work"]["max"] == Settings().max_residual_work == 2**27

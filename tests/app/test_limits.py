@@ -1,0 +1,161 @@
+"""The pages' field bounds (app.limits) against the API's: each bound a page offers equals the bound of the
+API parameter it is sent as, or is narrower where a ``PAGE_*`` constant says the page narrows it; the pages
+render exactly these bounds."""
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import limits
+from app.main import app
+from app.schemas.common import MAX_AXIS
+from app.settings import Settings, get_settings
+
+client = TestClient(app)
+OPENAPI = app.openapi()
+RESIDUAL = ("get", "/api/v1/experiments/residual")
+EQUIVARIANCE = ("post", "/api/v1/experiments/equivariance")
+WHY_CONV = ("get", "/api/v1/experiments/why-conv")
+PERMUTATION = ("post", "/api/v1/experiments/permutation")
+DROPOUT = ("post", "/api/v1/experiments/dropout")
+
+#: (page, field) → the operation and parameter the page sends the field as
+SENT_AS: dict[tuple[str, str], tuple[tuple[str, str], str]] = {
+    ("residual", "depth"): (RESIDUAL, "depth"),
+    ("residual", "width"): (RESIDUAL, "width"),
+    ("residual", "samples"): (RESIDUAL, "samples"),
+    ("residual", "networks"): (RESIDUAL, "networks"),
+    ("residual", "seed"): (RESIDUAL, "seed"),
+    ("equivariance", "dy"): (EQUIVARIANCE, "dy"),
+    ("equivariance", "dx"): (EQUIVARIANCE, "dx"),
+    ("equivariance", "layers"): (EQUIVARIANCE, "layers"),
+    ("equivariance", "channels"): (EQUIVARIANCE, "channels"),
+    ("equivariance", "k"): (EQUIVARIANCE, "kernel_size"),
+    ("equivariance", "stride"): (EQUIVARIANCE, "stride"),
+    ("equivariance", "ch"): (EQUIVARIANCE, "channel"),
+    ("equivariance", "seed"): (EQUIVARIANCE, "seed"),
+    ("why-conv", "c"): (WHY_CONV, "channels"),
+    ("why-conv", "h"): (WHY_CONV, "height"),
+    ("why-conv", "w"): (WHY_CONV, "width"),
+    ("why-conv", "cout"): (WHY_CONV, "out_channels"),
+    ("why-conv", "k"): (WHY_CONV, "kernel_size"),
+    ("why-conv", "side"): (PERMUTATION, "side"),
+    ("why-conv", "seed"): (PERMUTATION, "seed"),
+    ("dropout", "p"): (DROPOUT, "p"),
+    ("dropout", "masks"): (DROPOUT, "n_masks"),
+}
+#: the bounds a page narrows on purpose (app.limits' PAGE_* constants)
+NARROWED = {
+    ("equivariance", "dy"): {"min": -limits.PAGE_MAX_SHIFT, "max": limits.PAGE_MAX_SHIFT},
+    ("equivariance", "dx"): {"min": -limits.PAGE_MAX_SHIFT, "max": limits.PAGE_MAX_SHIFT},
+    ("equivariance", "seed"): {"min": 0, "max": limits.PAGE_MAX_SEED},
+    ("why-conv", "side"): {"min": limits.PAGE_MIN_PERMUTATION_SIDE, "max": None},
+    ("why-conv", "seed"): {"min": 0, "max": limits.PAGE_MAX_SEED},
+    ("dropout", "p"): {"min": 0, "max": limits.PAGE_MAX_DROPOUT_P},
+    ("dropout", "masks"): {"min": limits.PAGE_MIN_DROPOUT_MASKS, "max": None},
+}
+
+
+def _schema(operation: tuple[str, str], name: str) -> dict[str, Any]:
+    method, path = operation
+    spec = OPENAPI["paths"][path][method]
+    for parameter in spec.get("parameters", []):
+        if parameter["name"] == name:
+            return dict(parameter["schema"])
+    body = next(iter(spec["requestBody"]["content"].values()))["schema"]
+    ref = body["$ref"].rsplit("/", 1)[1]
+    return dict(OPENAPI["components"]["schemas"][ref]["properties"][name])
+
+
+def _server_bound(operation: tuple[str, str], name: str) -> dict[str, float]:
+    schema = _schema(operation, name)
+    return {"min": schema["minimum"], "max": schema["maximum"]}
+
+
+def test_every_sent_field_has_a_bound_on_the_page() -> None:
+    sent = {(page, field) for page, field in SENT_AS}
+    offered = {(page, field) for page in limits.BUILDERS for field in limits.page_limits(page, Settings())}
+    page_only = {("residual", "work"), ("image", "layers"), ("image", "channels"), ("dropout", "n")}
+    assert offered == sent | page_only
+
+
+@pytest.mark.parametrize(("page", "field"), sorted(SENT_AS))
+def test_a_page_bound_is_the_servers_unless_the_page_narrows_it(page: str, field: str) -> None:
+    operation, name = SENT_AS[page, field]
+    server = _server_bound(operation, name)
+    offered = limits.page_limits(page, Settings())[field]
+    narrowed = NARROWED.get((page, field), {})
+    for end in ("min", "max"):
+        expected = narrowed.get(end)
+        assert offered[end] == (server[end] if expected is None else expected), end
+    assert server["min"] <= offered["min"] <= offered["max"] <= server["max"]
+    assert (offered != server) == bool(narrowed)
+
+
+def test_the_bounds_checked_per_request_come_from_the_settings() -> None:
+    settings = Settings(max_residual_work=1000, max_image_layers=5, max_image_channels=3, max_tensor_elements=4)
+    assert limits.page_limits("residual", settings)["work"]["max"] == 1000
+    assert limits.page_limits("image", settings)["layers"]["max"] == 5
+    assert limits.page_limits("image", settings)["channels"]["max"] == 3
+    assert limits.page_limits("dropout", settings)["n"]["max"] == 4
+    default = Settings()
+    assert limits.page_limits("image", default)["layers"]["max"] == default.max_image_layers
+    assert limits.page_limits("image", default)["channels"]["max"] == limits.PAGE_MAX_IMAGE_CHANNELS
+    assert default.max_image_channels > limits.PAGE_MAX_IMAGE_CHANNELS
+    assert limits.page_limits("dropout", default)["n"]["max"] == limits.PAGE_MAX_DROPOUT_UNITS
+    assert min(MAX_AXIS, default.max_tensor_elements) > limits.PAGE_MAX_DROPOUT_UNITS
+
+
+@contextmanager
+def _settings(settings: Settings) -> Iterator[None]:
+    app.dependency_overrides[get_settings] = lambda: settings
+    try:
+        yield
+    finally:
+        app.dependency_overrides.clear()
+
+
+def _rendered(path: str) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    response = client.get(path)
+    assert response.status_code == 200
+    found = re.search(r'<script type="application/json" id="limits">(.*?)</script>', response.text)
+    assert found is not None
+    inputs = re.findall(r'<input id="([\w-]+)" type="(?:number|range)" min="([^"]*)" max="([^"]*)"', response.text)
+    return json.loads(found.group(1)), {name: (low, high) for name, low, high in inputs}
+
+
+#: page path → its page name and its inputs' ids → the field whose bounds they show
+INPUTS = {
+    "/residual": ("residual", {"res-depth": "depth", "res-width": "width", "res-samples": "samples"}),
+    "/equivariance": ("equivariance", {"eq-dy": "dy", "eq-channels": "channels", "eq-k": "k", "eq-ch": "ch"}),
+    "/why-conv": ("why-conv", {"why-h": "h", "why-k": "k", "perm-side": "side", "perm-seed": "seed"}),
+    "/dropout": ("dropout", {"do-p": "p", "do-n": "n", "do-masks": "masks"}),
+}
+
+
+@pytest.mark.parametrize("path", sorted(INPUTS))
+def test_a_page_renders_its_bounds_from_the_settings_it_is_served_with(path: str) -> None:
+    page, inputs = INPUTS[path]
+    settings = Settings(max_residual_work=1000, max_tensor_elements=4)
+    with _settings(settings):
+        data, rendered = _rendered(path)
+    assert data == limits.page_limits(page, settings)
+    for input_id, field in inputs.items():
+        assert rendered[input_id] == (str(data[field]["min"]), str(data[field]["max"])), input_id
+
+
+def test_the_image_lab_gets_the_servers_bounds() -> None:
+    with _settings(Settings(max_image_layers=5, max_image_channels=3)):
+        data, _ = _rendered("/image")
+    assert data == {"layers": {"min": 1, "max": 5}, "channels": {"min": 1, "max": 3}}
+
+
+def test_a_page_without_bounded_fields_has_no_limits() -> None:
+    response = client.get("/pooling")
+    assert response.status_code == 200
+    assert 'id="limits"' not in response.text
