@@ -177,7 +177,8 @@ def _longest_path(nodes: Sequence[Node]) -> list[str]:
     depth: dict[str, int] = {}
     via: dict[str, str | None] = {}
     for node in nodes:
-        best = max(node.inputs, key=lambda name: depth[name], default=None)
+        inputs = node.inputs
+        best = inputs[0] if len(inputs) == 1 else max(inputs, key=lambda name: depth[name], default=None)
         depth[node.name] = depth[best] + 1 if best is not None else 0
         via[node.name] = best
     path: list[str] = []
@@ -261,7 +262,7 @@ class _Engine:
         window_h, window_w = windows
         assert window_h is not None and window_w is not None
         field = (h if h.whole else rf.compose(h, window_h), w if w.whole else rf.compose(w, window_w))
-        labels = up.labels if shape == up.shape else spatial.sized(up.labels, shape)
+        labels = up.labels if shape == up.shape else spatial.nchw(shape[2], shape[3])
         self.tensors[node.name] = _Tensor(field, shape, labels, (shape[2], shape[3]))
         return NodeReport(node, field, None)
 
