@@ -1,5 +1,6 @@
 """The FastAPI application: routers, static files, templates and error mapping."""
 
+import gc
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -41,3 +42,7 @@ def create_app() -> FastAPI:
 
 
 app = create_app()
+# Everything imported and built so far (torch, pydantic's validators, the routes) lives as long as the process:
+# move it out of the collector's reach. Without this, the full collections a request's short-lived objects set
+# off walk all of it: half of a 150-layer /shapes analysis's CPU time (benchmarks/api.py).
+gc.freeze()

@@ -21,6 +21,7 @@ Usage: ``.venv/bin/python benchmarks/api.py [--duration 5] [--connections 16] [-
 """
 
 import argparse
+import gc
 import itertools
 import json
 import os
@@ -215,6 +216,7 @@ def print_stages() -> None:
     nodes = chain_nodes(results, shape)
     report = analyze(layers, shape)
     rows = report_dict(report)
+    gc.freeze()  # as app.main does once the app is built: what lives for good stays out of the collections
     stages = {
         "validate (JSON → request models)": lambda: StackRequest.model_validate_json(body),
         "to convcore layers": lambda: to_layers(request.layers),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from convcore.networks.layers import Window
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AxisField:
     """Receptive field along one axis: size ``r``, effective stride ``S``, effective padding ``P``."""
 

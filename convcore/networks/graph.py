@@ -49,7 +49,7 @@ FieldKind = Literal["local", "global", "none"]
 Windows = tuple[Window | None, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Node:
     """One tensor-valued operation.
 
@@ -80,7 +80,7 @@ class Node:
         return self.shape or ((1, *self.output) if self.output else ())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Merge:
     """Where branches meet: per branch (in input order) the stride ``S`` and centre offset ``(r − 1)/2 − P``."""
 
@@ -89,7 +89,7 @@ class Merge:
     offsets: tuple[tuple[float, float], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NodeReport:
     """A node with its field (``None``: no receptive field), its merge verdict and its notes."""
 
@@ -177,7 +177,8 @@ def _longest_path(nodes: Sequence[Node]) -> list[str]:
     depth: dict[str, int] = {}
     via: dict[str, str | None] = {}
     for node in nodes:
-        best = max(node.inputs, key=lambda name: depth[name], default=None)
+        inputs = node.inputs
+        best = inputs[0] if len(inputs) == 1 else max(inputs, key=lambda name: depth[name], default=None)
         depth[node.name] = depth[best] + 1 if best is not None else 0
         via[node.name] = best
     path: list[str] = []
@@ -188,7 +189,7 @@ def _longest_path(nodes: Sequence[Node]) -> list[str]:
     return path[::-1]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Tensor:
     """What the engine knows of a node's output: its field, full shape and spatial labels."""
 
@@ -258,9 +259,10 @@ class _Engine:
         ):
             return None
         h, w = up.field
-        assert windows[0] is not None and windows[1] is not None
-        field = (h if h.whole else rf.compose(h, windows[0]), w if w.whole else rf.compose(w, windows[1]))
-        labels = up.labels if shape == up.shape else spatial.sized(up.labels, shape)
+        window_h, window_w = windows
+        assert window_h is not None and window_w is not None
+        field = (h if h.whole else rf.compose(h, window_h), w if w.whole else rf.compose(w, window_w))
+        labels = up.labels if shape == up.shape else spatial.nchw(shape[2], shape[3])
         self.tensors[node.name] = _Tensor(field, shape, labels, (shape[2], shape[3]))
         return NodeReport(node, field, None)
 

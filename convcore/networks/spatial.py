@@ -24,6 +24,11 @@ def image(shape: Sequence[int], dims: Sequence[int] = (-2, -1)) -> Labels:
     return tuple(((where[i], size, 1),) if i in where and size > 1 else () for i, size in enumerate(shape))
 
 
+def nchw(height: int, width: int) -> Labels:
+    """What :func:`image` gives an NCHW shape ``(N, C, height, width)``, built directly (the chain's fast path)."""
+    return ((), (), ((0, height, 1),) if height > 1 else (), ((1, width, 1),) if width > 1 else ())
+
+
 def sized(labels: Labels, shape: Sequence[int]) -> Labels:
     """``labels`` with every whole-axis piece's count set to its dimension's size (after a window changed it)."""
     out: list[tuple[Piece, ...]] = []

@@ -91,6 +91,8 @@ class NetworkReport:
 
 
 def _gaps(index: int, layer: Layer, windows: tuple[Window, Window]) -> list[StackWarning]:
+    if windows[0].stride <= windows[0].kernel and windows[1].stride <= windows[1].kernel:
+        return []  # the common case, without building the list
     return [
         StackWarning(
             "gaps",
@@ -107,6 +109,8 @@ def _gaps(index: int, layer: Layer, windows: tuple[Window, Window]) -> list[Stac
 
 
 def _unread(result: LayerResult, index: int) -> list[StackWarning]:
+    if result.unused_image == (0, 0):
+        return []  # the common case, without building the list
     return [
         StackWarning(
             "unread",

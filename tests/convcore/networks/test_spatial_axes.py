@@ -136,6 +136,12 @@ def test_reshape_labels_split_join_and_lose_track() -> None:
     assert spatial.reshape(tokens, (1, 3, 24), (1, 3, 3, 8)) == ((), every, every, every)
 
 
+@pytest.mark.parametrize("height, width", [(56, 56), (1, 7), (7, 1), (1, 1), (3, 224)])
+def test_nchw_labels_are_the_image_labels_of_a_4d_map(height: int, width: int) -> None:
+    shape = (1, 64, height, width)
+    assert spatial.nchw(height, width) == spatial.image(shape) == spatial.sized(spatial.image((1, 64, 9, 9)), shape)
+
+
 def _export(model: nn.Module, dynamo: bool) -> bytes:
     buffer = io.BytesIO()
     with warnings.catch_warnings():
