@@ -94,7 +94,7 @@ def page(browser, live_server: str, problems: PageProblems) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and problems.console_errors.append(m.text))
-    page.on("pageerror", lambda e: problems.console_errors.append(str(e)))
+    page.on("pageerror", lambda e: problems.console_errors.append(f"{e}\n{e.stack}"))
     page.on(
         "request",
         lambda r: (

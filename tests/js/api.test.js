@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_BUSY_RETRIES, fetchRetrying, retryAfterSeconds } from "../../static/js/common/api.js";
+import { MAX_BUSY_RETRIES, apiGet, fetchRetrying, retryAfterSeconds } from "../../static/js/common/api.js";
 
 function reply(status, retryAfter) {
   return { status, headers: { get: (name) => (name === "Retry-After" ? retryAfter : null) } };
@@ -58,4 +58,26 @@ test("aborting while waiting stops the retries with the abort reason", async () 
   const pending = fetchRetrying(async () => reply(503, "30"), { signal: controller.signal, onBusy: () => () => {} });
   controller.abort(new Error("left the page"));
   await assert.rejects(pending, /left the page/);
+});
+
+test("a success whose body is cut off by an abort rejects with the abort, not an empty answer", async () => {
+  const aborted = new DOMException("The user aborted a request.", "AbortError");
+  const saved = globalThis.fetch;
+  globalThis.fetch = async () => ({ ok: true, status: 200, headers: { get: () => null }, json: () => Promise.reject(aborted) });
+  try {
+    await assert.rejects(apiGet("/output-size", { size: 7 }), (error) => error.name === "AbortError");
+  } finally {
+    globalThis.fetch = saved;
+  }
+});
+
+test("an error without a JSON body still says its status", async () => {
+  const saved = globalThis.fetch;
+  const body = () => Promise.reject(new SyntaxError("Unexpected end of JSON input"));
+  globalThis.fetch = async () => ({ ok: false, status: 502, statusText: "Bad Gateway", headers: { get: () => null }, json: body });
+  try {
+    await assert.rejects(apiGet("/output-size", { size: 7 }), (error) => error.status === 502 && error.body.detail === "Bad Gateway");
+  } finally {
+    globalThis.fetch = saved;
+  }
 });

@@ -26,10 +26,12 @@ export class ApiError extends Error {
   }
 }
 
+// A success's body is the answer: when it cannot be read (the request was aborted while its body arrived) the
+// read's error goes to the caller, never an empty answer in its place. Only an error's body may be missing.
 async function handle(response) {
+  if (response.ok) return response.json();
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, { detail: response.statusText, ...body });
-  return body;
+  throw new ApiError(response.status, { detail: response.statusText, ...body });
 }
 
 // Seconds to wait from a Retry-After header (delay-seconds form), clamped to 1..30; 2 when absent or a date.
