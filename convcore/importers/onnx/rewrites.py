@@ -101,7 +101,7 @@ def restored(node: onnx.NodeProto, out_shape: tuple[int, ...], parameters: froze
             f"are named {node.input[1]!r}, {node.input[2]!r}, not by a module path): counted as the norm's "
             f"weight and bias (2 × {channels}); whether the convolution had a bias of its own the exporter does "
             f"not record: counted as none (if it had one, the model has {channels} more parameters; a file from "
-            f"the dynamo exporter records it)"
+            f"the dynamo exporter records it, and so does one exported with do_constant_folding=False)"
         )
         return Restored(2 * channels, note)
     meta = metadata(node)

@@ -6,7 +6,7 @@ registerStrings({
   en: {
     "model.exportTitle": "Export your model without its weights",
     "model.exportNote":
-      "The summary needs no weights: with export_params=False even Swin-B's file is small enough to upload. Put your input's size in place of 1, 3, 224, 224.",
+      "The summary needs no weights: with export_params=False even Swin-B's file is small enough to upload. Put your input's size in place of 1, 3, 224, 224. The TorchScript exporter folds each batch norm into the convolution before it; where that convolution has a bias of its own (VGG-BN) the file cannot show the norm, so add do_constant_folding=False to count it.",
     "model.exportDynamo": "torch.onnx's default exporter (torch 2.9 and newer)",
     "model.exportScript": "the TorchScript exporter (dynamo=False)",
     "model.copy": "Copy",
@@ -32,7 +32,7 @@ registerStrings({
   ru: {
     "model.exportTitle": "Экспортируйте модель без весов",
     "model.exportNote":
-      "Для расчёта веса не нужны: с export_params=False даже файл Swin-B достаточно мал для загрузки. Вместо 1, 3, 224, 224 подставьте размер своего входа.",
+      "Для расчёта веса не нужны: с export_params=False даже файл Swin-B достаточно мал для загрузки. Вместо 1, 3, 224, 224 подставьте размер своего входа. Экспортёр TorchScript встраивает каждую батч-нормализацию в свёртку перед ней; если у этой свёртки есть своё смещение (VGG-BN), по файлу нормализацию уже не увидеть — добавьте do_constant_folding=False, чтобы её параметры были учтены.",
     "model.exportDynamo": "экспортёр torch.onnx по умолчанию (torch 2.9 и новее)",
     "model.exportScript": "экспортёр TorchScript (dynamo=False)",
     "model.copy": "Копировать",

@@ -39,7 +39,7 @@ def torch_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def torchscript(model: nn.Module, opset: int) -> bytes:
+def torchscript(model: nn.Module, opset: int, folding: bool = True) -> bytes:
     """The TorchScript exporter as the /model page tells a user to run it (constant folding on: the norm folds)."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
@@ -51,6 +51,7 @@ def torchscript(model: nn.Module, opset: int) -> bytes:
             dynamo=False,
             export_params=False,
             opset_version=opset,
+            do_constant_folding=folding,
         )
     return buffer.getvalue()
 
@@ -68,6 +69,18 @@ def test_torchscript_folded_batch_norm_counts_as_torch_does(opset: int) -> None:
     assert folded.node.params == 3 * 8 * 9 + 2 * 8
     assert "folded" in folded.note and "TorchScript" in folded.note
     assert report.total_macs == 8 * SIZE * SIZE * 27 + 8 * 14 * 14 * 9 + 8 * 5
+
+
+def test_a_folded_norm_after_a_convolution_with_a_bias_is_noted_and_exact_without_folding() -> None:
+    """VGG-BN's convolutions have biases of their own: folded, the file cannot tell (the note says so and how to
+    export instead); with do_constant_folding=False the norm stays a node and the count is torch's."""
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 4, 3))
+    folded = summarize_onnx(torchscript(model, 17))
+    assert folded.total_params == torch_params(model) - 8
+    assert "do_constant_folding=False" in folded.nodes[1].note
+    kept = summarize_onnx(torchscript(model, 17, folding=False))
+    assert kept.total_params == torch_params(model) == 3 * 8 * 9 + 8 + 2 * 8 + 8 * 4 * 9 + 4
+    assert [n.node.op for n in kept.nodes[1:3]] == ["Conv", "BatchNormalization"]
 
 
 def dynamo_like(rules: str, fx_node: str, node: onnx.NodeProto) -> onnx.NodeProto:
