@@ -58,8 +58,9 @@ def live_server() -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
                 _, err = proc.communicate(timeout=5)
-                pytest.fail(f"the server did not start: {err.decode()[-2000:]}", pytrace=False)
+                pytest.fail(f"the server did not answer within 60 s: {err.decode()[-2000:]}", pytrace=False)
             time.sleep(0.2)
         yield base
     finally:
