@@ -30,17 +30,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test-py: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 -m "not deploy and not models" tests
+	$(BIN)/python -m pytest -n 2 -m "not deploy" tests
 
 test-js:
 	node --test tests/js/
 
 test: lint test-js test-py
-
-# torchvision's model families through torch.fx and both ONNX exporters (slow; not all pass yet: issue 12).
-.PHONY: test-models
-test-models: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m models tests/convcore/importers/test_torchvision_models.py
 
 # The classroom stack for real (tests marked `deploy`): needs a Docker engine. When none answers, start
 # the local one with DOCKER_LOCAL (this repository's sibling tool) and stop it afterwards.

@@ -12,9 +12,13 @@ The reference counts are torch's: the parameters that the forward pass reads (Go
 auxiliary heads are not run in eval mode; attention reads its projections' weights without calling their
 modules) and MACs as ``torch.utils.flop_counter.FlopCounterMode`` counts them, halved. Both run on the meta
 device: no weights are allocated and no arithmetic runs.
+
+The ONNX files of :data:`FAMILIES` are test fixtures (:func:`read_fixture`): exporting them takes tens of minutes
+(the dynamo exporter), summarising them seconds. ``scripts/export_torchvision_fixtures.py`` writes them again.
 """
 
 import importlib
+import lzma
 import sys
 import time
 import types
@@ -42,6 +46,29 @@ GIANTS = frozenset({"vit_h_14", "vit_l_16", "vit_l_32", "regnet_y_128gf"})
 # exporter refuses; Inception v3 needs 75 pixels at least
 SMALL_SIZES = {"inception_v3": 96}
 FIXED_224 = ("vit_", "maxvit_", "alexnet", "vgg")
+# one model per family, the smallest of each: the models that CI summarises through every path. Not here: the
+# files the exporters write with less than the model (VGG with batch norm through TorchScript: the norm folded
+# into the conv; Swin v2 through dynamo: its bias MLP run on a constant table, folded away)
+FAMILIES = (
+    "resnet18",
+    "vgg11",
+    "densenet121",
+    "mobilenet_v2",
+    "mobilenet_v3_small",
+    "efficientnet_b0",
+    "convnext_tiny",
+    "shufflenet_v2_x0_5",
+    "mnasnet0_5",
+    "regnet_y_400mf",
+    "squeezenet1_1",
+    "googlenet",
+    "inception_v3",
+    "swin_t",
+    "vit_b_32",
+    "maxvit_t",
+)
+# the exported files of FAMILIES at input_size, xz-compressed
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "torchvision"
 
 
 def models() -> ModuleType:
@@ -125,12 +152,27 @@ def export(model: nn.Module, size: int, exporter: Exporter, path: Path) -> bytes
     return path.read_bytes()
 
 
+def export_name(name: str, size: int, exporter: Exporter) -> str:
+    """The file name of an export: the model, the input size, the exporter and the torch version that ran it."""
+    return f"{name}-{size}-{exporter}-torch{torch.__version__}.onnx"
+
+
+def fixture_path(name: str, exporter: Exporter) -> Path:
+    """Where the test fixture of ``name`` exported by ``exporter`` at :func:`input_size` is (xz-compressed)."""
+    return FIXTURES / f"{export_name(name, input_size(name), exporter)}.xz"
+
+
+def read_fixture(name: str, exporter: Exporter) -> bytes:
+    """The ONNX file of the fixture :func:`fixture_path` names, decompressed."""
+    return lzma.decompress(fixture_path(name, exporter).read_bytes())
+
+
 def cached_export(name: str, size: int, exporter: Exporter, cache: Path) -> tuple[bytes, float]:
     """:func:`export` of ``build(name)`` kept in the folder ``cache`` (per torch version and input size).
 
     Returns the file's bytes and the export's time in seconds (0 when the file was already there).
     """
-    path = cache / f"{name}-{size}-{exporter}-torch{torch.__version__}.onnx"
+    path = cache / export_name(name, size, exporter)
     if path.exists():
         return path.read_bytes(), 0.0
     cache.mkdir(parents=True, exist_ok=True)

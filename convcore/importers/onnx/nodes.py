@@ -323,9 +323,11 @@ def _contracted(equation: str, shapes_in: list[tuple[int, ...]]) -> int:
 
 
 def _reduced_dims(first: tuple[int, ...], shape: tuple[int, ...], attrs: dict[str, Any]) -> tuple[int, ...]:
-    """The reduced dimensions read from the shapes, when the axes are not in the file (or reduce all)."""
+    """The reduced dimensions read from the shapes, when the axes are not in the file (or reduce all). Where
+    the sizes do not change (kept dimensions of a map already 1×1), only the dimensions of size 1 can have been."""
     if len(shape) == len(first):
-        return tuple(i for i, (a, b) in enumerate(zip(first, shape, strict=True)) if a != b) or tuple(range(len(first)))
+        changed = tuple(i for i, (a, b) in enumerate(zip(first, shape, strict=True)) if a != b)
+        return changed or tuple(i for i, size in enumerate(first) if size == 1)
     kept, j = [], 0
     for i, size in enumerate(first):
         if j < len(shape) and shape[j] == size:

@@ -142,11 +142,9 @@ def test_dynamo_rewrites_are_read_back_from_the_node_metadata() -> None:
     assert report.total_params == 8 * 3 * 9 + 2 * 8 + 8 + 128 * 5 + 5
 
 
-@pytest.mark.models
 @pytest.mark.parametrize("opset", [18, 21])
 def test_dynamo_export_counts_as_torch_does(opset: int, tmp_path: Path) -> None:
-    """A real dynamo export (10–60 s, hence the ``models`` marker): every parameter counted, the layer scale's
-    shape inferred and said so."""
+    """A real dynamo export: every parameter counted, the layer scale's shape inferred and said so."""
     torch.manual_seed(0)
     model = ConvBnLinear(scale=True).eval()
     path = tmp_path / "model.onnx"

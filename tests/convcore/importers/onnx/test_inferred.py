@@ -237,3 +237,24 @@ def test_a_linear_layers_bias_is_never_inferred_element_wise() -> None:
     # reading of the linear layer's output features would count 512); never the element-wise rule's 15
     assert row.node.params in (0, 512)
     assert "mlp.bias" in row.note and "not counted" in row.note
+
+
+def test_a_mean_over_a_one_by_one_map_with_left_out_axes_sees_the_whole_image() -> None:
+    """Inception v3 at 96 pixels through dynamo: adaptive pooling to 1×1 is a ReduceMean whose axes constant the
+    file leaves out, on a map already 1×1, so the shapes do not change; only the dimensions of size 1 can have been
+    reduced (never the 8 channels), and that one position's 5×5 field covers the 5×5 image."""
+    nodes = [
+        helper.make_node("Conv", ["x", "conv.weight"], ["conv"], name="node_Conv_1", kernel_shape=[5, 5]),
+        helper.make_node("ReduceMean", ["conv", "axes"], ["mean"], name="node_mean", keepdims=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "main_graph",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 5, 5])],
+        [helper.make_tensor_value_info("mean", TensorProto.FLOAT, [1, 8, 1, 1])],
+        value_info=[helper.make_tensor_value_info("conv", TensorProto.FLOAT, [1, 8, 1, 1])],
+    )
+    report = summarize_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
+    row = report.by_name()["node_mean"]
+    assert row.node.dims == (0, 2, 3)
+    assert row.kind == "global"
