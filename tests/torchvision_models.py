@@ -188,7 +188,8 @@ def problems(report: GraphReport, counts: Counts) -> list[str]:
     """What keeps ``report`` from the issue's standard; empty when it meets it.
 
     Parameters equal torch's; MACs within 1 % of FlopCounterMode's — or fewer, with a note on some node
-    saying which MACs are not counted; every node has a receptive field (local or the whole input).
+    saying which MACs are not counted; every node has a receptive field (local or the whole input), and the
+    logits see the whole image.
     """
     found = []
     if report.total_params != counts.params:
@@ -200,4 +201,6 @@ def problems(report: GraphReport, counts: Counts) -> list[str]:
     blind = [n for n in report.nodes if n.field is None]
     if blind:
         found.append(f"{len(blind)} nodes without a receptive field, first {blind[0].node.name}: {blind[0].note}")
+    if report.nodes[-1].kind != "global":
+        found.append(f"the logits ({report.nodes[-1].node.name}) do not see the whole image")
     return found

@@ -65,7 +65,6 @@ def summary(name: str, path: str) -> GraphReport:
 
 def check(report: GraphReport, name: str) -> None:
     assert tvm.problems(report, counts(name)) == []
-    assert report.nodes[-1].kind == "global", "the logits see the whole image"
 
 
 @pytest.mark.parametrize("name", tvm.FAMILIES)
