@@ -4,7 +4,7 @@
 import { apiGet, apiPost } from "../common/api.js";
 import { getLang, t } from "../common/i18n.js";
 import { scatterOutput } from "./compute.js";
-import { formatValue } from "./grid.js";
+import { formatValue } from "./gridsvg.js";
 import { renderCounts, renderFormulas, renderInfoError, renderServerCheck } from "./panels.js";
 import { samePadding, usesCeil, usesSame } from "./state.js";
 
