@@ -8,17 +8,20 @@ those page-only bounds, each with its reason. tests/app/test_limits.py checks ev
 bound of the API parameter the page sends it as: equal, or narrower where a ``PAGE_*`` constant says so.
 """
 
+import math
 from collections.abc import Callable
 
 from app.schemas import experiments as bounds
 from app.schemas.common import MAX_AXIS
+from app.schemas.ops import MAX_MOMENTUM
 from app.settings import Settings
 from convcore.networks import residual
 
 Bound = dict[str, int | float]
 PageLimits = dict[str, Bound]
 
-#: Seeds a page offers: a number a student reads and types; every seed shows the same lesson.
+#: Seeds a page offers (sent to the server, or the page's own random numbers): a number a student reads and
+#: types; every seed shows the same lesson.
 PAGE_MAX_SEED = 100_000
 #: The equivariance page's shift sliders: 33 steps keep one pixel of shift a step a finger can take on a
 #: 360 px screen; ±16 pixels already moves the photo well past every receptive field of the stack.
@@ -34,6 +37,26 @@ PAGE_MAX_DROPOUT_P = 0.95
 PAGE_MIN_DROPOUT_MASKS = 10
 #: The permutation's side slider moves in steps of 4 pixels, from 8: a smaller image is too coarse to show.
 PAGE_MIN_PERMUTATION_SIDE = 8
+#: The playground draws every cell of its input, kernel and output grids and animates them step by step: a
+#: 4-channel 32×32 input padded by 5 is four grids of 42×42 cells, at 6 px a cell the widest that fits a 360 px
+#: phone and still redraws within a frame; kernels up to 7×7, strides up to 5 and dilations up to 4 already
+#: show every case of the lecture's formulas on such an input.
+PAGE_PLAYGROUND = {"size": 32, "channels": 4, "kernel": 7, "stride": 5, "padding": 5, "dilation": 4}
+#: The transposed convolution's output is drawn cell by cell too: at most 64 cells a side keep it on screen.
+PAGE_MAX_TRANSPOSED_OUTPUT = 64
+#: The pooling page writes every value of its input as a number and steps one window at a time: a 10×10 input
+#: (14×14 padded) fits a 360 px screen with readable digits; windows up to 5×5, strides up to 5 and padding up
+#: to 2 already show overlap, skipped cells and ceil_mode's extra window. Global average pooling's volume: up to
+#: 6 channels of 12×12, drawn as a cube.
+PAGE_POOLING = {"side": 10, "kernel": 5, "stride": 5, "padding": 2, "gap_channels": 6, "gap_side": 12}
+#: The pooling page's input starts at 2×2: one cell has nothing to pool.
+PAGE_MIN_POOLING_SIDE = 2
+#: The normalization page prints every value of its toy batch N×C×H×W in tables: up to 6 samples of 4
+#: channels of 4×4; a batch of one has no batch statistics.
+PAGE_NORMALIZATION = {"batch": 6, "channels": 4, "side": 4}
+PAGE_MIN_NORMALIZATION_BATCH = 2
+#: The normalization page's momentum starts at 0.01: at 0 the running statistics never move, nothing to see.
+PAGE_MIN_MOMENTUM = 0.01
 
 
 def _bound(low: int | float, high: int | float) -> Bound:
@@ -91,8 +114,59 @@ def _dropout(settings: Settings) -> PageLimits:
     }
 
 
+def _playground(settings: Settings) -> PageLimits:
+    """The playground's fields, narrowed to what it draws (PAGE_PLAYGROUND) and to the largest map the server
+    takes or returns (Settings.max_tensor_elements): an input of ``channels`` planes, a convolution's output of
+    up to size + 2·padding a side, a transposed convolution's output of ``transposed_output`` a side. Traces:
+    the server's own bounds, so the page asks for a trace exactly when the server gives one."""
+    page = PAGE_PLAYGROUND
+    side = math.isqrt(settings.max_tensor_elements // page["channels"])
+    return {
+        "size": _bound(1, max(1, min(page["size"], side - 2 * page["padding"]))),
+        "channels": _bound(1, page["channels"]),
+        "groups": _bound(1, page["channels"]),
+        "kernel": _bound(1, page["kernel"]),
+        "stride": _bound(1, page["stride"]),
+        "padding": _bound(0, page["padding"]),
+        "dilation": _bound(1, page["dilation"]),
+        "transposed_output": _bound(1, max(1, min(PAGE_MAX_TRANSPOSED_OUTPUT, side))),
+        "trace_taps": _bound(1, settings.max_trace_taps),
+        "trace_steps": _bound(1, settings.max_trace_steps),
+    }
+
+
+def _pooling(settings: Settings) -> PageLimits:
+    page = PAGE_POOLING
+    return {
+        "h": _bound(PAGE_MIN_POOLING_SIDE, page["side"]),
+        "w": _bound(PAGE_MIN_POOLING_SIDE, page["side"]),
+        "k": _bound(1, page["kernel"]),
+        "s": _bound(1, page["stride"]),
+        "p": _bound(0, page["padding"]),
+        "seed": _bound(0, PAGE_MAX_SEED),
+        "gc": _bound(1, page["gap_channels"]),
+        "gh": _bound(1, page["gap_side"]),
+        "gw": _bound(1, page["gap_side"]),
+    }
+
+
+def _normalization(settings: Settings) -> PageLimits:
+    page = PAGE_NORMALIZATION
+    return {
+        "n": _bound(PAGE_MIN_NORMALIZATION_BATCH, page["batch"]),
+        "c": _bound(1, page["channels"]),
+        "size": _bound(1, page["side"]),
+        "seed": _bound(0, PAGE_MAX_SEED),
+        "momentum": _bound(PAGE_MIN_MOMENTUM, MAX_MOMENTUM),
+        "g": _bound(1, page["channels"]),
+    }
+
+
 #: page name (app.routers.pages.PAGES) → its bounds; a page not listed has no server-bounded field.
 BUILDERS: dict[str, Callable[[Settings], PageLimits]] = {
+    "playground": _playground,
+    "pooling": _pooling,
+    "normalization": _normalization,
     "residual": _residual,
     "equivariance": _equivariance,
     "why-conv": _why_conv,

@@ -23,6 +23,10 @@ EQUIVARIANCE = ("post", "/api/v1/experiments/equivariance")
 WHY_CONV = ("get", "/api/v1/experiments/why-conv")
 PERMUTATION = ("post", "/api/v1/experiments/permutation")
 DROPOUT = ("post", "/api/v1/experiments/dropout")
+CONV2D = ("post", "/api/v1/ops/conv2d")
+MAX_POOL = ("post", "/api/v1/ops/max_pool2d")
+BATCH_NORM = ("post", "/api/v1/ops/batch_norm2d")
+GROUP_NORM = ("post", "/api/v1/ops/group_norm")
 
 #: (page, field) → the operation and parameter the page sends the field as
 SENT_AS: dict[tuple[str, str], tuple[tuple[str, str], str]] = {
@@ -48,6 +52,27 @@ SENT_AS: dict[tuple[str, str], tuple[tuple[str, str], str]] = {
     ("why-conv", "seed"): (PERMUTATION, "seed"),
     ("dropout", "p"): (DROPOUT, "p"),
     ("dropout", "masks"): (DROPOUT, "n_masks"),
+    ("playground", "kernel"): (MAX_POOL, "kernel_size"),
+    ("playground", "stride"): (CONV2D, "stride"),
+    ("playground", "padding"): (CONV2D, "padding"),
+    ("playground", "dilation"): (CONV2D, "dilation"),
+    ("playground", "groups"): (CONV2D, "groups"),
+    ("pooling", "k"): (MAX_POOL, "kernel_size"),
+    ("pooling", "s"): (MAX_POOL, "stride"),
+    ("pooling", "p"): (MAX_POOL, "padding"),
+    ("normalization", "momentum"): (BATCH_NORM, "momentum"),
+    ("normalization", "g"): (GROUP_NORM, "num_groups"),
+}
+#: fields a page sends as the sizes of a tensor (bounded by MAX_AXIS and Settings.max_tensor_elements: see
+#: test_limits_fit.py), the trace bounds it reads, and its own fields the server never sees
+PAGE_ONLY = {
+    ("residual", "work"),
+    ("image", "layers"),
+    ("image", "channels"),
+    ("dropout", "n"),
+    *(("playground", field) for field in ("size", "channels", "transposed_output", "trace_taps", "trace_steps")),
+    *(("pooling", field) for field in ("h", "w", "seed", "gc", "gh", "gw")),
+    *(("normalization", field) for field in ("n", "c", "size", "seed")),
 }
 #: the bounds a page narrows on purpose (app.limits' PAGE_* constants)
 NARROWED = {
@@ -58,6 +83,16 @@ NARROWED = {
     ("why-conv", "seed"): {"min": 0, "max": limits.PAGE_MAX_SEED},
     ("dropout", "p"): {"min": 0, "max": limits.PAGE_MAX_DROPOUT_P},
     ("dropout", "masks"): {"min": limits.PAGE_MIN_DROPOUT_MASKS, "max": None},
+    **{
+        ("playground", field): {"min": None, "max": limits.PAGE_PLAYGROUND[field]}
+        for field in ("kernel", "stride", "padding", "dilation")
+    },
+    ("playground", "groups"): {"min": None, "max": limits.PAGE_PLAYGROUND["channels"]},
+    ("pooling", "k"): {"min": None, "max": limits.PAGE_POOLING["kernel"]},
+    ("pooling", "s"): {"min": None, "max": limits.PAGE_POOLING["stride"]},
+    ("pooling", "p"): {"min": None, "max": limits.PAGE_POOLING["padding"]},
+    ("normalization", "momentum"): {"min": limits.PAGE_MIN_MOMENTUM, "max": None},
+    ("normalization", "g"): {"min": None, "max": limits.PAGE_NORMALIZATION["channels"]},
 }
 
 
@@ -73,15 +108,17 @@ def _schema(operation: tuple[str, str], name: str) -> dict[str, Any]:
 
 
 def _server_bound(operation: tuple[str, str], name: str) -> dict[str, float]:
+    """The bounds of a parameter; of its number form where it also takes a pair, a word or null."""
     schema = _schema(operation, name)
-    return {"min": schema["minimum"], "max": schema["maximum"]}
+    number = next(form for form in schema.get("anyOf", [schema]) if form.get("type") in ("integer", "number"))
+    return {"min": number["minimum"], "max": number["maximum"]}
 
 
 def test_every_sent_field_has_a_bound_on_the_page() -> None:
     sent = {(page, field) for page, field in SENT_AS}
     offered = {(page, field) for page in limits.BUILDERS for field in limits.page_limits(page, Settings())}
-    page_only = {("residual", "work"), ("image", "layers"), ("image", "channels"), ("dropout", "n")}
-    assert offered == sent | page_only
+    assert offered == sent | PAGE_ONLY
+    assert not sent & PAGE_ONLY
 
 
 @pytest.mark.parametrize(("page", "field"), sorted(SENT_AS))
@@ -135,6 +172,8 @@ INPUTS = {
     "/equivariance": ("equivariance", {"eq-dy": "dy", "eq-channels": "channels", "eq-k": "k", "eq-ch": "ch"}),
     "/why-conv": ("why-conv", {"why-h": "h", "why-k": "k", "perm-side": "side", "perm-seed": "seed"}),
     "/dropout": ("dropout", {"do-p": "p", "do-n": "n", "do-masks": "masks"}),
+    "/pooling": ("pooling", {"pool-h": "h", "pool-k": "k", "pool-p": "p", "pool-seed": "seed", "gap-c": "gc"}),
+    "/normalization": ("normalization", {"bn-n": "n", "bn-c": "c", "bn-momentum": "momentum", "bn-groups": "g"}),
 }
 
 
@@ -156,6 +195,6 @@ def test_the_image_lab_gets_the_servers_bounds() -> None:
 
 
 def test_a_page_without_bounded_fields_has_no_limits() -> None:
-    response = client.get("/pooling")
+    response = client.get("/model")
     assert response.status_code == 200
     assert 'id="limits"' not in response.text
