@@ -57,6 +57,14 @@ PAGE_NORMALIZATION = {"batch": 6, "channels": 4, "side": 4}
 PAGE_MIN_NORMALIZATION_BATCH = 2
 #: The normalization page's momentum starts at 0.01: at 0 the running statistics never move, nothing to see.
 PAGE_MIN_MOMENTUM = 0.01
+#: The receptive-field and model pages' input side: up to 1024 px covers the sizes the lecture's networks are
+#: used at (224 for classification, about 800–1024 for detection) and keeps the numbers a student reads short;
+#: from 8 px, below which the built-in networks' pools have nothing left to pool (the model page's route
+#: refuses them too).
+PAGE_NETWORK_INPUT = {"min": 8, "max": 1024}
+#: The receptive-field page's plain-vs-dilated comparison: up to 6 layers, whose dilated receptive field
+#: 2^(L+1) − 1 = 127 px stays inside the default 224 px input.
+PAGE_MAX_DILATED_LAYERS = 6
 
 
 def _bound(low: int | float, high: int | float) -> Bound:
@@ -162,11 +170,24 @@ def _normalization(settings: Settings) -> PageLimits:
     }
 
 
-#: page name (app.routers.pages.PAGES) → its bounds; a page not listed has no server-bounded field.
+def _receptive_field(settings: Settings) -> PageLimits:
+    return {
+        "size": _bound(PAGE_NETWORK_INPUT["min"], PAGE_NETWORK_INPUT["max"]),
+        "dl": _bound(1, PAGE_MAX_DILATED_LAYERS),
+    }
+
+
+def _model(settings: Settings) -> PageLimits:
+    return {"size": _bound(PAGE_NETWORK_INPUT["min"], PAGE_NETWORK_INPUT["max"])}
+
+
+#: page name (app.routers.pages.PAGES) → its bounds.
 BUILDERS: dict[str, Callable[[Settings], PageLimits]] = {
     "playground": _playground,
     "pooling": _pooling,
     "normalization": _normalization,
+    "receptive-field": _receptive_field,
+    "model": _model,
     "residual": _residual,
     "equivariance": _equivariance,
     "why-conv": _why_conv,

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from app import limits
 from app.main import app
+from app.routers.pages import PAGES
 from app.schemas.common import MAX_AXIS
 from app.settings import Settings, get_settings
 
@@ -27,6 +28,8 @@ CONV2D = ("post", "/api/v1/ops/conv2d")
 MAX_POOL = ("post", "/api/v1/ops/max_pool2d")
 BATCH_NORM = ("post", "/api/v1/ops/batch_norm2d")
 GROUP_NORM = ("post", "/api/v1/ops/group_norm")
+ARCHITECTURE = ("get", "/api/v1/architectures/{name}")
+BUILTIN_MODEL = ("get", "/api/v1/models/builtin/{name}")
 
 #: (page, field) → the operation and parameter the page sends the field as
 SENT_AS: dict[tuple[str, str], tuple[tuple[str, str], str]] = {
@@ -62,6 +65,8 @@ SENT_AS: dict[tuple[str, str], tuple[tuple[str, str], str]] = {
     ("pooling", "p"): (MAX_POOL, "padding"),
     ("normalization", "momentum"): (BATCH_NORM, "momentum"),
     ("normalization", "g"): (GROUP_NORM, "num_groups"),
+    ("receptive-field", "size"): (ARCHITECTURE, "size"),
+    ("model", "size"): (BUILTIN_MODEL, "size"),
 }
 #: fields a page sends as the sizes of a tensor (bounded by MAX_AXIS and Settings.max_tensor_elements: see
 #: test_limits_fit.py), the trace bounds it reads, and its own fields the server never sees
@@ -73,6 +78,7 @@ PAGE_ONLY = {
     *(("playground", field) for field in ("size", "channels", "transposed_output", "trace_taps", "trace_steps")),
     *(("pooling", field) for field in ("h", "w", "seed", "gc", "gh", "gw")),
     *(("normalization", field) for field in ("n", "c", "size", "seed")),
+    ("receptive-field", "dl"),
 }
 #: the bounds a page narrows on purpose (app.limits' PAGE_* constants)
 NARROWED = {
@@ -93,6 +99,8 @@ NARROWED = {
     ("pooling", "p"): {"min": None, "max": limits.PAGE_POOLING["padding"]},
     ("normalization", "momentum"): {"min": limits.PAGE_MIN_MOMENTUM, "max": None},
     ("normalization", "g"): {"min": None, "max": limits.PAGE_NORMALIZATION["channels"]},
+    ("receptive-field", "size"): limits.PAGE_NETWORK_INPUT,
+    ("model", "size"): {"min": None, "max": limits.PAGE_NETWORK_INPUT["max"]},
 }
 
 
@@ -174,6 +182,8 @@ INPUTS = {
     "/dropout": ("dropout", {"do-p": "p", "do-n": "n", "do-masks": "masks"}),
     "/pooling": ("pooling", {"pool-h": "h", "pool-k": "k", "pool-p": "p", "pool-seed": "seed", "gap-c": "gc"}),
     "/normalization": ("normalization", {"bn-n": "n", "bn-c": "c", "bn-momentum": "momentum", "bn-groups": "g"}),
+    "/receptive-field": ("receptive-field", {"size": "size", "dl": "dl"}),
+    "/model": ("model", {"size": "size"}),
 }
 
 
@@ -194,7 +204,5 @@ def test_the_image_lab_gets_the_servers_bounds() -> None:
     assert data == {"layers": {"min": 1, "max": 5}, "channels": {"min": 1, "max": 3}}
 
 
-def test_a_page_without_bounded_fields_has_no_limits() -> None:
-    response = client.get("/model")
-    assert response.status_code == 200
-    assert 'id="limits"' not in response.text
+def test_every_page_gets_its_bounds() -> None:
+    assert set(limits.BUILDERS) == {page for _, page in PAGES.values()}
