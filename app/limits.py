@@ -28,6 +28,14 @@ PAGE_MAX_SEED = 100_000
 PAGE_MAX_SHIFT = 16
 #: The image lab's editor draws one kernel grid per channel of a layer: 8 fit in one row at 1280 px.
 PAGE_MAX_IMAGE_CHANNELS = 8
+#: The image lab's editor fields for a pool's window and stride, a convolution's stride and dilation: up to 8
+#: (and padding up to 15), which already shrinks a 512 px working image to a few cells in two or three layers;
+#: the server bounds kernel size and dilation by Settings.max_image_kernel, stride and padding only as
+#: arithmetic (convcore's MAX_HYPER).
+PAGE_MAX_IMAGE_HYPER = 8
+PAGE_MAX_IMAGE_PADDING = 15
+#: The image lab's dropout p moves in steps of 0.1 and stops short of 1, where every unit is dropped.
+PAGE_MAX_IMAGE_DROPOUT_P = 0.9
 #: The dropout page draws each unit as a cell and counts the 2ⁿ masks in words (the server: x is one Row of
 #: at most MAX_AXIS values, and at most Settings.max_tensor_elements).
 PAGE_MAX_DROPOUT_UNITS = 16
@@ -111,6 +119,12 @@ def _image(settings: Settings) -> PageLimits:
     return {
         "layers": _bound(1, settings.max_image_layers),
         "channels": _bound(1, min(PAGE_MAX_IMAGE_CHANNELS, settings.max_image_channels)),
+        "kernel": _bound(1, min(PAGE_MAX_IMAGE_HYPER, settings.max_image_kernel)),
+        "dilation": _bound(1, min(PAGE_MAX_IMAGE_HYPER, settings.max_image_kernel)),
+        "stride": _bound(1, PAGE_MAX_IMAGE_HYPER),
+        "padding": _bound(0, PAGE_MAX_IMAGE_PADDING),
+        "p": _bound(0, PAGE_MAX_IMAGE_DROPOUT_P),
+        "seed": _bound(0, PAGE_MAX_SEED),
     }
 
 

@@ -72,8 +72,7 @@ SENT_AS: dict[tuple[str, str], tuple[tuple[str, str], str]] = {
 #: test_limits_fit.py), the trace bounds it reads, and its own fields the server never sees
 PAGE_ONLY = {
     ("residual", "work"),
-    ("image", "layers"),
-    ("image", "channels"),
+    *(("image", field) for field in ("layers", "channels", "kernel", "dilation", "stride", "padding", "p", "seed")),
     ("dropout", "n"),
     *(("playground", field) for field in ("size", "channels", "transposed_output", "trace_taps", "trace_steps")),
     *(("pooling", field) for field in ("h", "w", "seed", "gc", "gh", "gw")),
@@ -199,9 +198,21 @@ def test_a_page_renders_its_bounds_from_the_settings_it_is_served_with(path: str
 
 
 def test_the_image_lab_gets_the_servers_bounds() -> None:
-    with _settings(Settings(max_image_layers=5, max_image_channels=3)):
+    with _settings(Settings(max_image_layers=5, max_image_channels=3, max_image_kernel=5)):
         data, _ = _rendered("/image")
-    assert data == {"layers": {"min": 1, "max": 5}, "channels": {"min": 1, "max": 3}}
+    assert data == {
+        "layers": {"min": 1, "max": 5},
+        "channels": {"min": 1, "max": 3},
+        "kernel": {"min": 1, "max": 5},
+        "dilation": {"min": 1, "max": 5},
+        "stride": {"min": 1, "max": limits.PAGE_MAX_IMAGE_HYPER},
+        "padding": {"min": 0, "max": limits.PAGE_MAX_IMAGE_PADDING},
+        "p": {"min": 0, "max": limits.PAGE_MAX_IMAGE_DROPOUT_P},
+        "seed": {"min": 0, "max": limits.PAGE_MAX_SEED},
+    }
+    default = limits.page_limits("image", Settings())
+    assert default["kernel"]["max"] == default["dilation"]["max"] == limits.PAGE_MAX_IMAGE_HYPER
+    assert Settings().max_image_kernel > limits.PAGE_MAX_IMAGE_HYPER
 
 
 def test_every_page_gets_its_bounds() -> None:

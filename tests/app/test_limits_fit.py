@@ -4,6 +4,7 @@ asks for. Where a page's bound is derived from a setting (the playground's sizes
 Settings.max_tensor_elements, its traces from max_trace_taps and max_trace_steps), one step past it is
 refused, so the page's bound is exactly the server's."""
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -126,3 +127,18 @@ def test_the_normalization_pages_largest_batch_is_accepted() -> None:
     assert _post("layer_norm", {"x": x}).status_code == 200
     assert _post("instance_norm", {"x": x}).status_code == 200
     assert _post("group_norm", {"x": x, "num_groups": NORMALIZATION["g"]["max"]}).status_code == 200
+
+
+def test_the_image_labs_widest_layers_are_accepted() -> None:
+    page = limits.page_limits("image", DEFAULT)
+    hyper = {key: page[key]["max"] for key in ("kernel", "stride", "padding", "dilation")}
+    kernels = ["sobel_x"] * page["channels"]["max"]
+    conv = {"type": "conv2d", "out_channels": len(kernels), "kernel_size": 3, "kernels": kernels}
+    stack = [
+        {**conv, "padding": hyper["padding"], "dilation": hyper["dilation"]},
+        {"type": "max_pool2d", "kernel_size": hyper["kernel"], "stride": hyper["stride"]},
+        {"type": "dropout", "p": page["p"]["max"], "seed": page["seed"]["max"]},
+    ]
+    stack += [{"type": "relu"}] * (page["layers"]["max"] - len(stack))
+    response = client.post("/api/v1/images/feature-maps", data={"sample": "house", "layers": json.dumps(stack)})
+    assert response.status_code == 200, response.text
