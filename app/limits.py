@@ -67,8 +67,7 @@ PAGE_MIN_NORMALIZATION_BATCH = 2
 PAGE_MIN_MOMENTUM = 0.01
 #: The receptive-field and model pages' input side: up to 1024 px covers the sizes the lecture's networks are
 #: used at (224 for classification, about 800–1024 for detection) and keeps the numbers a student reads short;
-#: from 8 px, below which the built-in networks' pools have nothing left to pool (the model page's route
-#: refuses them too).
+#: from 8 px, the smallest input the model page's route (/models/builtin) takes (tests/app/test_limits.py).
 PAGE_NETWORK_INPUT = {"min": 8, "max": 1024}
 #: The receptive-field page's plain-vs-dilated comparison: up to 6 layers, whose dilated receptive field
 #: 2^(L+1) − 1 = 127 px stays inside the default 224 px input.
