@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 5 * 1024 * 1024
     max_image_pixels: int = 4096 * 4096
     max_work_pixels: int = 512 * 512
-    #: Values in one toy tensor: 4× the playground's largest input (4×32×32).
+    #: Values in one toy tensor: the playground's largest transposed output (4×64×64, 4× its largest input);
+    #: the playground's sizes are derived from it (app.limits).
     max_tensor_elements: int = 16_384
     max_trace_steps: int = 4096
     # The price of a request (convcore.networks.cost) is checked against these before anything is allocated. A replica
@@ -46,8 +47,8 @@ class Settings(BaseSettings):
     #: Multiply-adds of one operation on a toy tensor (about 20 ms with im2col).
     max_op_macs: int = 20_000_000
     #: Taps listed in one trace (steps × window size): each is a handful of numbers in the JSON, so this keeps
-    #: a trace response near a megabyte and its building to milliseconds; the playground asks for at most
-    #: 20,000 (static/js/playground/serverview.js). max_trace_steps bounds the number of steps.
+    #: a trace response near a megabyte and its building to milliseconds. max_trace_steps bounds the number of
+    #: steps. The playground asks for a trace only within both (app.limits).
     max_trace_taps: int = 32_768
     #: The image lab: layers in one stack, channels of one layer, kernel size and dilation, the layer list's
     #: JSON text. The page's editor offers fewer kernels per layer (app.limits.PAGE_MAX_IMAGE_CHANNELS); this

@@ -26,6 +26,8 @@ from app.schemas.common import (
 from convcore.operations.steps import ConvStep, ConvTransposeStep, PoolStep
 
 Groups = Annotated[StrictInt, Field(ge=1, le=MAX_AXIS)]
+#: Batch norm's momentum: the weight of the newest batch in the running statistics, a fraction.
+MAX_MOMENTUM = 1.0
 TraceFlag = Annotated[StrictBool, Field(description="also return the step-by-step trace (bounded by max_trace_steps)")]
 
 
@@ -119,7 +121,7 @@ class BatchNormRequest(RequestModel):
     num_batches_tracked: int = Field(0, ge=0, le=1_000_000)
     weight: Row | None = Field(None, description="γ per channel; default ones")
     bias: Row | None = Field(None, description="β per channel; default zeros")
-    momentum: float | None = Field(0.1, ge=0.0, le=1.0, description="None: cumulative average, as in torch")
+    momentum: float | None = Field(0.1, ge=0.0, le=MAX_MOMENTUM, description="None: cumulative average, as in torch")
     eps: Eps = 1e-5
 
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from app import limits
 from app.main import app
+from app.routers.pages import PAGES
 from app.schemas.common import MAX_AXIS
 from app.settings import Settings, get_settings
 
@@ -23,6 +24,12 @@ EQUIVARIANCE = ("post", "/api/v1/experiments/equivariance")
 WHY_CONV = ("get", "/api/v1/experiments/why-conv")
 PERMUTATION = ("post", "/api/v1/experiments/permutation")
 DROPOUT = ("post", "/api/v1/experiments/dropout")
+CONV2D = ("post", "/api/v1/ops/conv2d")
+MAX_POOL = ("post", "/api/v1/ops/max_pool2d")
+BATCH_NORM = ("post", "/api/v1/ops/batch_norm2d")
+GROUP_NORM = ("post", "/api/v1/ops/group_norm")
+ARCHITECTURE = ("get", "/api/v1/architectures/{name}")
+BUILTIN_MODEL = ("get", "/api/v1/models/builtin/{name}")
 
 #: (page, field) → the operation and parameter the page sends the field as
 SENT_AS: dict[tuple[str, str], tuple[tuple[str, str], str]] = {
@@ -48,6 +55,29 @@ SENT_AS: dict[tuple[str, str], tuple[tuple[str, str], str]] = {
     ("why-conv", "seed"): (PERMUTATION, "seed"),
     ("dropout", "p"): (DROPOUT, "p"),
     ("dropout", "masks"): (DROPOUT, "n_masks"),
+    ("playground", "kernel"): (MAX_POOL, "kernel_size"),
+    ("playground", "stride"): (CONV2D, "stride"),
+    ("playground", "padding"): (CONV2D, "padding"),
+    ("playground", "dilation"): (CONV2D, "dilation"),
+    ("playground", "groups"): (CONV2D, "groups"),
+    ("pooling", "k"): (MAX_POOL, "kernel_size"),
+    ("pooling", "s"): (MAX_POOL, "stride"),
+    ("pooling", "p"): (MAX_POOL, "padding"),
+    ("normalization", "momentum"): (BATCH_NORM, "momentum"),
+    ("normalization", "g"): (GROUP_NORM, "num_groups"),
+    ("receptive-field", "size"): (ARCHITECTURE, "size"),
+    ("model", "size"): (BUILTIN_MODEL, "size"),
+}
+#: fields a page sends as the sizes of a tensor (bounded by MAX_AXIS and Settings.max_tensor_elements: see
+#: test_limits_fit.py), the trace bounds it reads, and its own fields the server never sees
+PAGE_ONLY = {
+    ("residual", "work"),
+    *(("image", field) for field in ("layers", "channels", "kernel", "dilation", "stride", "padding", "p", "seed")),
+    ("dropout", "n"),
+    *(("playground", field) for field in ("size", "channels", "transposed_output", "trace_taps", "trace_steps")),
+    *(("pooling", field) for field in ("h", "w", "seed", "gc", "gh", "gw")),
+    *(("normalization", field) for field in ("n", "c", "size", "seed")),
+    ("receptive-field", "dl"),
 }
 #: the bounds a page narrows on purpose (app.limits' PAGE_* constants)
 NARROWED = {
@@ -58,6 +88,18 @@ NARROWED = {
     ("why-conv", "seed"): {"min": 0, "max": limits.PAGE_MAX_SEED},
     ("dropout", "p"): {"min": 0, "max": limits.PAGE_MAX_DROPOUT_P},
     ("dropout", "masks"): {"min": limits.PAGE_MIN_DROPOUT_MASKS, "max": None},
+    **{
+        ("playground", field): {"min": None, "max": limits.PAGE_PLAYGROUND[field]}
+        for field in ("kernel", "stride", "padding", "dilation")
+    },
+    ("playground", "groups"): {"min": None, "max": limits.PAGE_PLAYGROUND["channels"]},
+    ("pooling", "k"): {"min": None, "max": limits.PAGE_POOLING["kernel"]},
+    ("pooling", "s"): {"min": None, "max": limits.PAGE_POOLING["stride"]},
+    ("pooling", "p"): {"min": None, "max": limits.PAGE_POOLING["padding"]},
+    ("normalization", "momentum"): {"min": limits.PAGE_MIN_MOMENTUM, "max": None},
+    ("normalization", "g"): {"min": None, "max": limits.PAGE_NORMALIZATION["channels"]},
+    ("receptive-field", "size"): limits.PAGE_NETWORK_INPUT,
+    ("model", "size"): {"min": None, "max": limits.PAGE_NETWORK_INPUT["max"]},
 }
 
 
@@ -73,15 +115,17 @@ def _schema(operation: tuple[str, str], name: str) -> dict[str, Any]:
 
 
 def _server_bound(operation: tuple[str, str], name: str) -> dict[str, float]:
+    """The bounds of a parameter; of its number form where it also takes a pair, a word or null."""
     schema = _schema(operation, name)
-    return {"min": schema["minimum"], "max": schema["maximum"]}
+    number = next(form for form in schema.get("anyOf", [schema]) if form.get("type") in ("integer", "number"))
+    return {"min": number["minimum"], "max": number["maximum"]}
 
 
 def test_every_sent_field_has_a_bound_on_the_page() -> None:
     sent = {(page, field) for page, field in SENT_AS}
     offered = {(page, field) for page in limits.BUILDERS for field in limits.page_limits(page, Settings())}
-    page_only = {("residual", "work"), ("image", "layers"), ("image", "channels"), ("dropout", "n")}
-    assert offered == sent | page_only
+    assert offered == sent | PAGE_ONLY
+    assert not sent & PAGE_ONLY
 
 
 @pytest.mark.parametrize(("page", "field"), sorted(SENT_AS))
@@ -135,6 +179,10 @@ INPUTS = {
     "/equivariance": ("equivariance", {"eq-dy": "dy", "eq-channels": "channels", "eq-k": "k", "eq-ch": "ch"}),
     "/why-conv": ("why-conv", {"why-h": "h", "why-k": "k", "perm-side": "side", "perm-seed": "seed"}),
     "/dropout": ("dropout", {"do-p": "p", "do-n": "n", "do-masks": "masks"}),
+    "/pooling": ("pooling", {"pool-h": "h", "pool-k": "k", "pool-p": "p", "pool-seed": "seed", "gap-c": "gc"}),
+    "/normalization": ("normalization", {"bn-n": "n", "bn-c": "c", "bn-momentum": "momentum", "bn-groups": "g"}),
+    "/receptive-field": ("receptive-field", {"size": "size", "dl": "dl"}),
+    "/model": ("model", {"size": "size"}),
 }
 
 
@@ -150,12 +198,22 @@ def test_a_page_renders_its_bounds_from_the_settings_it_is_served_with(path: str
 
 
 def test_the_image_lab_gets_the_servers_bounds() -> None:
-    with _settings(Settings(max_image_layers=5, max_image_channels=3)):
+    with _settings(Settings(max_image_layers=5, max_image_channels=3, max_image_kernel=5)):
         data, _ = _rendered("/image")
-    assert data == {"layers": {"min": 1, "max": 5}, "channels": {"min": 1, "max": 3}}
+    assert data == {
+        "layers": {"min": 1, "max": 5},
+        "channels": {"min": 1, "max": 3},
+        "kernel": {"min": 1, "max": 5},
+        "dilation": {"min": 1, "max": 5},
+        "stride": {"min": 1, "max": limits.PAGE_MAX_IMAGE_HYPER},
+        "padding": {"min": 0, "max": limits.PAGE_MAX_IMAGE_PADDING},
+        "p": {"min": 0, "max": limits.PAGE_MAX_IMAGE_DROPOUT_P},
+        "seed": {"min": 0, "max": limits.PAGE_MAX_SEED},
+    }
+    default = limits.page_limits("image", Settings())
+    assert default["kernel"]["max"] == default["dilation"]["max"] == limits.PAGE_MAX_IMAGE_HYPER
+    assert Settings().max_image_kernel > limits.PAGE_MAX_IMAGE_HYPER
 
 
-def test_a_page_without_bounded_fields_has_no_limits() -> None:
-    response = client.get("/pooling")
-    assert response.status_code == 200
-    assert 'id="limits"' not in response.text
+def test_every_page_gets_its_bounds() -> None:
+    assert set(limits.BUILDERS) == {page for _, page in PAGES.values()}

@@ -4,10 +4,11 @@ import { readFileSync } from "node:fs";
 import { scatterOutput, windowOutput, windowStep, zeroInsertionLayer } from "../../static/js/playground/compute.js";
 import { deriveLayer, readPlaygroundState } from "../../static/js/playground/state.js";
 
+const LIMITS = JSON.parse(readFileSync(new URL("./fixtures/limits.json", import.meta.url))).playground;
 const fixtures = JSON.parse(readFileSync(new URL("./fixtures/geometry.json", import.meta.url)));
 
 function layerOf(fixture, extra = {}) {
-  const state = { ...readPlaygroundState(""), axes: true, ...fixture.state, ...extra };
+  const state = { ...readPlaygroundState("", LIMITS), axes: true, ...fixture.state, ...extra };
   return deriveLayer(state);
 }
 
@@ -87,7 +88,7 @@ test("a ceil_mode window past the padded input: those taps are neither in the ma
 
 test("the matrix caption counts non-zero entries, not kernel positions", async () => {
   const { linearMatrix } = await import("../../static/js/playground/matrix.js");
-  const state = { ...readPlaygroundState(""), h: 4, w: 4, cin: 1, cout: 1, kh: 3, kw: 3, ph: 0, pw: 0, sh: 1, sw: 1 };
+  const state = { ...readPlaygroundState("", LIMITS), h: 4, w: 4, cin: 1, cout: 1, kh: 3, kw: 3, ph: 0, pw: 0, sh: 1, sw: 1 };
   const layer = deriveLayer(state);
   const caption = (wt) => linearMatrix({ layer, anim: { layer, values: { x: [], wt, b: [0] } } }).caption.vars;
   // 2×2 outputs × 9 taps = 36 kernel positions in a 4×16 matrix

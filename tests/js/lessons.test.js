@@ -108,3 +108,11 @@ test("each residual field's range is what the others leave of the budget", async
   }
   assert.deepEqual(residualMaxima({ depth: 1, width: 2, samples: 2, networks: 1 }, bounds, MAX_RESIDUAL_WORK), bounds);
 });
+
+test("normalization: each per-channel slider holds a value for every channel the page allows", async () => {
+  const { CHANNEL_SLIDERS, normalizationProps } = await import("../../static/js/lessons/normalization-state.js");
+  const limits = JSON.parse(readFileSync(new URL("./fixtures/limits.json", import.meta.url))).normalization;
+  const props = normalizationProps(limits);
+  for (const { key } of CHANNEL_SLIDERS) assert.equal(props.find((p) => p.key === key).default.length, limits.c.max, key);
+  assert.equal(props.find((p) => p.key === "g").max, limits.c.max, "groups divide the channels");
+});

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SCRIPTS = ["make_fixtures.py", "make_rf_fixtures.py", "make_text_fixtures.py", "make_lessons_fixtures.py"]
+SCRIPTS = [
+    "make_fixtures.py",
+    "make_rf_fixtures.py",
+    "make_text_fixtures.py",
+    "make_lessons_fixtures.py",
+    "make_limits_fixtures.py",
+]
 
 
 def test_every_fixture_script_is_checked() -> None:

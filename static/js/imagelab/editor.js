@@ -78,9 +78,9 @@ function convControls(layer, i, presets, update) {
     }, true);
   });
   box.append(el("div", { className: "field" }, [el("label", { htmlFor: `l${i}-k`, text: t("image.kernelSize") }), sizeSelect]));
-  box.append(numberField(`l${i}-s`, t("image.stride"), layer.stride ?? 1, { min: 1, max: 8 }, (v) => update((l) => ({ ...l, stride: v }))));
-  box.append(numberField(`l${i}-p`, t("image.padding"), layer.padding ?? 0, { min: 0, max: 15 }, (v) => update((l) => ({ ...l, padding: v }))));
-  box.append(numberField(`l${i}-d`, t("image.dilation"), layer.dilation ?? 1, { min: 1, max: 8 }, (v) => update((l) => ({ ...l, dilation: v }))));
+  box.append(numberField(`l${i}-s`, t("image.stride"), layer.stride ?? 1, LIMITS.stride, (v) => update((l) => ({ ...l, stride: v }))));
+  box.append(numberField(`l${i}-p`, t("image.padding"), layer.padding ?? 0, LIMITS.padding, (v) => update((l) => ({ ...l, padding: v }))));
+  box.append(numberField(`l${i}-d`, t("image.dilation"), layer.dilation ?? 1, LIMITS.dilation, (v) => update((l) => ({ ...l, dilation: v }))));
 
   const channels = el("div", { className: "channels" });
   layer.kernels.forEach((entry, c) => {
@@ -143,10 +143,10 @@ function convControls(layer, i, presets, update) {
 
 function poolControls(layer, i, update) {
   return el("div", { className: "layer-fields" }, [
-    numberField(`l${i}-k`, t("image.kernelSize"), layer.kernel_size, { min: 1, max: 8 }, (v) =>
+    numberField(`l${i}-k`, t("image.kernelSize"), layer.kernel_size, LIMITS.kernel, (v) =>
       update((l) => ({ ...l, kernel_size: v, padding: Math.min(l.padding ?? 0, Math.floor(v / 2)) })),
     ),
-    numberField(`l${i}-s`, t("image.stride"), layer.stride ?? layer.kernel_size, { min: 1, max: 8 }, (v) =>
+    numberField(`l${i}-s`, t("image.stride"), layer.stride ?? layer.kernel_size, LIMITS.stride, (v) =>
       update((l) => ({ ...l, stride: v })),
     ),
   ]);
@@ -168,8 +168,8 @@ function layerControls(layer, i, presets, update) {
     }
     case "dropout":
       return el("div", { className: "layer-fields" }, [
-        numberField(`l${i}-p`, t("image.p"), layer.p ?? 0.5, { min: 0, max: 0.9, step: 0.1 }, (v) => update((l) => ({ ...l, p: v }))),
-        numberField(`l${i}-seed`, t("image.seed"), layer.seed ?? 0, { min: 0, max: 9999 }, (v) => update((l) => ({ ...l, seed: v }))),
+        numberField(`l${i}-p`, t("image.p"), layer.p ?? 0.5, { ...LIMITS.p, step: 0.1 }, (v) => update((l) => ({ ...l, p: v }))),
+        numberField(`l${i}-seed`, t("image.seed"), layer.seed ?? 0, LIMITS.seed, (v) => update((l) => ({ ...l, seed: v }))),
       ]);
     default:
       return null;

@@ -5,16 +5,19 @@ export const BUILTIN = ["resnet18", "resnet50", "vgg16", "mobilenet_v1", "alexne
 export const UPLOAD = "upload";
 export const SAMPLES = ["house", "checkerboard", "circle", "text", "landscape"];
 
-export const PROPS = [
-  { key: "model", type: "enum", values: [...BUILTIN, UPLOAD], default: "resnet18" },
-  { key: "size", type: "int", default: 224, min: 8, max: 1024 },
-  { key: "node", type: "string", default: "" },
-  { key: "row", type: "int", default: -1, min: -1, max: 100000 },
-  { key: "col", type: "int", default: -1, min: -1, max: 100000 },
-  { key: "sample", type: "enum", values: SAMPLES, default: "landscape" },
-  { key: "log", type: "bool", default: false },
-  { key: "main", type: "bool", default: false },
-];
+// The page's state properties within its limits ({size}: {min, max}, app/limits.py).
+export function modelProps(limits) {
+  return [
+    { key: "model", type: "enum", values: [...BUILTIN, UPLOAD], default: "resnet18" },
+    { key: "size", type: "int", default: 224, ...limits.size },
+    { key: "node", type: "string", default: "" },
+    { key: "row", type: "int", default: -1, min: -1, max: 100000 },
+    { key: "col", type: "int", default: -1, min: -1, max: 100000 },
+    { key: "sample", type: "enum", values: SAMPLES, default: "landscape" },
+    { key: "log", type: "bool", default: false },
+    { key: "main", type: "bool", default: false },
+  ];
+}
 
 // A node's output as a map: {height, width} of a C×H×W output, 1×1 for flat outputs.
 export function outputMap(node) {

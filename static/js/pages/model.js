@@ -5,6 +5,7 @@ import { showError as showErrorIn } from "../common/errorview.js";
 import { pair } from "../common/format.js";
 import { getLang, t } from "../common/i18n.js";
 import { createLoop } from "../common/loop.js";
+import { pageLimits } from "../common/limits.js";
 import { inputBox } from "../common/rfgeometry.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
@@ -13,7 +14,7 @@ import { bindNumber } from "../lessons/controls.js";
 import { drawGrowth, renderPath } from "../model/plot.js";
 import {
   BUILTIN,
-  PROPS,
+  modelProps,
   UPLOAD,
   chosenIndex,
   growthSeries,
@@ -30,6 +31,7 @@ import { drawnField, fieldSummary, globalCaption, wholeAxes } from "../model/fie
 initShell();
 
 const $ = (id) => document.getElementById(id);
+const PROPS = modelProps(pageLimits());
 const state = { ...readState(PROPS), summary: null, chosen: -1, loading: false };
 const photos = new Map();
 let overlayLayout = null;

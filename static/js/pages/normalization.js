@@ -3,10 +3,11 @@
 import { apiGet, apiPost } from "../common/api.js";
 import { fmt } from "../common/format.js";
 import { t } from "../common/i18n.js";
+import { pageLimits } from "../common/limits.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindNumber, bindRadio, debounce } from "../lessons/controls.js";
-import { CHANNEL_SLIDERS, PROPS, largestDivisor, nonlinearity } from "../lessons/normalization-state.js";
+import { CHANNEL_SLIDERS, largestDivisor, nonlinearity, normalizationProps } from "../lessons/normalization-state.js";
 import "../lessons/normalization-strings.js";
 import { channelControls, drawAffine, drawBatch, drawCubes, drawMates, drawStats } from "../lessons/normalization-view.js";
 import { createQuestion } from "../lessons/question.js";
@@ -15,6 +16,7 @@ import "../lessons/strings.js";
 
 initShell();
 const $ = (id) => document.getElementById(id);
+const PROPS = normalizationProps(pageLimits());
 const state = readState(PROPS);
 for (const { key } of CHANNEL_SLIDERS) {
   const fallback = PROPS.find((p) => p.key === key).default;

@@ -3,6 +3,7 @@ import "../playground/strings.js";
 import { getLang, t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
 import { createLoop } from "../common/loop.js";
+import { pageLimits } from "../common/limits.js";
 import { buildControls } from "../playground/controls.js";
 import { renderMatrix } from "../playground/matrix.js";
 import { clamp, linkedRange, ranges, repair } from "../playground/ranges.js";
@@ -31,14 +32,15 @@ const VIEW_ONLY = new Set(["step", "speed", "matrix"]);
 const $ = (id) => document.getElementById(id);
 
 initShell();
-const state = repair(readPlaygroundState(location.search));
+const LIMITS = pageLimits();
+const state = repair(readPlaygroundState(location.search, LIMITS), LIMITS);
 const scenes = createScene();
 let scene = null;
 let urlTimer = 0;
 let measures = 0;
 
 const loop = createLoop({ render, advance });
-const server = createServerView();
+const server = createServerView(LIMITS);
 const controls = buildControls($("pg-sliders"), (key, value) => setParam(key, value));
 const stage = createStage(
   { input: $("pg-input"), kernel: $("pg-kernel"), output: $("pg-output") },
@@ -66,7 +68,7 @@ function update(patch) {
   Object.assign(state, patch);
   const layerChanged = Object.keys(patch).some((key) => !VIEW_ONLY.has(key));
   if (layerChanged) {
-    repair(state);
+    repair(state, LIMITS);
     reshapeValues(before);
     scenes.invalidate();
   }
@@ -75,7 +77,7 @@ function update(patch) {
 
 // Linked axes move together within the range both allow.
 function setParam(key, value) {
-  const all = ranges(state);
+  const all = ranges(state, LIMITS);
   const pair = AXIS_PAIRS.find(([h]) => h === key);
   const linked = pair && !state.axes;
   const v = clamp(Math.round(value), linked ? linkedRange(all, ...pair) : all[key]);
@@ -147,7 +149,7 @@ function randomValues(count, lo, hi) {
 
 function writeUrl() {
   urlTimer = 0;
-  const query = serializePlaygroundState(state, location.search);
+  const query = serializePlaygroundState(state, LIMITS, location.search);
   history.replaceState(history.state, "", query ? `${location.pathname}?${query}` : location.pathname);
 }
 
@@ -167,7 +169,7 @@ function renderStatic() {
   $("pg-bias").disabled = pool;
   $("pg-flip").disabled = state.mode !== "conv";
   renderPaddingOptions(pool);
-  const all = ranges(state);
+  const all = ranges(state, LIMITS);
   const select = $("pg-groups");
   const options = all.groups.options.map(String);
   if ([...select.options].map((o) => o.value).join() !== options.join()) {
@@ -226,7 +228,7 @@ function render() {
   const start = performance.now();
   scene = scenes.build(state);
   state.step = scene.step;
-  controls.update(state, ranges(state));
+  controls.update(state, ranges(state, LIMITS));
   renderStatic();
   renderAnimation();
   stage.render(scene);
@@ -305,7 +307,7 @@ async function copyTorchLine() {
 // A preset fills every kernel of the layer; its size becomes the kernel size if the input allows it.
 function applyPreset(preset) {
   const k = preset.weights.length;
-  const all = ranges(state);
+  const all = ranges(state, LIMITS);
   const note = $("pg-preset-note");
   const fits = ["kh", "kw"].every((key) => k >= all[key].min && k <= all[key].max);
   if (!fits) {

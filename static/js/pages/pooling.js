@@ -5,6 +5,7 @@ import { apiGet, apiPost } from "../common/api.js";
 import { showError } from "../common/errorview.js";
 import { t } from "../common/i18n.js";
 import { createLoop } from "../common/loop.js";
+import { pageLimits } from "../common/limits.js";
 import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, bindRadio, debounce, latest } from "../lessons/controls.js";
@@ -16,21 +17,23 @@ import { createQuestion } from "../lessons/question.js";
 import { mulberry32, tensor } from "../lessons/rng.js";
 import "../lessons/strings.js";
 
+const LIMITS = pageLimits();
 const PROPS = [
   { key: "mode", type: "enum", default: "max", values: ["max", "avg"] },
-  { key: "h", type: "int", default: 6, min: 2, max: 10 },
-  { key: "w", type: "int", default: 6, min: 2, max: 10 },
-  { key: "k", type: "int", default: 2, min: 1, max: 5 },
-  { key: "s", type: "int", default: 2, min: 1, max: 5 },
-  { key: "p", type: "int", default: 0, min: 0, max: 2 },
+  { key: "h", type: "int", default: 6, ...LIMITS.h },
+  { key: "w", type: "int", default: 6, ...LIMITS.w },
+  { key: "k", type: "int", default: 2, ...LIMITS.k },
+  { key: "s", type: "int", default: 2, ...LIMITS.s },
+  { key: "p", type: "int", default: 0, ...LIMITS.p },
   { key: "ceil", type: "bool", default: false },
   { key: "cip", type: "bool", default: true },
-  { key: "seed", type: "int", default: 3, min: 0, max: 100000 },
-  { key: "step", type: "int", default: 0, min: 0, max: 99 },
+  { key: "seed", type: "int", default: 3, ...LIMITS.seed },
+  // an output position: the output is at most as large as the padded input
+  { key: "step", type: "int", default: 0, min: 0, max: (LIMITS.h.max + 2 * LIMITS.p.max) * (LIMITS.w.max + 2 * LIMITS.p.max) - 1 },
   { key: "speed", type: "int", default: 4, min: 1, max: 10 },
-  { key: "gc", type: "int", default: 3, min: 1, max: 6 },
-  { key: "gh", type: "int", default: 4, min: 1, max: 12 },
-  { key: "gw", type: "int", default: 5, min: 1, max: 12 },
+  { key: "gc", type: "int", default: 3, ...LIMITS.gc },
+  { key: "gh", type: "int", default: 4, ...LIMITS.gh },
+  { key: "gw", type: "int", default: 5, ...LIMITS.gw },
 ];
 const PRESETS = {
   usual: { h: 6, w: 6, k: 2, s: 2, p: 0, ceil: false },

@@ -9,7 +9,8 @@ import { initShell } from "../common/shell.js";
 import { readState, writeState } from "../common/urlstate.js";
 import { pixelUnder } from "../common/mapdraw.js";
 import { bindNumber } from "../lessons/controls.js";
-import { CUSTOM, PROPS, QUICK_LAYERS, chosenLayer, comparisonStacks, parseStack } from "../rfexplorer/model.js";
+import { CUSTOM, QUICK_LAYERS, chosenLayer, comparisonStacks, explorerProps, parseStack } from "../rfexplorer/model.js";
+import { pageLimits } from "../common/limits.js";
 import "../rfexplorer/strings.js";
 import { renderTable } from "../rfexplorer/table.js";
 import {
@@ -27,6 +28,7 @@ initShell();
 
 const $ = (id) => document.getElementById(id);
 const SWEEP_STEPS_PER_SECOND = 1000 / 60;
+const PROPS = explorerProps(pageLimits());
 const state = { ...readState(PROPS), architectures: [], report: null, chosen: -1, compare: null };
 state.stackLayers = parseStack(state.stack);
 let coneMapper = null;

@@ -54,10 +54,73 @@ function pixelOf([r, g, b], faded) {
 
 // What paintBase needs of one cell: its pixel (fill, faded when not computed yet) and the classes drawn as
 // outlines; `value` is null for a cell without a colour of its own (padding, an inserted zero).
-export function canvasCell(value, cls, maxAbs) {
+function canvasCell(value, cls, maxAbs) {
   const paint = classPaint(cls);
   const rgb = paint.fill || (value === null ? WHITE : divergingRgb(value, maxAbs));
   return { value, cls, pixel: pixelOf(rgb, paint.faded), outlines: paint.outlines };
+}
+
+// The painted cells of one class string, by value.
+function paintedFor(grid, cls) {
+  let byValue = grid.painted.get(cls);
+  if (!byValue) {
+    byValue = new Map();
+    grid.painted.set(cls, byValue);
+  }
+  return byValue;
+}
+
+// Canvas mode keeps only each cell's colour (one RGBA pixel) and classes; paintCanvas scales the pixels up to
+// cells and draws the outlines, marks and boxes. spec: as Grid.draw takes it.
+export function storeCanvasCells(grid, spec) {
+  const count = spec.rows * spec.cols;
+  const sameShape = grid.cells.length === count && grid.canvasSize === spec.size && grid.canvasCols === spec.cols;
+  const sameScale = grid.canvasMaxAbs === spec.maxAbs;
+  let same = sameShape && sameScale;
+  const cells = sameShape ? grid.cells : new Array(count);
+  if (!sameShape) grid.pixels = new Uint32Array(count);
+  const pixels = grid.pixels;
+  // Cells with the same value and classes share one painted cell: a map holds a few dozen distinct values,
+  // so the colour is worked out per value, not per cell. It starts afresh with the colour scale.
+  if (!sameScale || !grid.painted || grid.paintedCount > 4 * count) {
+    grid.painted = new Map();
+    grid.paintedCount = 0;
+  }
+  // Neighbouring cells mostly share their classes, and padding its value: the last lookup is kept.
+  let byValue = null;
+  let last = null;
+  for (let r = 0, n = 0; r < spec.rows; r++) {
+    for (let c = 0; c < spec.cols; c++, n++) {
+      const info = spec.cell(r, c);
+      const value = info.pad || !Number.isFinite(info.value) ? null : info.value;
+      const cls = info.cls ?? "";
+      const old = cells[n];
+      if (sameScale && old && old.value === value && old.cls === cls) continue;
+      same = false;
+      if (last && last.value === value && last.cls === cls) {
+        cells[n] = last;
+        pixels[n] = last.pixel;
+        continue;
+      }
+      if (!byValue || last?.cls !== cls) byValue = paintedFor(grid, cls);
+      last = byValue.get(value);
+      if (!last) {
+        last = canvasCell(value, cls, spec.maxAbs);
+        byValue.set(value, last);
+        grid.paintedCount += 1;
+      }
+      cells[n] = last;
+      pixels[n] = last.pixel;
+    }
+  }
+  grid.cells = cells;
+  grid.canvasSize = spec.size;
+  grid.canvasCols = spec.cols;
+  grid.canvasMaxAbs = spec.maxAbs;
+  if (!same) {
+    grid.baseDirty = true;
+    grid.dirty = true;
+  }
 }
 
 function push(map, key, n) {

@@ -3,7 +3,7 @@
 import { t } from "../common/i18n.js";
 import { divergingColor, maxAbsOf, textColorOn } from "../common/colorscale.js";
 import { convMatrixReads, im2colIndices, transposeMatrixTaps, windowCount } from "./geometry.js";
-import { formatValue } from "./grid.js";
+import { formatValue } from "./gridsvg.js";
 
 const MAX_MATRIX_SIDE = 400;
 const $ = (id) => document.getElementById(id);

@@ -1,7 +1,7 @@
 // The text panels: the current step's products and sum, and the layer's sizes, counts and PyTorch line.
 import { t } from "../common/i18n.js";
 import { windowInput } from "./geometry.js";
-import { formatValue } from "./grid.js";
+import { formatValue } from "./gridsvg.js";
 import { usesCeil, usesSame } from "./state.js";
 
 const $ = (id) => document.getElementById(id);

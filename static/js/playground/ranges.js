@@ -1,9 +1,7 @@
 // Valid ranges of every control given the others (after CNN Explainer's valid-range clamps), so an
-// impossible layer cannot be chosen. Each narrowed bound carries the reason shown under the control.
-import { AXIS_PAIRS, LIMITS, paddingModeOf, usesSame } from "./state.js";
-
-// The transposed output (and its zero-inserted input) is drawn cell by cell; this keeps it on screen.
-const MAX_TRANSPOSED_OUTPUT = 64;
+// impossible layer cannot be chosen. Each narrowed bound carries the reason shown under the control. `limits` is
+// the page's bounds as the server renders them (app/limits.py, common/limits.js): {key: {min, max}}.
+import { AXIS_PAIRS, paddingModeOf, usesSame } from "./state.js";
 
 const ceilDiv = (a, b) => Math.ceil(a / b);
 
@@ -37,14 +35,14 @@ function sameRanges(ranges, { i, k, d }, room, padMode) {
 
 // One axis: i (size), k, s, p, d, op (output padding) under `mode`; `options` carries the layer's padding
 // choices: same (padding="same"), padMode (torch's padding_mode).
-export function axisRanges(mode, { i, k, s, p, d, op }, options = {}) {
+export function axisRanges(mode, { i, k, s, p, d, op }, limits, options = {}) {
   const pool = mode === "maxpool" || mode === "avgpool";
   const span = d * (k - 1) + 1;
-  let ri = bound(1, LIMITS.size);
-  let rk = bound(1, LIMITS.kernel);
-  let rs = bound(1, LIMITS.stride);
-  let rp = bound(0, LIMITS.padding);
-  let rd = bound(1, LIMITS.dilation);
+  let ri = bound(1, limits.size.max);
+  let rk = bound(1, limits.kernel.max);
+  let rs = bound(1, limits.stride.max);
+  let rp = bound(0, limits.padding.max);
+  let rd = bound(1, limits.dilation.max);
   let rop = bound(0, 0);
   if (mode === "transposed") {
     // Zero-insertion view: the equivalent convolution pads by d·(k − 1) − p, which must not be negative.
@@ -56,8 +54,10 @@ export function axisRanges(mode, { i, k, s, p, d, op }, options = {}) {
     rop = bound(0, Math.max(s, d) - 1, null, { key: "why.output_padding", vars: { s, d } });
     if (op >= d) rs = atLeast(rs, op + 1, { key: "why.stride.output_padding", vars: { op } });
     if (op >= s) rd = atLeast(rd, op + 1, { key: "why.dilation.output_padding", vars: { op } });
-    const room = MAX_TRANSPOSED_OUTPUT - 1 - op + 2 * p;
-    const tooBig = { key: "why.output.too_large", vars: { max: MAX_TRANSPOSED_OUTPUT } };
+    // The transposed output is drawn cell by cell, and it is at most the largest map the server returns.
+    const most = limits.transposed_output.max;
+    const room = most - 1 - op + 2 * p;
+    const tooBig = { key: "why.output.too_large", vars: { max: most } };
     ri = atMost(ri, Math.floor((room - (span - 1)) / s) + 1, tooBig);
     if (i > 1) rs = atMost(rs, Math.floor((room - (span - 1)) / (i - 1)), tooBig);
     rk = atMost(rk, Math.floor((room - (i - 1) * s) / d) + 1, tooBig);
@@ -104,15 +104,16 @@ function divisors(n) {
 }
 
 // Ranges of every control key (h, w, kh, …, cin, cout) plus the valid group counts.
-export function ranges(s) {
+export function ranges(s, limits) {
   const out = {};
   for (let n = 0; n < 2; n++) {
-    const r = axisRanges(s.mode, axisValues(s, n), { same: usesSame(s), padMode: paddingModeOf(s) });
+    const r = axisRanges(s.mode, axisValues(s, n), limits, { same: usesSame(s), padMode: paddingModeOf(s) });
     for (const [name, keys] of Object.entries(AXIS_KEYS)) out[keys[n]] = r[name];
   }
   const pool = s.mode === "maxpool" || s.mode === "avgpool";
   const groupsWhy = { key: "why.channels.groups", vars: { g: s.groups } };
-  out.cin = pool ? bound(1, LIMITS.channels) : bound(s.groups, LIMITS.channels, s.groups > 1 ? groupsWhy : null);
+  const channels = limits.channels.max;
+  out.cin = pool ? bound(1, channels) : bound(s.groups, channels, s.groups > 1 ? groupsWhy : null);
   out.cout = pool ? bound(s.cin, s.cin, null, { key: "why.cout.pool", vars: {} }) : { ...out.cin };
   const common = divisors(s.cin).filter((g) => s.cout % g === 0);
   out.groups = { options: pool ? [s.cin] : common, why: pool ? { key: "why.groups.pool", vars: {} } : null };
@@ -137,7 +138,7 @@ export function clamp(value, r) {
 }
 
 // Bring a state from a URL or a mode switch into the valid region: clamp repeatedly until nothing moves.
-export function repair(s) {
+export function repair(s, limits) {
   if (!s.axes) for (const [h, w] of AXIS_PAIRS) s[w] = s[h];
   // Padding first: a mode switch to pooling should lower the padding rather than grow the kernel.
   const keys = ["ph", "pw", "oph", "opw", "kh", "kw", "dh", "dw", "sh", "sw", "h", "w"];
@@ -146,7 +147,7 @@ export function repair(s) {
     for (const key of keys) {
       const pair = AXIS_PAIRS.find((p) => p.includes(key));
       if (pair && !s.axes && key === pair[1]) continue;
-      const all = ranges(s);
+      const all = ranges(s, limits);
       const v = clamp(s[key], pair && !s.axes ? linkedRange(all, ...pair) : all[key]);
       if (v !== s[key]) {
         s[key] = v;

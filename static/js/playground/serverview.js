@@ -4,14 +4,10 @@
 import { apiGet, apiPost } from "../common/api.js";
 import { getLang, t } from "../common/i18n.js";
 import { scatterOutput } from "./compute.js";
-import { formatValue } from "./grid.js";
+import { formatValue } from "./gridsvg.js";
 import { renderCounts, renderFormulas, renderInfoError, renderServerCheck } from "./panels.js";
 import { samePadding, usesCeil, usesSame } from "./state.js";
 
-// A trace costs a JSON number per product; beyond this many products (or the server's default limit of
-// 4096 steps) the page checks against the output alone.
-const MAX_TRACE_TERMS = 20000;
-const MAX_TRACE_STEPS = 4096;
 const DEBOUNCE_MS = 120;
 const TOLERANCE = 1e-9;
 
@@ -68,7 +64,9 @@ function traceTerms(layer) {
   return layer.cout * layer.outH * layer.outW * (layer.pool ? 1 : layer.cinPerGroup) * taps;
 }
 
-export function createServerView() {
+// limits: the page's bounds (app/limits.py). A trace lists a few JSON numbers per product; beyond the server's
+// bounds on its products (trace_taps) and steps (trace_steps) the page checks against the output alone.
+export function createServerView(limits) {
   let layerKey = "";
   // The layer and value arrays last sent (the page replaces an array on every edit, never changes it in place),
   // and the number of the request that answers them.
@@ -94,7 +92,7 @@ export function createServerView() {
     controller?.abort();
     controller = new AbortController();
     const { signal } = controller;
-    const withTrace = traceTerms(layer) <= MAX_TRACE_TERMS && layer.steps <= MAX_TRACE_STEPS;
+    const withTrace = traceTerms(layer) <= limits.trace_taps.max && layer.steps <= limits.trace_steps.max;
     const [path, body] = opRequest(s, layer, withTrace);
     const layerBody = { input: { channels: s.cin, height: s.h, width: s.w }, layers: [layerSpec(s)] };
     try {

@@ -7,38 +7,41 @@ export const MODES = ["conv", "transposed", "maxpool", "avgpool"];
 // torch's Conv2d padding_mode values: what the padding ring holds (ConvTranspose2d and the pools pad with zeros,
 // max pooling with −∞).
 export const PADDING_MODES = ["zeros", "reflect", "replicate", "circular"];
-export const LIMITS = { size: 32, channels: 4, kernel: 7, stride: 5, padding: 5, dilation: 4, groups: 4 };
 
-// Every hyper-parameter that may differ per axis has an h and a w key; `axes` unlinks them.
-export const SCALAR_PROPS = [
-  { key: "mode", type: "enum", default: "conv", values: MODES },
-  { key: "h", type: "int", default: 5, min: 1, max: LIMITS.size },
-  { key: "w", type: "int", default: 5, min: 1, max: LIMITS.size },
-  { key: "cin", type: "int", default: 1, min: 1, max: LIMITS.channels },
-  { key: "cout", type: "int", default: 1, min: 1, max: LIMITS.channels },
-  { key: "axes", type: "bool", default: false },
-  { key: "kh", type: "int", default: 3, min: 1, max: LIMITS.kernel },
-  { key: "kw", type: "int", default: 3, min: 1, max: LIMITS.kernel },
-  { key: "sh", type: "int", default: 2, min: 1, max: LIMITS.stride },
-  { key: "sw", type: "int", default: 2, min: 1, max: LIMITS.stride },
-  { key: "ph", type: "int", default: 1, min: 0, max: LIMITS.padding },
-  { key: "pw", type: "int", default: 1, min: 0, max: LIMITS.padding },
-  { key: "dh", type: "int", default: 1, min: 1, max: LIMITS.dilation },
-  { key: "dw", type: "int", default: 1, min: 1, max: LIMITS.dilation },
-  { key: "oph", type: "int", default: 0, min: 0, max: LIMITS.stride - 1 },
-  { key: "opw", type: "int", default: 0, min: 0, max: LIMITS.stride - 1 },
-  { key: "same", type: "bool", default: false },
-  { key: "pmode", type: "enum", default: "zeros", values: PADDING_MODES },
-  { key: "ceil", type: "bool", default: false },
-  { key: "groups", type: "int", default: 1, min: 1, max: LIMITS.groups },
-  { key: "bias", type: "bool", default: false },
-  { key: "flip", type: "bool", default: false },
-  { key: "matrix", type: "bool", default: false },
-  { key: "view", type: "enum", default: "scatter", values: ["scatter", "zeros"] },
-  { key: "seed", type: "int", default: 1, min: 0, max: 999999 },
-  { key: "step", type: "int", default: 0, min: 0, max: 1 << 20 },
-  { key: "speed", type: "float", default: 2, min: 0.25, max: 8 },
-];
+// Every hyper-parameter that may differ per axis has an h and a w key; `axes` unlinks them. limits: the page's
+// bounds as the server renders them (app/limits.py, common/limits.js).
+function scalarProps(limits) {
+  const max = (key) => limits[key].max;
+  return [
+    { key: "mode", type: "enum", default: "conv", values: MODES },
+    { key: "h", type: "int", default: 5, min: 1, max: max("size") },
+    { key: "w", type: "int", default: 5, min: 1, max: max("size") },
+    { key: "cin", type: "int", default: 1, min: 1, max: max("channels") },
+    { key: "cout", type: "int", default: 1, min: 1, max: max("channels") },
+    { key: "axes", type: "bool", default: false },
+    { key: "kh", type: "int", default: 3, min: 1, max: max("kernel") },
+    { key: "kw", type: "int", default: 3, min: 1, max: max("kernel") },
+    { key: "sh", type: "int", default: 2, min: 1, max: max("stride") },
+    { key: "sw", type: "int", default: 2, min: 1, max: max("stride") },
+    { key: "ph", type: "int", default: 1, min: 0, max: max("padding") },
+    { key: "pw", type: "int", default: 1, min: 0, max: max("padding") },
+    { key: "dh", type: "int", default: 1, min: 1, max: max("dilation") },
+    { key: "dw", type: "int", default: 1, min: 1, max: max("dilation") },
+    { key: "oph", type: "int", default: 0, min: 0, max: max("stride") - 1 },
+    { key: "opw", type: "int", default: 0, min: 0, max: max("stride") - 1 },
+    { key: "same", type: "bool", default: false },
+    { key: "pmode", type: "enum", default: "zeros", values: PADDING_MODES },
+    { key: "ceil", type: "bool", default: false },
+    { key: "groups", type: "int", default: 1, min: 1, max: max("groups") },
+    { key: "bias", type: "bool", default: false },
+    { key: "flip", type: "bool", default: false },
+    { key: "matrix", type: "bool", default: false },
+    { key: "view", type: "enum", default: "scatter", values: ["scatter", "zeros"] },
+    { key: "seed", type: "int", default: 1, min: 0, max: 999999 },
+    { key: "step", type: "int", default: 0, min: 0, max: 1 << 20 },
+    { key: "speed", type: "float", default: 2, min: 0.25, max: 8 },
+  ];
+}
 
 export const AXIS_PAIRS = [
   ["kh", "kw"],
@@ -124,9 +127,10 @@ function arrayProps(s) {
   ];
 }
 
-// Read the state from a query string; arrays of the wrong length (a hand-edited URL) fall back to defaults.
-export function readPlaygroundState(search) {
-  const s = readState(SCALAR_PROPS, search);
+// Read the state from a query string within the page's limits; arrays of the wrong length (a hand-edited URL)
+// fall back to defaults.
+export function readPlaygroundState(search, limits) {
+  const s = readState(scalarProps(limits), search);
   const arrays = readState(arrayProps(s), search);
   const sizes = { x: defaultInput(s).length, wt: defaultWeights(s).length, b: s.cout };
   for (const prop of arrayProps(s)) {
@@ -135,8 +139,8 @@ export function readPlaygroundState(search) {
   return s;
 }
 
-export function serializePlaygroundState(s, base = "") {
-  return serializeState([...SCALAR_PROPS, ...arrayProps(s)], s, base);
+export function serializePlaygroundState(s, limits, base = "") {
+  return serializeState([...scalarProps(limits), ...arrayProps(s)], s, base);
 }
 
 // padding="same" (convolution only, stride 1): d·(k − 1) in all, the odd one after, as torch splits it.

@@ -14,19 +14,22 @@ export const DEFAULT_STACK = [
   { type: "conv2d", out_channels: 64, kernel_size: 3, padding: 2, dilation: 2 },
 ];
 
-export const PROPS = [
-  { key: "arch", type: "string", default: "vgg16" },
-  { key: "size", type: "int", default: 224, min: 8, max: 1024 },
-  { key: "stack", type: "string", default: JSON.stringify(DEFAULT_STACK) },
-  // −1: the default layer (the last one that still has a spatial map).
-  { key: "layer", type: "int", default: -1, min: -1, max: 1000 },
-  { key: "u", type: "int", default: -1, min: -1, max: 100000 },
-  { key: "row", type: "int", default: -1, min: -1, max: 100000 },
-  { key: "col", type: "int", default: -1, min: -1, max: 100000 },
-  { key: "sample", type: "enum", values: SAMPLES, default: "landscape" },
-  { key: "log", type: "bool", default: false },
-  { key: "dl", type: "int", default: 4, min: 1, max: 8 },
-];
+// The page's state properties within its limits ({size, dl}: {min, max}, app/limits.py).
+export function explorerProps(limits) {
+  return [
+    { key: "arch", type: "string", default: "vgg16" },
+    { key: "size", type: "int", default: 224, ...limits.size },
+    { key: "stack", type: "string", default: JSON.stringify(DEFAULT_STACK) },
+    // −1: the default layer (the last one that still has a spatial map).
+    { key: "layer", type: "int", default: -1, min: -1, max: 1000 },
+    { key: "u", type: "int", default: -1, min: -1, max: 100000 },
+    { key: "row", type: "int", default: -1, min: -1, max: 100000 },
+    { key: "col", type: "int", default: -1, min: -1, max: 100000 },
+    { key: "sample", type: "enum", values: SAMPLES, default: "landscape" },
+    { key: "log", type: "bool", default: false },
+    { key: "dl", type: "int", default: 4, ...limits.dl },
+  ];
+}
 
 // The quick-add buttons of the custom stack.
 export const QUICK_LAYERS = {

@@ -1,0 +1,118 @@
+// A grid's cells as SVG, for cells large enough to show their number (text a screen reader and a test can
+// read): one <g> with a rect per cell, its <text> added once the grid shows numbers. Cells are keyed by their
+// position relative to the first real input cell and kept when they fall off the grid, so moving a kernel or
+// padding slider moves existing elements instead of creating them, and only what a cell shows differently is
+// written.
+import { divergingColor, textColorOn } from "../common/colorscale.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+// Below this cell size no number fits, and the grid is painted on a canvas (gridcanvas.js).
+export const TEXT_MIN_SIZE = 18;
+
+// A value as a cell shows it: at most two decimals, a real minus sign, −∞ for max pooling's padding.
+export function formatValue(v) {
+  if (v === -Infinity) return "−∞";
+  if (!Number.isFinite(v)) return "?";
+  const rounded = Math.round(v * 100) / 100;
+  const text = Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(2).replace(/0$/, "");
+  return text.replace("-", "−");
+}
+
+export function svgEl(name, attrs = {}) {
+  const el = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
+function makeCell(grid) {
+  const spare = grid.spare.pop();
+  if (spare) {
+    grid.cellLayer.append(spare.g);
+    return spare;
+  }
+  const g = svgEl("g");
+  const rect = svgEl("rect", { rx: "2" });
+  g.append(rect);
+  grid.cellLayer.append(g);
+  return { g, rect, text: null, base: "", cls: null, pos: -1 };
+}
+
+function retire(grid, cell) {
+  cell.g.remove();
+  cell.pos = -1;
+  grid.spare.push(cell);
+}
+
+function resize(grid, { rows, cols, size }) {
+  grid.svg.setAttribute("width", cols * size + 2);
+  grid.svg.setAttribute("height", rows * size + 2);
+  grid.svg.setAttribute("viewBox", `-1 -1 ${cols * size + 2} ${rows * size + 2}`);
+  grid.svg.style.setProperty("--cell-font", `${Math.max(8, Math.round(size * 0.36))}px`);
+  grid.svg.style.setProperty("--cell", `${size - 1}px`);
+  grid.svg.style.setProperty("--half", `${(size - 1) / 2}px`);
+}
+
+// Write what cell n at (r, c) shows: its place, its fill and its number (presentation attributes, not inline
+// styles: Chrome restyles an SVG element far faster that way, and the CSS rules for padding and inserted zeros
+// still win over them).
+function writeCell(cell, n, r, c, info, spec, resized) {
+  const size = spec.size;
+  if (cell.pos !== n || resized) {
+    cell.pos = n;
+    cell.g.setAttribute("transform", `translate(${c * size} ${r * size})`);
+    cell.g.setAttribute("data-i", String(n));
+  }
+  const plain = info.pad || !Number.isFinite(info.value);
+  const fill = plain ? "#fff" : divergingColor(info.value, spec.maxAbs);
+  if (cell.fill !== fill) {
+    cell.fill = fill;
+    cell.rect.setAttribute("fill", fill);
+  }
+  const text = info.text ?? formatValue(info.value);
+  if (text && !cell.text) {
+    cell.text = svgEl("text", { "text-anchor": "middle", "dominant-baseline": "central" });
+    cell.g.append(cell.text);
+  }
+  if (cell.text) {
+    const ink = plain ? "#111" : textColorOn(info.value, spec.maxAbs);
+    if (cell.ink !== ink) {
+      cell.ink = ink;
+      cell.text.setAttribute("fill", ink);
+    }
+    if (cell.label !== text) {
+      // Five characters ("−0.67") need a smaller font to stay inside the cell.
+      if ((cell.label ?? "").length >= 5 !== text.length >= 5) cell.text.classList.toggle("long", text.length >= 5);
+      cell.label = text;
+      cell.text.textContent = text;
+    }
+  }
+  cell.base = info.cls || "";
+}
+
+// spec: as Grid.draw takes it; resized: the grid's rows, columns or cell size changed.
+export function drawSvgCells(grid, spec, resized) {
+  const { rows, cols } = spec;
+  if (resized) resize(grid, spec);
+  const [top, left] = spec.origin ?? [0, 0];
+  const count = rows * cols;
+  const cells = new Array(count);
+  const byKey = new Map();
+  for (let n = 0; n < count; n++) {
+    const r = Math.floor(n / cols);
+    const c = n % cols;
+    const key = (r - top + 128) * 1024 + (c - left + 128);
+    const cell = grid.byKey.get(key) ?? makeCell(grid);
+    byKey.set(key, cell);
+    cells[n] = cell;
+    writeCell(cell, n, r, c, spec.cell(r, c), spec, resized);
+  }
+  for (const [key, cell] of grid.byKey) if (!byKey.has(key)) retire(grid, cell);
+  grid.byKey = byKey;
+  grid.cells = cells;
+}
+
+// Every SVG cell retired (the grid turned to canvas, or back).
+export function clearSvgCells(grid) {
+  for (const cell of grid.byKey.values()) retire(grid, cell);
+  grid.byKey = new Map();
+}
