@@ -148,6 +148,7 @@ function randomValues(count, lo, hi) {
 function writeUrl() {
   urlTimer = 0;
   const query = serializePlaygroundState(state, location.search);
+  if (query === location.search.slice(1)) return;
   history.replaceState(history.state, "", query ? `${location.pathname}?${query}` : location.pathname);
 }
 
