@@ -6,7 +6,7 @@ Run: ``.venv/bin/python benchmarks/playground_render.py`` (about a minute). It s
 - the playground's re-render after each slider change on a 32×32 input (the ``playground-render`` measures the
   page records around its one render function); target p95 ≤ 8 ms for 4→4 channels, ≤ 16 ms for the rest.
   The frame's style, layout, paint and canvas upload come on top of it: in a Chromium trace of 4→4 changes
-  (main-thread CPU time, --disable-gpu) they took 2.5 times as long as the render function itself;
+  (main-thread CPU time, --disable-gpu) they took about 2.7 times as long as the render function itself;
 - one animation step (Step forward) of the 4→4 32×32 layer; target: within one frame (16 ms);
 - the image lab's kernel change: request sent → maps drawn (``image-run``), and end to end from the edit
   (the page sends an edit at once); target ≤ 100 ms;
