@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readState, serializeState } from "../../static/js/common/urlstate.js";
+import { readState, serializeState, writeState } from "../../static/js/common/urlstate.js";
 
 const props = [
   { key: "k", type: "int", default: 3, min: 1, max: 11 },
@@ -26,4 +26,27 @@ test("out-of-range and malformed values fall back to bounds or defaults", () => 
 
 test("unrelated parameters such as lang are kept", () => {
   assert.equal(serializeState(props, { k: 5, mode: "conv", flip: false, w: [1, 0, -1] }, "lang=ru"), "lang=ru&k=5");
+});
+
+test("writeState writes the address only when it changes", () => {
+  const writes = [];
+  globalThis.location = { pathname: "/pooling", search: "?lang=ru" };
+  globalThis.history = {
+    state: null,
+    replaceState(_, __, url) {
+      writes.push(url);
+      globalThis.location.search = url.slice(url.indexOf("?"));
+    },
+  };
+  try {
+    const state = { k: 5, mode: "conv", flip: false, w: [1, 0, -1] };
+    writeState(props, state);
+    writeState(props, state);
+    assert.deepEqual(writes, ["/pooling?lang=ru&k=5"]);
+    writeState(props, { ...state, k: 7 });
+    assert.deepEqual(writes, ["/pooling?lang=ru&k=5", "/pooling?lang=ru&k=7"]);
+  } finally {
+    delete globalThis.location;
+    delete globalThis.history;
+  }
 });

@@ -87,8 +87,11 @@ export function drawMap(canvas, image, height, width, overlay, cssWidth) {
   const scale = cssWidth / (width + 2 * m);
   const cssHeight = (height + 2 * m) * scale;
   const ratio = globalThis.devicePixelRatio || 1;
-  canvas.width = Math.round(cssWidth * ratio);
-  canvas.height = Math.round(cssHeight * ratio);
+  // A canvas keeps its bitmap while its size stays (setting the size, even to the same value, reallocates it).
+  const pixelWidth = Math.round(cssWidth * ratio);
+  const pixelHeight = Math.round(cssHeight * ratio);
+  if (canvas.width !== pixelWidth) canvas.width = pixelWidth;
+  if (canvas.height !== pixelHeight) canvas.height = pixelHeight;
   canvas.style.width = `${cssWidth}px`;
   canvas.style.height = `${cssHeight}px`;
   const ctx = canvas.getContext("2d");
@@ -169,6 +172,23 @@ export function pixelUnder(event, canvas, layout, height, width) {
   return unitAt(x, y, w, h, height, width);
 }
 
+// The legend's pixels by size: every map card draws the same bar, so its colours are worked out once.
+const legends = new Map();
+
+function legendPixels(width, height) {
+  const key = `${width}×${height}`;
+  let image = legends.get(key);
+  if (!image) {
+    image = new ImageData(width, height);
+    for (let x = 0; x < width; x++) {
+      const rgb = divergingRgb((x / (width - 1)) * 2 - 1, 1);
+      for (let y = 0; y < height; y++) image.data.set([...rgb, 255], (y * width + x) * 4);
+    }
+    legends.set(key, image);
+  }
+  return image;
+}
+
 // The legend: a horizontal two-sided colour bar from −m to +m, with the colours of colorscale.js.
 export function drawLegend(canvas, cssWidth = 160, cssHeight = 12) {
   const ratio = globalThis.devicePixelRatio || 1;
@@ -177,12 +197,7 @@ export function drawLegend(canvas, cssWidth = 160, cssHeight = 12) {
   canvas.style.width = `${cssWidth}px`;
   canvas.style.height = `${cssHeight}px`;
   const ctx = canvas.getContext("2d");
-  for (let x = 0; x < canvas.width; x++) {
-    const v = (x / (canvas.width - 1)) * 2 - 1;
-    const [r, g, b] = divergingRgb(v, 1);
-    ctx.fillStyle = `rgb(${r} ${g} ${b})`;
-    ctx.fillRect(x, 0, 1, canvas.height);
-  }
+  ctx.putImageData(legendPixels(canvas.width, canvas.height), 0, 0);
   ctx.strokeStyle = "#888";
   ctx.strokeRect(0.5, 0.5, canvas.width - 1, canvas.height - 1);
 }

@@ -21,14 +21,36 @@ function selectionBoxes(result, sel) {
   return { photo, maps };
 }
 
+// The photo row's and the maps column's widths, kept up to date by a ResizeObserver: reading them while drawing
+// would lay out the page just rebuilt with new map cards (5 ms a run on a loaded machine). Read directly only
+// before the observer's first report.
+const widths = new Map();
+
+function widthOf(element) {
+  return widths.get(element) ?? element.clientWidth;
+}
+
+// Calls onResize() when either width changes after the first report.
+export function watchWidths(onResize) {
+  const observer = new ResizeObserver((entries) => {
+    let changed = false;
+    for (const { target } of entries) {
+      const width = target.clientWidth;
+      changed ||= widths.has(target) && widths.get(target) !== width;
+      widths.set(target, width);
+    }
+    if (changed) onResize();
+  });
+  observer.observe($("photo").closest(".photo-row"));
+  observer.observe($("maps"));
+}
+
 function photoWidth(state) {
-  const row = $("photo").closest(".photo-row");
-  const full = Math.max(200, row.clientWidth - 8);
+  const full = Math.max(200, widthOf($("photo").closest(".photo-row")) - 8);
   return Math.min(480, state.erf && state.sel ? Math.floor((full - 16) / 2) : full);
 }
 
-// `avail` is the maps' column width, read once per redraw: reading it again after a canvas was resized would
-// lay the page out once per map.
+// `avail` is the maps' column width.
 function mapWidth(layer, single, avail) {
   const natural = Math.max(layer.output.width * (single ? 2 : 1), 96);
   return Math.min(avail, single ? 520 : 240, Math.max(natural, 160));
@@ -58,9 +80,8 @@ export function drawResult(state, images, mapCanvases) {
   }
   const boxes = selectionBoxes(result, state.sel);
   const photo = images.get(result.input.image);
-  // the layout is read before any canvas is drawn (read, then write)
   const photoPx = photoWidth(state);
-  const avail = Math.max(160, $("maps").clientWidth - 8);
+  const avail = Math.max(160, widthOf($("maps")) - 8);
   drawMap($("photo"), photo, result.input.height, result.input.width, { box: boxes?.photo ?? null }, photoPx);
   for (const { canvas, layer, channel } of mapCanvases) {
     const info = result.layers[layer];

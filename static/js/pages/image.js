@@ -14,7 +14,7 @@ import { serially } from "../lessons/controls.js";
 import { bindSource, renderSamples } from "../imagelab/source.js";
 import { PROPS, parseLayers } from "../imagelab/state.js";
 import { pageLimits } from "../common/limits.js";
-import { drawErf, drawResult } from "../imagelab/view.js";
+import { drawErf, drawResult, watchWidths } from "../imagelab/view.js";
 import "../imagelab/strings.js";
 
 initShell();
@@ -278,11 +278,7 @@ document.addEventListener("langchange", () => {
   showError();
 });
 
-let resizeTimer = 0;
-window.addEventListener("resize", () => {
-  clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => requestAnimationFrame(drawOverlays), 100);
-});
+watchWidths(() => requestAnimationFrame(drawOverlays));
 
 function bindErfToggle() {
   $("erf-toggle").checked = state.erf;

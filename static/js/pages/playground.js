@@ -150,6 +150,7 @@ function randomValues(count, lo, hi) {
 function writeUrl() {
   urlTimer = 0;
   const query = serializePlaygroundState(state, LIMITS, location.search);
+  if (query === location.search.slice(1)) return;
   history.replaceState(history.state, "", query ? `${location.pathname}?${query}` : location.pathname);
 }
 

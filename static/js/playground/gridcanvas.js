@@ -221,7 +221,10 @@ export function paintCanvas(surface, base, overlay, grid) {
   const ratio = globalThis.devicePixelRatio || 1;
   const width = cols * size + 2;
   const height = rows * size + 2;
-  if (surface.style.width !== `${width}px` || surface.style.height !== `${height}px`) {
+  // the size last set is kept on the grid: reading an inline style back costs more than comparing two numbers
+  if (grid.surfaceWidth !== width || grid.surfaceHeight !== height) {
+    grid.surfaceWidth = width;
+    grid.surfaceHeight = height;
     surface.style.width = `${width}px`;
     surface.style.height = `${height}px`;
   }

@@ -8,8 +8,32 @@ import { formatValue } from "./gridsvg.js";
 const MAX_MATRIX_SIDE = 400;
 const $ = (id) => document.getElementById(id);
 
+function push(map, key, x, y) {
+  const list = map.get(key);
+  if (list) list.push(x, y);
+  else map.set(key, [x, y]);
+}
+
+// The cells sorted by what they look like: positions [x, y, …] of the padding reads, of the empty entries and
+// of each distinct value (a layer has a few dozen), so each look is set once and drawn as one path.
+function sortCells(spec, size) {
+  const pads = [];
+  const empties = [];
+  const byValue = new Map();
+  for (let r = 0; r < spec.rows; r++) {
+    for (let c = 0; c < spec.cols; c++) {
+      const v = spec.value(r, c);
+      if (v === "pad") pads.push(c * size, r * size);
+      else if (v === null) empties.push(c * size, r * size);
+      else push(byValue, v, c * size, r * size);
+    }
+  }
+  return { pads, empties, byValue };
+}
+
 // spec: {rows, cols, value(r, c) → number | null | "pad", maxAbs}; the cells are painted once per layer into
-// an off-screen canvas, and each step only copies it and outlines the current row or column.
+// an off-screen canvas, and each step only copies it and outlines the current row or column. Setting a fill
+// style parses a colour, so it is set once per distinct value, not once per cell (a matrix has up to 400 rows).
 function paintCells(spec, size) {
   const ratio = globalThis.devicePixelRatio || 1;
   const bitmap = document.createElement("canvas");
@@ -19,35 +43,35 @@ function paintCells(spec, size) {
   ctx.scale(ratio, ratio);
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, spec.cols * size, spec.rows * size);
-  ctx.font = `${Math.round(size * 0.36)}px ui-monospace, monospace`;
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
-  for (let r = 0; r < spec.rows; r++) {
-    for (let c = 0; c < spec.cols; c++) {
-      const v = spec.value(r, c);
-      const x = c * size;
-      const y = r * size;
-      if (v === "pad") {
-        ctx.strokeStyle = "#9aa3ad";
-        ctx.beginPath();
-        ctx.moveTo(x, y + size);
-        ctx.lineTo(x + size, y);
-        ctx.stroke();
-        continue;
-      }
-      if (v === null) {
-        if (size >= 8) {
-          ctx.strokeStyle = "#eef0f3";
-          ctx.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
-        }
-        continue;
-      }
-      ctx.fillStyle = divergingColor(v, spec.maxAbs);
-      ctx.fillRect(x, y, size - (size >= 4 ? 1 : 0), size - (size >= 4 ? 1 : 0));
-      if (size >= 22) {
-        ctx.fillStyle = textColorOn(v, spec.maxAbs);
-        ctx.fillText(formatValue(v), x + size / 2, y + size / 2);
-      }
+  const { pads, empties, byValue } = sortCells(spec, size);
+  ctx.beginPath();
+  for (let n = 0; n < pads.length; n += 2) {
+    ctx.moveTo(pads[n], pads[n + 1] + size);
+    ctx.lineTo(pads[n] + size, pads[n + 1]);
+  }
+  ctx.strokeStyle = "#9aa3ad";
+  ctx.stroke();
+  if (size >= 8) {
+    ctx.beginPath();
+    for (let n = 0; n < empties.length; n += 2) ctx.rect(empties[n] + 0.5, empties[n + 1] + 0.5, size - 1, size - 1);
+    ctx.strokeStyle = "#eef0f3";
+    ctx.stroke();
+  }
+  const side = size - (size >= 4 ? 1 : 0);
+  for (const [v, cells] of byValue) {
+    ctx.beginPath();
+    for (let n = 0; n < cells.length; n += 2) ctx.rect(cells[n], cells[n + 1], side, side);
+    ctx.fillStyle = divergingColor(v, spec.maxAbs);
+    ctx.fill();
+  }
+  if (size >= 22) {
+    ctx.font = `${Math.round(size * 0.36)}px ui-monospace, monospace`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (const [v, cells] of byValue) {
+      const text = formatValue(v);
+      ctx.fillStyle = textColorOn(v, spec.maxAbs);
+      for (let n = 0; n < cells.length; n += 2) ctx.fillText(text, cells[n] + size / 2, cells[n + 1] + size / 2);
     }
   }
   return bitmap;

@@ -25,11 +25,50 @@ function syncGrids(list, host, count, options) {
 }
 
 // The largest |value| of a flat array or typed array, read in place (maxAbsOf copies its argument through
-// flat(), a millisecond per 4-channel 32×32 map).
+// flat(), a millisecond per 4-channel 32×32 map), and kept per array: the page replaces an array on every edit
+// and never changes one in place, so most re-renders find the input's and the cached output's maximum here.
+const largest = new WeakMap();
+
 function largestAbs(values) {
-  let m = 0;
-  for (const v of values) m = Math.max(m, Math.abs(v));
+  let m = largest.get(values);
+  if (m === undefined) {
+    m = 0;
+    for (let n = 0; n < values.length; n++) m = Math.max(m, Math.abs(values[n]));
+    largest.set(values, m);
+  }
   return m;
+}
+
+// What each drawn position along an axis holds: the input index it shows (after padding, −1 for a zero) and
+// whether it is padding or past the padded input, worked out once per axis instead of once per cell.
+const INSIDE = 0;
+const PADDING = 1;
+const PAST = 2;
+// An output cell's classes: not computed yet (later), output_padding (oppad), as [later][oppad].
+const OUTPUT_CLASSES = ["", " oppad", "later", "later oppad"];
+
+function axisCells(axis, length) {
+  const kind = new Uint8Array(length);
+  const source = new Int32Array(length);
+  for (let q = 0; q < length; q++) {
+    const i = q - axis.padBefore;
+    kind[q] = isPast(axis, i) ? PAST : isPadding(axis, i) ? PADDING : INSIDE;
+    source[q] = sourceIndex(axis, i);
+  }
+  return { kind, source };
+}
+
+// The record Grid.draw reads each cell from, refilled for every cell (it is read at once, never kept): an
+// object per cell, 8,700 for a 4-channel 32×32 layer, kept the garbage collector busy during re-renders.
+function cellRecord() {
+  const record = { value: 0, pad: false, text: undefined, cls: "" };
+  return (value, cls, pad = false, text = undefined) => {
+    record.value = value;
+    record.cls = cls;
+    record.pad = pad;
+    record.text = text;
+    return record;
+  };
 }
 
 // Cells shrink down to 6 px so that a 32×32 input fits a phone's width; projector mode (common/instructor.js)
@@ -100,9 +139,10 @@ export function createStage(hosts, handlers) {
     const size = cellSize(available, drawnCols);
     const unreadRows = drawnRows - (scene.scatter ? 0 : unusedInput(rows));
     const unreadCols = drawnCols - (scene.scatter ? 0 : unusedInput(cols));
-    const maxPool = layer.mode === "maxpool";
-    const zero = { value: 0, pad: true, text: maxPool ? "−∞" : "0" };
-    const past = { value: 0, pad: true, text: "", cls: "past" };
+    const zeroText = layer.mode === "maxpool" ? "−∞" : "0";
+    const rowCells = axisCells(rows, drawnRows);
+    const colCells = axisCells(cols, drawnCols);
+    const record = cellRecord();
     grids.forEach((grid, ch) => {
       grid.draw({
         rows: drawnRows,
@@ -113,19 +153,19 @@ export function createStage(hosts, handlers) {
         caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch }),
         label: `${t("grid.aria_input", { c: ch, h: rows.size, w: cols.size, p: `${rows.padBefore}×${cols.padBefore}` })} ${t("grid.aria_input_keys")}`,
         cell: (r, c) => {
-          const ih = r - rows.padBefore;
-          const iw = c - cols.padBefore;
-          const unread = !scene.scatter && (r >= unreadRows || c >= unreadCols) ? " unread" : "";
-          if (isPast(rows, ih) || isPast(cols, iw)) return past;
-          if (isPadding(rows, ih) || isPadding(cols, iw)) {
-            const sr = sourceIndex(rows, ih);
-            const sc = sourceIndex(cols, iw);
-            if (sr < 0 || sc < 0) return { ...zero, cls: `pad${unread}` };
-            return { value: values.x[at3(ch, sr, sc, rows.size, cols.size)], cls: `copy${unread}` };
+          const unread = !scene.scatter && (r >= unreadRows || c >= unreadCols);
+          const rowKind = rowCells.kind[r];
+          const colKind = colCells.kind[c];
+          if (rowKind === PAST || colKind === PAST) return record(0, "past", true, "");
+          const sr = rowCells.source[r];
+          const sc = colCells.source[c];
+          if (rowKind === PADDING || colKind === PADDING) {
+            if (sr < 0 || sc < 0) return record(0, unread ? "pad unread" : "pad", true, zeroText);
+            return record(values.x[at3(ch, sr, sc, rows.size, cols.size)], unread ? "copy unread" : "copy");
           }
-          const n = at3(ch, ih, iw, rows.size, cols.size);
-          const cls = inserted && inserted[n] ? "ins" : "";
-          return { value: values.x[n], cls: cls + unread };
+          const n = at3(ch, sr, sc, rows.size, cols.size);
+          if (inserted && inserted[n]) return record(values.x[n], unread ? "ins unread" : "ins");
+          return record(values.x[n], unread ? " unread" : "");
         },
       });
     });
@@ -181,6 +221,7 @@ export function createStage(hosts, handlers) {
     const size = cellSize(width, layer.outW);
     const opRows = new Set(layer.transposed ? outputPaddingRows(layer.rows) : []);
     const opCols = new Set(layer.transposed ? outputPaddingRows(layer.cols) : []);
+    const record = cellRecord();
     grids.forEach((grid, ch) => {
       grid.draw({
         rows: layer.outH,
@@ -190,9 +231,9 @@ export function createStage(hosts, handlers) {
         caption: t("grid.output_channel", { c: ch }),
         label: t("grid.aria_output", { c: ch, h: layer.outH, w: layer.outW }),
         cell: (r, c) => {
-          const later = !scene.scatter && stepOfOutput(layer, ch, r, c) > scene.step ? "later" : "";
-          const oppad = opRows.has(r) || opCols.has(c) ? " oppad" : "";
-          return { value: scene.output[at3(ch, r, c, layer.outH, layer.outW)], cls: later + oppad };
+          const later = !scene.scatter && stepOfOutput(layer, ch, r, c) > scene.step;
+          const oppad = opRows.size + opCols.size > 0 && (opRows.has(r) || opCols.has(c));
+          return record(scene.output[at3(ch, r, c, layer.outH, layer.outW)], OUTPUT_CLASSES[Number(later) * 2 + Number(oppad)]);
         },
       });
     });
