@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from convcore.arithmetic import shapes
+from convcore.arithmetic.receptive_field import Window
 from convcore.arithmetic.shapes import Pair
 from convcore.errors import within
 from convcore.networks.layers.form import (
@@ -16,7 +17,6 @@ from convcore.networks.layers.form import (
     Layer,
     LayerResult,
     Shape,
-    Window,
     is_int,
     short_repr,
 )
