@@ -2,8 +2,9 @@
 
 FastAPI parses a JSON body with ``json.loads`` and validates it on the event loop, even for a ``def``
 endpoint: a toy tensor of 65,536 values costs about 100 ms there. :class:`JSONBodyRoute` does both in one
-step with pydantic's own JSON parser (``model_validate_json``, about three times faster) in the thread pool,
-then hands FastAPI the validated model, which it accepts as is. Errors are the same 422 list FastAPI would
+step with pydantic's own JSON parser (``model_validate_json``, about three times faster) in the thread pool
+(a body of at most ``INLINE_BODY_BYTES`` on the loop: the trip to a thread would cost more), then hands FastAPI
+the validated model, which it accepts as is. Errors are the same 422 list FastAPI would
 give, with locations under ``body``.
 
 A thread does not free the loop by itself: validation, the naive loop and traces hold the GIL, and with
