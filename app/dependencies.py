@@ -1,17 +1,28 @@
 """What routes share as dependencies: the settings and the validated name of a built-in architecture."""
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 
 from app.errors import NotFound
 from app.settings import Settings, get_settings
 from convcore.networks import zoo
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+async def current_settings(request: Request) -> Settings:
+    """:func:`get_settings`, or what a test put in its place (``app.dependency_overrides[get_settings]``).
+
+    A ``def`` dependency costs every request a trip to the thread pool and back; this one answers on the loop.
+    """
+    settings: Callable[[], Settings] = request.app.dependency_overrides.get(get_settings, get_settings)
+    return settings()
 
 
-def known_architecture(name: Annotated[str, Path(max_length=64)]) -> str:
+SettingsDep = Annotated[Settings, Depends(current_settings)]
+
+
+async def known_architecture(name: Annotated[str, Path(max_length=64)]) -> str:
     """``name`` if the zoo has it, else a 404 whose ``params.names`` lists the valid names."""
     if name not in zoo.NAMES:
         raise NotFound(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from convcore.arithmetic import solve
-from convcore.networks.graph import field_dict
+from convcore.networks.graph import Field, field_dict
 from convcore.networks.layers import Shape
 from convcore.networks.stack import StackReport, StackWarning
 
@@ -30,18 +30,30 @@ def warning_dicts(warnings: Sequence[StackWarning]) -> list[dict[str, Any]]:
 
 
 def report_dict(report: StackReport) -> dict[str, Any]:
-    """A :class:`convcore.networks.stack.StackReport` in the /shapes response form (see :class:`StackResponse`)."""
-    rows = []
+    """A :class:`convcore.networks.stack.StackReport` in the /shapes response form (see :class:`StackResponse`).
+
+    A layer that keeps its input's shape and field (normalisation, activations) shares them with the row before,
+    as objects, so its row shares their dicts too: read the rows, do not change them in place.
+    """
+    rows: list[dict[str, Any]] = []
+    output: Shape | None = None
+    field: Field | None = None
+    output_json: dict[str, int] | None = None
+    field_json: dict[str, list[int] | list[bool]] | None = None
     for row in report.layers:
+        if row.output is not output:
+            output, output_json = row.output, _shape(row.output)
+        if row.field is not field:
+            field, field_json = row.field, field_dict(row.field)
         rows.append(
             {
                 "index": row.index,
                 "type": row.layer.type,
                 "name": row.layer.name,
-                "output": _shape(row.output),
+                "output": output_json,
                 "params": row.params,
                 "macs": row.macs,
-                "receptive_field": field_dict(row.field),
+                "receptive_field": field_json,
                 "unused": list(row.unused) if row.unused is not None else None,
             }
         )

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from app import pricing
 from app.caching import CachedRoute
@@ -16,18 +17,29 @@ from convcore.networks.stack import analyze
 
 router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
+#: Stacks up to this many layers are analysed on the event loop (about 2 ms for 150 layers, benchmarks/api.py):
+#: the request already holds its CPU lane (app.json_body), and a trip to the thread pool would cost it more.
+#: Longer stacks go to the thread pool, so the loop never waits long for one.
+INLINE_LAYERS = 200
+
 
 def to_shape(shape: InputShape | None) -> Shape | None:
     return None if shape is None else Shape(shape.channels, shape.height, shape.width)
 
 
+def _table(body: StackRequest) -> Response:
+    report = analyze(to_layers(body.layers), to_shape(body.input))
+    return Response(dumps(report_dict(report)), media_type="application/json")
+
+
 @router.post("/shapes", response_model=StackResponse)
-def stack_shapes(body: StackRequest, settings: SettingsDep) -> Response:
+async def stack_shapes(body: StackRequest, settings: SettingsDep) -> Response:
     """Per layer: output ``{channels, height, width}``, params, MACs, receptive field ``{size, stride, padding}``.
 
     Without ``input`` only the receptive fields are computed (as far as layers allow) and sizes are null.
     """
     layers = len(body.layers)
     pricing.check_stack(layers, settings, "this stack", "send fewer layers")
-    report = analyze(to_layers(body.layers), to_shape(body.input))
-    return Response(dumps(report_dict(report)), media_type="application/json")
+    if layers <= INLINE_LAYERS:
+        return _table(body)
+    return await run_in_threadpool(_table, body)

@@ -19,7 +19,14 @@ input along that axis, so ``r`` is the input's extent, ``P`` is 0 and no later l
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from convcore.networks.layers import Window
+
+@dataclass(frozen=True)
+class Window:
+    """What a layer does along one axis for the receptive field: effective kernel, stride, left padding."""
+
+    kernel: int
+    stride: int
+    padding: int
 
 
 @dataclass(slots=True)

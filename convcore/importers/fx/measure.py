@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from convcore.networks.layers import Window
+from convcore.arithmetic.receptive_field import Window
 
 # the largest feature map a measurement runs on (elements): a few tens of milliseconds on one core
 MAX_ELEMENTS = 1 << 22

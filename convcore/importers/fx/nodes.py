@@ -15,10 +15,10 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from convcore.arithmetic import shapes
+from convcore.arithmetic.receptive_field import Window
 from convcore.importers.fx.ops import Measurer, is_stochastic_depth, tensor_op
 from convcore.importers.fx.shapes import SHAPE, SHAPES
 from convcore.networks.graph import Node, Role
-from convcore.networks.layers import Window
 
 PASS_MODULES: tuple[type[nn.Module], ...] = (
     nn.ReLU,

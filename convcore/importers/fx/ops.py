@@ -14,10 +14,10 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from convcore.arithmetic import shapes
+from convcore.arithmetic.receptive_field import Window
 from convcore.importers.fx.measure import Measured, count_macs, measure, real
 from convcore.importers.fx.shapes import DTYPE, SHAPE, SHAPES
 from convcore.networks.graph import Node
-from convcore.networks.layers import Window
 
 _MIX_METHODS = {"softmax", "log_softmax", "mean", "sum", "amax", "amin", "max", "min", "cumsum", "logsumexp"}
 _MIX_FUNCTIONS: dict[Callable[..., Any], str] = {

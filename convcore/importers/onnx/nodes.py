@@ -16,9 +16,9 @@ import onnx
 from onnx import helper
 
 from convcore.arithmetic import shapes
+from convcore.arithmetic.receptive_field import Window
 from convcore.importers.onnx.rewrites import standing_in
 from convcore.networks.graph import Node
-from convcore.networks.layers import Window
 
 PASS = frozenset(
     {

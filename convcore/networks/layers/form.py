@@ -10,6 +10,7 @@ import reprlib
 from dataclasses import dataclass
 from typing import Any
 
+from convcore.arithmetic.receptive_field import Window
 from convcore.arithmetic.shapes import Pair
 
 #: Largest input height/width, channel count (also out_features, groups) and kernel, stride, padding,
@@ -113,15 +114,6 @@ class Layer:
             value = self.padding_spec if key == "padding" else getattr(self, key)
             d[key] = list(value) if isinstance(value, tuple) else value
         return d
-
-
-@dataclass(frozen=True)
-class Window:
-    """What a layer does along one axis for the receptive field: effective kernel, stride, left padding."""
-
-    kernel: int
-    stride: int
-    padding: int
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from convcore.arithmetic import shapes
+from convcore.arithmetic.receptive_field import Window
 from convcore.arithmetic.shapes import Pair
 from convcore.errors import within
 from convcore.networks.layers.form import (
@@ -16,7 +17,6 @@ from convcore.networks.layers.form import (
     Layer,
     LayerResult,
     Shape,
-    Window,
     is_int,
     short_repr,
 )
@@ -29,11 +29,28 @@ _IDENTITY = (Window(1, 1, 0), Window(1, 1, 0))
 
 def _sliding_windows(layer: Layer) -> tuple[Window, Window]:
     """The receptive-field windows of a convolution or pooling: effective kernel, stride, left padding."""
-    (kh, kw), (sh, sw), (dh, dw), ((ph, _), (pw, _)) = layer.kernel_size, layer.stride, layer.dilation, layer.padding
+    return _windows(layer.kernel_size, layer.stride, layer.dilation, layer.padding)
+
+
+@lru_cache(maxsize=4096)
+def _windows(kernel: Pair, stride: Pair, dilation: Pair, padding: tuple[Pair, Pair]) -> tuple[Window, Window]:
+    """Remembered, as :func:`_axis` is: a network repeats a few windows, and a ``Window`` is immutable."""
     return (
-        Window(shapes.effective_kernel_size(kh, dh), sh, ph),
-        Window(shapes.effective_kernel_size(kw, dw), sw, pw),
+        Window(shapes.effective_kernel_size(kernel[0], dilation[0]), stride[0], padding[0][0]),
+        Window(shapes.effective_kernel_size(kernel[1], dilation[1]), stride[1], padding[1][0]),
     )
+
+
+@lru_cache(maxsize=4096)
+def _conv_counts(
+    layer_type: str, c: int, out_c: int, kernel: Pair, size: Pair, out_size: Pair, groups: int, bias: bool
+) -> Pair:
+    """Parameters and multiply-accumulates of a (transposed) convolution, remembered as :func:`_axis` is."""
+    if layer_type == "conv2d":
+        params = shapes.conv_params(c, out_c, kernel, groups=groups, bias=bias)
+        return params, shapes.conv_macs(c, out_c, kernel, out_size, groups=groups)
+    params = shapes.conv_transpose_params(c, out_c, kernel, groups=groups, bias=bias)
+    return params, shapes.conv_transpose_macs(c, out_c, kernel, size, groups=groups)
 
 
 @lru_cache(maxsize=4096)
@@ -92,15 +109,13 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     if layer.type in SLIDING:
         out_size, unused, unused_img = _sliding(layer, size, index)
         out_c = layer.out_channels if layer.out_channels is not None else c
-        try:
-            if layer.type == "conv2d":
-                params = shapes.conv_params(c, out_c, layer.kernel_size, groups=layer.groups, bias=layer.bias)
-                macs = shapes.conv_macs(c, out_c, layer.kernel_size, out_size, groups=layer.groups)
-            elif layer.type == "conv_transpose2d":
-                params = shapes.conv_transpose_params(c, out_c, layer.kernel_size, groups=layer.groups, bias=layer.bias)
-                macs = shapes.conv_transpose_macs(c, out_c, layer.kernel_size, size, groups=layer.groups)
-        except ValueError as exc:
-            raise within(exc, f"layer {index} ({layer.type})", layer=index, type=layer.type) from exc
+        if layer.type in ("conv2d", "conv_transpose2d"):
+            try:
+                params, macs = _conv_counts(
+                    layer.type, c, out_c, layer.kernel_size, size, out_size, layer.groups, layer.bias
+                )
+            except ValueError as exc:
+                raise within(exc, f"layer {index} ({layer.type})", layer=index, type=layer.type) from exc
         output = Shape(out_c, *out_size)
         windows = None if layer.type == "conv_transpose2d" else _sliding_windows(layer)
     elif layer.type in PASS_THROUGH:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app.caching import CACHE, ResponseCache
 from app.main import app
 from app.reports import report_dict
+from app.routers.shapes import INLINE_LAYERS
 from convcore.networks.layers import Shape, parse_layers
 from convcore.networks.stack import analyze
 
@@ -189,6 +190,21 @@ def test_schema_errors_name_the_field(body: dict[str, Any], loc: list[Any], kind
     assert response.status_code == 422
     errors = response.json()["detail"]
     assert any(e["loc"][1 : len(loc) + 1] == loc and e["type"] == kind for e in errors), errors
+
+
+@pytest.mark.parametrize("depth", [INLINE_LAYERS, INLINE_LAYERS + 1])
+def test_long_stacks_on_and_off_the_loop(depth: int) -> None:
+    """Stacks up to INLINE_LAYERS are analysed on the event loop, longer ones in the thread pool: the same table.
+
+    ``depth`` 3×3 convolutions with padding 1 keep a 4×4 map; layer ``i`` sees ``2i + 3`` pixels per axis."""
+    layers = [{"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1}] * depth
+    response = client.post(URL, json={"input": {"channels": 1, "height": 4, "width": 4}, "layers": layers})
+    assert response.status_code == 200
+    rows = response.json()["layers"]
+    assert len(rows) == depth
+    assert [row["receptive_field"]["size"] for row in rows] == [[2 * i + 3, 2 * i + 3] for i in range(depth)]
+    assert rows[-1]["output"] == {"channels": 2, "height": 4, "width": 4}
+    assert response.json()["total_params"] == (1 * 2 * 9 + 2) + (depth - 1) * (2 * 2 * 9 + 2)
 
 
 def test_too_many_layers_is_422() -> None:

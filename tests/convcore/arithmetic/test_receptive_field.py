@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convcore.arithmetic import receptive_field as rf
-from convcore.networks.layers import Window
+from convcore.arithmetic.receptive_field import Window
 
 
 def _field(*windows: tuple[int, int, int]) -> rf.AxisField:

@@ -14,12 +14,11 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from convcore.arithmetic.receptive_field import AxisField
+from convcore.arithmetic.receptive_field import AxisField, Window
 from convcore.importers.fx.summary import summarize_module
 from convcore.importers.onnx.summary import summarize_onnx
 from convcore.networks import spatial
 from convcore.networks.graph import GraphReport, Node, NodeReport, analyze
-from convcore.networks.layers import Window
 from tests.convcore.axis_nets import ChannelsLast, Shuffle, Tokens, Windows
 
 W = Window
