@@ -2,9 +2,11 @@
 and warnings.
 
 This is the table behind ``/api/v1/shapes``, ``/api/v1/architectures/{name}``, ``convviz shape`` and the
-receptive-field explorer. The layers become nodes of :mod:`convcore.networks.graph` — the engine torch.fx and ONNX
+receptive-field explorer. Its fields are those of :mod:`convcore.networks.graph` — the engine torch.fx and ONNX
 models go through — so a global pooling or a linear layer over the map has the *whole input* as its field
-(``AxisField.whole``), exactly as in an uploaded model. Warnings carry a ``code`` and numbers so that a front
+(``AxisField.whole``), exactly as in an uploaded model; a chain gets them from the engine's chain fast path
+(:func:`convcore.networks.graph.chain_fields`), without building nodes, and a network with shortcuts from the
+engine itself. Warnings carry a ``code`` and numbers so that a front
 end can word them in its own language, plus an English ``message``.
 """
 
@@ -16,7 +18,6 @@ from convcore.arithmetic import receptive_field as rf
 from convcore.arithmetic.shapes import Pair
 from convcore.networks import graph
 from convcore.networks.layers import (
-    PASS_THROUGH,
     Layer,
     LayerResult,
     Shape,
@@ -28,9 +29,6 @@ from convcore.networks.layers import (
 
 AXES = ("height", "width")
 Field = tuple[rf.AxisField, rf.AxisField]
-#: Without an input size the chain runs on a nominal 2×2 map: window layers compose the same windows whatever
-#: the map's size, and the layers that need the size (global pooling, linear) end the analysis.
-_NOMINAL = (1, 2, 2)
 
 
 @dataclass(slots=True)
@@ -185,27 +183,18 @@ def chain_nodes(results: Sequence[LayerResult], input_shape: Shape) -> list[grap
     return nodes
 
 
-def _static_nodes(layers: Sequence[Layer]) -> list[graph.Node]:
-    """The chain without an input size, up to the first layer whose window needs it (see ``_NOMINAL``)."""
-    nodes = [graph.Node("input", "input", "input", (), _NOMINAL)]
-    for i, layer in enumerate(layers):
-        windows = static_windows(layer)
-        if windows is None:
-            break
-        role: graph.Role = "pass" if layer.type in PASS_THROUGH else "window"
-        nodes.append(graph.Node(str(i), layer.type, role, (nodes[-1].name,), _NOMINAL, windows, target=layer.name))
-    return nodes
-
-
 def analyze(layers: Sequence[Layer], input_shape: Shape | None = None) -> StackReport:
-    """Analyse a chain. Without an input shape only the receptive fields are computed (as far as they can be)."""
+    """Analyse a chain. Without an input shape only the receptive fields are computed (as far as they can be).
+
+    The fields are the graph engine's, through its chain fast path (:func:`convcore.networks.graph.chain_fields`)
+    where that answers and through the engine itself where it does not."""
     if input_shape is None:
-        report = graph.analyze(_static_nodes(layers))
-        fields = [n.field for n in report.nodes[1:]]
-        return _table(layers, None, fields + [None] * (len(layers) - len(fields)), None)
+        return _table(layers, None, graph.static_chain_fields(layers), None)
     results = propagate(layers, input_shape)
-    report = graph.analyze(chain_nodes(results, input_shape))
-    return _table(layers, results, [n.field for n in report.nodes[1:]], input_shape)
+    fields = graph.chain_fields(results, input_shape)
+    if fields is None:
+        fields = [n.field for n in graph.analyze(chain_nodes(results, input_shape)).nodes[1:]]
+    return _table(layers, results, fields, input_shape)
 
 
 def analyze_network(

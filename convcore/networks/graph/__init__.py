@@ -34,12 +34,14 @@ A node may be ``measured`` (its windows read from autograd rather than known) an
 ends (layer lists, :mod:`convcore.importers.fx.summary`, :mod:`convcore.importers.onnx.summary`) build nodes;
 :func:`analyze` does the arithmetic and :func:`report_to_dict` is the one serialisation of the result.
 
-Four modules: :mod:`.nodes` the values (:class:`Node`, :class:`NodeReport`, :class:`GraphReport`) and the union of
-branches (:func:`merge_fields`); :mod:`.engine` the one pass over the nodes (:func:`analyze`); :mod:`.layer_nodes`
-the nodes of a layer list with shortcuts (:func:`from_layers`); :mod:`.report` the report as JSON-ready data.
+Five modules: :mod:`.nodes` the values (:class:`Node`, :class:`NodeReport`, :class:`GraphReport`) and the union of
+branches (:func:`merge_fields`); :mod:`.engine` the one pass over the nodes (:func:`analyze`); :mod:`.chain` its
+fast path for a layer chain, without nodes (:func:`chain_fields`, tested against it); :mod:`.layer_nodes` the nodes
+of a layer list with shortcuts (:func:`from_layers`); :mod:`.report` the report as JSON-ready data.
 Callers import from here.
 """
 
+from convcore.networks.graph.chain import chain_fields, layer_role, static_chain_fields
 from convcore.networks.graph.engine import analyze
 from convcore.networks.graph.layer_nodes import from_layers, layer_node, result_node
 from convcore.networks.graph.nodes import (
@@ -65,10 +67,13 @@ __all__ = [
     "Role",
     "Windows",
     "analyze",
+    "chain_fields",
     "field_dict",
     "from_layers",
     "layer_node",
+    "layer_role",
     "merge_fields",
     "report_to_dict",
     "result_node",
+    "static_chain_fields",
 ]

@@ -5,8 +5,9 @@ list with residual shortcuts as the zoo describes architectures (:func:`from_lay
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from convcore.networks.graph.nodes import Node, Role
-from convcore.networks.layers import PASS_THROUGH, Layer, LayerResult, Shape, apply_layer, parse_layer
+from convcore.networks.graph.chain import layer_role
+from convcore.networks.graph.nodes import Node
+from convcore.networks.layers import Layer, LayerResult, Shape, apply_layer, parse_layer
 
 
 def layer_node(layer: Layer | Mapping[str, Any], name: str, source: str, shape: Shape, index: int = 0) -> Node:
@@ -20,11 +21,12 @@ def result_node(result: LayerResult, name: str, source: str) -> Node:
     layer = result.layer
     out = result.output
     output = (out.channels, out.height, out.width)
-    if layer.type == "conv_transpose2d":
+    role = layer_role(layer.type)
+    if role == "opaque":
         return Node(
             name,
             layer.type,
-            "opaque",
+            role,
             (source,),
             output,
             None,
@@ -33,11 +35,10 @@ def result_node(result: LayerResult, name: str, source: str) -> Node:
             layer.name,
             "transposed convolution upsamples: no receptive field from here on",
         )
-    if layer.type in ("global_avg_pool2d", "linear"):
+    if role == "mix":
         # a mean over the map, or a linear layer reading the map flattened: every position is mixed
         dims = (2, 3) if layer.type == "global_avg_pool2d" else (1, 2, 3)
-        return Node(name, layer.type, "mix", (source,), output, None, result.params, result.macs, layer.name, dims=dims)
-    role: Role = "pass" if layer.type in PASS_THROUGH else "window"
+        return Node(name, layer.type, role, (source,), output, None, result.params, result.macs, layer.name, dims=dims)
     return Node(name, layer.type, role, (source,), output, result.windows, result.params, result.macs, layer.name)
 
 
