@@ -17,7 +17,7 @@ from convcore.networks.stack import analyze
 
 router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
 
-#: Stacks up to this many layers are analysed on the event loop (about 2 ms for 150 layers, benchmarks/api.py):
+#: Stacks up to this many layers are analysed on the event loop (about 1.5 ms for 150 layers, benchmarks/api.py):
 #: the request already holds its CPU lane (app.json_body), and a trip to the thread pool would cost it more.
 #: Longer stacks go to the thread pool, so the loop never waits long for one.
 INLINE_LAYERS = 200
