@@ -146,7 +146,7 @@ def _float64_replay(seed: int, depth: int, width: int, samples: int, networks: i
 
 def test_float32_reports_what_float64_computes_from_the_same_draws() -> None:
     """The default run against the float64 replay: every pooled variance and 10th/90th percentile within
-    FLOAT32_RTOL (over seeds 0..99 the largest relative difference was 4e-6), the fitted slopes too. One seed:
+    FLOAT32_RTOL (over seeds 0..99 the largest relative difference was 3.7e-6), the fitted slopes too. One seed:
     the replay takes about as long as all the other tests of this module."""
     experiment = run_residual_experiment(seed=0)
     replay = _float64_replay(experiment.seed, experiment.depth, experiment.width, experiment.samples, 32)
