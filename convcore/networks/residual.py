@@ -29,8 +29,8 @@ with ``seed`` (:func:`draw`); the per-network moments are combined in float64. 2
 float32's overflow (3e38), and float32 changes no figure the page shows: over seeds 0..99 of the default run,
 against the same draws computed in float64, no pooled variance moved by more than 2.1e-6 of itself, no 10th or
 90th percentile by more than 3.7e-6, no fitted ratio by more than 4.2e-8, and no fitted increment by more than
-3.4e-8 of its curve's largest variance (the page shows 4 digits). float64 took twice as long: its products
-took three times as long, and every drawn value had to be widened.
+3.4e-8 of its curve's largest variance (the page shows 4 digits). float64 took 1.5–2 times as long: its
+products took three times as long, and every drawn value had to be widened.
 """
 
 import math
@@ -128,8 +128,8 @@ def run_residual_experiment(
 
     Cost: depth batched products of ``networks`` (3 · samples × width) by (width × width) matrices; the
     default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals and takes 100–170 ms on a core
-    shared with a load of 5 under the app's malloc settings, half of it drawing (float64 arithmetic took twice
-    as long; 180–250 ms when each block allocated its temporaries, 430 ms with float64 draws, torch.bmm and
+    shared with a load of 5 under the app's malloc settings, half of it drawing (float64 arithmetic took 1.5–2
+    times as long; 180–250 ms when each block allocated its temporaries, 430 ms with float64 draws, torch.bmm and
     var_mean). The fields are checked one by one; what they allow together is the caller's to bound with
     :func:`check_work`.
     """
