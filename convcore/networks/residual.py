@@ -24,9 +24,13 @@ drifts away from it (its per-block factor fluctuates by some percent at width 64
 compound over depth). So the experiment runs ``networks`` independently initialised copies of each stack,
 each on its own batch of ``samples`` inputs with i.i.d. N(0, 1) entries, and reports the biased variance
 of all networks × samples × D activations pooled, plus the 10th and 90th percentiles of the per-network
-variance. Computed with torch in float64 (2^50 ≈ 1e15 is far from overflow) from standard normal values
-drawn in float32 by a ``torch.Generator`` seeded with ``seed`` (:func:`draw`): drawing ~6.5 M values in
-float64 took more time than all the arithmetic.
+variance. Computed in float32 from standard normal values drawn in float32 by a ``torch.Generator`` seeded
+with ``seed`` (:func:`draw`); the per-network moments are combined in float64. 2^50 ≈ 1e15 is far from
+float32's overflow (3e38), and float32 changes no figure the page shows: over seeds 0..99 of the default run,
+against the same draws computed in float64, no pooled variance moved by more than 2.1e-6 of itself, no 10th or
+90th percentile by more than 3.7e-6, no fitted ratio by more than 4.2e-8, and no fitted increment by more than
+3.4e-8 of its curve's largest variance (the page shows 4 digits). float64 took 1.5–2 times as long: its
+products took three times as long, and every drawn value had to be widened.
 """
 
 import math
@@ -122,11 +126,12 @@ def run_residual_experiment(
 ) -> ResidualExperiment:
     """Measure activation variance after 0..``depth`` blocks for the four stacks described above.
 
-    Cost: depth batched products of ``networks`` (4 · samples × width) by (width × width) matrices; the
-    default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals and takes 130–190 ms of CPU on a
-    loaded shared core under the app's malloc settings (180–250 ms when each block allocated its temporaries;
-    430 ms with float64 draws, torch.bmm and var_mean). The fields are checked one by
-    one; what they allow together is the caller's to bound with :func:`check_work`.
+    Cost: depth batched products of ``networks`` (3 · samples × width) by (width × width) matrices; the
+    default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals and takes 100–170 ms on a core
+    shared with a load of 5 under the app's malloc settings, half of it drawing (float64 arithmetic took 1.5–2
+    times as long; 180–250 ms when each block allocated its temporaries, 430 ms with float64 draws, torch.bmm and
+    var_mean). The fields are checked one by one; what they allow together is the caller's to bound with
+    :func:`check_work`.
     """
     _check_int("depth", depth, 1, MAX_DEPTH)
     _check_int("width", width, 2, MAX_WIDTH)
@@ -159,7 +164,7 @@ def run_residual_experiment(
         samples=samples,
         networks=networks,
         seed=seed,
-        dtype="float64",
+        dtype="float32",
         init="Kaiming normal, fan_in, gain √2: W_ij ~ N(0, 2/width), no bias",
         block="F(h) = W · ReLU(h); plain F(h), residual h + F(h), scaled (h + F(h))/√2, batch_norm h + W · ReLU(BN(h))",
     )
@@ -174,26 +179,17 @@ def _ratio_per_block(depths: np.ndarray, variances: list[float]) -> float:
     return float(2.0 ** np.polyfit(depths[alive], np.log2(np.asarray(variances)[alive]), 1)[0])
 
 
-def draw(
-    generator: torch.Generator,
-    shape: tuple[int, ...],
-    out: torch.Tensor | None = None,
-    scratch: torch.Tensor | None = None,
-) -> torch.Tensor:
+def draw(generator: torch.Generator, shape: tuple[int, ...], out: torch.Tensor | None = None) -> torch.Tensor:
     """Standard normal values from ``generator`` in float32 (torch's vectorised Box–Muller, five times faster
-    than its float64 path), returned in float64: every value of the experiment is drawn this way, so a replay
-    in torch reproduces it exactly. ``out`` (float64, of ``shape``) receives them if given, drawn into
-    ``scratch`` (float32, of ``shape``) if given."""
-    drawn = torch.randn(shape, generator=generator, dtype=torch.float32, out=scratch)
-    if out is None:
-        return drawn.double()
-    return out.copy_(drawn)
+    than its float64 path), into ``out`` (float32, of ``shape``) if given: every value of the experiment is
+    drawn this way, so a replay in torch reproduces it exactly."""
+    return torch.randn(shape, generator=generator, dtype=torch.float32, out=out)
 
 
 def _run_stacks(generator: torch.Generator, depth: int, networks: int, samples: int, width: int) -> torch.Tensor:
-    """Per-network mean and mean square ``(depth + 1, len(VARIANTS), networks, 2)`` of every stack after each
-    block. Drawn from ``generator`` in this order: the inputs ``(networks, samples, width)``, then block 1's
-    matrices ``(networks, width, width)`` (unscaled), then block 2's, ...
+    """Per-network mean and mean square ``(depth + 1, len(VARIANTS), networks, 2)`` (float64) of every stack
+    after each block. Drawn from ``generator`` in this order: the inputs ``(networks, samples, width)``, then
+    block 1's matrices ``(networks, width, width)`` (unscaled), then block 2's, ...
 
     The scaled stack is the residual one times 2^(-k/2) exactly — W · ReLU(c·h) = c · W · ReLU(h) for c > 0,
     so dividing by √2 after each block equals dividing by 2^(k/2) at the end — and is not run. The other
@@ -204,18 +200,17 @@ def _run_stacks(generator: torch.Generator, depth: int, networks: int, samples: 
 
     Every buffer is allocated once, before the first block: the app hands each allocation over 128 KiB back
     to the kernel when it is freed (:func:`app.admission.return_freed_memory`), and faulting a block's
-    temporaries back in took as long as all of its arithmetic.
+    temporaries back in took as long as all of its arithmetic. Everything is float32, as drawn.
     """
     state = draw(generator, (networks, samples, width))[:, None].repeat(1, len(_RUN), 1, 1)
     relu_in = torch.empty_like(state)
     branch = torch.empty_like(state)
-    weights = torch.empty(networks, width, width, dtype=torch.float64)
-    drawn = torch.empty(networks, width, width, dtype=torch.float32)
-    squares = torch.empty(networks, samples, width, dtype=torch.float64)
-    run = torch.empty(depth + 1, len(_RUN), networks, 2, dtype=torch.float64)
+    weights = torch.empty(networks, width, width, dtype=torch.float32)
+    squares = torch.empty(networks, samples, width, dtype=torch.float32)
+    run = torch.empty(depth + 1, len(_RUN), networks, 2, dtype=torch.float32)
     flat = state.view(networks, len(_RUN), samples * width)
     rows = (networks, len(_RUN) * samples, width)
-    # numpy's matmul (OpenBLAS) runs these small products twice as fast as torch.bmm; the arrays share memory
+    # numpy's matmul (OpenBLAS) runs these small products faster than torch.bmm; the arrays share memory
     relu_in_rows, branch_rows = relu_in.view(rows).numpy(), branch.view(rows).numpy()
     weights_t = weights.numpy().transpose(0, 2, 1)
     scale = math.sqrt(2.0 / width)
@@ -224,12 +219,12 @@ def _run_stacks(generator: torch.Generator, depth: int, networks: int, samples: 
         if block == depth:
             break
         _branch_inputs(state, relu_in, squares)
-        draw(generator, (networks, width, width), out=weights, scratch=drawn)
+        draw(generator, (networks, width, width), out=weights)
         # rows are samples, so W · ReLU(h) for every sample is ReLU(h) @ Wᵀ (batched over networks)
         np.matmul(relu_in_rows, weights_t, out=branch_rows)
         torch.mul(branch[:, _PLAIN], scale, out=state[:, _PLAIN])
         state[:, _PLAIN + 1 :].add_(branch[:, _PLAIN + 1 :], alpha=scale)
-    return _with_scaled(run)
+    return _with_scaled(run.double())
 
 
 def _with_scaled(run: torch.Tensor) -> torch.Tensor:

@@ -331,7 +331,7 @@ def test_residual_table_equals_convcore(page, live_server: str) -> None:  # type
         cells = page.locator(f'#res-table tr[data-variant="{variant}"] td').all_text_contents()
         assert number(cells[0]) == pytest.approx(result.variances[variant][12], rel=1e-3)
         assert number(cells[2]) == pytest.approx(result.ratio_per_block[variant], abs=1e-3)
-    assert "Seed 2; 4 networks × 8 samples × width 16; float64" in page.locator("#res-meta").text_content()
+    assert "Seed 2; 4 networks × 8 samples × width 16; float32" in page.locator("#res-meta").text_content()
     card = page.locator(".question-card").filter(has_text="after 12 residual blocks")
     card.get_by_label("Your answer").fill("4096")
     card.get_by_role("button", name="Check").click()

@@ -65,11 +65,13 @@ function clearResult() {
 
 async function reload() {
   const start = performance.now();
+  // sent first: the address (history.replaceState, several ms under load) is written while the server works
+  const response = fetchExperiment();
   writeState(PROPS, state);
   limitRanges();
   showError($("res-error"), null);
   try {
-    data = await fetchExperiment();
+    data = await response;
     draw();
     // benchmarks/playground_render.py reads this: request sent → plot and table drawn
     performance.clearMeasures("residual-recompute");

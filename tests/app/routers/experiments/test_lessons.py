@@ -38,7 +38,7 @@ def test_residual_body_equals_convcore() -> None:
         "ratio_per_block": result.ratio_per_block,
         "increment_per_block": result.increment_per_block,
         **params,
-        "dtype": "float64",
+        "dtype": "float32",
         "init": result.init,
         "block": result.block,
     }
