@@ -257,12 +257,12 @@ def trace_bytes(taps: int) -> int:
 
 
 def residual_bytes(*, depth: int, width: int, samples: int, networks: int) -> int:
-    """The residual experiment (float64): one block's weight matrices per network at a time (drawn in
-    float32, then widened), and the activations ``(networks, samples, width)``: the input, and the four
-    stacks' states, branch inputs and branches (:func:`convcore.networks.residual._run_stacks`), with one more for
-    batch norm's temporaries."""
-    weights = networks * width * width * (FLOAT64 + FLOAT64 // 2)
-    activations = 14 * networks * samples * width * FLOAT64
+    """The residual experiment (float32, as drawn): one block's weight matrices per network at a time, and the
+    activations ``(networks, samples, width)``: the input, and the stacks' states, branch inputs and branches
+    (:func:`convcore.networks.residual._run_stacks`), with more for batch norm's temporaries; the per-network
+    moments are combined in float64."""
+    weights = networks * width * width * FLOAT32
+    activations = 14 * networks * samples * width * FLOAT32
     statistics = 8 * (depth + 1) * networks * FLOAT64
     return weights + activations + statistics
 
