@@ -1,6 +1,8 @@
-"""Shared test settings: Hypothesis profiles and the CI rule that nothing skips for a missing tool."""
+"""Shared test settings: Hypothesis profiles, torch on one thread, and the CI rule that nothing skips for a
+missing tool."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,21 @@ settings.register_profile("default", max_examples=60, deadline=None, suppress_he
 # CI replays the same examples every run, so a red CI is reproducible; developer runs keep exploring new ones.
 settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True)
 settings.load_profile("ci" if IN_CI else "default")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread() -> Iterator[None]:
+    """torch on one thread in every test process, as in the container (``OMP_NUM_THREADS=1``): ``make test``'s two
+    workers already share the two cores, and two threads each made Swin's torch.fx summary 14.6 s instead of 3.1 s
+    on the loaded machine. Importing ``app.main`` sets this too, but a run of ``tests/convcore`` alone never does.
+    torch is imported here, in the workers, not at the top: the xdist controller would import it (4 s of CPU) before
+    starting them."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def require_tool(available: bool, what: str) -> None:

@@ -16,20 +16,18 @@ What each part costs decides what runs live (``make test``, two workers on two c
 - torch.fx runs live: the model is built and traced on the meta device; only the operations the summary does
   not know run on small real tensors (Swin's and MaxViT's attention: a few seconds).
 - torch's counts run live (on the meta device), once per model: one test per model, a subtest per path.
-- torch runs on one thread here: the two workers already share the two cores, and two threads each made the
-  measured attention of Swin about four times slower.
+- torch runs on one thread (``tests/conftest.py``, for every test): the two workers already share the two cores,
+  and two threads each made the measured attention of Swin about four times slower.
 
 All of it (and the two dynamo exports of ``onnx/test_exporters.py``) adds about 45 s of CPU time to ``make test``,
 measured on the shared two-core machine: some 25 s of wall time with its two workers on an idle one.
 """
 
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import onnx
 import pytest
-import torch
 
 from convcore.importers.fx.summary import summarize_module
 from convcore.importers.onnx.summary import summarize_onnx
@@ -41,14 +39,6 @@ PATHS = ("fx", *tvm.EXPORTERS)
 FX_ONLY = ("swin_v2_t",)
 STACK_TRACE = "pkg.torch.onnx.stack_trace"
 REGENERATE = "write them again: .venv/bin/python scripts/export_torchvision_fixtures.py"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @cache
