@@ -4,8 +4,6 @@ render exactly these bounds."""
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -15,7 +13,8 @@ from app import limits
 from app.main import app
 from app.routers.pages import PAGES
 from app.schemas.common import MAX_AXIS
-from app.settings import Settings, get_settings
+from app.settings import Settings
+from tests.app.overrides import served_with
 
 client = TestClient(app)
 OPENAPI = app.openapi()
@@ -141,7 +140,7 @@ def test_a_page_bound_is_the_servers_unless_the_page_narrows_it(page: str, field
     assert (offered != server) == bool(narrowed)
 
 
-def test_the_bounds_checked_per_request_come_from_the_settings() -> None:
+def test_the_bounds_checked_per_request_come_from_theserved_with() -> None:
     settings = Settings(max_residual_work=1000, max_image_layers=5, max_image_channels=3, max_tensor_elements=4)
     assert limits.page_limits("residual", settings)["work"]["max"] == 1000
     assert limits.page_limits("image", settings)["layers"]["max"] == 5
@@ -153,15 +152,6 @@ def test_the_bounds_checked_per_request_come_from_the_settings() -> None:
     assert default.max_image_channels > limits.PAGE_MAX_IMAGE_CHANNELS
     assert limits.page_limits("dropout", default)["n"]["max"] == limits.PAGE_MAX_DROPOUT_UNITS
     assert min(MAX_AXIS, default.max_tensor_elements) > limits.PAGE_MAX_DROPOUT_UNITS
-
-
-@contextmanager
-def _settings(settings: Settings) -> Iterator[None]:
-    app.dependency_overrides[get_settings] = lambda: settings
-    try:
-        yield
-    finally:
-        app.dependency_overrides.clear()
 
 
 def _rendered(path: str) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
@@ -190,7 +180,7 @@ INPUTS = {
 def test_a_page_renders_its_bounds_from_the_settings_it_is_served_with(path: str) -> None:
     page, inputs = INPUTS[path]
     settings = Settings(max_residual_work=1000, max_tensor_elements=4)
-    with _settings(settings):
+    with served_with(settings):
         data, rendered = _rendered(path)
     assert data == limits.page_limits(page, settings)
     for input_id, field in inputs.items():
@@ -198,7 +188,7 @@ def test_a_page_renders_its_bounds_from_the_settings_it_is_served_with(path: str
 
 
 def test_the_image_lab_gets_the_servers_bounds() -> None:
-    with _settings(Settings(max_image_layers=5, max_image_channels=3, max_image_kernel=5)):
+    with served_with(Settings(max_image_layers=5, max_image_channels=3, max_image_kernel=5)):
         data, _ = _rendered("/image")
     assert data == {
         "layers": {"min": 1, "max": 5},

@@ -5,8 +5,6 @@ Settings.max_tensor_elements, its traces from max_trace_taps and max_trace_steps
 refused, so the page's bound is exactly the server's."""
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -14,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from app import limits
 from app.main import app
-from app.settings import Settings, get_settings
+from app.settings import Settings
+from tests.app.overrides import served_with
 
 client = TestClient(app)
 DEFAULT = Settings()
@@ -27,15 +26,6 @@ def _ones(*shape: int) -> Any:
     if len(shape) == 1:
         return [1.0] * shape[0]
     return [_ones(*shape[1:]) for _ in range(shape[0])]
-
-
-@contextmanager
-def _settings(settings: Settings) -> Iterator[None]:
-    app.dependency_overrides[get_settings] = lambda: settings
-    try:
-        yield
-    finally:
-        app.dependency_overrides.clear()
 
 
 def _post(path: str, body: dict[str, Any]) -> Any:
@@ -84,7 +74,7 @@ def test_the_playground_narrows_its_sizes_to_a_smaller_tensor_limit() -> None:
     # 4 channels of 16×16 = 1024: the input plus its padding ring, and the transposed output, fit in 16 a side
     assert page["transposed_output"]["max"] == 16
     assert page["size"]["max"] == 16 - 2 * padding
-    with _settings(settings):
+    with served_with(settings):
         side = page["size"]["max"]
         fits = _post("conv2d", {"x": _ones(c, side, side), "weight": _ones(c, c, 1, 1), "padding": padding})
         assert fits.status_code == 200, fits.text
@@ -101,11 +91,11 @@ def test_the_playground_asks_for_a_trace_within_the_servers_trace_bounds(field: 
 def test_a_trace_of_exactly_the_pages_bound_is_given_and_one_more_tap_is_refused() -> None:
     # a 1×1 kernel on one 32×32 channel: 1024 steps of one tap each
     body = {"x": _ones(1, 32, 32), "weight": _ones(1, 1, 1, 1), "trace": True}
-    with _settings(Settings(max_trace_taps=1024)):
+    with served_with(Settings(max_trace_taps=1024)):
         taps = limits.page_limits("playground", Settings(max_trace_taps=1024))["trace_taps"]["max"]
         assert taps == 1024
         assert _post("conv2d", body).status_code == 200
-    with _settings(Settings(max_trace_taps=1023)):
+    with served_with(Settings(max_trace_taps=1023)):
         assert _post("conv2d", body).status_code == 422
 
 
