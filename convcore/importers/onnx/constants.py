@@ -13,7 +13,7 @@ their result arrives, with a note:
   buffers and parameters alike as named inputs.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import onnx
 
@@ -26,8 +26,13 @@ _PRODUCTS = frozenset({"MatMul", "Gemm"})
 class Feed:
     """The parameters, MACs and data tables each constant tensor carries, built node by node in order."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, notes: Mapping[str, str]) -> None:
+        """``notes``: what to say about a left-out tensor that is no weight (a product the exporter folded),
+        wherever a constant computed from it meets a feature map."""
         self.ctx = ctx
+        self._notes = notes
+        self._said: dict[str, dict[str, str]] = {}
+        self._told: set[str] = set()
         self._weights: dict[str, list[str]] = {}
         self._work: dict[str, dict[str, int]] = {}
         self._tables: dict[str, frozenset[str]] = {}
@@ -48,6 +53,8 @@ class Feed:
         if macs:
             work[name] = macs
         tables = tables.union(*(self._tables.get(t, ()) for t in node.input))
+        said = {k: v for t in node.input for k, v in self._said.get(t, {}).items()}
+        said.update((t, self._notes[t]) for t in node.input if t in self._notes and t not in ctx.weights)
         # most constants (shapes, pads, axes) carry nothing: only what carries something is kept
         kept = sorted(owners)
         for out in node.output:
@@ -57,6 +64,8 @@ class Feed:
                 self._work[out] = work
             if tables:
                 self._tables[out] = tables
+            if said:
+                self._said[out] = said
 
     def _data_operand(self, node: onnx.NodeProto) -> frozenset[str]:
         """The first operand of a product, when it is a stored tensor (or an alias of one) of rank above 2 and
@@ -74,10 +83,13 @@ class Feed:
         return [w for t in read for w in self._weights.get(t, ())]
 
     def arriving(self, read: Iterable[str]) -> tuple[int, str]:
-        """The MACs of the products behind ``read`` not yet counted at another node, and the note saying so."""
+        """The MACs of the products behind ``read`` not yet counted at another node, and the note saying so and
+        what else is to be said about the left-out tensors behind ``read``."""
         read = list(read)
         work = {k: v for t in read for k, v in self._work.get(t, {}).items() if k not in self._spent}
+        said = {k: v for t in read for k, v in self._said.get(t, {}).items() if k not in self._told}
         self._spent.update(work)
+        self._told.update(said)
         tables = sorted(frozenset().union(*(self._tables.get(t, ()) for t in read)))
         notes = []
         if work:
@@ -90,6 +102,7 @@ class Feed:
                 f"{', '.join(tables)} enters a matrix product as its data (a linear layer's input, the weight its "
                 f"second operand): a table the model computes from, not parameters"
             )
+        notes += said.values()
         return sum(work.values()), "; ".join(notes)
 
 

@@ -154,11 +154,48 @@ def standing_in(node: onnx.NodeProto) -> frozenset[int]:
 
 def linear_bias(node: onnx.NodeProto, y: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
     """The shape of the bias an ``Add`` adds for ``torch.nn.functional.linear`` (the dynamo exporter writes a
-    linear layer as MatMul, then Add): one value per output feature."""
+    linear layer as MatMul, then Add): one value per output feature, whether the bias is a parameter or a
+    value torch computed from one (Swin v2 zeroes the key's part of its ``qkv`` bias before the layer)."""
     if node.op_type != "Add" or not y:
         return {}
     op, args = _fx_call(metadata(node))
-    return {1: (y[-1],)} if op == "linear" and len(args) > 2 and _parameter(args[2]) else {}
+    return {1: (y[-1],)} if op == "linear" and len(args) > 2 and args[2].startswith("%") else {}
+
+
+def folded_linear(node: onnx.NodeProto, absent: set[str], parameters: frozenset[str]) -> dict[str, str]:
+    """Notes on what a linear layer's ``Add`` reads that the exporter folded and left out of the file, keyed by
+    the tensor each is about (said wherever the tensor meets a feature map):
+
+    - a bias that is no parameter but a value torch computed from parameters (Swin v2 zeroes the key's part of
+      its ``qkv`` bias): its size is the layer's output features, counted as the parameters it was made from;
+    - the product of the layer's weight with an input that is no feature map (Swin v2 runs its position-bias
+      MLP on a stored table of coordinates), folded into one constant: the weight is read by no node, and its
+      shape, output features × input features, needs the table's, which the file does not hold: not counted.
+    """
+    op, args = _fx_call(metadata(node))
+    if node.op_type != "Add" or op != "linear" or len(args) < 3 or len(node.input) < 2:
+        return {}
+    product, bias = node.input[0], node.input[1]
+    notes = {}
+    if bias in absent and bias not in parameters and args[2].startswith("%") and not _parameter(args[2]):
+        notes[bias] = (
+            f"the linear layer's bias {bias!r} is a value torch computed from parameters, which the exporter left "
+            f"out of the file: counted as parameters, one per output feature"
+        )
+    weight = _signature_name(_parameter(args[1]), parameters)
+    if product in absent and weight:
+        notes[product] = (
+            f"the exporter multiplied the weight {weight!r} by the layer's stored input ({args[0][1:]}) and left "
+            f"the product {product!r} out of the file: the weight's shape needs the input's features, which the "
+            f"file does not hold: not counted"
+        )
+    return notes
+
+
+def _signature_name(flat: str, parameters: frozenset[str]) -> str:
+    """The parameter ``features.1.attn.w`` that the torch call's ``features_1_attn_w`` stands for, if one."""
+    found = [p for p in parameters if p.replace(".", "_") == flat] if flat else []
+    return found[0] if len(found) == 1 else ""
 
 
 def signature_parameters(graph: onnx.GraphProto) -> frozenset[str]:

@@ -85,7 +85,7 @@ def _nodes(
     shape = ctx.dims[image]
     nodes = [Node("input", "input", "input", (), shape[1:], target=image, shape=shape)]
     producer: dict[str, str] = {image: "input"}
-    feed = Feed(ctx)
+    feed = Feed(ctx, inferred)
     used: set[str] = {"input"}
     for i, node in enumerate(graph.node):
         feature = [k for k, t in enumerate(node.input) if t in producer]

@@ -16,7 +16,7 @@ from onnx import helper
 from convcore.importers.onnx.inferred import inferred_shapes, left_out
 from convcore.importers.onnx.nodes import attrs_of
 from convcore.importers.onnx.prepare import declared_shapes, value_dims
-from convcore.importers.onnx.rewrites import linear_bias
+from convcore.importers.onnx.rewrites import folded_linear, linear_bias
 from convcore.importers.onnx.tensors import FLOATS, to_array
 
 # initializers up to this many elements are decoded for folding (shapes, pads, scales, axes)
@@ -68,13 +68,17 @@ def absent_weights(
     graph: onnx.GraphProto, parameters: frozenset[str]
 ) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
     """The shapes of the weights the file leaves out, read from the nodes that use them or inferred
-    (:mod:`convcore.importers.onnx.inferred`), and the note on each inferred one."""
+    (:mod:`convcore.importers.onnx.inferred`), and the note on each inferred one and on each linear layer's bias
+    where the exporter folded part of the layer (:func:`convcore.importers.onnx.rewrites.folded_linear`)."""
     declared = declared_shapes(graph)
     absent = left_out(graph, {*declared, *(i.name for i in graph.input)})
     missing = _missing_weights(graph, declared, absent)
     guessed = inferred_shapes(graph, declared, absent - missing.keys(), parameters)
     missing.update((name, shape) for name, (shape, _) in guessed.items())
-    return missing, {name: note for name, (_, note) in guessed.items()}
+    notes = {name: note for name, (_, note) in guessed.items()}
+    for node in graph.node:
+        notes.update(folded_linear(node, absent, parameters))
+    return missing, notes
 
 
 def _missing_weights(
@@ -92,9 +96,10 @@ def _missing_weights(
         if not missing or not node.output:
             continue
         x, y = dims.get(node.input[0]), dims.get(node.output[0])
-        if x is None or y is None:
+        if y is None:
             continue
-        shapes = _weight_shapes(node, x, y)
+        # a linear layer's bias needs only the output: its input may be a product the exporter left out
+        shapes = linear_bias(node, y) if x is None else _weight_shapes(node, x, y)
         for i in missing:
             if i in shapes:
                 found[node.input[i]] = shapes[i]

@@ -198,45 +198,94 @@ def test_a_left_out_integer_constant_in_a_concat_is_not_a_parameter() -> None:
     assert not any("concatenation" in row.note for row in report.nodes)
 
 
-def test_a_linear_layers_bias_is_never_inferred_element_wise() -> None:
-    """Swin v2 runs a linear layer on a constant table: its bias ``Add`` has a four-dimensional output, and the
-    element-wise rule would read a per-channel shape there ([15, 1, 1]) instead of the layer's 512 features."""
-    linear = (
-        "%linear : [num_users=1] = call_function[target=torch.ops.aten.linear.default](args = (%table, "
-        "%p_mlp_weight, %p_mlp_bias), kwargs = {})"
+def _linear_add(inputs: list[str], args: str, name: str) -> onnx.NodeProto:
+    """The ``Add`` the dynamo exporter writes for a linear layer's bias, with the torch call it came from."""
+    add = helper.make_node("Add", inputs, [name], name=f"node_{name}")
+    call = (
+        f"%{name} : [num_users=1] = call_function[target=torch.ops.aten.linear.default](args = ({args}), kwargs = {{}})"
     )
-    add = helper.make_node("Add", ["product", "mlp.bias"], ["linear"], name="node_linear")
-    helper.set_metadata_props(add, {"pkg.torch.onnx.fx_node": linear})
+    helper.set_metadata_props(add, {"pkg.torch.onnx.fx_node": call})
+    return add
+
+
+def _signature(names: tuple[str, ...]) -> str:
+    return "\n# inputs\n" + "".join(f"p_{n.replace('.', '_')}: PARAMETER target='{n}'\n" for n in names)
+
+
+def _summary(
+    nodes: list[onnx.NodeProto],
+    inputs: list[onnx.ValueInfoProto],
+    output: str,
+    shapes: dict[str, list[int]],
+    parameters: tuple[str, ...],
+) -> GraphReport:
+    graph = helper.make_graph(
+        nodes,
+        "main_graph",
+        inputs,
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, shapes[output])],
+        value_info=[helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in shapes.items() if n != output],
+    )
+    helper.set_metadata_props(graph, {"pkg.torch.export.ExportedProgram.graph_signature": _signature(parameters)})
+    return summarize_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
+
+
+def test_a_linear_layers_bias_is_sized_by_its_output_never_element_wise() -> None:
+    """Swin v2 runs a linear layer on a constant table: its bias ``Add`` has a four-dimensional output, and the
+    element-wise rule would read a per-channel shape there ([15, 1, 1]) instead of the layer's 512 features.
+    The product before it has no declared shape; the bias's shape needs only the output."""
     nodes = [
         helper.make_node("Conv", ["x", "conv.weight"], ["conv"], name="node_Conv_1", kernel_shape=[1, 1]),
         helper.make_node("Transpose", ["conv"], ["nhwc"], name="node_permute", perm=[0, 2, 3, 1]),
         helper.make_node("MatMul", ["nhwc", "mlp.weight"], ["product"], name="node_MatMul_1"),
-        add,
+        _linear_add(["product", "mlp.bias"], "%table, %p_mlp_weight, %p_mlp_bias", "linear"),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "main_graph",
-        [
-            helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 15, 15]),
-            helper.make_tensor_value_info("mlp.weight", TensorProto.FLOAT, [2, 512]),
-        ],
-        [helper.make_tensor_value_info("linear", TensorProto.FLOAT, [1, 15, 15, 512])],
-        value_info=[
-            helper.make_tensor_value_info("conv", TensorProto.FLOAT, [1, 2, 15, 15]),
-            helper.make_tensor_value_info("nhwc", TensorProto.FLOAT, [1, 15, 15, 2]),
-        ],
-    )
-    signature = "\n# inputs\n" + "".join(
-        f"p_{name.replace('.', '_')}: PARAMETER target='{name}'\n" for name in ("conv.weight", "mlp.weight", "mlp.bias")
-    )
-    helper.set_metadata_props(graph, {"pkg.torch.export.ExportedProgram.graph_signature": signature})
-    report = summarize_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
+    inputs = [
+        helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 15, 15]),
+        helper.make_tensor_value_info("mlp.weight", TensorProto.FLOAT, [2, 512]),
+    ]
+    shapes = {"conv": [1, 2, 15, 15], "nhwc": [1, 15, 15, 2], "linear": [1, 15, 15, 512]}
+    report = _summary(nodes, inputs, "linear", shapes, ("conv.weight", "mlp.weight", "mlp.bias"))
     row = report.by_name()["node_linear"]
-    assert "inferred" not in row.note
-    # the product's shape is not declared, so no node fixes the bias's shape here: named and not counted (a
-    # reading of the linear layer's output features would count 512); never the element-wise rule's 15
-    assert row.node.params in (0, 512)
-    assert "mlp.bias" in row.note and "not counted" in row.note
+    assert row.node.params == 512
+    assert row.note == ""
+    assert report.total_params == 2 * 2 + 2 * 512 + 512
+
+
+def test_a_linear_layer_the_exporter_folded_says_what_it_counts_and_what_not() -> None:
+    """Swin v2 through the dynamo exporter: the position-bias MLP's first layer is folded with its table of
+    coordinates into one left-out product (its weight is read by no node, and the table's features that size
+    it are nowhere in the file), and the ``qkv`` layer's bias is a value computed from the parameter (its key
+    part zeroed), also left out. The second is counted by the layer's output features; the first is said."""
+    nodes = [
+        _linear_add(["folded", "mlp.bias"], "%b_table, %p_mlp_weight, %p_mlp_bias", "bias_table"),
+        helper.make_node("Conv", ["x", "conv.weight"], ["conv"], name="node_Conv_1", kernel_shape=[1, 1]),
+        helper.make_node("Transpose", ["conv"], ["nhwc"], name="node_permute", perm=[0, 2, 3, 1]),
+        helper.make_node("Add", ["nhwc", "bias_table"], ["biased"], name="node_add"),
+        helper.make_node("MatMul", ["biased", "qkv.weight"], ["product"], name="node_MatMul_1"),
+        _linear_add(["product", "slice_scatter"], "%biased, %p_qkv_weight, %slice_scatter", "qkv"),
+    ]
+    inputs = [
+        helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 4, 4]),
+        helper.make_tensor_value_info("qkv.weight", TensorProto.FLOAT, [8, 24]),
+    ]
+    shapes = {
+        "conv": [1, 8, 4, 4],
+        "nhwc": [1, 4, 4, 8],
+        "bias_table": [1, 4, 4, 8],
+        "biased": [1, 4, 4, 8],
+        "product": [1, 4, 4, 24],
+        "qkv": [1, 4, 4, 24],
+    }
+    parameters = ("conv.weight", "mlp.weight", "mlp.bias", "qkv.weight", "qkv.bias")
+    report = _summary(nodes, inputs, "qkv", shapes, parameters)
+    table = report.by_name()["node_add"]
+    assert table.node.params == 8
+    assert "'mlp.weight'" in table.note and "'folded'" in table.note and "not counted" in table.note
+    qkv = report.by_name()["node_qkv"]
+    assert qkv.node.params == 24
+    assert "'slice_scatter' is a value torch computed from parameters" in qkv.note
+    assert report.total_params == 8 * 8 + 8 + 8 * 24 + 24
 
 
 def test_a_mean_over_a_one_by_one_map_with_left_out_axes_sees_the_whole_image() -> None:
