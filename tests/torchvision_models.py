@@ -29,6 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+import onnx
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
@@ -150,6 +151,17 @@ def export(model: nn.Module, size: int, exporter: Exporter, path: Path) -> bytes
         else:
             torch.onnx.export(model, (x,), path, export_params=False, external_data=False, verbose=False)
     return path.read_bytes()
+
+
+def without_stack_traces(data: bytes) -> bytes:
+    """An ONNX file without the stack traces the dynamo exporter records (they name the exporting machine's
+    paths and line numbers): what stays is what the export says about the model."""
+    model = onnx.load_from_string(data)
+    for node in model.graph.node:
+        kept = [p for p in node.metadata_props if p.key != "pkg.torch.onnx.stack_trace"]
+        del node.metadata_props[:]
+        node.metadata_props.extend(kept)
+    return model.SerializeToString()
 
 
 def export_name(name: str, size: int, exporter: Exporter) -> str:

@@ -26,7 +26,6 @@ measured on the shared two-core machine: some 25 s of wall time with its two wor
 from functools import cache
 from pathlib import Path
 
-import onnx
 import pytest
 
 from convcore.importers.fx.summary import summarize_module
@@ -37,7 +36,6 @@ from tests import torchvision_models as tvm
 PATHS = ("fx", *tvm.EXPORTERS)
 # through torch.fx also a second family member whose attention differs (Swin v2: a bias MLP run on a constant table)
 FX_ONLY = ("swin_v2_t",)
-STACK_TRACE = "pkg.torch.onnx.stack_trace"
 REGENERATE = "write them again: .venv/bin/python scripts/export_torchvision_fixtures.py"
 
 
@@ -75,22 +73,13 @@ def test_the_fixtures_are_the_families_exported_by_the_installed_torch() -> None
     assert found == wanted, REGENERATE
 
 
-def without_stack_traces(data: bytes) -> bytes:
-    model = onnx.load_from_string(data)
-    for node in model.graph.node:
-        kept = [p for p in node.metadata_props if p.key != STACK_TRACE]
-        del node.metadata_props[:]
-        node.metadata_props.extend(kept)
-    return model.SerializeToString()
-
-
 @pytest.mark.parametrize("exporter", tvm.EXPORTERS)
 def test_a_live_export_is_its_fixture(exporter: tvm.Exporter, tmp_path: Path) -> None:
     size = tvm.input_size("resnet18")
     live = tvm.export(tvm.build("resnet18"), size, exporter, tmp_path / "resnet18.onnx")
     fixture = tvm.read_fixture("resnet18", exporter)
     assert summarize_onnx(live) == summarize_onnx(fixture), REGENERATE
-    assert without_stack_traces(live) == without_stack_traces(fixture), REGENERATE
+    assert tvm.without_stack_traces(live) == tvm.without_stack_traces(fixture), REGENERATE
 
 
 def test_the_sweep_covers_the_76_classification_models() -> None:

@@ -18,6 +18,7 @@ from torch import nn
 
 from convcore.importers.onnx.summary import summarize_onnx
 from convcore.networks.graph import GraphReport, NodeReport
+from tests import torchvision_models as tvm
 
 SIZE = 16
 PATCH = 4
@@ -307,3 +308,34 @@ def test_a_mean_over_a_one_by_one_map_with_left_out_axes_sees_the_whole_image() 
     row = report.by_name()["node_mean"]
     assert row.node.dims == (0, 2, 3)
     assert row.kind == "global"
+
+
+class FoldedBias(nn.Module):
+    """Swin v2's two folded parameters in small: a linear layer run on a stored table (the position-bias MLP)
+    and a learned scale passed through ``exp`` (``logit_scale``), both added to a feature map."""
+
+    def __init__(self, features: int, scales: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 1)
+        self.register_buffer("table", torch.rand(1, SIZE, SIZE, features))
+        self.mlp = nn.Linear(features, 8)
+        self.logit_scale = nn.Parameter(torch.ones(scales))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x).permute(0, 2, 3, 1)
+        return y * torch.exp(self.logit_scale.clamp(max=4.6)) + self.mlp(self.table)
+
+
+def test_dynamo_fold_leaves_no_trace_of_a_stored_inputs_features_or_a_scales_shape(tmp_path: Path) -> None:
+    """Two models whose parameters differ (the table's features 2 or 3, the scale 1 value or 8) give the same
+    file but for the stack traces: what Swin v2 loses through the dynamo exporter is not in the file. If a torch
+    release starts to record it, this fails and the summary should read it."""
+    files, counts = [], []
+    for features, scales in ((2, 1), (3, 8)):
+        torch.manual_seed(0)
+        model = FoldedBias(features, scales)
+        counts.append(torch_params(model))
+        data = export(model, dynamo=True, path=tmp_path / f"{features}-{scales}.onnx")
+        files.append(tvm.without_stack_traces(data))
+    assert counts[0] != counts[1]
+    assert files[0] == files[1]
