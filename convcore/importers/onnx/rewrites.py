@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import onnx
 
+from convcore.importers.onnx.tensors import FLOATS
+
 RULES_KEY = "pkg.onnxscript.rewriter.rule_name"
 FX_NODE_KEY = "pkg.torch.onnx.fx_node"
 SCOPES_KEY = "pkg.torch.onnx.name_scopes"
@@ -196,6 +198,26 @@ def _signature_name(flat: str, parameters: frozenset[str]) -> str:
     """The parameter ``features.1.attn.w`` that the torch call's ``features_1_attn_w`` stands for, if one."""
     found = [p for p in parameters if p.replace(".", "_") == flat] if flat else []
     return found[0] if len(found) == 1 else ""
+
+
+def drop_folded_constants(graph: onnx.GraphProto, parameters: frozenset[str]) -> None:
+    """Remove, in place, the floating-point initializers a dynamo export with weights holds beside the
+    parameters its signature lists: constants the exporter computed from parameters and buffers (a transposed
+    weight, Swin v2's position-bias MLP run on its table of coordinates, Swin's gathered position table, a
+    window mask), and their declared shapes. Their sizes are not parameter counts; without them the file reads
+    as the same export without weights (``export_params=False`` leaves every initializer out), whose left-out
+    tensors are sized from their uses and counted as the parameters they stand for. The parameters keep their
+    exact shapes."""
+    if not parameters:
+        return
+    dropped = {t.name for t in graph.initializer if t.data_type in FLOATS and t.name not in parameters}
+    if not dropped:
+        return
+    kept = [t for t in graph.initializer if t.name not in dropped]
+    declared = [v for v in graph.value_info if v.name not in dropped]
+    del graph.initializer[:], graph.value_info[:]
+    graph.initializer.extend(kept)
+    graph.value_info.extend(declared)
 
 
 def signature_parameters(graph: onnx.GraphProto) -> frozenset[str]:

@@ -31,7 +31,13 @@ from convcore.importers.onnx.prepare import (
     inline,
     put_in_order,
 )
-from convcore.importers.onnx.rewrites import metadata, module_scope, restored, signature_parameters
+from convcore.importers.onnx.rewrites import (
+    drop_folded_constants,
+    metadata,
+    module_scope,
+    restored,
+    signature_parameters,
+)
 from convcore.importers.onnx.weights import (
     absent_weights,
     declared_weights,
@@ -54,10 +60,11 @@ def summarize_model(
     model = inline(model, max_nodes)
     put_in_order(model)
     image = image_input(model, input_shape).name
+    parameters = signature_parameters(model.graph)
+    drop_folded_constants(model.graph, parameters)
     weights = declared_weights(model, image)
     values = small_constants(model.graph)
     strip_weights(model)
-    parameters = signature_parameters(model.graph)
     missing, notes = absent_weights(model.graph, parameters)
     model.graph.input.extend(
         helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)) for name, shape in missing.items()

@@ -58,7 +58,7 @@ def torch_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def export(model: nn.Module, *, dynamo: bool, path: Path) -> bytes:
+def export(model: nn.Module, *, dynamo: bool, path: Path, weights: bool = False) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -66,7 +66,7 @@ def export(model: nn.Module, *, dynamo: bool, path: Path) -> bytes:
             (torch.zeros(1, 3, SIZE, SIZE),),
             path,
             dynamo=dynamo,
-            export_params=False,
+            export_params=weights,
             external_data=False,
             opset_version=18,
         )
@@ -339,3 +339,24 @@ def test_dynamo_fold_leaves_no_trace_of_a_stored_inputs_features_or_a_scales_sha
         files.append(tvm.without_stack_traces(data))
     assert counts[0] != counts[1]
     assert files[0] == files[1]
+
+
+def test_a_dynamo_export_with_weights_counts_as_torch_does(model: nn.Module, tmp_path: Path) -> None:
+    """With its weights the file also holds the constants the exporter computed from them (the class token
+    expanded to the batch): they are no parameters, and the count is torch's, as without weights."""
+    report = summarize_onnx(export(model, dynamo=True, path=tmp_path / "m.onnx", weights=True))
+    assert report.total_params == torch_params(model)
+
+
+def test_a_dynamo_export_with_weights_reads_as_the_same_export_without(tmp_path: Path) -> None:
+    """Swin v2's folded position-bias MLP in small: with weights the file holds the MLP's output over the table
+    (4 × 4 × 8 values), which is not the MLP's parameters; it is counted and said as in the file without them."""
+    torch.manual_seed(0)
+    model = FoldedBias(2, 1)
+    reports = [
+        summarize_onnx(export(model, dynamo=True, path=tmp_path / f"{weights}.onnx", weights=weights))
+        for weights in (True, False)
+    ]
+    with_weights, without = ([(row.node.name, row.node.params, row.note) for row in r.nodes] for r in reports)
+    assert with_weights == without
+    assert reports[0].total_params == 8 * 3 + 8
