@@ -147,15 +147,15 @@ function renderResult() {
   const result = state.result;
   if (!result) return;
   $("photo-caption").textContent = `${t("image.photo")}: ${t("image.shape", { c: result.input.channels, h: result.input.height, w: result.input.width })}`;
-  mapCanvases = renderMapCards($("maps"), result, state.view, (layer, view) => {
+  const onView = (layer, view) => {
     state.view = result.layers.map((_, i) => (i === layer ? view : (state.view[i] ?? -1)));
     saveUrl();
     renderResult();
-  });
-  for (const { canvas } of mapCanvases) {
+  };
+  mapCanvases = renderMapCards($("maps"), result, state.view, onView, (canvas) => {
     canvas.addEventListener("click", (event) => selectAt(event, canvas));
     canvas.addEventListener("keydown", (event) => moveSelection(event, canvas));
-  }
+  });
   const warnings = result.warnings.map((w) => {
     const p = document.createElement("p");
     p.className = "warning";
