@@ -184,7 +184,7 @@ def _encode_maps(source: Source, decoded: imaging.DecodedImage, raw: list[Any], 
         stats = [_stats(channel) for channel in values]
         low, high = min(s["min"] for s in stats), max(s["max"] for s in stats)
         # the layer's largest |value|, from the channels' extremes rather than a pass over an |values| copy
-        max_abs = max(-low, high)
+        max_abs = max(abs(low), abs(high))
         channels = []
         for c, (channel, image) in enumerate(zip(values, imaging.encode_maps(values, max_abs), strict=True)):
             item: dict[str, Any] = {"channel": c, **stats[c], "image": image}
