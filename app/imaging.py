@@ -32,6 +32,7 @@ __all__ = [
     "decode_image",
     "encode_heatmap",
     "encode_map",
+    "encode_maps",
     "encode_photo",
     "fit_size",
     "image_size",
@@ -242,25 +243,41 @@ def _data_url(image: Image.Image) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def encode_map(values: np.ndarray, max_abs: float) -> str:
-    """A 2-D map as a PNG data URL on the two-sided scale ``[−max_abs, max_abs]`` (zero white)."""
+def _palette_indices(values: np.ndarray, max_abs: float) -> np.ndarray:
+    """Palette indices (``uint8``, ``values``' shape) of ``values`` on the two-sided scale ``[−max_abs, max_abs]``.
+
+    One temporary, reused in place: a map's temporaries are above the app's mmap threshold
+    (:func:`app.admission.return_freed_memory`), so each new one costs its page faults again."""
     if max_abs > 0:
         # Adding LEVELS + 0.5 and truncating rounds half up into 0..2·LEVELS without a second pass.
-        shifted = values * np.float32(LEVELS / max_abs) + np.float32(LEVELS + 0.5)
-        index = np.clip(shifted, 0, 2 * LEVELS + 0.5).astype(np.uint8)
-    else:
-        index = np.full(values.shape, LEVELS, dtype=np.uint8)
-    image = Image.frombytes("P", (values.shape[1], values.shape[0]), index.tobytes())
-    image.putpalette(DIVERGING_PALETTE)
+        shifted = np.multiply(values, np.float32(LEVELS / max_abs))
+        shifted += np.float32(LEVELS + 0.5)
+        np.clip(shifted, 0, 2 * LEVELS + 0.5, out=shifted)
+        return shifted.astype(np.uint8)
+    return np.full(values.shape, LEVELS, dtype=np.uint8)
+
+
+def _palette_png(index: np.ndarray, palette: bytes) -> str:
+    image = Image.frombytes("P", (index.shape[1], index.shape[0]), index.tobytes())
+    image.putpalette(palette)
     return _data_url(image)
+
+
+def encode_map(values: np.ndarray, max_abs: float) -> str:
+    """A 2-D map as a PNG data URL on the two-sided scale ``[−max_abs, max_abs]`` (zero white)."""
+    return _palette_png(_palette_indices(values, max_abs), DIVERGING_PALETTE)
+
+
+def encode_maps(values: np.ndarray, max_abs: float) -> list[str]:
+    """Each channel of ``(C, H, W)`` maps as :func:`encode_map` gives it, all on one scale ``[−max_abs, max_abs]``
+    (the indices of the whole layer computed in one pass)."""
+    return [_palette_png(index, DIVERGING_PALETTE) for index in _palette_indices(values, max_abs)]
 
 
 def encode_heatmap(values: np.ndarray) -> str:
     """A 2-D map with values in [0, 1] as a PNG data URL, white (0) to red (1)."""
     index = np.rint(np.clip(values, 0.0, 1.0) * 255).astype(np.uint8)
-    image = Image.frombytes("P", (values.shape[1], values.shape[0]), index.tobytes())
-    image.putpalette(HEAT_PALETTE)
-    return _data_url(image)
+    return _palette_png(index, HEAT_PALETTE)
 
 
 def encode_photo(pixels: np.ndarray) -> str:

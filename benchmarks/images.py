@@ -71,9 +71,7 @@ def main() -> None:
 
     def encode_all() -> None:
         for layer in maps:
-            m = float(np.abs(layer).max())
-            for channel in layer:
-                imaging.encode_map(channel, m)
+            imaging.encode_maps(layer, float(np.abs(layer).max()))
 
     decode = median_ms(lambda: imaging.decode_image(data, color="rgb", max_bytes=len(data), max_image_pixels=2**24,
                                                     max_work_pixels=512 * 512), args.repeat)  # fmt: skip

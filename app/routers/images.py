@@ -181,10 +181,13 @@ def _encode_maps(source: Source, decoded: imaging.DecodedImage, raw: list[Any], 
     report = analyze(network.layers, network.input_shape)
     out_layers = []
     for row, values in zip(report.layers, maps, strict=True):
-        max_abs = float(np.abs(values).max())
+        stats = [_stats(channel) for channel in values]
+        low, high = min(s["min"] for s in stats), max(s["max"] for s in stats)
+        # the layer's largest |value|, from the channels' extremes rather than a pass over an |values| copy
+        max_abs = max(abs(low), abs(high))
         channels = []
-        for c, channel in enumerate(values):
-            item: dict[str, Any] = {"channel": c, **_stats(channel), "image": imaging.encode_map(channel, max_abs)}
+        for c, (channel, image) in enumerate(zip(values, imaging.encode_maps(values, max_abs), strict=True)):
+            item: dict[str, Any] = {"channel": c, **stats[c], "image": image}
             if channel.size == 1:
                 item["value"] = float(channel.flat[0])
             channels.append(item)
@@ -195,7 +198,9 @@ def _encode_maps(source: Source, decoded: imaging.DecodedImage, raw: list[Any], 
                 "output": {"channels": values.shape[0], "height": values.shape[1], "width": values.shape[2]},
                 "receptive_field": field_dict(row.field),
                 "scale": {"min": -max_abs, "max": max_abs},
-                **_stats(values),
+                "min": low,
+                "max": high,
+                "mean": float(values.mean()),
                 "maps": channels,
             }
         )

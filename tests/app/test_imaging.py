@@ -127,6 +127,29 @@ def test_map_png_uses_the_colorscale_js_colours() -> None:
         assert np.abs(np.subtract(got, want)).max() <= 1.5
 
 
+def palette_indices(url: str) -> np.ndarray:
+    image = decode_data_url(url)
+    assert image.mode == "P"
+    return np.asarray(image)
+
+
+def test_a_layers_maps_are_each_channel_on_the_layers_scale() -> None:
+    values = np.random.default_rng(1).normal(size=(3, 17, 23)).astype(np.float32)
+    values[2] = 0.0
+    max_abs = float(np.abs(values).max())
+    urls = imaging.encode_maps(values, max_abs)
+    assert len(urls) == 3
+    # the layer's indices in one pass are the channel-by-channel ones, and span the scale 0..254
+    assert urls == [imaging.encode_map(channel, max_abs) for channel in values]
+    indices = np.stack([palette_indices(url) for url in urls])
+    assert indices.shape == (3, 17, 23)
+    want = np.floor(values.astype(np.float64) * imaging.LEVELS / max_abs + imaging.LEVELS + 0.5)
+    assert np.abs(indices - want).max() <= 1
+    assert indices.min() == 0 or indices.max() == 2 * imaging.LEVELS
+    assert (indices[2] == imaging.LEVELS).all()
+    assert imaging.encode_maps(np.zeros((2, 3, 4), np.float32), 0.0) == [imaging.encode_map(np.zeros((3, 4)), 0.0)] * 2
+
+
 def test_an_all_zero_map_is_white_and_the_heatmap_goes_white_to_red() -> None:
     zero = decode_data_url(imaging.encode_map(np.zeros((3, 2), np.float32), 0.0)).convert("RGB")
     assert (np.asarray(zero) == 255).all()

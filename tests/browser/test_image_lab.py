@@ -226,3 +226,19 @@ def test_drop_and_paste_a_photo_and_a_large_one_is_scaled_with_a_note(page, live
     )
     expect(page.locator("#photo-caption")).to_have_text("Input: 1 × 443 × 591")
     screenshot(page, "image-lab-pasted-large")
+
+
+def test_a_kernel_change_keeps_the_cards_and_rewrites_their_numbers(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/image?lang=en&sample=checkerboard")
+    wait_for_maps(page, 3)
+    card = page.locator("#maps .map-card").first
+    expect(card).to_contain_text("channel 0 · 256×256: min -4, max 4")
+    canvas = page.locator("#maps canvas.map").first.element_handle()
+    page.get_by_label("Kernel of output channel 0").first.select_option("identity")
+    expect(card).to_contain_text("channel 0 · 256×256: min 0, max 1, mean 0.5")
+    # the same canvas, redrawn: the stack's shapes did not change
+    assert canvas.evaluate("c => c.isConnected")
+    expect(card.locator(".legend .mono").first).to_have_text("−4")
+    page.get_by_label("Channels of layer 0").select_option("1")
+    expect(card.locator("canvas.map")).to_have_count(1)
+    assert not canvas.evaluate("c => c.isConnected")

@@ -1,6 +1,6 @@
 // The image lab's result panels as DOM built from data: feature-map cards, receptive-field numbers, the
 // global-average-pooling comparison. No drawing here (draw.js) and no state changes (the page does those).
-import { t } from "../common/i18n.js";
+import { getLang, t } from "../common/i18n.js";
 import { axisField, interval } from "../common/rfgeometry.js";
 import { el } from "./editor.js";
 import { drawLegend } from "../common/mapdraw.js";
@@ -12,24 +12,60 @@ export function fmt(x) {
   return String(Number(x.toPrecision(3)));
 }
 
-// One card per layer: title, legend, channel view selector and a figure (with a canvas) per shown channel.
-// Returns the canvases to draw: [{canvas, layer, channel}].
-export function renderMapCards(host, result, views, onView) {
-  const canvases = [];
-  const cards = result.layers.map((layer, i) => {
+// The cards of the last render, per host. They are rebuilt only when the layers' types and shapes, the channel
+// views or the language change: a kernel edit rewrites the numbers and keeps every canvas (a new canvas costs
+// its 2-D context, and the page a new layout).
+const built = new WeakMap();
+
+function structureKey(result, views) {
+  return JSON.stringify([getLang(), result.layers.map((layer, i) => [layer.type, layer.output, views[i] ?? -1])]);
+}
+
+// One card per layer: title, legend, channel view selector and a figure (with a canvas) per shown channel;
+// onCanvas(canvas) is called once for each canvas made. Returns the canvases to draw: [{canvas, layer, channel}].
+export function renderMapCards(host, result, views, onView, onCanvas) {
+  const key = structureKey(result, views);
+  let cards = built.get(host);
+  if (cards?.key !== key) {
+    cards = buildMapCards(host, result, views, (layer, view) => cards.onView(layer, view));
+    cards.key = key;
+    built.set(host, cards);
+    for (const { canvas } of cards.canvases) onCanvas(canvas);
+  }
+  cards.onView = onView;
+  fillMapCards(cards, result);
+  return cards.canvases;
+}
+
+// The numbers of each card: its scale and each shown map's statistics.
+function fillMapCards(cards, result) {
+  for (const { layer, legend, low, high } of cards.scales) {
+    const m = fmt(result.layers[layer].scale.max);
+    legend.setAttribute("aria-label", t("image.legend", { m }));
+    low.textContent = `−${m}`;
+    high.textContent = `+${m}`;
+  }
+  for (const { layer, channel, stats } of cards.stats) {
+    const item = result.layers[layer].maps[channel];
+    stats.textContent = t("image.stats", { min: fmt(item.min), max: fmt(item.max), mean: fmt(item.mean) });
+  }
+}
+
+function buildMapCards(host, result, views, onView) {
+  const cards = { canvases: [], scales: [], stats: [] };
+  const articles = result.layers.map((layer, i) => {
     const n = i;
     const { channels, height, width } = layer.output;
     const view = views[i] ?? -1;
-    const legend = el("canvas", { className: "legend-bar", role: "img", "aria-label": t("image.legend", { m: fmt(layer.scale.max) }) });
+    const legend = el("canvas", { className: "legend-bar", role: "img" });
     drawLegend(legend);
+    const low = el("span", { className: "mono" });
+    const high = el("span", { className: "mono" });
+    cards.scales.push({ layer: i, legend, low, high });
     const head = el("div", { className: "card-head" }, [
       el("h3", { text: `${t("image.layerTitle", { n, type: t(`image.type.${layer.type}`) })}` }),
       el("p", { className: "note shape", text: t("image.layerShape", { c: channels, h: height, w: width }) }),
-      el("div", { className: "legend" }, [
-        el("span", { className: "mono", text: `−${fmt(layer.scale.max)}` }),
-        legend,
-        el("span", { className: "mono", text: `+${fmt(layer.scale.max)}` }),
-      ]),
+      el("div", { className: "legend" }, [low, legend, high]),
     ]);
     if (channels > 1) {
       const id = `view-${i}`;
@@ -52,18 +88,19 @@ export function renderMapCards(host, result, views, onView) {
         "data-layer": String(i),
         "data-channel": String(item.channel),
       });
-      canvases.push({ canvas, layer: i, channel: item.channel });
-      const stats = t("image.stats", { min: fmt(item.min), max: fmt(item.max), mean: fmt(item.mean) });
+      cards.canvases.push({ canvas, layer: i, channel: item.channel });
+      const stats = el("span", { className: "mono" });
+      cards.stats.push({ layer: i, channel: item.channel, stats });
       const caption = el("figcaption", { className: "note" }, [
         el("span", { text: `${t("image.channel", { c: item.channel })} · ${height}×${width}: ` }),
-        el("span", { className: "mono", text: stats }),
+        stats,
       ]);
       grid.append(el("figure", { className: "map-figure" }, [canvas, caption]));
     }
     return el("article", { className: "map-card", "aria-label": t("image.layerTitle", { n, type: t(`image.type.${layer.type}`) }) }, [head, grid]);
   });
-  host.replaceChildren(...cards);
-  return canvases;
+  host.replaceChildren(...articles);
+  return cards;
 }
 
 function box(b) {

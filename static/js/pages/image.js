@@ -52,8 +52,8 @@ function saveUrl() {
   });
 }
 
-// After a run the URL is written once the maps are on screen: history.replaceState costs up to ~15 ms a call
-// on a loaded machine, and the maps are what the student waits for.
+// An edit's URL is written once its maps are on screen (or its error is): history.replaceState costs up to ~15 ms
+// a call on a loaded machine, and Chromium then fetches the favicon again, from the server computing the maps.
 function saveUrlAfterPaint() {
   requestAnimationFrame(() => setTimeout(saveUrl));
 }
@@ -147,15 +147,15 @@ function renderResult() {
   const result = state.result;
   if (!result) return;
   $("photo-caption").textContent = `${t("image.photo")}: ${t("image.shape", { c: result.input.channels, h: result.input.height, w: result.input.width })}`;
-  mapCanvases = renderMapCards($("maps"), result, state.view, (layer, view) => {
+  const onView = (layer, view) => {
     state.view = result.layers.map((_, i) => (i === layer ? view : (state.view[i] ?? -1)));
     saveUrl();
     renderResult();
-  });
-  for (const { canvas } of mapCanvases) {
+  };
+  mapCanvases = renderMapCards($("maps"), result, state.view, onView, (canvas) => {
     canvas.addEventListener("click", (event) => selectAt(event, canvas));
     canvas.addEventListener("keydown", (event) => moveSelection(event, canvas));
-  }
+  });
   const warnings = result.warnings.map((w) => {
     const p = document.createElement("p");
     p.className = "warning";
@@ -188,7 +188,6 @@ async function run() {
     state.sel = validSelection(body, state.sel);
     state.half = null;
     renderResult();
-    saveUrlAfterPaint();
     // benchmarks/playground_render.py reads this: request sent → maps drawn
     performance.clearMeasures("image-run");
     performance.measure("image-run", { start, end: performance.now() });
@@ -198,6 +197,7 @@ async function run() {
   } finally {
     $("status").textContent = "";
     showError();
+    saveUrlAfterPaint();
   }
 }
 
@@ -242,9 +242,7 @@ function setLayers(layers, structural) {
   state.layers = layers;
   state.view = [];
   if (structural) renderStackEditor();
-  // the request is sent first, the URL written while it runs
   requestRun();
-  saveUrl();
 }
 
 function renderStackEditor() {
@@ -292,7 +290,6 @@ function bindErfToggle() {
 
 async function start() {
   bindSource(state, () => {
-    saveUrl();
     renderSourceNote();
     requestRun();
   });

@@ -65,9 +65,7 @@ function clearResult() {
 
 async function reload() {
   const start = performance.now();
-  // sent first: the address (history.replaceState, several ms under load) is written while the server works
   const response = fetchExperiment();
-  writeState(PROPS, state);
   limitRanges();
   showError($("res-error"), null);
   try {
@@ -79,6 +77,10 @@ async function reload() {
   } catch (error) {
     clearResult();
     showError($("res-error"), error);
+  } finally {
+    // the address once the plot is on screen: history.replaceState takes several ms under load, and Chromium
+    // then fetches the favicon again, from the server running the experiment
+    requestAnimationFrame(() => setTimeout(() => writeState(PROPS, state)));
   }
 }
 // One request at a time, sent at once; changes made meanwhile make one more with the settings as they are then.

@@ -108,6 +108,19 @@ def test_feature_maps_of_a_sample(client: TestClient) -> None:
     assert all_finite(body)
 
 
+def test_a_layers_scale_is_its_largest_magnitude_and_zero_for_an_all_zero_layer(client: TestClient) -> None:
+    negative = [[-1.0] * 3] * 3
+    stack = [{"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1, "kernels": [negative, "identity"]},
+             {"type": "conv2d", "out_channels": 1, "kernel_size": 1, "kernels": [[[0.0]]]}]  # fmt: skip
+    conv, zero = post_maps(client, stack, sample="house").json()["layers"]
+    assert conv["min"] == min(m["min"] for m in conv["maps"]) == conv["maps"][0]["min"] < -1
+    assert conv["max"] == max(m["max"] for m in conv["maps"]) <= 1
+    assert conv["scale"] == {"min": conv["min"], "max": -conv["min"]}
+    assert zero["min"] == zero["max"] == zero["mean"] == 0.0
+    # +0 (as |values|.max() gives it), so the page shows "0" and never "−0"
+    assert zero["scale"] == {"min": 0.0, "max": 0.0} and math.copysign(1.0, zero["scale"]["max"]) == 1.0
+
+
 def test_global_average_pooling_gives_the_same_vector_length_for_two_sizes(client: TestClient) -> None:
     stack = [*EDGES, {"type": "global_avg_pool2d"}]
     small = post_maps(client, stack, sample="checkerboard").json()["layers"][-1]
