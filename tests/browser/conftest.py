@@ -4,6 +4,7 @@ Every page fixture records console errors and any request that leaves the app, a
 there were any; screenshots go to ``tests/browser/screenshots/`` (git-ignored) to be looked at.
 """
 
+import itertools
 import os
 import shutil
 import socket
@@ -101,10 +102,13 @@ def shared_contexts(browser) -> Iterator[dict[tuple[str, bool], Any]]:  # type: 
         context.close()
 
 
+_WAITS = itertools.count()
+
+
 def wait_until_settled(page) -> None:  # type: ignore[no-untyped-def]
     """Wait until the page has no request in flight and no timer pending for three frames in a row: its first render,
     its debounced requests and their answers drawn. Waiting for networkidle instead cost 500 ms of quiet per load."""
-    page.wait_for_function("window.__convvizSettled()", polling="raf")
+    page.wait_for_function("(token) => window.__convvizSettled(token)", arg=next(_WAITS), polling="raf")
 
 
 @dataclass

@@ -44,9 +44,14 @@
     fetches === 0 &&
     timers.size === 0 &&
     [...document.images].every((image) => image.complete);
-  // Called once a frame (wait_for_function's "raf" polling): true after three settled frames in a row, so that
-  // what an answer's arrival schedules for the next frame has been drawn too.
-  window.__convvizSettled = () => {
+  // Called once a frame (wait_for_function's "raf" polling) with a token new to each wait: true after three settled
+  // frames in a row of that wait, so that what an answer's arrival schedules for the next frame has been drawn too.
+  let waiting = null;
+  window.__convvizSettled = (token) => {
+    if (token !== waiting) {
+      waiting = token;
+      settledFrames = 0;
+    }
     settledFrames = settled() ? settledFrames + 1 : 0;
     return settledFrames >= 3;
   };

@@ -2,6 +2,7 @@
 reduced-motion policy. The page list is the app's own page table, so a page added later is covered too.
 """
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -202,3 +203,22 @@ def test_projector_mode_draws_larger_playground_cells(open_page: Any) -> None:
         return float(page.locator("#pg-input svg g[data-i] rect").first.bounding_box()["width"])
 
     assert cell_width("h=4&w=4&present=1") > 1.3 * cell_width("h=4&w=4")
+
+
+def test_a_settled_page_has_run_its_timers_and_drawn_its_answers(open_page: Any) -> None:
+    """What every check above relies on: a wait for a settled page outlasts a pending timer and the slow request it
+    sends (the pages' debounced requests), and ends with the answer drawn."""
+    page = open_page("/", "en", 1280)
+
+    def answer_late(route: Any) -> None:
+        time.sleep(0.5)
+        route.fulfill(json={"status": "late"})
+
+    page.route("**/api/v1/health", answer_late)
+    page.evaluate(
+        """setTimeout(() => fetch("/api/v1/health").then((r) => r.json()).then((body) => {
+            document.body.dataset.late = body.status;
+        }), 400)"""
+    )
+    wait_until_settled(page)
+    assert page.evaluate("document.body.dataset.late") == "late"
