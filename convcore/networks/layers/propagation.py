@@ -135,8 +135,8 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     return LayerResult(layer, shape, output, params, macs, windows, unused, unused_img)
 
 
-def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
-    """Apply the stack layer by layer; a layer that cannot run on its input is a ``ValueError``."""
+def check_input(input_shape: Shape) -> None:
+    """A ``ValueError`` naming the first of the input's channels, height and width out of its bounds."""
     for name, value, high in (
         ("channels", input_shape.channels, MAX_CHANNELS),
         ("height", input_shape.height, MAX_SIZE),
@@ -144,6 +144,11 @@ def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
     ):
         if not is_int(value) or not 1 <= value <= high:
             raise ValueError(f"input {name} must be an integer between 1 and {high:,}, got {short_repr(value)}")
+
+
+def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
+    """Apply the stack layer by layer; a layer that cannot run on its input is a ``ValueError``."""
+    check_input(input_shape)
     results = []
     shape = input_shape
     for i, layer in enumerate(layers):
