@@ -109,8 +109,6 @@ def _gaps(index: int, layer: Layer, windows: tuple[Window, Window]) -> list[Stac
 
 
 def _unread(result: LayerResult, index: int) -> list[StackWarning]:
-    if result.unused_image == (0, 0):
-        return []  # the common case, without building the list
     return [
         StackWarning(
             "unread",
@@ -158,7 +156,8 @@ def _add_row(
     elif windows is not None:
         report.warnings.extend(_gaps(i, layer, windows))
     if result is not None:
-        report.warnings.extend(_unread(result, i))
+        if result.unused_image != (0, 0):
+            report.warnings.extend(_unread(result, i))
         report.layers.append(LayerReport(i, layer, result.output, result.params, result.macs, current, result.unused))
     else:
         report.layers.append(LayerReport(i, layer, None, None, None, current, None))
