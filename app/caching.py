@@ -8,6 +8,7 @@ over ``MAX_BODY_BYTES`` are not cached, which bounds the memory to ``MAX_ENTRIES
 Errors are never cached. Each worker process has its own cache; nothing is shared or written anywhere.
 """
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Hashable
 from typing import Any, Generic, TypeVar
@@ -27,26 +28,31 @@ V = TypeVar("V")
 
 
 class LRU(Generic[K, V]):
-    """A bounded least-recently-used map: past ``max_entries`` the entry used longest ago goes."""
+    """A bounded least-recently-used map: past ``max_entries`` the entry used longest ago goes. Safe to share
+    between the event loop and worker threads (a large body is validated in the thread pool)."""
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
 
     def put(self, key: K, value: V) -> None:
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
 
 
 class ResponseCache(LRU[Key, tuple[int, str | None, bytes]]):
