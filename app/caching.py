@@ -8,9 +8,10 @@ over ``MAX_BODY_BYTES`` are not cached, which bounds the memory to ``MAX_ENTRIES
 Errors are never cached. Each worker process has its own cache; nothing is shared or written anywhere.
 """
 
+import threading
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine, Hashable
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,29 +23,43 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_RESPONSE_BYTES = 256 * 1024
 
 Key = tuple[str, str, bytes, bytes]
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-class ResponseCache:
-    """A bounded least-recently-used map from a request key to ``(status, media type, body)``."""
+class LRU(Generic[K, V]):
+    """A bounded least-recently-used map: past ``max_entries`` the entry used longest ago goes. Safe to share
+    between the event loop and worker threads (a large body is validated in the thread pool)."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[Key, tuple[int, str | None, bytes]] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def get(self, key: Key) -> tuple[int, str | None, bytes] | None:
-        found = self._entries.get(key)
-        if found is not None:
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
             self._entries.move_to_end(key)
-        return found
-
-    def put(self, key: Key, value: tuple[int, str | None, bytes]) -> None:
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
+
+
+class ResponseCache(LRU[Key, tuple[int, str | None, bytes]]):
+    """Request keys to ``(status, media type, body)``."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        super().__init__(max_entries)
 
 
 CACHE = ResponseCache()

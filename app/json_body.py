@@ -74,13 +74,13 @@ def _is_json(request: Request) -> bool:
 INLINE_BODY_BYTES = 32 * 1024
 
 
-async def parse_body(model: type[BaseModel], body: bytes) -> BaseModel:
-    """``model`` from JSON ``body``, in the thread pool unless it is small; a schema error is FastAPI's 422 under
+async def parse_body(validate: Callable[[bytes], BaseModel], body: bytes) -> BaseModel:
+    """``validate(body)``, in the thread pool unless the body is small; a schema error is FastAPI's 422 under
     ``body``."""
     try:
         if len(body) <= INLINE_BODY_BYTES:
-            return model.model_validate_json(body)
-        return await run_in_threadpool(model.model_validate_json, body)
+            return validate(body)
+        return await run_in_threadpool(validate, body)
     except ValidationError as exc:
         errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from None
@@ -90,15 +90,20 @@ class JSONBodyRoute(APIRoute):
     """An ``APIRoute`` that runs in a CPU lane, its JSON body parsed and validated off the event loop (use as
     ``route_class``)."""
 
+    def body_validator(self, model: type[BaseModel]) -> Callable[[bytes], BaseModel]:
+        """How this route turns its JSON body into ``model``: pydantic's own parser (a subclass may remember)."""
+        return model.model_validate_json
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         model = body_model(self)
+        validate = None if model is None else self.body_validator(model)
 
         async def in_lane(request: Request) -> Response:
             body = await request.body()
             async with cpu_lanes():
-                if model is None or not body or not _is_json(request):
+                if validate is None or not body or not _is_json(request):
                     return await handler(request)
-                return await handler(ParsedJSONRequest(request, body, await parse_body(model, body)))
+                return await handler(ParsedJSONRequest(request, body, await parse_body(validate, body)))
 
         return in_lane

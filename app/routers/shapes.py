@@ -5,17 +5,16 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from app import pricing
-from app.caching import CachedRoute
 from app.dependencies import SettingsDep
 from app.encoding import dumps
 from app.reports import report_dict
+from app.routers.shapes_memo import StackRoute
 from app.schemas.common import ERROR_RESPONSES, InputShape
-from app.schemas.layers import to_layers
 from app.schemas.shapes import StackRequest, StackResponse
 from convcore.networks.layers import Shape
 from convcore.networks.stack import analyze
 
-router = APIRouter(tags=["shapes"], route_class=CachedRoute, responses=ERROR_RESPONSES)
+router = APIRouter(tags=["shapes"], route_class=StackRoute, responses=ERROR_RESPONSES)
 
 #: Stacks up to this many layers are analysed on the event loop (about 1.5 ms for 150 layers, benchmarks/api.py):
 #: the request already holds its CPU lane (app.json_body), and a trip to the thread pool would cost it more.
@@ -28,7 +27,7 @@ def to_shape(shape: InputShape | None) -> Shape | None:
 
 
 def _table(body: StackRequest) -> Response:
-    report = analyze(to_layers(body.layers), to_shape(body.input))
+    report = analyze(body.convcore_layers(), to_shape(body.input))
     return Response(dumps(report_dict(report)), media_type="application/json")
 
 

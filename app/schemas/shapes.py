@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt
 
 from app.schemas.common import (
     MAX_HYPER,
@@ -16,7 +16,8 @@ from app.schemas.common import (
     ShapeOut,
     Size,
 )
-from app.schemas.layers import LayerList
+from app.schemas.layers import LayerList, to_layers
+from convcore.networks.layers import Layer
 
 Index = Annotated[StrictInt, Field(ge=0, le=MAX_SIZE)]
 
@@ -59,6 +60,18 @@ class StackRequest(Model):
 
     input: InputShape | None = None
     layers: LayerList
+    _layers: list[Layer] | None = PrivateAttr(default=None)
+
+    def convcore_layers(self) -> list[Layer]:
+        """The layers as convcore's :class:`Layer` objects, made once (or given by :meth:`with_layers`)."""
+        if self._layers is None:
+            self._layers = to_layers(self.layers)
+        return self._layers
+
+    def with_layers(self, layers: list[Layer]) -> "StackRequest":
+        """This request with its convcore layers already made (a remembered stack's)."""
+        self._layers = layers
+        return self
 
 
 class ReceptiveFieldOut(BaseModel):

@@ -22,6 +22,8 @@ from convcore.networks.layers import (
     LayerResult,
     Shape,
     Window,
+    apply_layer,
+    check_input,
     parse_layers,
     propagate,
     static_windows,
@@ -107,8 +109,6 @@ def _gaps(index: int, layer: Layer, windows: tuple[Window, Window]) -> list[Stac
 
 
 def _unread(result: LayerResult, index: int) -> list[StackWarning]:
-    if result.unused_image == (0, 0):
-        return []  # the common case, without building the list
     return [
         StackWarning(
             "unread",
@@ -146,6 +146,23 @@ def _field_warnings(index: int, layer: Layer, before: Field | None) -> list[Stac
     ]
 
 
+def _add_row(
+    report: StackReport, i: int, layer: Layer, result: LayerResult | None, current: Field | None, before: Field | None
+) -> None:
+    """Layer ``i``'s row and warnings (``result``: with an input size), its field ``current`` after ``before``."""
+    windows = result.windows if result is not None else static_windows(layer)
+    if current is None:
+        report.warnings.extend(_field_warnings(i, layer, before))
+    elif windows is not None:
+        report.warnings.extend(_gaps(i, layer, windows))
+    if result is not None:
+        if result.unused_image != (0, 0):
+            report.warnings.extend(_unread(result, i))
+        report.layers.append(LayerReport(i, layer, result.output, result.params, result.macs, current, result.unused))
+    else:
+        report.layers.append(LayerReport(i, layer, None, None, None, current, None))
+
+
 def _table(
     layers: Sequence[Layer],
     results: Sequence[LayerResult] | None,
@@ -153,23 +170,26 @@ def _table(
     input_shape: Shape | None,
 ) -> StackReport:
     """The rows and warnings of a chain whose fields the engine computed (``results``: with an input size)."""
-    rows, warnings = [], []
-    before: Field | None = (rf.AxisField(), rf.AxisField())
+    report = StackReport(input_shape, [])
+    before: Field | None = graph.START
     for i, layer in enumerate(layers):
-        result = results[i] if results is not None else None
-        current = fields[i]
-        windows = result.windows if result is not None else static_windows(layer)
-        if current is None:
-            warnings += _field_warnings(i, layer, before)
-        elif windows is not None:
-            warnings += _gaps(i, layer, windows)
-        if result is not None:
-            warnings += _unread(result, i)
-            rows.append(LayerReport(i, layer, result.output, result.params, result.macs, current, result.unused))
-        else:
-            rows.append(LayerReport(i, layer, None, None, None, current, None))
-        before = current
-    return StackReport(input_shape, rows, warnings)
+        _add_row(report, i, layer, results[i] if results is not None else None, fields[i], before)
+        before = fields[i]
+    return report
+
+
+def _chain_table(layers: Sequence[Layer], input_shape: Shape) -> StackReport:
+    """:func:`_table` of a chain the engine's fast path answers, in one pass: each layer applied, its field and
+    its row (:class:`convcore.networks.graph.NotPlain` when the chain needs the engine)."""
+    report = StackReport(input_shape, [])
+    before: Field | None = graph.START
+    shape = input_shape
+    for i, layer in enumerate(layers):
+        result = apply_layer(layer, shape, i)
+        current = graph.next_field(before, result, input_shape)
+        _add_row(report, i, layer, result, current, before)
+        before, shape = current, result.output
+    return report
 
 
 def chain_nodes(results: Sequence[LayerResult], input_shape: Shape) -> list[graph.Node]:
@@ -190,11 +210,13 @@ def analyze(layers: Sequence[Layer], input_shape: Shape | None = None) -> StackR
     where that answers and through the engine itself where it does not."""
     if input_shape is None:
         return _table(layers, None, graph.static_chain_fields(layers), None)
-    results = propagate(layers, input_shape)
-    fields = graph.chain_fields(results, input_shape)
-    if fields is None:
+    check_input(input_shape)
+    try:
+        return _chain_table(layers, input_shape)
+    except graph.NotPlain:
+        results = propagate(layers, input_shape)
         fields = [n.field for n in graph.analyze(chain_nodes(results, input_shape)).nodes[1:]]
-    return _table(layers, results, fields, input_shape)
+        return _table(layers, results, fields, input_shape)
 
 
 def analyze_network(

@@ -41,7 +41,7 @@ of a layer list with shortcuts (:func:`from_layers`); :mod:`.report` the report 
 Callers import from here.
 """
 
-from convcore.networks.graph.chain import chain_fields, layer_role, static_chain_fields
+from convcore.networks.graph.chain import START, NotPlain, chain_fields, layer_role, next_field, static_chain_fields
 from convcore.networks.graph.engine import analyze
 from convcore.networks.graph.layer_nodes import from_layers, layer_node, result_node
 from convcore.networks.graph.nodes import (
@@ -58,12 +58,14 @@ from convcore.networks.graph.nodes import (
 from convcore.networks.graph.report import field_dict, report_to_dict
 
 __all__ = [
+    "START",
     "Field",
     "FieldKind",
     "GraphReport",
     "Merge",
     "Node",
     "NodeReport",
+    "NotPlain",
     "Role",
     "Windows",
     "analyze",
@@ -73,6 +75,7 @@ __all__ = [
     "layer_node",
     "layer_role",
     "merge_fields",
+    "next_field",
     "report_to_dict",
     "result_node",
     "static_chain_fields",

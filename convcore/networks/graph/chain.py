@@ -1,6 +1,6 @@
 """The engine's fields for a chain of layers (each reads the one before, as a ``/shapes`` stack does), in one loop
-over the propagated layers without building nodes: :func:`chain_fields` and, without an input size,
-:func:`static_chain_fields`.
+over the propagated layers without building nodes: :func:`chain_fields` (one layer at a time:
+:func:`next_field`) and, without an input size, :func:`static_chain_fields`.
 
 The engine (:func:`convcore.networks.graph.analyze`) stays the definition; this is its fast path for the chains it
 answers plainly. In such a chain a field is local on both axes or whole on both: a window composes one window per
@@ -29,34 +29,50 @@ def layer_role(layer_type: str) -> Role:
 _ROLES = {layer_type: layer_role(layer_type) for layer_type in LAYER_TYPES}
 
 
+class NotPlain(Exception):
+    """The chain needs the engine's general path from here (see the module's docstring)."""
+
+
+#: A chain's field before its first layer: one input position.
+START: Field = (rf.AxisField(), rf.AxisField())
+
+
+def next_field(field: Field | None, result: LayerResult, input_shape: Shape) -> Field | None:
+    """The field the engine gives ``result``'s node in a chain, from the field before it (``None``: ended by an
+    upsampling layer); :class:`NotPlain` when the chain needs the engine's general path."""
+    role = _ROLES[result.layer.type]
+    if field is None or role == "pass":
+        return field
+    if role == "opaque":
+        return None
+    if field[0].whole:  # and so field[1]: a mix makes both axes whole at once
+        return field
+    if result.input.height == 1 or result.input.width == 1:
+        raise NotPlain
+    if role == "window":
+        assert result.windows is not None
+        return (rf.compose(field[0], result.windows[0]), rf.compose(field[1], result.windows[1]))
+    return (rf.whole(input_shape.height, field[0].stride), rf.whole(input_shape.width, field[1].stride))
+
+
 def chain_fields(results: Sequence[LayerResult], input_shape: Shape) -> list[Field | None] | None:
     """Per layer of a propagated chain the field the engine gives its node, or ``None`` when the chain needs the
     engine's general path (see the module's docstring)."""
-    field: Field | None = (rf.AxisField(), rf.AxisField())
+    field: Field | None = START
     fields: list[Field | None] = []
-    for result in results:
-        role = _ROLES[result.layer.type]
-        if field is None or role == "pass":
-            pass
-        elif role == "opaque":
-            field = None
-        elif field[0].whole:  # and so field[1]: a mix makes both axes whole at once
-            pass
-        elif result.input.height == 1 or result.input.width == 1:
-            return None
-        elif role == "window":
-            assert result.windows is not None
-            field = (rf.compose(field[0], result.windows[0]), rf.compose(field[1], result.windows[1]))
-        else:
-            field = (rf.whole(input_shape.height, field[0].stride), rf.whole(input_shape.width, field[1].stride))
-        fields.append(field)
+    try:
+        for result in results:
+            field = next_field(field, result, input_shape)
+            fields.append(field)
+    except NotPlain:
+        return None
     return fields
 
 
 def static_chain_fields(layers: Sequence[Layer]) -> list[Field | None]:
     """Per layer the field without an input size: windows compose up to the first layer whose window needs the
     size (global pooling, linear) or that upsamples; that layer and the rest have ``None``."""
-    field: Field = (rf.AxisField(), rf.AxisField())
+    field: Field = START
     fields: list[Field | None] = []
     for layer in layers:
         windows = static_windows(layer)

@@ -95,6 +95,39 @@ def _sliding(layer: Layer, size: Pair, index: int) -> tuple[Pair, Pair, Pair]:
     return (oh, ow), (uh, uw), (ih, iw)
 
 
+@lru_cache(maxsize=4096)
+def _slide(
+    layer_type: str, c: int, out_c: int, size: Pair, kernel: Pair, stride: Pair, padding: tuple[Pair, Pair],
+    dilation: Pair, ceil: bool, output_padding: Pair, groups: int, bias: bool,
+) -> tuple[Pair, Pair, Pair, int, int]:  # fmt: skip
+    """Output size, unread positions, unread real rows, parameters and MACs of a sliding-window layer: one
+    remembered call for what :func:`_sliding` and :func:`_conv_counts` give (a network repeats its layers)."""
+    (oh, uh, ih), (ow, uw, iw) = (
+        _axis(layer_type, size[a], kernel[a], stride[a], padding[a], dilation[a], ceil, output_padding[a])
+        for a in (0, 1)
+    )
+    params = macs = 0
+    if layer_type in ("conv2d", "conv_transpose2d"):
+        params, macs = _conv_counts(layer_type, c, out_c, kernel, size, (oh, ow), groups, bias)
+    return (oh, ow), (uh, uw), (ih, iw), params, macs
+
+
+def _sliding_counts(layer: Layer, c: int, out_c: int, size: Pair, index: int) -> tuple[Pair, Pair, Pair, int, int]:
+    """:func:`_slide` of ``layer``; a layer that cannot run says which layer, axis and size (from the two steps)."""
+    try:
+        return _slide(
+            layer.type, c, out_c, size, layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+            layer.ceil_mode, layer.output_padding, layer.groups, layer.bias,
+        )  # fmt: skip
+    except ValueError:
+        out_size = _sliding(layer, size, index)[0]  # raises, naming the axis, where an axis cannot run
+        try:
+            _conv_counts(layer.type, c, out_c, layer.kernel_size, size, out_size, layer.groups, layer.bias)
+        except ValueError as exc:
+            raise within(exc, f"layer {index} ({layer.type})", layer=index, type=layer.type) from exc
+        raise AssertionError("_slide failed where its steps did not") from None
+
+
 def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     """Output shape, parameters, MACs and receptive-field windows of ``layer`` on an input ``shape``.
 
@@ -107,15 +140,8 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     unused_img: Pair = (0, 0)
     params = macs = 0
     if layer.type in SLIDING:
-        out_size, unused, unused_img = _sliding(layer, size, index)
         out_c = layer.out_channels if layer.out_channels is not None else c
-        if layer.type in ("conv2d", "conv_transpose2d"):
-            try:
-                params, macs = _conv_counts(
-                    layer.type, c, out_c, layer.kernel_size, size, out_size, layer.groups, layer.bias
-                )
-            except ValueError as exc:
-                raise within(exc, f"layer {index} ({layer.type})", layer=index, type=layer.type) from exc
+        out_size, unused, unused_img, params, macs = _sliding_counts(layer, c, out_c, size, index)
         output = Shape(out_c, *out_size)
         windows = None if layer.type == "conv_transpose2d" else _sliding_windows(layer)
     elif layer.type in PASS_THROUGH:
@@ -135,8 +161,8 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     return LayerResult(layer, shape, output, params, macs, windows, unused, unused_img)
 
 
-def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
-    """Apply the stack layer by layer; a layer that cannot run on its input is a ``ValueError``."""
+def check_input(input_shape: Shape) -> None:
+    """A ``ValueError`` naming the first of the input's channels, height and width out of its bounds."""
     for name, value, high in (
         ("channels", input_shape.channels, MAX_CHANNELS),
         ("height", input_shape.height, MAX_SIZE),
@@ -144,6 +170,11 @@ def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
     ):
         if not is_int(value) or not 1 <= value <= high:
             raise ValueError(f"input {name} must be an integer between 1 and {high:,}, got {short_repr(value)}")
+
+
+def propagate(layers: Sequence[Layer], input_shape: Shape) -> list[LayerResult]:
+    """Apply the stack layer by layer; a layer that cannot run on its input is a ``ValueError``."""
+    check_input(input_shape)
     results = []
     shape = input_shape
     for i, layer in enumerate(layers):
