@@ -30,6 +30,9 @@ const exact = (v) => Math.round(v * 1e4) / 1e4;
 // Changing these keys keeps the layer and its output; anything else recomputes them.
 const VIEW_ONLY = new Set(["step", "speed", "matrix"]);
 const $ = (id) => document.getElementById(id);
+// The template's radio buttons, looked up once rather than queried on every render.
+const MODE_RADIOS = [...document.querySelectorAll('input[name="mode"]')];
+const VIEW_RADIOS = [...document.querySelectorAll('input[name="view"]')];
 
 initShell();
 const LIMITS = pageLimits();
@@ -155,8 +158,8 @@ function writeUrl() {
 }
 
 function renderStatic() {
-  for (const radio of document.querySelectorAll('input[name="mode"]')) radio.checked = radio.value === state.mode;
-  for (const radio of document.querySelectorAll('input[name="view"]')) radio.checked = radio.value === state.view;
+  for (const radio of MODE_RADIOS) radio.checked = radio.value === state.mode;
+  for (const radio of VIEW_RADIOS) radio.checked = radio.value === state.view;
   $("pg-view").hidden = state.mode !== "transposed";
   const pool = state.mode === "maxpool" || state.mode === "avgpool";
   for (const [id, key] of [
@@ -247,10 +250,10 @@ function render() {
 }
 
 function bind() {
-  for (const radio of document.querySelectorAll('input[name="mode"]')) {
+  for (const radio of MODE_RADIOS) {
     radio.addEventListener("change", () => update({ mode: radio.value, step: 0 }));
   }
-  for (const radio of document.querySelectorAll('input[name="view"]')) {
+  for (const radio of VIEW_RADIOS) {
     radio.addEventListener("change", () => update({ view: radio.value, step: 0 }));
   }
   $("pg-axes").addEventListener("change", (e) => update({ axes: e.target.checked }));

@@ -52,10 +52,24 @@ function resize(grid, { rows, cols, size }) {
   grid.svg.style.setProperty("--half", `${(size - 1) / 2}px`);
 }
 
+// A cell's fill and the ink of its number: white and near-black for padding, else from the colour scale.
+const PLAIN = { fill: "#fff", ink: "#111" };
+
+// The look of a value, worked out once per value in a draw (values repeat across a grid, and
+// the colour scale allocates arrays and a string per call).
+function lookOf(looks, value, maxAbs) {
+  let look = looks.get(value);
+  if (!look) {
+    look = { fill: divergingColor(value, maxAbs), ink: textColorOn(value, maxAbs) };
+    looks.set(value, look);
+  }
+  return look;
+}
+
 // Write what cell n at (r, c) shows: its place, its fill and its number (presentation attributes, not inline
 // styles: Chrome restyles an SVG element far faster that way, and the CSS rules for padding and inserted zeros
 // still win over them).
-function writeCell(cell, n, r, c, info, spec, resized) {
+function writeCell(cell, n, r, c, info, spec, resized, looks) {
   const size = spec.size;
   if (cell.pos !== n || resized) {
     cell.pos = n;
@@ -63,7 +77,8 @@ function writeCell(cell, n, r, c, info, spec, resized) {
     cell.g.setAttribute("data-i", String(n));
   }
   const plain = info.pad || !Number.isFinite(info.value);
-  const fill = plain ? "#fff" : divergingColor(info.value, spec.maxAbs);
+  const look = plain ? PLAIN : lookOf(looks, info.value, spec.maxAbs);
+  const fill = look.fill;
   if (cell.fill !== fill) {
     cell.fill = fill;
     cell.rect.setAttribute("fill", fill);
@@ -74,7 +89,7 @@ function writeCell(cell, n, r, c, info, spec, resized) {
     cell.g.append(cell.text);
   }
   if (cell.text) {
-    const ink = plain ? "#111" : textColorOn(info.value, spec.maxAbs);
+    const ink = look.ink;
     if (cell.ink !== ink) {
       cell.ink = ink;
       cell.text.setAttribute("fill", ink);
@@ -97,6 +112,7 @@ export function drawSvgCells(grid, spec, resized) {
   const count = rows * cols;
   const cells = new Array(count);
   const byKey = new Map();
+  const looks = new Map();
   for (let n = 0; n < count; n++) {
     const r = Math.floor(n / cols);
     const c = n % cols;
@@ -104,15 +120,20 @@ export function drawSvgCells(grid, spec, resized) {
     const cell = grid.byKey.get(key) ?? makeCell(grid);
     byKey.set(key, cell);
     cells[n] = cell;
-    writeCell(cell, n, r, c, spec.cell(r, c), spec, resized);
+    writeCell(cell, n, r, c, spec.cell(r, c), spec, resized, looks);
   }
   for (const [key, cell] of grid.byKey) if (!byKey.has(key)) retire(grid, cell);
   grid.byKey = byKey;
   grid.cells = cells;
 }
 
-// Every SVG cell retired (the grid turned to canvas, or back).
+// Every SVG cell retired (the grid turned to canvas, or back), taken out of the document at once rather than
+// one by one.
 export function clearSvgCells(grid) {
-  for (const cell of grid.byKey.values()) retire(grid, cell);
+  grid.cellLayer.replaceChildren();
+  for (const cell of grid.byKey.values()) {
+    cell.pos = -1;
+    grid.spare.push(cell);
+  }
   grid.byKey = new Map();
 }
