@@ -11,7 +11,7 @@ drives each endpoint with ``wrk`` for a bounded time and prints requests/s and p
   when the images router is mounted, ``/images/feature-maps`` (512×512 sample, 3 layers; target p50 < 100 ms).
 
 First, in this process, the ``/shapes`` pipeline for ResNet-50's main path (one layer form end to end): the JSON
-body to convcore layers (a remembered stack, :mod:`app.routers.shapes_memo`; beside it a new one, validated and
+body to convcore layers (a remembered stack, :mod:`app.shapes_memo`; beside it a new one, validated and
 built), the analysis (shapes, fields through the graph engine's chain fast path and rows in one pass: its parts
 also printed alone, and beside them what the engine itself would take), the response rows, the serialisation,
 each the best of a few rounds in CPU time, their sum and the whole pipeline with a new input size on every call
@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT))
 from app.encoding import dumps  # noqa: E402
 from app.reports import report_dict  # noqa: E402
 from app.routers.shapes import to_shape  # noqa: E402
-from app.routers.shapes_memo import STACKS, validate_stack  # noqa: E402
 from app.schemas.shapes import StackRequest  # noqa: E402
+from app.shapes_memo import STACKS, validate_stack  # noqa: E402
 from convcore.networks import graph, zoo  # noqa: E402
 from convcore.networks.layers import Shape, propagate  # noqa: E402
 from convcore.networks.stack import analyze, chain_nodes  # noqa: E402
@@ -260,7 +260,7 @@ def print_stages() -> None:
                 print(f"  {part:<36} {_best_ms(measure):7.3f} ms")
     print(f"  {'sum of the stages':<36} {total:7.3f} ms")
     print(f"  {'(validate a new stack instead)':<36} {_best_ms(new_stack):7.3f} ms")
-    # A new input height on every call (224, 225, …): the stack is remembered (app.routers.shapes_memo), nothing
+    # A new input height on every call (224, 225, …): the stack is remembered (app.shapes_memo), nothing
     # else a previous call computed is reused. Then a new stack on every call (the last layer's out_features).
     sized = _whole(body, b'"height": 224', lambda n: b'"height": %d' % (224 + n % 10000))
     print(f"  {'whole pipeline, new size each call':<36} {_best_ms(sized):7.3f} ms   (target ≤ 0.5 ms)")

@@ -8,9 +8,9 @@ from app import pricing
 from app.dependencies import SettingsDep
 from app.encoding import dumps
 from app.reports import report_dict
-from app.routers.shapes_memo import StackRoute
 from app.schemas.common import ERROR_RESPONSES, InputShape
 from app.schemas.shapes import StackRequest, StackResponse
+from app.shapes_memo import StackRoute
 from convcore.networks.layers import Shape
 from convcore.networks.stack import analyze
 

@@ -1,4 +1,4 @@
-"""app.routers.shapes_memo: a remembered stack answers exactly as a new one, errors stay errors, the memo is
+"""app.shapes_memo: a remembered stack answers exactly as a new one, errors stay errors, the memo is
 bounded and its entries are as small as its docstring says."""
 
 import json
@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from app.caching import CACHE, MAX_BODY_BYTES
 from app.main import app
 from app.reports import report_dict
-from app.routers.shapes_memo import MAX_STACKS, STACKS, validate_stack
 from app.schemas.common import MAX_STACK_LAYERS
+from app.shapes_memo import MAX_STACKS, STACKS, validate_stack
 from convcore.networks import zoo
 from convcore.networks.layers import Shape, parse_layers
 from convcore.networks.stack import analyze
@@ -42,8 +42,9 @@ def _post(body: bytes) -> Any:
 def test_a_remembered_stack_answers_as_convcore_does_for_every_size(height: int, width: int) -> None:
     _post(orjson.dumps({"input": {"channels": 3, "height": 50, "width": 50}, "layers": LAYERS}))
     assert len(STACKS._entries) == 1
-    # Other spacing and key order: the same stack, so the same entry.
-    spaced = json.dumps({"layers": LAYERS, "input": {"width": width, "height": height, "channels": 3}}, indent=1)
+    # Other spacing and key order, the layers' own keys too: the same stack, so the same entry.
+    reordered = [dict(reversed(layer.items())) for layer in LAYERS]
+    spaced = json.dumps({"layers": reordered, "input": {"width": width, "height": height, "channels": 3}}, indent=1)
     response = _post(spaced.encode())
     assert response.status_code == 200
     assert len(STACKS._entries) == 1

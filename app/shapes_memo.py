@@ -2,15 +2,14 @@
 size (what the receptive-field explorer and the image lab do on every change) skips validating and building the
 layers again.
 
-The key is the stack re-serialised by orjson from the parsed body: the same layers in any spacing or key order
-give one key, and a stack is validated from that same canonical text the first time, so what is remembered is
-exactly what the key says. Only bodies up to :data:`app.caching.MAX_BODY_BYTES` are remembered, at most
-:data:`MAX_STACKS` of them, least recently used first out. An entry holds its key and at most ``MAX_STACK_LAYERS``
-layers as request models and convcore layers: under 1.5 MiB for the largest stack a 64 KiB body can hold
-(``tests/app/routers/test_shapes_memo.py`` measures it), so the memo holds at most 16 × 1.5 MiB = 24 MiB per
-worker. Anything else (a body orjson refuses,
-fields other than ``input`` and ``layers``, an input that does not validate) takes pydantic's path, whose 422
-names the field.
+The key is the stack re-serialised by orjson from the parsed body, keys sorted: the same layers in any spacing
+or key order give one key, and a stack is validated from that same canonical text the first time, so what is
+remembered is exactly what the key says. Only bodies up to :data:`app.caching.MAX_BODY_BYTES` are remembered, at
+most :data:`MAX_STACKS` of them, least recently used first out. An entry holds its key and at most
+``MAX_STACK_LAYERS`` layers as request models and convcore layers: under 1.5 MiB for the largest stack a 64 KiB
+body can hold (``tests/app/test_shapes_memo.py`` measures it), so the memo holds at most 16 × 1.5 MiB = 24 MiB
+per worker. Anything else (a body orjson refuses, fields other than ``input`` and ``layers``, an input that does
+not validate) takes pydantic's path, whose 422 names the field.
 """
 
 from collections.abc import Callable
@@ -46,7 +45,7 @@ def validate_stack(body: bytes) -> StackRequest:
     raw = _canonical(body) if len(body) <= MAX_BODY_BYTES else None
     if raw is None:
         return StackRequest.model_validate_json(body)
-    key = orjson.dumps(raw["layers"])
+    key = orjson.dumps(raw["layers"], option=orjson.OPT_SORT_KEYS)
     known = STACKS.get(key)
     if known is None:
         request = StackRequest.model_validate_json(orjson.dumps(raw))
