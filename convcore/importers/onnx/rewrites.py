@@ -174,8 +174,10 @@ def folded_linear(node: onnx.NodeProto, absent: set[str], parameters: frozenset[
       MLP on a stored table of coordinates), folded into one constant: the weight is read by no node, and its
       shape, output features × input features, needs the table's, which the file does not hold: not counted.
     """
+    if node.op_type != "Add" or len(node.input) < 2:
+        return {}
     op, args = _fx_call(metadata(node))
-    if node.op_type != "Add" or op != "linear" or len(args) < 3 or len(node.input) < 2:
+    if op != "linear" or len(args) < 3:
         return {}
     product, bias = node.input[0], node.input[1]
     notes = {}
