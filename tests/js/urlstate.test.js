@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readState, serializeState, writeState } from "../../static/js/common/urlstate.js";
+import { readState, serializeState, writeState, writeStateAfterPaint } from "../../static/js/common/urlstate.js";
 
 const props = [
   { key: "k", type: "int", default: 3, min: 1, max: 11 },
@@ -48,5 +48,27 @@ test("writeState writes the address only when it changes", () => {
   } finally {
     delete globalThis.location;
     delete globalThis.history;
+  }
+});
+
+test("writeStateAfterPaint writes after the next frame, with the state as it is then", async () => {
+  const writes = [];
+  const frames = [];
+  globalThis.location = { pathname: "/residual", search: "" };
+  globalThis.history = { state: null, replaceState: (_, __, url) => writes.push(url) };
+  globalThis.requestAnimationFrame = (callback) => frames.push(callback);
+  try {
+    let state = { k: 5, mode: "conv", flip: false, w: [1, 0, -1] };
+    writeStateAfterPaint(props, () => state);
+    state = { ...state, k: 6 };
+    await new Promise((resolve) => setTimeout(resolve));
+    assert.deepEqual(writes, []);
+    frames.shift()();
+    await new Promise((resolve) => setTimeout(resolve));
+    assert.deepEqual(writes, ["/residual?k=6"]);
+  } finally {
+    delete globalThis.location;
+    delete globalThis.history;
+    delete globalThis.requestAnimationFrame;
   }
 });

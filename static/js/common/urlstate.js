@@ -60,3 +60,10 @@ export function writeState(props, state) {
   if (query === location.search.slice(1)) return;
   history.replaceState(history.state, "", query ? `${location.pathname}?${query}` : location.pathname);
 }
+
+// For a page whose answer comes from the server: the address once that answer is on screen. history.replaceState
+// takes several ms under load, and Chromium then fetches the favicon again, from a server that may still be
+// computing. getState() is read then, so the address says what is shown.
+export function writeStateAfterPaint(props, getState) {
+  requestAnimationFrame(() => setTimeout(() => writeState(props, getState())));
+}

@@ -5,7 +5,7 @@
 import { ApiError, apiGet, apiPost } from "../common/api.js";
 import { t } from "../common/i18n.js";
 import { initShell } from "../common/shell.js";
-import { readState, writeState } from "../common/urlstate.js";
+import { readState, writeState, writeStateAfterPaint } from "../common/urlstate.js";
 import { warningText } from "../common/layer-warnings.js";
 import { pixelUnder } from "../common/mapdraw.js";
 import { renderEditor } from "../imagelab/editor.js";
@@ -41,21 +41,19 @@ let mapCanvases = [];
 let layouts = new Map();
 let erfRequest = null;
 
-function saveUrl() {
-  writeState(PROPS, {
+function urlState() {
+  return {
     sample: state.sample,
     color: state.color,
     layers: JSON.stringify(state.layers),
     sel: state.sel ? [state.sel.layer, state.sel.channel, state.sel.row, state.sel.col] : [],
     erf: state.erf,
     view: state.view,
-  });
+  };
 }
 
-// An edit's URL is written once its maps are on screen (or its error is): history.replaceState costs up to ~15 ms
-// a call on a loaded machine, and Chromium then fetches the favicon again, from the server computing the maps.
-function saveUrlAfterPaint() {
-  requestAnimationFrame(() => setTimeout(saveUrl));
+function saveUrl() {
+  writeState(PROPS, urlState());
 }
 
 function decodeImage(src) {
@@ -197,7 +195,8 @@ async function run() {
   } finally {
     $("status").textContent = "";
     showError();
-    saveUrlAfterPaint();
+    // an edit's address once its maps (or its error) are on screen
+    writeStateAfterPaint(PROPS, urlState);
   }
 }
 

@@ -4,7 +4,7 @@ import { showError } from "../common/errorview.js";
 import { formatCount, t } from "../common/i18n.js";
 import { pageLimits } from "../common/limits.js";
 import { initShell } from "../common/shell.js";
-import { readState, writeState } from "../common/urlstate.js";
+import { readState, writeState, writeStateAfterPaint } from "../common/urlstate.js";
 import { bindCheckbox, bindNumber, serially } from "../lessons/controls.js";
 import { fmt, fmtSci } from "../common/format.js";
 import { residualMaxima } from "../lessons/budget.js";
@@ -78,9 +78,7 @@ async function reload() {
     clearResult();
     showError($("res-error"), error);
   } finally {
-    // the address once the plot is on screen: history.replaceState takes several ms under load, and Chromium
-    // then fetches the favicon again, from the server running the experiment
-    requestAnimationFrame(() => setTimeout(() => writeState(PROPS, state)));
+    writeStateAfterPaint(PROPS, () => state);
   }
 }
 // One request at a time, sent at once; changes made meanwhile make one more with the settings as they are then.
