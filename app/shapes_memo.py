@@ -8,10 +8,16 @@ remembered is exactly what the key says. Only bodies up to :data:`app.caching.MA
 most :data:`MAX_STACKS` of them, least recently used first out. An entry holds its key and at most
 ``MAX_STACK_LAYERS`` layers as request models and convcore layers: under 1.5 MiB for the largest stack a 64 KiB
 body can hold (``tests/app/test_shapes_memo.py`` measures it), so the memo holds at most 16 × 1.5 MiB = 24 MiB
-per worker. Anything else (a body orjson refuses, fields other than ``input`` and ``layers``, an input that does
-not validate) takes pydantic's path, whose 422 names the field.
+per worker, and its tails (below) 16 × 64 KiB more. Anything else (a body orjson refuses, fields other than
+``input`` and ``layers``, an input that does not validate) takes pydantic's path, whose 422 names the field.
+
+A page sends ``{"input": {...}, "layers": [...]}`` in that order (``JSON.stringify({input, layers})``), a new
+input with the same layers on every change. Such a body is also remembered by its bytes after the input object
+(:data:`TAILS`), so the next one with the same tail parses only its input: a tail is remembered only when it is
+exactly the layers array and the closing brace, so that body and the remembered one hold the same layers.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +32,11 @@ MAX_STACKS = 16
 
 #: Canonical layer JSON → the validated request models and their convcore layers.
 STACKS: LRU[bytes, StackRequest] = LRU(MAX_STACKS)
+#: The bytes after a page's input object (the layers array and ``}``) → the same entries as :data:`STACKS`.
+TAILS: LRU[bytes, StackRequest] = LRU(MAX_STACKS)
 _TOP = frozenset({"input", "layers"})
+#: ``{"input": {...}, "layers":`` with the input object (which holds no object) as group 1; the tail follows.
+_PAGE_FORM = re.compile(rb'\s*\{\s*"input"\s*:\s*(\{[^{}]*\})\s*,\s*"layers"\s*:')
 
 
 def _canonical(body: bytes) -> dict[str, Any] | None:
@@ -40,25 +50,67 @@ def _canonical(body: bytes) -> dict[str, Any] | None:
     return raw
 
 
-def validate_stack(body: bytes) -> StackRequest:
-    """``StackRequest`` from JSON ``body`` with its convcore layers, the layers from :data:`STACKS` when remembered."""
-    raw = _canonical(body) if len(body) <= MAX_BODY_BYTES else None
-    if raw is None:
-        return StackRequest.model_validate_json(body)
-    key = orjson.dumps(raw["layers"], option=orjson.OPT_SORT_KEYS)
-    known = STACKS.get(key)
-    if known is None:
-        request = StackRequest.model_validate_json(orjson.dumps(raw))
-        request.convcore_layers()
-        STACKS.put(key, request)
-        return request
-    shape = raw.get("input")
+def forget() -> None:
+    """Empty the memo (tests and benchmarks)."""
+    STACKS.clear()
+    TAILS.clear()
+
+
+def _remember_tail(body: bytes, request: StackRequest) -> None:
+    """Remember ``request`` by ``body``'s tail when ``body`` has the page's form and its tail holds only the layers."""
+    page = _PAGE_FORM.match(body)
+    if page is None:
+        return
+    tail = body[page.end() :]
+    try:
+        rest = orjson.loads(b'{"layers":' + tail)
+    except orjson.JSONDecodeError:
+        return
+    if rest.keys() == {"layers"}:
+        TAILS.put(tail, request)
+
+
+def _with_input(body: bytes, shape: Any, known: StackRequest) -> StackRequest:
+    """``known``'s layers with the input ``shape`` parsed from ``body`` (pydantic's 422 when it does not validate)."""
     try:
         given = None if shape is None else InputShape.model_validate(shape)
     except ValidationError:
         return StackRequest.model_validate_json(body)
     request = StackRequest.model_construct(input=given, layers=known.layers)
     return request.with_layers(known.convcore_layers())
+
+
+def _by_tail(body: bytes) -> StackRequest | None:
+    """The request from a remembered tail (see the module's docstring), or ``None``."""
+    page = _PAGE_FORM.match(body)
+    known = None if page is None else TAILS.get(body[page.end() :])
+    if page is None or known is None:
+        return None
+    try:
+        shape = orjson.loads(page[1])
+    except orjson.JSONDecodeError:
+        return None
+    return _with_input(body, shape, known)
+
+
+def validate_stack(body: bytes) -> StackRequest:
+    """``StackRequest`` from JSON ``body`` with its convcore layers, the layers from :data:`STACKS` when remembered."""
+    if len(body) > MAX_BODY_BYTES:
+        return StackRequest.model_validate_json(body)
+    found = _by_tail(body)
+    if found is not None:
+        return found
+    raw = _canonical(body)
+    if raw is None:
+        return StackRequest.model_validate_json(body)
+    key = orjson.dumps(raw["layers"], option=orjson.OPT_SORT_KEYS)
+    known = STACKS.get(key)
+    if known is None:
+        known = StackRequest.model_validate_json(orjson.dumps(raw))
+        known.convcore_layers()
+        STACKS.put(key, known)
+    _remember_tail(body, known)
+    return _with_input(body, raw.get("input"), known)
 
 
 class StackRoute(CachedRoute):

@@ -48,7 +48,7 @@ from app.encoding import dumps  # noqa: E402
 from app.reports import report_dict  # noqa: E402
 from app.routers.shapes import to_shape  # noqa: E402
 from app.schemas.shapes import StackRequest  # noqa: E402
-from app.shapes_memo import STACKS, validate_stack  # noqa: E402
+from app.shapes_memo import forget, validate_stack  # noqa: E402
 from convcore.networks import graph, zoo  # noqa: E402
 from convcore.networks.layers import Shape, propagate  # noqa: E402
 from convcore.networks.stack import analyze, chain_nodes  # noqa: E402
@@ -234,7 +234,7 @@ def print_stages() -> None:
     gc.freeze()  # as app.main does once the app is built: what lives for good stays out of the collections
 
     def new_stack() -> StackRequest:
-        STACKS.clear()
+        forget()
         return validate_stack(body)
 
     stages = {

@@ -13,7 +13,7 @@ from app.caching import CACHE, MAX_BODY_BYTES
 from app.main import app
 from app.reports import report_dict
 from app.schemas.common import MAX_STACK_LAYERS
-from app.shapes_memo import MAX_STACKS, STACKS, validate_stack
+from app.shapes_memo import MAX_STACKS, STACKS, TAILS, forget, validate_stack
 from convcore.networks import zoo
 from convcore.networks.layers import Shape, parse_layers
 from convcore.networks.stack import analyze
@@ -30,7 +30,7 @@ LAYERS: list[dict[str, Any]] = [
 
 @pytest.fixture(autouse=True)
 def _empty() -> None:
-    STACKS.clear()
+    forget()
     CACHE.clear()
 
 
@@ -117,3 +117,31 @@ def test_an_entry_of_the_largest_stack_holds_under_one_and_a_half_mebibytes(laye
     tracemalloc.stop()
     assert len(STACKS._entries) == 1
     assert held < 1.5 * 2**20, held
+
+
+def test_a_pages_body_with_a_remembered_tail_parses_only_its_input() -> None:
+    page = {"input": {"channels": 3, "height": 50, "width": 50}, "layers": LAYERS}
+    assert _post(orjson.dumps(page)).status_code == 200
+    assert len(TAILS._entries) == 1
+    STACKS.clear()  # the next answers can only come from the tail
+    for height, width in ((33, 20), (9, 70)):
+        body = orjson.dumps({"input": {"channels": 3, "height": height, "width": width}, "layers": LAYERS})
+        assert _post(body).json() == report_dict(analyze(parse_layers(LAYERS), Shape(3, height, width)))
+    assert len(STACKS._entries) == 0
+    tail = orjson.dumps(page)[len(b'{"input":{"channels":3,"height":50,"width":50},"layers":') :]
+    response = _post(b'{"input":{"channels":3,"height":50,"width":5 0},"layers":' + tail)
+    assert response.status_code == 422
+    assert [e["type"] for e in response.json()["detail"]] == ["json_invalid"]
+
+
+def test_a_tail_that_holds_more_than_the_layers_is_not_remembered() -> None:
+    layers = orjson.dumps(LAYERS)
+    # A second "input" after the layers is the one JSON keeps: the tail is not the layers alone.
+    last = 31
+    for first in (9, 12):
+        square = b'{"channels":3,"height":%d,"width":%d}'
+        body = b'{"input":%s,"layers":%s,"input":%s}' % (square % (first, first), layers, square % (last, last))
+        response = _post(body)
+        assert response.json() == report_dict(analyze(parse_layers(LAYERS), Shape(3, last, last)))
+    assert len(TAILS._entries) == 0
+    assert len(STACKS._entries) == 1
