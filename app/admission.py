@@ -23,6 +23,7 @@ each.
 
 import ctypes
 import ctypes.util
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -127,3 +128,16 @@ def one_thread_per_request() -> None:
     top of that oversubscribes the CPUs. On a loaded 2-core machine the image lab's convolutions took 270 ms
     with two threads and 9 ms with one (benchmarks/playground_render.py); the waiting threads spin."""
     torch.set_num_threads(1)
+
+
+#: Net new containers (allocated minus freed) that set off a collection of the youngest generation.
+YOUNG_COLLECTION_THRESHOLD = 20_000
+
+
+def collect_rarely() -> None:
+    """Let the cycle collector wait for :data:`YOUNG_COLLECTION_THRESHOLD` net new containers instead of 700.
+
+    A request's objects are freed by reference counting when it ends, but at its peak a ResNet-50 ``/shapes``
+    holds about 1,100 of them (its table and rows): with the default threshold almost every such request set off
+    a collection of everything young, 0.1–0.3 ms each (``benchmarks/api.py``). Call it after ``gc.freeze()``."""
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])

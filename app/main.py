@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.admission import one_thread_per_request, return_freed_memory
+from app.admission import collect_rarely, one_thread_per_request, return_freed_memory
 from app.body_limits import route_body_limits
 from app.errors import install_error_handlers
 from app.middleware import install_hardening
@@ -46,3 +46,4 @@ app = create_app()
 # move it out of the collector's reach. Without this, the full collections a request's short-lived objects set
 # off walk all of it: half of a 150-layer /shapes analysis's CPU time (benchmarks/api.py).
 gc.freeze()
+collect_rarely()

@@ -6,10 +6,11 @@ The key is the stack re-serialised by orjson from the parsed body, keys sorted: 
 or key order give one key, and a stack is validated from that same canonical text the first time, so what is
 remembered is exactly what the key says. Only bodies up to :data:`app.caching.MAX_BODY_BYTES` are remembered, at
 most :data:`MAX_STACKS` of them, least recently used first out. An entry holds its key and at most
-``MAX_STACK_LAYERS`` layers as request models and convcore layers: under 1.5 MiB for the largest stack a 64 KiB
-body can hold (``tests/app/test_shapes_memo.py`` measures it), so the memo holds at most 16 × 1.5 MiB = 24 MiB
-per worker, and its tails (below) 16 × 64 KiB more. Anything else (a body orjson refuses, fields other than
-``input`` and ``layers``, an input that does not validate) takes pydantic's path, whose 422 names the field.
+``MAX_STACK_LAYERS`` layers as request models and as a convcore chain (with each layer's last result): under
+2 MiB for the largest stack a 64 KiB body can hold (``tests/app/test_shapes_memo.py`` measures it), so the memo
+holds at most 16 × 2 MiB = 32 MiB per worker, and its tails (below) 16 × 64 KiB more. Anything else (a body
+orjson refuses, fields other than ``input`` and ``layers``, an input that does not validate) takes pydantic's
+path, whose 422 names the field.
 
 A page sends ``{"input": {...}, "layers": [...]}`` in that order (``JSON.stringify({input, layers})``), a new
 input with the same layers on every change. Such a body is also remembered by its bytes after the input object
@@ -77,7 +78,7 @@ def _with_input(body: bytes, shape: Any, known: StackRequest) -> StackRequest:
     except ValidationError:
         return StackRequest.model_validate_json(body)
     request = StackRequest.model_construct(input=given, layers=known.layers)
-    return request.with_layers(known.convcore_layers())
+    return request.with_chain(known.convcore_chain())
 
 
 def _by_tail(body: bytes) -> StackRequest | None:
@@ -107,7 +108,7 @@ def validate_stack(body: bytes) -> StackRequest:
     known = STACKS.get(key)
     if known is None:
         known = StackRequest.model_validate_json(orjson.dumps(raw))
-        known.convcore_layers()
+        known.convcore_chain()
         STACKS.put(key, known)
     _remember_tail(body, known)
     return _with_input(body, raw.get("input"), known)

@@ -12,8 +12,9 @@ drives each endpoint with ``wrk`` for a bounded time and prints requests/s and p
 
 First, in this process, the ``/shapes`` pipeline for ResNet-50's main path (one layer form end to end): the JSON
 body to convcore layers (a remembered stack, :mod:`app.shapes_memo`; beside it a new one, validated and
-built), the analysis (shapes, fields through the graph engine's chain fast path and rows in one pass: its parts
-also printed alone, and beside them what the engine itself would take), the response rows, the serialisation,
+built), the analysis (shapes, fields through the graph engine's chain fast path and rows in one pass, on the
+stack's remembered :class:`convcore.networks.stack.Chain`: its parts also printed alone, and beside them what the
+engine itself would take), the response rows, the serialisation,
 each the best of a few rounds in CPU time, their sum and the whole pipeline with a new input size on every call
 (target ≤ 0.5 ms) and with a new stack on every call; the uncached ``/shapes`` line (a new input size each
 request, as the pages send) then gives the ratio to ``/health`` (target ≥ 0.3×). ``--stages-only`` prints the
@@ -44,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.admission import collect_rarely  # noqa: E402
 from app.encoding import dumps  # noqa: E402
 from app.reports import report_dict  # noqa: E402
 from app.routers.shapes import to_shape  # noqa: E402
@@ -215,7 +217,7 @@ def _whole(body: bytes, old: bytes, new: Callable[[int], bytes]) -> Callable[[],
 
     def run() -> bytes:
         request = validate_stack(body.replace(old, new(next(numbers))))
-        return dumps(report_dict(analyze(request.convcore_layers(), to_shape(request.input))))
+        return dumps(report_dict(analyze(request.convcore_chain(), to_shape(request.input))))
 
     return run
 
@@ -225,13 +227,15 @@ def print_stages() -> None:
     resnet = zoo.get_architecture("resnet50")
     body = json.dumps({"input": {"channels": 3, "height": 224, "width": 224}, "layers": resnet.layers}).encode()
     request = validate_stack(body)
-    layers = request.convcore_layers()
+    chain = request.convcore_chain()
+    layers = chain.layers
     shape = Shape(3, 224, 224)
     results = propagate(layers, shape)
     nodes = chain_nodes(results, shape)
-    report = analyze(layers, shape)
+    report = analyze(chain, shape)
     rows = report_dict(report)
     gc.freeze()  # as app.main does once the app is built: what lives for good stays out of the collections
+    collect_rarely()
 
     def new_stack() -> StackRequest:
         forget()
@@ -239,7 +243,7 @@ def print_stages() -> None:
 
     stages = {
         "validate (JSON → layers, remembered)": lambda: validate_stack(body),
-        "analysis (shapes, fields, table)": lambda: analyze(layers, shape),
+        "analysis (shapes, fields, table)": lambda: analyze(chain, shape),
         "rows": lambda: report_dict(report),
         "serialise (orjson)": lambda: dumps(rows),
     }

@@ -27,7 +27,7 @@ def to_shape(shape: InputShape | None) -> Shape | None:
 
 
 def _table(body: StackRequest) -> Response:
-    report = analyze(body.convcore_layers(), to_shape(body.input))
+    report = analyze(body.convcore_chain(), to_shape(body.input))
     return Response(dumps(report_dict(report)), media_type="application/json")
 
 

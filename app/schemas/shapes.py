@@ -17,7 +17,7 @@ from app.schemas.common import (
     Size,
 )
 from app.schemas.layers import LayerList, to_layers
-from convcore.networks.layers import Layer
+from convcore.networks.stack import Chain
 
 Index = Annotated[StrictInt, Field(ge=0, le=MAX_SIZE)]
 
@@ -60,17 +60,17 @@ class StackRequest(Model):
 
     input: InputShape | None = None
     layers: LayerList
-    _layers: list[Layer] | None = PrivateAttr(default=None)
+    _chain: Chain | None = PrivateAttr(default=None)
 
-    def convcore_layers(self) -> list[Layer]:
-        """The layers as convcore's :class:`Layer` objects, made once (or given by :meth:`with_layers`)."""
-        if self._layers is None:
-            self._layers = to_layers(self.layers)
-        return self._layers
+    def convcore_chain(self) -> Chain:
+        """The layers as a convcore :class:`Chain`, made once (or given by :meth:`with_chain`)."""
+        if self._chain is None:
+            self._chain = Chain(to_layers(self.layers))
+        return self._chain
 
-    def with_layers(self, layers: list[Layer]) -> "StackRequest":
-        """This request with its convcore layers already made (a remembered stack's)."""
-        self._layers = layers
+    def with_chain(self, chain: Chain) -> "StackRequest":
+        """This request with its convcore chain already made (a remembered stack's)."""
+        self._chain = chain
         return self
 
 

@@ -25,6 +25,7 @@ from convcore.networks.layers import (
     apply_layer,
     check_input,
     parse_layers,
+    pass_params,
     propagate,
     static_windows,
 )
@@ -147,14 +148,21 @@ def _field_warnings(index: int, layer: Layer, before: Field | None) -> list[Stac
 
 
 def _add_row(
-    report: StackReport, i: int, layer: Layer, result: LayerResult | None, current: Field | None, before: Field | None
+    report: StackReport,
+    i: int,
+    layer: Layer,
+    result: LayerResult | None,
+    current: Field | None,
+    before: Field | None,
+    gaps: Sequence[StackWarning] | None = None,
 ) -> None:
-    """Layer ``i``'s row and warnings (``result``: with an input size), its field ``current`` after ``before``."""
+    """Layer ``i``'s row and warnings (``result``: with an input size), its field ``current`` after ``before``;
+    ``gaps``: its gap warnings when known already (a :class:`Chain`'s)."""
     windows = result.windows if result is not None else static_windows(layer)
     if current is None:
         report.warnings.extend(_field_warnings(i, layer, before))
     elif windows is not None:
-        report.warnings.extend(_gaps(i, layer, windows))
+        report.warnings.extend(_gaps(i, layer, windows) if gaps is None else gaps)
     if result is not None:
         if result.unused_image != (0, 0):
             report.warnings.extend(_unread(result, i))
@@ -178,16 +186,67 @@ def _table(
     return report
 
 
-def _chain_table(layers: Sequence[Layer], input_shape: Shape) -> StackReport:
+@dataclass(slots=True)
+class _Step:
+    """Layer ``index`` of a chain, whatever the input's size: its role for the field, the field it has from the
+    layers before it alone (``None`` from the first layer whose window needs the size), its gap warnings; and its
+    last result."""
+
+    index: int
+    layer: Layer
+    role: graph.Role
+    known_field: Field | None
+    gaps: tuple[StackWarning, ...]
+    last: LayerResult | None = None
+
+    def apply(self, shape: Shape) -> LayerResult:
+        """:func:`apply_layer` on ``shape``; the last result is kept and given again for the same input shape: a
+        page moving a size slider sends sizes one apart, and past a few strided layers they meet (224 to 255 all
+        give 7 after five halvings). A layer that cannot run raises and keeps what it had."""
+        last = self.last
+        if last is None or last.input != shape:
+            last = self.last = apply_layer(self.layer, shape, self.index)
+        return last
+
+
+class Chain:
+    """A layer list prepared for :func:`analyze` at any input size: a page sends the same stack with a new size on
+    every change (``app.shapes_memo`` keeps a chain per remembered stack), so what does not depend on the size is
+    worked out once: each layer's role, its field along the layers that need no size, its gap warnings."""
+
+    def __init__(self, layers: Sequence[Layer]) -> None:
+        self.layers = list(layers)
+        self._steps: list[_Step] | None = None
+
+    @property
+    def steps(self) -> list[_Step]:
+        if self._steps is None:
+            fields = graph.static_chain_fields(self.layers)
+            self._steps = [_step(i, layer, fields[i]) for i, layer in enumerate(self.layers)]
+        return self._steps
+
+
+def _step(index: int, layer: Layer, field: Field | None) -> _Step:
+    windows = static_windows(layer)
+    gaps = () if windows is None else tuple(_gaps(index, layer, windows))
+    return _Step(index, layer, graph.layer_role(layer.type), field, gaps)
+
+
+def _chain_table(chain: Chain, input_shape: Shape) -> StackReport:
     """:func:`_table` of a chain the engine's fast path answers, in one pass: each layer applied, its field and
-    its row (:class:`convcore.networks.graph.NotPlain` when the chain needs the engine)."""
+    its row (:class:`convcore.networks.graph.NotPlain` when the chain needs the engine). A layer that keeps its
+    input's shape shares the shape and field of the row before."""
     report = StackReport(input_shape, [])
     before: Field | None = graph.START
     shape = input_shape
-    for i, layer in enumerate(layers):
-        result = apply_layer(layer, shape, i)
-        current = graph.next_field(before, result, input_shape)
-        _add_row(report, i, layer, result, current, before)
+    for step in chain.steps:
+        i, layer = step.index, step.layer
+        if step.role == "pass":
+            report.layers.append(LayerReport(i, layer, shape, pass_params(layer, shape.channels), 0, before, (0, 0)))
+            continue
+        result = step.apply(shape)
+        current = graph.next_field(before, result, input_shape, step.known_field)
+        _add_row(report, i, layer, result, current, before, step.gaps)
         before, shape = current, result.output
     return report
 
@@ -203,16 +262,18 @@ def chain_nodes(results: Sequence[LayerResult], input_shape: Shape) -> list[grap
     return nodes
 
 
-def analyze(layers: Sequence[Layer], input_shape: Shape | None = None) -> StackReport:
+def analyze(layers: Sequence[Layer] | Chain, input_shape: Shape | None = None) -> StackReport:
     """Analyse a chain. Without an input shape only the receptive fields are computed (as far as they can be).
 
     The fields are the graph engine's, through its chain fast path (:func:`convcore.networks.graph.chain_fields`)
     where that answers and through the engine itself where it does not."""
+    chain = layers if isinstance(layers, Chain) else Chain(layers)
+    layers = chain.layers
     if input_shape is None:
         return _table(layers, None, graph.static_chain_fields(layers), None)
     check_input(input_shape)
     try:
-        return _chain_table(layers, input_shape)
+        return _chain_table(chain, input_shape)
     except graph.NotPlain:
         results = propagate(layers, input_shape)
         fields = [n.field for n in graph.analyze(chain_nodes(results, input_shape)).nodes[1:]]

@@ -37,9 +37,12 @@ class NotPlain(Exception):
 START: Field = (rf.AxisField(), rf.AxisField())
 
 
-def next_field(field: Field | None, result: LayerResult, input_shape: Shape) -> Field | None:
+def next_field(
+    field: Field | None, result: LayerResult, input_shape: Shape, composed: Field | None = None
+) -> Field | None:
     """The field the engine gives ``result``'s node in a chain, from the field before it (``None``: ended by an
-    upsampling layer); :class:`NotPlain` when the chain needs the engine's general path."""
+    upsampling layer); :class:`NotPlain` when the chain needs the engine's general path. ``composed``: the field
+    of a window layer when known already (:func:`static_chain_fields`'), used instead of composing it again."""
     role = _ROLES[result.layer.type]
     if field is None or role == "pass":
         return field
@@ -50,6 +53,8 @@ def next_field(field: Field | None, result: LayerResult, input_shape: Shape) -> 
     if result.input.height == 1 or result.input.width == 1:
         raise NotPlain
     if role == "window":
+        if composed is not None:
+            return composed
         assert result.windows is not None
         return (rf.compose(field[0], result.windows[0]), rf.compose(field[1], result.windows[1]))
     return (rf.whole(input_shape.height, field[0].stride), rf.whole(input_shape.width, field[1].stride))

@@ -24,7 +24,7 @@ from convcore.networks.layers.form import (
     short_repr,
 )
 from convcore.networks.layers.parse import assemble, assemble_layers, parse_layer, parse_layers
-from convcore.networks.layers.propagation import apply_layer, check_input, propagate, static_windows
+from convcore.networks.layers.propagation import apply_layer, check_input, pass_params, propagate, static_windows
 
 __all__ = [
     "LAYER_TYPES",
@@ -43,6 +43,7 @@ __all__ = [
     "check_input",
     "parse_layer",
     "parse_layers",
+    "pass_params",
     "propagate",
     "short_repr",
     "static_windows",

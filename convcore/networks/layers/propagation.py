@@ -128,6 +128,11 @@ def _sliding_counts(layer: Layer, c: int, out_c: int, size: Pair, index: int) ->
         raise AssertionError("_slide failed where its steps did not") from None
 
 
+def pass_params(layer: Layer, channels: int) -> int:
+    """The parameters of a layer that keeps its input's shape (a batch norm's affine pair), on ``channels``."""
+    return shapes.batch_norm_params(channels, affine=layer.affine) if layer.type == "batch_norm2d" else 0
+
+
 def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
     """Output shape, parameters, MACs and receptive-field windows of ``layer`` on an input ``shape``.
 
@@ -146,8 +151,7 @@ def apply_layer(layer: Layer, shape: Shape, index: int = 0) -> LayerResult:
         windows = None if layer.type == "conv_transpose2d" else _sliding_windows(layer)
     elif layer.type in PASS_THROUGH:
         output = shape
-        if layer.type == "batch_norm2d":
-            params = shapes.batch_norm_params(c, affine=layer.affine)
+        params = pass_params(layer, c)
         windows = _IDENTITY
     elif layer.type == "global_avg_pool2d":
         output = Shape(c, 1, 1)

@@ -2,40 +2,16 @@
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convcore.arithmetic import receptive_field as rf
-from convcore.networks import graph, zoo
+from convcore.arithmetic.shapes import Pair
+from convcore.networks import graph, stack, zoo
 from convcore.networks.layers import Layer, LayerResult, Shape, parse_layers, propagate, static_windows
-from convcore.networks.stack import analyze, chain_nodes
-
-SIDE = st.integers(1, 4)
-PAIR = st.one_of(SIDE, st.tuples(SIDE, SIDE).map(list))
-
-
-def _conv(k: Any, s: Any, p: Any, d: Any, same: bool) -> dict[str, Any]:
-    padding = ("same" if s == 1 else "valid") if same else p
-    return {"type": "conv2d", "out_channels": 2, "kernel_size": k, "stride": s, "padding": padding, "dilation": d}
-
-
-def _pool(kind: str, k: int, s: int, ceil: bool) -> dict[str, Any]:
-    return {"type": kind, "kernel_size": k, "stride": s, "padding": k // 2, "ceil_mode": ceil}
-
-
-LAYER = st.one_of(
-    st.builds(_conv, PAIR, st.sampled_from([1, 1, 2, 3, [1, 2]]), st.integers(0, 2), st.integers(1, 3), st.booleans()),
-    st.builds(
-        _pool, st.sampled_from(["max_pool2d", "avg_pool2d"]), st.integers(2, 3), st.integers(1, 3), st.booleans()
-    ),
-    st.builds(
-        lambda k, s: {"type": "conv_transpose2d", "out_channels": 2, "kernel_size": k, "stride": s},
-        st.integers(1, 3),
-        st.integers(1, 2),
-    ),
-    st.sampled_from([{"type": "relu"}, {"type": "batch_norm2d"}, {"type": "dropout"}, {"type": "global_avg_pool2d"}]),
-    st.just({"type": "linear", "out_features": 3}),
-)
+from convcore.networks.stack import Chain, analyze, chain_nodes
+from tests.stacks import LAYER
 
 
 def _engine_fields(results: list[LayerResult], shape: Shape) -> list[graph.Field | None]:
@@ -107,3 +83,23 @@ def test_a_one_pixel_high_map_is_left_to_the_engine() -> None:
     assert graph.chain_fields(results, Shape(1, 1, 8)) is None
     # the engine has no height axis on a 1-high map, so the window composes along the width only
     assert analyze(layers, Shape(1, 1, 8)).layers[0].field == (rf.AxisField(), rf.AxisField(3, 1, 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(LAYER, min_size=1, max_size=10),
+    st.lists(st.tuples(st.integers(1, 40), st.integers(1, 40)), min_size=2, max_size=3),
+)
+def test_a_chain_reused_over_sizes_gives_the_engines_table(raw: list[dict[str, Any]], sizes: list[Pair]) -> None:
+    """A :class:`Chain` (what the /shapes memo keeps) answers each new size as the layers and the engine do."""
+    chain = Chain(parse_layers(raw))
+    for h, w in sizes:
+        shape = Shape(2, h, w)
+        try:
+            results = propagate(chain.layers, shape)
+        except ValueError as refused:
+            with pytest.raises(ValueError) as raised:
+                analyze(chain, shape)
+            assert str(raised.value) == str(refused)
+            continue
+        assert analyze(chain, shape) == stack._table(chain.layers, results, _engine_fields(results, shape), shape)
