@@ -204,7 +204,8 @@ class _Step:
         page moving a size slider sends sizes one apart, and past a few strided layers they meet (224 to 255 all
         give 7 after five halvings). A layer that cannot run raises and keeps what it had."""
         last = self.last
-        if last is None or last.input != shape:
+        # The layer before gives its own last output again when it was given its last input: compare identity first.
+        if last is None or (last.input is not shape and last.input != shape):
             last = self.last = apply_layer(self.layer, shape, self.index)
         return last
 
