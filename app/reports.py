@@ -32,8 +32,10 @@ def warning_dicts(warnings: Sequence[StackWarning]) -> list[dict[str, Any]]:
 def report_dict(report: StackReport) -> dict[str, Any]:
     """A :class:`convcore.networks.stack.StackReport` in the /shapes response form (see :class:`StackResponse`).
 
-    A layer that keeps its input's shape and field (normalisation, activations) shares them with the row before,
-    as objects, so its row shares their dicts too: read the rows, do not change them in place.
+    Each row's dict is kept with its row (``LayerReport.json``): a chain gives a row again while nothing about its
+    layer changed, and its dict is not made again. A layer that keeps its input's shape and field (normalisation,
+    activations) shares them with the row before, as objects, so its row shares their dicts too: read the rows,
+    do not change them in place.
     """
     rows: list[dict[str, Any]] = []
     output: Shape | None = None
@@ -41,22 +43,21 @@ def report_dict(report: StackReport) -> dict[str, Any]:
     output_json: dict[str, int] | None = None
     field_json: dict[str, list[int] | list[bool]] | None = None
     for row in report.layers:
-        if row.output is not output:
-            output, output_json = row.output, _shape(row.output)
-        if row.field is not field:
-            field, field_json = row.field, field_dict(row.field)
-        rows.append(
-            {
+        found = row.json
+        if found is None:
+            found = row.json = {
                 "index": row.index,
                 "type": row.layer.type,
                 "name": row.layer.name,
-                "output": output_json,
+                "output": output_json if row.output is output else _shape(row.output),
                 "params": row.params,
                 "macs": row.macs,
-                "receptive_field": field_json,
+                "receptive_field": field_json if row.field is field else field_dict(row.field),
                 "unused": list(row.unused) if row.unused is not None else None,
             }
-        )
+        output, output_json = row.output, found["output"]
+        field, field_json = row.field, found["receptive_field"]
+        rows.append(found)
     return {
         "layers": rows,
         "total_params": report.total_params,

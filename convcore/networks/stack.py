@@ -10,8 +10,9 @@ engine itself. Warnings carry a ``code`` and numbers so that a front
 end can word them in its own language, plus an English ``message``.
 """
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from convcore.arithmetic import receptive_field as rf
@@ -45,6 +46,9 @@ class StackWarning:
 
 @dataclass(slots=True)
 class LayerReport:
+    """One row of a stack's table. Read it, do not change it: a :class:`Chain` gives the same row again while
+    nothing about its layer changed, and ``json`` keeps what a serialiser made of it (``app.reports``)."""
+
     index: int
     layer: Layer
     output: Shape | None
@@ -52,13 +56,14 @@ class LayerReport:
     macs: int | None
     field: Field | None
     unused: Pair | None
+    json: dict[str, Any] | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class StackReport:
     input: Shape | None
     layers: list[LayerReport]
-    warnings: list[StackWarning] = field(default_factory=list)
+    warnings: list[StackWarning] = dataclasses.field(default_factory=list)
 
     @property
     def total_params(self) -> int | None:
@@ -147,7 +152,7 @@ def _field_warnings(index: int, layer: Layer, before: Field | None) -> list[Stac
     ]
 
 
-def _add_row(
+def _add_warnings(
     report: StackReport,
     i: int,
     layer: Layer,
@@ -156,19 +161,21 @@ def _add_row(
     before: Field | None,
     gaps: Sequence[StackWarning] | None = None,
 ) -> None:
-    """Layer ``i``'s row and warnings (``result``: with an input size), its field ``current`` after ``before``;
-    ``gaps``: its gap warnings when known already (a :class:`Chain`'s)."""
+    """Layer ``i``'s warnings (``result``: with an input size), its field ``current`` after ``before``; ``gaps``:
+    its gap warnings when known already (a :class:`Chain`'s)."""
     windows = result.windows if result is not None else static_windows(layer)
     if current is None:
         report.warnings.extend(_field_warnings(i, layer, before))
     elif windows is not None:
         report.warnings.extend(_gaps(i, layer, windows) if gaps is None else gaps)
-    if result is not None:
-        if result.unused_image != (0, 0):
-            report.warnings.extend(_unread(result, i))
-        report.layers.append(LayerReport(i, layer, result.output, result.params, result.macs, current, result.unused))
-    else:
-        report.layers.append(LayerReport(i, layer, None, None, None, current, None))
+    if result is not None and result.unused_image != (0, 0):
+        report.warnings.extend(_unread(result, i))
+
+
+def _row(i: int, layer: Layer, result: LayerResult | None, current: Field | None) -> LayerReport:
+    if result is None:
+        return LayerReport(i, layer, None, None, None, current, None)
+    return LayerReport(i, layer, result.output, result.params, result.macs, current, result.unused)
 
 
 def _table(
@@ -181,7 +188,9 @@ def _table(
     report = StackReport(input_shape, [])
     before: Field | None = graph.START
     for i, layer in enumerate(layers):
-        _add_row(report, i, layer, results[i] if results is not None else None, fields[i], before)
+        result = results[i] if results is not None else None
+        _add_warnings(report, i, layer, result, fields[i], before)
+        report.layers.append(_row(i, layer, result, fields[i]))
         before = fields[i]
     return report
 
@@ -198,6 +207,7 @@ class _Step:
     known_field: Field | None
     gaps: tuple[StackWarning, ...]
     last: LayerResult | None = None
+    row: LayerReport | None = None
 
     def apply(self, shape: Shape) -> LayerResult:
         """:func:`apply_layer` on ``shape``; the last result is kept and given again for the same input shape: a
@@ -208,6 +218,20 @@ class _Step:
         if last is None or (last.input is not shape and last.input != shape):
             last = self.last = apply_layer(self.layer, shape, self.index)
         return last
+
+    def row_of(self, output: Shape, params: int, macs: int, field: Field | None, unused: Pair) -> LayerReport:
+        """The layer's row, the last one again when it holds these same objects (numbers: equal values)."""
+        row = self.row
+        if (
+            row is None
+            or row.output is not output
+            or row.field is not field
+            or row.params != params
+            or row.macs != macs
+            or row.unused != unused
+        ):
+            row = self.row = LayerReport(self.index, self.layer, output, params, macs, field, unused)
+        return row
 
 
 class Chain:
@@ -240,14 +264,15 @@ def _chain_table(chain: Chain, input_shape: Shape) -> StackReport:
     report = StackReport(input_shape, [])
     before: Field | None = graph.START
     shape = input_shape
+    rows = report.layers
     for step in chain.steps:
-        i, layer = step.index, step.layer
         if step.role == "pass":
-            report.layers.append(LayerReport(i, layer, shape, pass_params(layer, shape.channels), 0, before, (0, 0)))
+            rows.append(step.row_of(shape, pass_params(step.layer, shape.channels), 0, before, (0, 0)))
             continue
         result = step.apply(shape)
         current = graph.next_field(before, result, input_shape, step.known_field)
-        _add_row(report, i, layer, result, current, before, step.gaps)
+        _add_warnings(report, step.index, step.layer, result, current, before, step.gaps)
+        rows.append(step.row_of(result.output, result.params, result.macs, current, result.unused))
         before, shape = current, result.output
     return report
 

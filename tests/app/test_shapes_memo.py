@@ -108,18 +108,19 @@ def _largest(layers: list[dict[str, Any]]) -> bytes:
     [zoo.get_architecture("resnet50").layers, [{"type": "conv2d", "out_channels": 1, "kernel_size": 1}]],
     ids=["resnet50", "small-convs"],
 )
-def test_an_entry_of_the_largest_stack_holds_under_two_mebibytes(layers: list[dict[str, Any]]) -> None:
-    """The entry with what its chain remembers after analyses at two sizes (each layer keeps its last result)."""
+def test_an_entry_of_the_largest_stack_holds_under_three_mebibytes(layers: list[dict[str, Any]]) -> None:
+    """The entry with what its chain remembers after two answers at two sizes (each layer keeps its last result
+    and its last row with the row's JSON form)."""
     body = _largest(layers)
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     chain = validate_stack(body).convcore_chain()
     for extra in range(2):
-        analyze(chain, Shape(3, 224 + extra, 224 + extra))
+        report_dict(analyze(chain, Shape(3, 224 + extra, 224 + extra)))
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert len(STACKS._entries) == 1
-    assert held < 2 * 2**20, held
+    assert held < 3 * 2**20, held
 
 
 def test_a_pages_body_with_a_remembered_tail_parses_only_its_input() -> None:
