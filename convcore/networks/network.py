@@ -27,7 +27,6 @@ fields, which exist only here, say what the weights and statistics are (an image
 is float32 (torch's default): plenty for pictures, and twice as fast as float64.
 """
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,8 +35,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from convcore.arithmetic.shapes import conv_output_size
 from convcore.networks.layers import Layer, LayerResult, Shape, parse_layer, propagate, short_repr
+from convcore.networks.shifted import conv2d_by_shifts, max_pool2d_by_shifts, shifts_apply
 from convcore.operations.kernels import get_kernel
 
 __all__ = [
@@ -45,7 +44,6 @@ __all__ = [
     "SUPPORTED_TYPES",
     "Network",
     "build_network",
-    "conv2d_by_shifts",
     "forward",
     "plan_network",
     "run_network",
@@ -239,66 +237,20 @@ def build_network(raw_layers: Sequence[Mapping[str, Any]], input_shape: Shape, *
     return Network(steps, input_shape, results)
 
 
-#: Up to this many non-zero weights, the maps' convolution is a sum of shifted slices (:func:`conv2d_by_shifts`).
-#: Under the app's malloc settings F.conv2d faults in a fresh workspace on every call: on a 384×288 image, 1→2
-#: channels 3×3 (the image lab's default, 12 non-zero weights) took 6 ms by F.conv2d and 2 ms by slices, 1→1 7×7
-#: 8.8 and 2.9 ms, 3→2 3×3 6.3 and 3.6 ms, 2→4 3×3 (72 weights) 7.0 and 5.5 ms; 4→4 3×3 on 192×144 (144 weights)
-#: 1.6 and 5.2 ms (benchmarks/residual_compute.py prints the default's).
-SHIFTED_MAX_WEIGHTS = 64
-
-
-def _few_weights(weight: torch.Tensor) -> bool:
-    return int(torch.count_nonzero(weight)) <= SHIFTED_MAX_WEIGHTS
-
-
-def conv2d_by_shifts(
-    x: torch.Tensor,
-    weight: torch.Tensor,
-    bias: torch.Tensor | None,
-    *,
-    stride: tuple[int, int],
-    dilation: tuple[int, int],
-) -> torch.Tensor:
-    """``F.conv2d(x, weight, bias, stride, 0, dilation, groups)`` of an already padded ``x`` ``(N, C_in, H, W)``,
-    with ``groups = C_in / weight.shape[1]``, as a sum of shifted slices: output channel ``o`` of group ``g``,
-
-        out[:, o] = bias[o] + Σ_{c, i, j} weight[o, c, i, j] · x[:, g · C_in/groups + c, i·d_h + s_h·y, j·d_w + s_w·x]
-
-    over the output positions ``(y, x)``: one multiply-add pass over the output per non-zero weight, and no
-    workspace. Shape: ``(N, C_out, H_out, W_out)`` with ``H_out = ⌊(H − d_h·(k_h − 1) − 1) / s_h⌋ + 1`` (width
-    alike)."""
-    batch, in_channels, height, width = x.shape
-    out_channels, per_group, kh, kw = weight.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    out_h = conv_output_size(height, kernel_size=kh, stride=sh, dilation=dh)
-    out_w = conv_output_size(width, kernel_size=kw, stride=sw, dilation=dw)
-    out = torch.zeros(batch, out_channels, out_h, out_w, dtype=x.dtype)
-    if bias is not None:
-        out += bias.view(1, -1, 1, 1)
-    outputs_per_group = out_channels // (in_channels // per_group)
-    values = weight.tolist()
-    for o in range(out_channels):
-        first = o // outputs_per_group * per_group
-        for c, i, j in itertools.product(range(per_group), range(kh), range(kw)):
-            if values[o][c][i][j]:
-                rows = slice(i * dh, i * dh + sh * (out_h - 1) + 1, sh)
-                cols = slice(j * dw, j * dw + sw * (out_w - 1) + 1, sw)
-                out[:, o].add_(x[:, first + c, rows, cols], alpha=values[o][c][i][j])
-    return out
-
-
 def _apply(step: Step, x: torch.Tensor) -> torch.Tensor:
     layer = step.layer
     if layer.type == "conv2d" and step.weight is not None:
         (top, bottom), (left, right) = layer.padding
         if top or bottom or left or right:
             x = F.pad(x, (left, right, top, bottom), mode=_PAD_MODES[layer.padding_mode])
-        if _few_weights(step.weight) and not torch.is_grad_enabled():
+        if shifts_apply(layer, step.weight):
             return conv2d_by_shifts(x, step.weight, step.bias, stride=layer.stride, dilation=layer.dilation)
         return F.conv2d(x, step.weight, step.bias, layer.stride, 0, layer.dilation, layer.groups)
     if layer.type == "relu":
         return F.relu(x)
     if layer.type == "max_pool2d":
+        if shifts_apply(layer):
+            return max_pool2d_by_shifts(x, layer.kernel_size, stride=layer.stride, dilation=layer.dilation)
         pad = (layer.padding[0][0], layer.padding[1][0])
         return F.max_pool2d(x, layer.kernel_size, layer.stride, pad, layer.dilation, ceil_mode=layer.ceil_mode)
     if layer.type == "avg_pool2d":

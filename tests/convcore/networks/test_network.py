@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
 from convcore.networks.layers import Shape
-from convcore.networks.network import SHIFTED_MAX_WEIGHTS, build_network, conv2d_by_shifts, run_network
+from convcore.networks.network import build_network, run_network
+from convcore.networks.shifted import MAX_WEIGHTS, shifts_apply
 from convcore.operations.kernels import get_kernel
 
 # The network computes in float32; relative error of a few float32 ulps per layer.
@@ -189,45 +189,10 @@ def test_overflowing_weights_are_reported_not_returned_as_inf() -> None:
         run([layer] * 8, x)
 
 
-@st.composite
-def shifted_convolutions(draw: st.DrawFn) -> dict:
-    """A convolution the image lab allows, in small sizes: groups, strides, dilations, bias, some zero weights."""
-    groups = draw(st.integers(1, 3))
-    per_group, outputs = draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
-    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
-    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    size = [d * (k - 1) + 1 + draw(st.integers(0, 7)) for k, d in zip(kernel, dilation, strict=True)]
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    weight = rng.standard_normal((outputs, per_group, *kernel)) * (rng.random((outputs, per_group, *kernel)) < 0.7)
-    bias = rng.standard_normal(outputs) if draw(st.booleans()) else None
-    x = rng.standard_normal((draw(st.integers(1, 2)), groups * per_group, *size))
-    return {"x": x, "weight": weight, "bias": bias, "stride": stride, "dilation": dilation, "groups": groups}
-
-
-def _torch(case: dict, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    bias = None if case["bias"] is None else torch.tensor(case["bias"], dtype=dtype)
-    return torch.tensor(case["x"], dtype=dtype), torch.tensor(case["weight"], dtype=dtype), bias
-
-
-@given(shifted_convolutions())
-def test_conv2d_by_shifts_is_torch_conv2d(case: dict) -> None:
-    x, weight, bias = _torch(case, torch.float64)
-    expected = F.conv2d(x, weight, bias, case["stride"], 0, case["dilation"], case["groups"])
-    shifted = conv2d_by_shifts(x, weight, bias, stride=case["stride"], dilation=case["dilation"])
-    assert shifted.shape == expected.shape
-    np.testing.assert_allclose(shifted.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
-    # in float32, as the image lab computes: a few ulps of the float64 answer
-    x32, weight32, bias32 = _torch(case, torch.float32)
-    shifted32 = conv2d_by_shifts(x32, weight32, bias32, stride=case["stride"], dilation=case["dilation"])
-    assert shifted32.dtype == torch.float32
-    np.testing.assert_allclose(shifted32.numpy(), expected.numpy(), **TOL)
-
-
-@pytest.mark.parametrize("nonzero", [SHIFTED_MAX_WEIGHTS, SHIFTED_MAX_WEIGHTS + 1])
+@pytest.mark.parametrize("nonzero", [MAX_WEIGHTS, MAX_WEIGHTS + 1])
 def test_maps_match_torch_on_either_side_of_the_shifted_limit(nonzero: int) -> None:
-    """Up to SHIFTED_MAX_WEIGHTS non-zero weights the maps are sums of shifted slices, past it F.conv2d: both
-    are torch's convolution."""
+    """Up to MAX_WEIGHTS non-zero weights the maps are sums of shifted slices, past it F.conv2d: both are
+    torch's convolution."""
     x = image(channels=3, height=15, width=12)
     weights = np.zeros(3 * 3 * 3 * 3)
     weights[:nonzero] = np.random.default_rng(nonzero).standard_normal(nonzero)
@@ -241,3 +206,23 @@ def test_maps_match_torch_on_either_side_of_the_shifted_limit(nonzero: int) -> N
         expected = conv(as64(x))[0].numpy()
     assert out.shape == expected.shape == (3, 7, 5)
     np.testing.assert_allclose(out, expected, **TOL)
+
+
+@pytest.mark.parametrize(
+    ("pool", "shifted"),
+    [
+        ({"kernel_size": 5, "stride": 1, "dilation": 2}, True),
+        ({"kernel_size": 6, "stride": 2}, False),
+        ({"kernel_size": 3, "stride": 2, "padding": 1}, False),
+        ({"kernel_size": 3, "stride": 2, "ceil_mode": True}, False),
+    ],
+)
+def test_max_pooling_matches_torch_by_slices_or_not(pool: dict, shifted: bool) -> None:
+    x = image(channels=2, height=23, width=18)
+    network = build_network([{"type": "max_pool2d", **pool}], Shape(*x.shape))
+    with torch.no_grad():
+        assert shifts_apply(network.layers[0]) == shifted
+    (out,) = run_network(network, x)
+    expected = torch.nn.MaxPool2d(**pool)(as64(x))[0].numpy()
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out, expected.astype(np.float32))
