@@ -8,7 +8,8 @@ helper thread is still counted) and wall time, best and mean of ``--repeat`` run
 - the residual page's default experiment (:func:`convcore.networks.residual.run_residual_experiment`, depth 50,
   width 64, 16 samples, 32 networks), a new seed per run as the page's edits ask for;
 - the image lab's default stack (conv2d 1→2 3×3 Sobel, ReLU, max pooling) on the house sample, built and run
-  (:func:`convcore.networks.network.build_network`, :func:`~convcore.networks.network.run_network`).
+  (:func:`convcore.networks.network.build_network`, :func:`~convcore.networks.network.run_network`), then
+  also with every layer's maps encoded as PNGs (:func:`app.imaging.encode_maps`).
 
 The revision's module is read with ``git show`` and imported beside this tree's; both run on the same inputs,
 and the script checks that they agree before timing them. The machine is shared: the load average is printed
@@ -32,6 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app import imaging  # noqa: E402
 from app.admission import one_thread_per_request, return_freed_memory  # noqa: E402
 from app.image_source import sample_image  # noqa: E402
 from convcore.networks import network, residual  # noqa: E402
@@ -94,9 +96,18 @@ def check_residual(old: ModuleType) -> None:
         np.testing.assert_allclose(b.high[variant], a.high[variant], rtol=1e-5)
 
 
-def image_lab(module: ModuleType, image: np.ndarray) -> Callable[[int], object]:
+def image_lab(module: ModuleType, image: np.ndarray) -> Callable[[int], list[np.ndarray]]:
     def run(_: int) -> list[np.ndarray]:
         return list(module.run_network(module.build_network(IMAGE_LAYERS, Shape(*image.shape)), image))
+
+    return run
+
+
+def image_lab_pngs(module: ModuleType, maps: Callable[[int], list[np.ndarray]]) -> Callable[[int], object]:
+    """The maps, then each layer's PNGs on its own scale, as the endpoint encodes them."""
+
+    def run(seed: int) -> list[list[str]]:
+        return [module.encode_maps(values, float(np.abs(values).max())) for values in maps(seed)]
 
     return run
 
@@ -112,6 +123,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         old_residual = module_at(args.against, "convcore/networks/residual.py", Path(folder))
         old_network = module_at(args.against, "convcore/networks/network.py", Path(folder))
+        old_imaging = module_at(args.against, "app/imaging.py", Path(folder))
     check_residual(old_residual)
     compare(
         "residual experiment, default (depth 50, width 64, 16 samples, 32 networks)",
@@ -123,12 +135,15 @@ def main() -> None:
     old_maps, new_maps = image_lab(old_network, image)(0), image_lab(network, image)(0)
     for old_map, new_map in zip(old_maps, new_maps, strict=True):
         np.testing.assert_allclose(new_map, old_map, rtol=1e-5, atol=1e-6)
-    compare(
-        f"image lab, default stack on the house sample ({image.shape[2]}×{image.shape[1]})",
-        image_lab(old_network, image),
-        image_lab(network, image),
-        args.repeat,
+    title = f"image lab, default stack on the house sample ({image.shape[2]}×{image.shape[1]})"
+    compare(f"{title}: maps", image_lab(old_network, image), image_lab(network, image), args.repeat)
+    before, after = (
+        image_lab_pngs(old_imaging, image_lab(old_network, image)),
+        image_lab_pngs(imaging, image_lab(network, image)),
     )
+    if before(0) != after(0):
+        raise SystemExit("the revision's PNGs and this tree's differ")
+    compare(f"{title}: maps and their PNGs", before, after, args.repeat)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
