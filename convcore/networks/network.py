@@ -24,7 +24,9 @@ fields, which exist only here, say what the weights and statistics are (an image
     ``false``: the identity.
 
 ``relu``, ``max_pool2d``, ``avg_pool2d`` and ``global_avg_pool2d`` follow torch exactly. The computation
-is float32 (torch's default): plenty for pictures, and twice as fast as float64.
+is float32 (torch's default): plenty for pictures, and twice as fast as float64. Without gradients, a
+convolution with few non-zero weights and an unpadded max pooling run as passes over shifted slices of their
+input (:mod:`convcore.networks.shifted`: torch's values up to float32 rounding, without F.conv2d's workspace).
 """
 
 from collections.abc import Mapping, Sequence
@@ -39,15 +41,7 @@ from convcore.networks.layers import Layer, LayerResult, Shape, parse_layer, pro
 from convcore.networks.shifted import conv2d_by_shifts, max_pool2d_by_shifts, shifts_apply
 from convcore.operations.kernels import get_kernel
 
-__all__ = [
-    "IMAGE_FIELDS",
-    "SUPPORTED_TYPES",
-    "Network",
-    "build_network",
-    "forward",
-    "plan_network",
-    "run_network",
-]
+__all__ = ["IMAGE_FIELDS", "SUPPORTED_TYPES", "Network", "build_network", "forward", "plan_network", "run_network"]
 
 SUPPORTED_TYPES = ("conv2d", "relu", "max_pool2d", "avg_pool2d", "batch_norm2d", "dropout", "global_avg_pool2d")
 IMAGE_FIELDS: dict[str, frozenset[str]] = {
