@@ -131,11 +131,12 @@ def run_residual_experiment(
     default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals. Under the app's malloc settings on
     a 2-core machine with a load of 4 it took 56–60 ms of CPU time at best, half of it drawing (torch's mt19937
     uniforms; numpy's float32 normals took 2–3 times as long with any of its bit generators). Drawing the next
-    block's matrices on a helper thread kept the CPU time (0.96–1.04 of drawing them inline) and pays off with a
+    block's matrices on a helper thread took 0–15 % more CPU time than drawing them inline and pays off with a
     free core: at a load of 3 the median wall time fell from 96 to 63 ms, at a load of 5 it rose, as each
-    handoff waited for the scheduler (benchmarks/residual_compute.py). float64 arithmetic took 1.5–2 times as long; 180–250 ms when each block allocated its temporaries, 430 ms
-    with float64 draws, torch.bmm and var_mean. The fields are checked one by one; what they allow together is
-    the caller's to bound with :func:`check_work`.
+    handoff waited for the scheduler (benchmarks/residual_compute.py). float64 arithmetic took 1.5–2 times as
+    long; 180–250 ms when each block allocated its temporaries, 430 ms with float64 draws, torch.bmm and
+    var_mean. The fields are checked one by one; what they allow together is the caller's to bound with
+    :func:`check_work`.
     """
     _check_int("depth", depth, 1, MAX_DEPTH)
     _check_int("width", width, 2, MAX_WIDTH)
