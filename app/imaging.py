@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageFile
 
+from app.admission import MMAP_THRESHOLD_BYTES
 from app.errors import public_message
 from convcore.errors import InputError
 from convcore.networks.layers import MAX_SIZE
@@ -243,18 +244,29 @@ def _data_url(image: Image.Image) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+#: Values scaled per pass of :func:`_palette_indices`: the pass's temporary stays under the app's mmap threshold.
+_PALETTE_CHUNK = (MMAP_THRESHOLD_BYTES - 4096) // 8
+
+
 def _palette_indices(values: np.ndarray, max_abs: float) -> np.ndarray:
     """Palette indices (``uint8``, ``values``' shape) of ``values`` on the two-sided scale ``[−max_abs, max_abs]``.
 
-    One temporary, reused in place: a map's temporaries are above the app's mmap threshold
-    (:func:`app.admission.return_freed_memory`), so each new one costs its page faults again."""
-    if max_abs > 0:
+    A chunk at a time through one small temporary: a temporary of a whole map is above the app's mmap threshold
+    (:func:`app.admission.return_freed_memory`) and costs its page faults on every call (on the default stack's
+    2 × 288 × 384 maps 0.8–1.1 ms, against 0.3 ms by chunks)."""
+    if max_abs <= 0:
+        return np.full(values.shape, LEVELS, dtype=np.uint8)
+    flat = np.ravel(values)
+    index = np.empty(flat.size, dtype=np.uint8)
+    scratch = np.empty(min(flat.size, _PALETTE_CHUNK), dtype=np.result_type(values.dtype, np.float32))
+    for start in range(0, flat.size, _PALETTE_CHUNK):
+        part = scratch[: min(_PALETTE_CHUNK, flat.size - start)]
+        np.multiply(flat[start : start + part.size], np.float32(LEVELS / max_abs), out=part)
         # Adding LEVELS + 0.5 and truncating rounds half up into 0..2·LEVELS without a second pass.
-        shifted = np.multiply(values, np.float32(LEVELS / max_abs))
-        shifted += np.float32(LEVELS + 0.5)
-        np.clip(shifted, 0, 2 * LEVELS + 0.5, out=shifted)
-        return shifted.astype(np.uint8)
-    return np.full(values.shape, LEVELS, dtype=np.uint8)
+        part += np.float32(LEVELS + 0.5)
+        np.clip(part, 0, 2 * LEVELS + 0.5, out=part)
+        index[start : start + part.size] = part
+    return index.reshape(values.shape)
 
 
 def _palette_png(index: np.ndarray, palette: bytes) -> str:

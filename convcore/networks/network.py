@@ -24,7 +24,9 @@ fields, which exist only here, say what the weights and statistics are (an image
     ``false``: the identity.
 
 ``relu``, ``max_pool2d``, ``avg_pool2d`` and ``global_avg_pool2d`` follow torch exactly. The computation
-is float32 (torch's default): plenty for pictures, and twice as fast as float64.
+is float32 (torch's default): plenty for pictures, and twice as fast as float64. Without gradients, a
+convolution with few non-zero weights and an unpadded max pooling run as passes over shifted slices of their
+input (:mod:`convcore.networks.shifted`: torch's values up to float32 rounding, without F.conv2d's workspace).
 """
 
 from collections.abc import Mapping, Sequence
@@ -36,6 +38,7 @@ import torch
 import torch.nn.functional as F
 
 from convcore.networks.layers import Layer, LayerResult, Shape, parse_layer, propagate, short_repr
+from convcore.networks.shifted import conv2d_by_shifts, max_pool2d_by_shifts, shifts_apply
 from convcore.operations.kernels import get_kernel
 
 __all__ = ["IMAGE_FIELDS", "SUPPORTED_TYPES", "Network", "build_network", "forward", "plan_network", "run_network"]
@@ -234,10 +237,14 @@ def _apply(step: Step, x: torch.Tensor) -> torch.Tensor:
         (top, bottom), (left, right) = layer.padding
         if top or bottom or left or right:
             x = F.pad(x, (left, right, top, bottom), mode=_PAD_MODES[layer.padding_mode])
+        if shifts_apply(layer, step.weight):
+            return conv2d_by_shifts(x, step.weight, step.bias, stride=layer.stride, dilation=layer.dilation)
         return F.conv2d(x, step.weight, step.bias, layer.stride, 0, layer.dilation, layer.groups)
     if layer.type == "relu":
         return F.relu(x)
     if layer.type == "max_pool2d":
+        if shifts_apply(layer):
+            return max_pool2d_by_shifts(x, layer.kernel_size, stride=layer.stride, dilation=layer.dilation)
         pad = (layer.padding[0][0], layer.padding[1][0])
         return F.max_pool2d(x, layer.kernel_size, layer.stride, pad, layer.dilation, ceil_mode=layer.ceil_mode)
     if layer.type == "avg_pool2d":

@@ -34,6 +34,7 @@ products took three times as long, and every drawn value had to be widened.
 """
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,10 +128,14 @@ def run_residual_experiment(
     """Measure activation variance after 0..``depth`` blocks for the four stacks described above.
 
     Cost: depth batched products of ``networks`` (3 · samples × width) by (width × width) matrices; the
-    default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals and takes 100–170 ms on a core
-    shared with a load of 5 under the app's malloc settings, half of it drawing (float64 arithmetic took 1.5–2
-    times as long; 180–250 ms when each block allocated its temporaries, 430 ms with float64 draws, torch.bmm and
-    var_mean). The fields are checked one by one; what they allow together is the caller's to bound with
+    default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals. Under the app's malloc settings on
+    a 2-core machine with a load of 4 it took 56–60 ms of CPU time at best, half of it drawing (torch's mt19937
+    uniforms; numpy's float32 normals took 2–3 times as long with any of its bit generators). Drawing the next
+    block's matrices on a helper thread took 0–15 % more CPU time than drawing them inline and pays off with a
+    free core: at a load of 3 the median wall time fell from 96 to 63 ms, at a load of 5 it rose, as each
+    handoff waited for the scheduler (benchmarks/residual_compute.py). float64 arithmetic took 1.5–2 times as
+    long; 180–250 ms when each block allocated its temporaries, 430 ms with float64 draws, torch.bmm and
+    var_mean. The fields are checked one by one; what they allow together is the caller's to bound with
     :func:`check_work`.
     """
     _check_int("depth", depth, 1, MAX_DEPTH)
@@ -193,38 +198,40 @@ def _run_stacks(generator: torch.Generator, depth: int, networks: int, samples: 
 
     The scaled stack is the residual one times 2^(-k/2) exactly — W · ReLU(c·h) = c · W · ReLU(h) for c > 0,
     so dividing by √2 after each block equals dividing by 2^(k/2) at the end — and is not run. The other
-    three share each block's matrices, so they run as one batched product: each network's three activations
-    ``(samples, width)`` are stacked into ``(3 · samples, width)`` rows. A block's matrices are drawn just
-    before its product into one reused buffer, and the Kaiming scale √(2/width) multiplies the product
+    three share each block's matrices, so they run as one batched product that adds into the state in place
+    (h ← h + scale · ReLU(h) · Wᵀ; the plain stack's rows are zeroed first): each network's three activations
+    ``(samples, width)`` are its ``3 · samples`` rows. The Kaiming scale √(2/width) multiplies the product
     (ReLU and batch norm commute with a positive scale), not the width² weights.
 
-    Every buffer is allocated once, before the first block: the app hands each allocation over 128 KiB back
-    to the kernel when it is freed (:func:`app.admission.return_freed_memory`), and faulting a block's
-    temporaries back in took as long as all of its arithmetic. Everything is float32, as drawn.
+    A helper thread draws the next block's matrices into the other of two buffers while this block computes
+    (a generator is drawn from in order, so the values are those of drawing them one block after another).
+    Every buffer is allocated once, before the first block: the app hands each allocation over 128 KiB back to
+    the kernel when it is freed (:func:`app.admission.return_freed_memory`), and faulting a block's temporaries
+    back in took as long as all of its arithmetic. Everything is float32, as drawn.
     """
     state = draw(generator, (networks, samples, width))[:, None].repeat(1, len(_RUN), 1, 1)
     relu_in = torch.empty_like(state)
-    branch = torch.empty_like(state)
-    weights = torch.empty(networks, width, width, dtype=torch.float32)
+    weights = torch.empty(2, networks, width, width, dtype=torch.float32)
     squares = torch.empty(networks, samples, width, dtype=torch.float32)
-    run = torch.empty(depth + 1, len(_RUN), networks, 2, dtype=torch.float32)
-    flat = state.view(networks, len(_RUN), samples * width)
+    sums = torch.empty(depth + 1, 2, networks, len(_RUN), dtype=torch.float32)
     rows = (networks, len(_RUN) * samples, width)
-    # numpy's matmul (OpenBLAS) runs these small products faster than torch.bmm; the arrays share memory
-    relu_in_rows, branch_rows = relu_in.view(rows).numpy(), branch.view(rows).numpy()
-    weights_t = weights.numpy().transpose(0, 2, 1)
+    state_rows, relu_in_rows = state.view(rows), relu_in.view(rows)
     scale = math.sqrt(2.0 / width)
-    for block in range(depth + 1):
-        _moments(flat, run[block])
-        if block == depth:
-            break
-        _branch_inputs(state, relu_in, squares)
-        draw(generator, (networks, width, width), out=weights)
-        # rows are samples, so W · ReLU(h) for every sample is ReLU(h) @ Wᵀ (batched over networks)
-        np.matmul(relu_in_rows, weights_t, out=branch_rows)
-        torch.mul(branch[:, _PLAIN], scale, out=state[:, _PLAIN])
-        state[:, _PLAIN + 1 :].add_(branch[:, _PLAIN + 1 :], alpha=scale)
-    return _with_scaled(run.double())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="residual-draws") as drawer:
+        drawn = drawer.submit(draw, generator, weights.shape[1:], weights[0])
+        for block in range(depth + 1):
+            _sums(state, sums[block])
+            if block == depth:
+                break
+            _branch_inputs(state, relu_in, squares)
+            drawn.result()
+            if block + 1 < depth:
+                drawn = drawer.submit(draw, generator, weights.shape[1:], weights[(block + 1) % 2])
+            state[:, _PLAIN].zero_()
+            # rows are samples, so W · ReLU(h) for every sample is ReLU(h) @ Wᵀ (batched over networks)
+            state_rows.baddbmm_(relu_in_rows, weights[block % 2].transpose(1, 2), alpha=scale)
+    moments = sums.double().div_(samples * width).permute(0, 3, 2, 1)
+    return _with_scaled(moments)
 
 
 def _with_scaled(run: torch.Tensor) -> torch.Tensor:
@@ -239,14 +246,13 @@ def _with_scaled(run: torch.Tensor) -> torch.Tensor:
     return moments
 
 
-def _moments(flat: torch.Tensor, out: torch.Tensor) -> None:
-    """Mean and mean square over the last axis of ``flat`` ``(networks, variants, n)``, as ``out[variant,
-    network]``: one summing pass and one batched dot product (torch's var_mean is several times slower)."""
-    n = flat.shape[-1]
-    torch.sum(flat, dim=-1, out=out[..., 0].T).div_(n)
-    rows = flat.reshape(-1, 1, n)
-    squares = torch.bmm(rows, rows.transpose(1, 2)).view(flat.shape[:2])
-    torch.div(squares, n, out=out[..., 1].T)
+def _sums(state: torch.Tensor, out: torch.Tensor) -> None:
+    """Sum and sum of squares of each network's activations of each stack, as ``out[0 or 1, network, stack]``:
+    one summing pass and one batched dot product (torch's var_mean is several times slower)."""
+    flat = state.view(*state.shape[:2], -1)
+    torch.sum(flat, dim=-1, out=out[0])
+    rows = flat.view(-1, 1, flat.shape[-1])
+    torch.bmm(rows, rows.transpose(1, 2), out=out[1].view(-1, 1, 1))
 
 
 def _branch_inputs(state: torch.Tensor, out: torch.Tensor, squares: torch.Tensor) -> None:

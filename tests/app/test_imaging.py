@@ -150,6 +150,21 @@ def test_a_layers_maps_are_each_channel_on_the_layers_scale() -> None:
     assert imaging.encode_maps(np.zeros((2, 3, 4), np.float32), 0.0) == [imaging.encode_map(np.zeros((3, 4)), 0.0)] * 2
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maps_longer_than_a_chunk_get_the_whole_maps_indices(dtype: type) -> None:
+    """The indices are computed a chunk at a time: a map of several chunks and a ragged end gets what one pass
+    over the whole map in its own precision gives, values past the scale clipped to its ends."""
+    size = 3 * imaging._PALETTE_CHUNK + 7
+    values = np.random.default_rng(2).normal(scale=2.0, size=(2, 1, size)).astype(dtype)
+    values[0, 0, :5] = [-2.0, -1.0, 0.0, 1.0, 2.0]
+    scale = np.float32(imaging.LEVELS / 1.5)
+    whole = np.clip(values * scale + np.float32(imaging.LEVELS + 0.5), 0, 2 * imaging.LEVELS + 0.5).astype(np.uint8)
+    indices = np.stack([palette_indices(url) for url in imaging.encode_maps(values, 1.5)])
+    assert indices.shape == values.shape
+    np.testing.assert_array_equal(indices, whole)
+    assert indices.min() == 0 and indices.max() == 2 * imaging.LEVELS
+
+
 def test_an_all_zero_map_is_white_and_the_heatmap_goes_white_to_red() -> None:
     zero = decode_data_url(imaging.encode_map(np.zeros((3, 2), np.float32), 0.0)).convert("RGB")
     assert (np.asarray(zero) == 255).all()

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from convcore.networks.layers import Shape
 from convcore.networks.network import build_network, run_network
+from convcore.networks.shifted import MAX_WEIGHTS, shifts_apply
 from convcore.operations.kernels import get_kernel
 
 # The network computes in float32; relative error of a few float32 ulps per layer.
@@ -186,3 +187,42 @@ def test_overflowing_weights_are_reported_not_returned_as_inf() -> None:
     layer = {"type": "conv2d", "out_channels": 1, "kernel_size": 1, "kernels": [[[1e6]]]}
     with pytest.raises(ValueError, match="overflows float32"):
         run([layer] * 8, x)
+
+
+@pytest.mark.parametrize("nonzero", [MAX_WEIGHTS, MAX_WEIGHTS + 1])
+def test_maps_match_torch_on_either_side_of_the_shifted_limit(nonzero: int) -> None:
+    """Up to MAX_WEIGHTS non-zero weights the maps are sums of shifted slices, past it F.conv2d: both are
+    torch's convolution."""
+    x = image(channels=3, height=15, width=12)
+    weights = np.zeros(3 * 3 * 3 * 3)
+    weights[:nonzero] = np.random.default_rng(nonzero).standard_normal(nonzero)
+    weights = weights.reshape(3, 3, 3, 3)
+    layer = {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2,
+             "kernels": weights.tolist(), "bias": False}  # fmt: skip
+    (out,) = run([layer], x)
+    conv = torch.nn.Conv2d(3, 3, 3, stride=2, padding=1, dilation=2, bias=False).double()
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(weights))
+        expected = conv(as64(x))[0].numpy()
+    assert out.shape == expected.shape == (3, 7, 5)
+    np.testing.assert_allclose(out, expected, **TOL)
+
+
+@pytest.mark.parametrize(
+    ("pool", "shifted"),
+    [
+        ({"kernel_size": 5, "stride": 1, "dilation": 2}, True),
+        ({"kernel_size": 6, "stride": 2}, False),
+        ({"kernel_size": 3, "stride": 2, "padding": 1}, False),
+        ({"kernel_size": 3, "stride": 2, "ceil_mode": True}, False),
+    ],
+)
+def test_max_pooling_matches_torch_by_slices_or_not(pool: dict, shifted: bool) -> None:
+    x = image(channels=2, height=23, width=18)
+    network = build_network([{"type": "max_pool2d", **pool}], Shape(*x.shape))
+    with torch.no_grad():
+        assert shifts_apply(network.layers[0]) == shifted
+    (out,) = run_network(network, x)
+    expected = torch.nn.MaxPool2d(**pool)(as64(x))[0].numpy()
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out, expected.astype(np.float32))
