@@ -2,8 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/residual_compute.py [--against main] [--repeat 15]``. In one process with one
 torch thread and the app's malloc settings (:mod:`app.admission`), it alternates the revision's code and this
-tree's, run by run, and prints CPU time (``time.process_time``: every thread of the process, so work moved to a
-helper thread is still counted) and wall time, best and mean of ``--repeat`` runs each:
+tree's, run by run, and prints CPU time (``time.process_time``: every thread of the process, so work moved to
+another thread is still counted) and wall time, best and mean of ``--repeat`` runs each:
 
 - the residual page's default experiment (:func:`convcore.networks.residual.run_residual_experiment`, depth 50,
   width 64, 16 samples, 32 networks), a new seed per run as the page's edits ask for;

@@ -257,11 +257,11 @@ def trace_bytes(taps: int) -> int:
 
 
 def residual_bytes(*, depth: int, width: int, samples: int, networks: int) -> int:
-    """The residual experiment (float32, as drawn): two blocks' weight matrices per network at a time (one in
-    use, the next being drawn), and the activations ``(networks, samples, width)``: the input, and the stacks'
-    states and branch inputs (:func:`convcore.networks.residual._run_stacks`), with more for batch norm's
-    temporaries; the per-network moments are combined in float64."""
-    weights = 2 * networks * width * width * FLOAT32
+    """The residual experiment (float32, as drawn): one block's weight matrices per network at a time, and the
+    activations ``(networks, samples, width)``: the input, and the stacks' states and branch inputs
+    (:func:`convcore.networks.residual._run_stacks`), with more for batch norm's temporaries (and room for a
+    branch buffer the in-place products no longer need); the per-network moments are combined in float64."""
+    weights = networks * width * width * FLOAT32
     activations = 14 * networks * samples * width * FLOAT32
     statistics = 8 * (depth + 1) * networks * FLOAT64
     return weights + activations + statistics

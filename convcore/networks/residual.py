@@ -34,7 +34,6 @@ products took three times as long, and every drawn value had to be widened.
 """
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,12 +130,11 @@ def run_residual_experiment(
     default (depth 50, width 64, 16 samples, 32 networks) draws 6.6 M normals. Under the app's malloc settings on
     a 2-core machine with a load of 4 it took 56–60 ms of CPU time at best, half of it drawing (torch's mt19937
     uniforms; numpy's float32 normals took 2–3 times as long with any of its bit generators). Drawing the next
-    block's matrices on a helper thread took 0–15 % more CPU time than drawing them inline and pays off with a
-    free core: at a load of 3 the median wall time fell from 96 to 63 ms, at a load of 5 it rose, as each
-    handoff waited for the scheduler (benchmarks/residual_compute.py). float64 arithmetic took 1.5–2 times as
-    long; 180–250 ms when each block allocated its temporaries, 430 ms with float64 draws, torch.bmm and
-    var_mean. The fields are checked one by one; what they allow together is the caller's to bound with
-    :func:`check_work`.
+    block's matrices on a helper thread took 0–15 % more CPU time and paid off only with a free core (at a load
+    of 5 the median wall time rose, as each handoff waited for the scheduler: benchmarks/residual_compute.py),
+    so a classroom's busy server draws them inline. float64 arithmetic took 1.5–2 times as long; 180–250 ms
+    when each block allocated its temporaries, 430 ms with float64 draws, torch.bmm and var_mean. The fields are
+    checked one by one; what they allow together is the caller's to bound with :func:`check_work`.
     """
     _check_int("depth", depth, 1, MAX_DEPTH)
     _check_int("width", width, 2, MAX_WIDTH)
@@ -203,33 +201,28 @@ def _run_stacks(generator: torch.Generator, depth: int, networks: int, samples: 
     ``(samples, width)`` are its ``3 · samples`` rows. The Kaiming scale √(2/width) multiplies the product
     (ReLU and batch norm commute with a positive scale), not the width² weights.
 
-    A helper thread draws the next block's matrices into the other of two buffers while this block computes
-    (a generator is drawn from in order, so the values are those of drawing them one block after another).
-    Every buffer is allocated once, before the first block: the app hands each allocation over 128 KiB back to
-    the kernel when it is freed (:func:`app.admission.return_freed_memory`), and faulting a block's temporaries
-    back in took as long as all of its arithmetic. Everything is float32, as drawn.
+    A block's matrices are drawn just before its product into one reused buffer. Every buffer is allocated once,
+    before the first block: the app hands each allocation over 128 KiB back to the kernel when it is freed
+    (:func:`app.admission.return_freed_memory`), and faulting a block's temporaries back in took as long as all of
+    its arithmetic. Everything is float32, as drawn.
     """
     state = draw(generator, (networks, samples, width))[:, None].repeat(1, len(_RUN), 1, 1)
     relu_in = torch.empty_like(state)
-    weights = torch.empty(2, networks, width, width, dtype=torch.float32)
+    weights = torch.empty(networks, width, width, dtype=torch.float32)
     squares = torch.empty(networks, samples, width, dtype=torch.float32)
     sums = torch.empty(depth + 1, 2, networks, len(_RUN), dtype=torch.float32)
     rows = (networks, len(_RUN) * samples, width)
     state_rows, relu_in_rows = state.view(rows), relu_in.view(rows)
     scale = math.sqrt(2.0 / width)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="residual-draws") as drawer:
-        drawn = drawer.submit(draw, generator, weights.shape[1:], weights[0])
-        for block in range(depth + 1):
-            _sums(state, sums[block])
-            if block == depth:
-                break
-            _branch_inputs(state, relu_in, squares)
-            drawn.result()
-            if block + 1 < depth:
-                drawn = drawer.submit(draw, generator, weights.shape[1:], weights[(block + 1) % 2])
-            state[:, _PLAIN].zero_()
-            # rows are samples, so W · ReLU(h) for every sample is ReLU(h) @ Wᵀ (batched over networks)
-            state_rows.baddbmm_(relu_in_rows, weights[block % 2].transpose(1, 2), alpha=scale)
+    for block in range(depth + 1):
+        _sums(state, sums[block])
+        if block == depth:
+            break
+        _branch_inputs(state, relu_in, squares)
+        draw(generator, (networks, width, width), out=weights)
+        state[:, _PLAIN].zero_()
+        # rows are samples, so W · ReLU(h) for every sample is ReLU(h) @ Wᵀ (batched over networks)
+        state_rows.baddbmm_(relu_in_rows, weights.transpose(1, 2), alpha=scale)
     moments = sums.double().div_(samples * width).permute(0, 3, 2, 1)
     return _with_scaled(moments)
 

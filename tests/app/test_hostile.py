@@ -165,14 +165,14 @@ def test_ops_pooling_prices_its_padded_input(client: TestClient) -> None:
 
 
 def test_the_residual_experiment_prices_its_weights(client: TestClient) -> None:
-    # Two blocks' weights are held at a time (one in use, the next being drawn: 9 MiB in float32 with the
-    # activations at the largest width, 25 MiB with the request's own overhead): a small budget shows the check.
+    # One block's weights are held at a time (5 MiB in float32 at the largest width, 21 MiB with the
+    # request's own overhead): a small budget shows the check.
     use(Settings(max_request_bytes=8 * 2**20))
     params = {"depth": 50, "width": 128, "samples": 2, "networks": 64}
     response = client.get("/api/v1/experiments/residual", params=params)
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "this experiment needs about 25 MiB of memory, more than the limit of 8 MiB: "
+        "detail": "this experiment needs about 21 MiB of memory, more than the limit of 8 MiB: "
         "reduce networks, width or depth",
         "code": "invalid_value",
         "params": {},

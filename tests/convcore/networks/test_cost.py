@@ -105,12 +105,12 @@ def test_erf_cost_counts_what_autograd_saves() -> None:
     assert forward.bytes > 0
 
 
-def test_residual_bytes_counts_two_blocks_weights_and_the_activations() -> None:
-    two_blocks = torch.randn(2, 64, 128, 128, dtype=torch.float32).nbytes
+def test_residual_bytes_counts_one_blocks_weights_and_the_activations() -> None:
+    one_block = torch.randn(64, 128, 128, dtype=torch.float32).nbytes
     activations = torch.randn(4, 64, 2, 128, dtype=torch.float32).nbytes
     priced = cost.residual_bytes(depth=50, width=128, samples=2, networks=64)
-    assert two_blocks + activations < priced < 2 * (two_blocks + activations)
-    # the blocks are drawn one after another into two buffers: depth adds only its statistics
+    assert one_block + activations < priced < 2 * (one_block + activations)
+    # the blocks are drawn one at a time: depth adds only its statistics
     assert cost.residual_bytes(depth=1, width=128, samples=2, networks=64) > 0.9 * priced
 
 

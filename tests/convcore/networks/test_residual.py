@@ -18,7 +18,6 @@ These were measured with float64 arithmetic; the float32 arithmetic of today mov
 """
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -212,13 +211,3 @@ def test_a_stack_whose_signal_dies_still_gets_a_finite_ratio() -> None:
     assert 0.0 in result.variances["plain"]
     assert all(np.isfinite(list(result.ratio_per_block.values())))
     assert result.ratio_per_block["plain"] < 1.0
-
-
-def test_runs_side_by_side_each_draw_from_their_own_seed() -> None:
-    """Each run draws its matrices on a helper thread of its own: two runs at once give what each gives alone."""
-    sizes = {"depth": 7, "width": 8, "samples": 4, "networks": 3}
-    alone = [run_residual_experiment(**sizes, seed=seed) for seed in (1, 2)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        together = list(pool.map(lambda seed: run_residual_experiment(**sizes, seed=seed), (1, 2)))
-    assert together == alone
-    assert alone[0].variances != alone[1].variances
