@@ -264,8 +264,10 @@ def print_stages() -> None:
                 print(f"  {part:<36} {_best_ms(measure):7.3f} ms")
     print(f"  {'sum of the stages':<36} {total:7.3f} ms")
     print(f"  {'(validate a new stack instead)':<36} {_best_ms(new_stack):7.3f} ms")
-    # A new input height on every call (224, 225, …): the stack is remembered (app.shapes_memo), nothing
-    # else a previous call computed is reused. Then a new stack on every call (the last layer's out_features).
+    # A new input height on every call (224, 225, …), as a page's size slider sends: the stack is remembered
+    # (app.shapes_memo) with its chain, whose layers give their last result and row again where their input did
+    # not change (the deep ones: 224 to 255 all give 7 after five halvings); the stem's and the first stages' are
+    # made anew. Then a new stack on every call (the last layer's out_features): nothing is remembered.
     sized = _whole(body, b'"height": 224', lambda n: b'"height": %d' % (224 + n % 10000))
     print(f"  {'whole pipeline, new size each call':<36} {_best_ms(sized):7.3f} ms   (target ≤ 0.5 ms)")
     stacks = _whole(body, b'"out_features": 1000', lambda n: b'"out_features": %d' % (1 + n % 100000))
