@@ -17,6 +17,9 @@ import { stepOfOutput } from "./compute.js";
 import { Grid } from "./grid.js";
 
 const at3 = (c, i, j, h, w) => (c * h + i) * w + j;
+// The marks a grid outlines: the window, the cells a hovered cell feeds, the output being written, the max's
+// winner, the hovered output's window.
+const MARKS = ["win", "feeds", "cur", "winner", "hover"];
 
 function syncGrids(list, host, count, options) {
   while (list.length < count) list.push(new Grid(host, options(list.length)));
@@ -240,26 +243,25 @@ export function createStage(hosts, handlers) {
     return size;
   }
 
-  // Marks and boxes for the current step and the hovered cell.
+  // Marks and boxes for the current step and the hovered cell. Each grid's marks are worked out first and set
+  // once, so a grid whose marks stay as they were is not repainted (a canvas grid repaints its marks layer, and
+  // the frame uploads it again, whenever a mark changes, even back to what it was).
   function drawMarks(scene) {
     const { layer: anim } = scene.anim;
     const info = scene.info;
-    for (const g of [...inputs, ...outputs]) {
-      g.mark("win", []);
-      g.mark("feeds", []);
-      g.mark("cur", []);
-      g.mark("winner", []);
-      g.mark("hover", []);
-    }
+    const marks = new Map([...inputs, ...outputs].map((g) => [g, {}]));
+    const put = (grid, name, cells) => {
+      if (grid) marks.get(grid)[name] = cells;
+    };
     const inputBoxes = inputs.map(() => []);
     const outputBoxes = outputs.map(() => []);
     if (scene.scatter) {
       const cell = [info.ih, info.iw];
-      inputs[info.ic]?.mark("win", [cell]);
+      put(inputs[info.ic], "win", [cell]);
       inputBoxes[info.ic]?.push({ r0: info.ih, c0: info.iw, r1: info.ih, c1: info.iw, cls: "box-win" });
       for (let ch = 0; ch < outputs.length; ch++) {
         const hits = info.targets.filter((x) => x.oc === ch).map((x) => [x.oh, x.ow]);
-        outputs[ch].mark("win", hits);
+        put(outputs[ch], "win", hits);
         if (hits.length) outputBoxes[ch].push(...hits.map(([r, c]) => ({ r0: r, c0: c, r1: r, c1: c, cls: "box-cur" })));
       }
     } else {
@@ -268,23 +270,25 @@ export function createStage(hosts, handlers) {
       const cells = rowTaps.flatMap((r) => colTaps.map((c) => [r, c]));
       const dilated = anim.rows.dilation > 1 || anim.cols.dilation > 1;
       for (const ch of info.channels) {
-        inputs[ch]?.mark("win", cells);
+        put(inputs[ch], "win", cells);
         inputBoxes[ch]?.push(...windowBoxes(rowTaps, colTaps, dilated, "box-win"));
       }
       if (info.winner !== undefined) {
         const w = info.terms[info.winner];
-        inputs[w.c]?.mark("winner", [[w.ih + anim.rows.padBefore, w.iw + anim.cols.padBefore]]);
+        put(inputs[w.c], "winner", [[w.ih + anim.rows.padBefore, w.iw + anim.cols.padBefore]]);
       }
-      outputs[info.oc]?.mark("cur", [[info.oh, info.ow]]);
+      put(outputs[info.oc], "cur", [[info.oh, info.ow]]);
       outputBoxes[info.oc]?.push({ r0: info.oh, c0: info.ow, r1: info.oh, c1: info.ow, cls: "box-cur" });
     }
-    drawHover(scene);
+    drawHover(scene, put);
+    for (const [grid, names] of marks) for (const name of MARKS) grid.mark(name, names[name] ?? []);
     inputs.forEach((g, n) => g.boxes(inputBoxes[n]));
     outputs.forEach((g, n) => g.boxes(outputBoxes[n]));
     for (const g of [...inputs, ...outputs]) g.flush();
   }
 
-  function drawHover(scene) {
+  // put(grid, name, cells): the marks of the hovered cell.
+  function drawHover(scene, put) {
     if (!hover) return;
     const { layer: anim } = scene.anim;
     const group = (ch, per) => Math.floor(ch / per);
@@ -296,7 +300,7 @@ export function createStage(hosts, handlers) {
       const hitsC = scene.scatter ? scatterTargets(anim.cols, iw) : feeds(anim.cols, iw);
       const cells = hitsR.flatMap((h) => hitsC.map((w) => [h.out, w.out]));
       outputs.forEach((grid, ch) => {
-        if (group(ch, anim.coutPerGroup) === g || anim.pool) grid.mark("feeds", anim.pool && ch !== hover.channel ? [] : cells);
+        if (group(ch, anim.coutPerGroup) === g || anim.pool) put(grid, "feeds", anim.pool && ch !== hover.channel ? [] : cells);
       });
       return;
     }
@@ -309,13 +313,13 @@ export function createStage(hosts, handlers) {
           if (scatterTargets(anim.cols, iw).some((w) => w.out === hover.c)) sources.push([ih, iw]);
         }
       }
-      inputs.forEach((grid, ch) => group(ch, anim.cinPerGroup) === g && grid.mark("feeds", sources));
+      inputs.forEach((grid, ch) => group(ch, anim.cinPerGroup) === g && put(grid, "feeds", sources));
       return;
     }
     const info = handlers.stepInfoAt(stepOfOutput(anim, hover.channel, hover.r, hover.c));
     const cells = windowPadded(anim.rows, info.oh).flatMap((r) => windowPadded(anim.cols, info.ow).map((c) => [r, c]));
-    for (const ch of info.channels) inputs[ch]?.mark("hover", cells);
-    outputs[hover.channel]?.mark("feeds", [[hover.r, hover.c]]);
+    for (const ch of info.channels) put(inputs[ch], "hover", cells);
+    put(outputs[hover.channel], "feeds", [[hover.r, hover.c]]);
   }
 
   // The width comes from a ResizeObserver, so rendering never reads layout (a forced reflow of the whole page).
