@@ -1,7 +1,6 @@
 // The grids: input channels (padded, or zero-inserted), the kernels in play, the output channels; the
 // current window, the output being written, what a hovered cell feeds, and the unread rows.
 import { t } from "../common/i18n.js";
-import { maxAbsOf } from "../common/colorscale.js";
 import {
   drawnLength,
   feeds,
@@ -146,6 +145,9 @@ export function createStage(hosts, handlers) {
     const rowCells = axisCells(rows, drawnRows);
     const colCells = axisCells(cols, drawnCols);
     const record = cellRecord();
+    // A kernel, dilation or step change mostly leaves the inputs as they are: then their cells are not visited.
+    const key = [values.x, inserted, maxAbs, scene.scatter, unreadRows, unreadCols, zeroText, rows.size, cols.size];
+    key.push(rows.padBefore, cols.padBefore, ...[rowCells, colCells].map(({ kind, source }) => `${kind}|${source}`));
     grids.forEach((grid, ch) => {
       grid.draw({
         rows: drawnRows,
@@ -153,6 +155,7 @@ export function createStage(hosts, handlers) {
         origin: [rows.padBefore, cols.padBefore],
         size,
         maxAbs,
+        key,
         caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch }),
         label: `${t("grid.aria_input", { c: ch, h: rows.size, w: cols.size, p: `${rows.padBefore}×${cols.padBefore}` })} ${t("grid.aria_input_keys")}`,
         cell: (r, c) => {
@@ -186,8 +189,10 @@ export function createStage(hosts, handlers) {
     const kw = layer.cols.kernel;
     const pairs = scene.kernelPairs;
     const grids = syncGrids(kernels, hosts.kernel, pairs.length, kernelOptions);
-    const maxAbs = maxAbsOf(values.wt);
+    const maxAbs = largestAbs(values.wt);
     const size = kw > 5 ? 30 : 38;
+    // what a pair's index(a, b) reads, besides its o and c
+    const mapping = [values.wt, maxAbs, scene.scatter, scene.zeroView, layer.flip, layer.cinPerGroup, layer.coutPerGroup];
     grids.forEach((grid, n) => {
       const { o, c, index } = pairs[n];
       const captionKey = scene.scatter ? "grid.kernel_t" : layer.flip || scene.zeroView ? "grid.kernel_flipped" : "grid.kernel";
@@ -196,6 +201,7 @@ export function createStage(hosts, handlers) {
         cols: kw,
         size,
         maxAbs,
+        key: [...mapping, o, c],
         caption: t(captionKey, { o, c }),
         label: t("grid.aria_kernel", { kh, kw }),
         cell: (a, b) => ({ value: values.wt[index(a, b)] }),
@@ -209,7 +215,8 @@ export function createStage(hosts, handlers) {
         rows: 1,
         cols: 1,
         size,
-        maxAbs: maxAbsOf(values.b),
+        maxAbs: largestAbs(values.b),
+        key: [values.b, o],
         caption: t("grid.bias", { o }),
         label: t("grid.aria_bias", { o }),
         cell: () => ({ value: values.b[o] }),
@@ -225,12 +232,17 @@ export function createStage(hosts, handlers) {
     const opRows = new Set(layer.transposed ? outputPaddingRows(layer.rows) : []);
     const opCols = new Set(layer.transposed ? outputPaddingRows(layer.cols) : []);
     const record = cellRecord();
+    const perChannel = layer.outH * layer.outW;
+    const key = [scene.output, maxAbs, scene.scatter, layer.transposed, layer.rows.size, layer.cols.size];
     grids.forEach((grid, ch) => {
+      // which of the channel's cells are computed: all, none, or those up to the step
+      const computed = scene.scatter ? perChannel : Math.max(-1, Math.min(perChannel, scene.step - ch * perChannel));
       grid.draw({
         rows: layer.outH,
         cols: layer.outW,
         size,
         maxAbs,
+        key: [...key, computed],
         caption: t("grid.output_channel", { c: ch }),
         label: t("grid.aria_output", { c: ch, h: layer.outH, w: layer.outW }),
         cell: (r, c) => {
