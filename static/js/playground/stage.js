@@ -231,12 +231,16 @@ export function createStage(hosts, handlers) {
     const size = cellSize(width, layer.outW);
     const opRows = new Set(layer.transposed ? outputPaddingRows(layer.rows) : []);
     const opCols = new Set(layer.transposed ? outputPaddingRows(layer.cols) : []);
+    const anyOppad = opRows.size + opCols.size > 0;
+    const { output } = scene;
+    const { outW } = layer;
     const record = cellRecord();
-    const perChannel = layer.outH * layer.outW;
+    const perChannel = layer.outH * outW;
     const key = [scene.output, maxAbs, scene.scatter, layer.transposed, layer.rows.size, layer.cols.size];
     grids.forEach((grid, ch) => {
       // which of the channel's cells are computed: all, none, or those up to the step
-      const computed = scene.scatter ? perChannel : Math.max(-1, Math.min(perChannel, scene.step - ch * perChannel));
+      const first = ch * perChannel;
+      const computed = scene.scatter ? perChannel : Math.max(-1, Math.min(perChannel, scene.step - first));
       grid.draw({
         rows: layer.outH,
         cols: layer.outW,
@@ -245,10 +249,11 @@ export function createStage(hosts, handlers) {
         key: [...key, computed],
         caption: t("grid.output_channel", { c: ch }),
         label: t("grid.aria_output", { c: ch, h: layer.outH, w: layer.outW }),
+        // cell n of the channel is computed when n ≤ computed (the step's own order, compute.stepOfOutput)
         cell: (r, c) => {
-          const later = !scene.scatter && stepOfOutput(layer, ch, r, c) > scene.step;
-          const oppad = opRows.size + opCols.size > 0 && (opRows.has(r) || opCols.has(c));
-          return record(scene.output[at3(ch, r, c, layer.outH, layer.outW)], OUTPUT_CLASSES[Number(later) * 2 + Number(oppad)]);
+          const n = r * outW + c;
+          const oppad = anyOppad && (opRows.has(r) || opCols.has(c));
+          return record(output[first + n], OUTPUT_CLASSES[Number(n > computed) * 2 + Number(oppad)]);
         },
       });
     });
