@@ -1,14 +1,14 @@
 """Time what a student waits for, measured inside the page in headless Chromium.
 
-Run: ``.venv/bin/python benchmarks/playground_render.py`` (about a minute). It starts the app with uvicorn on
-127.0.0.1 and prints, each as median, 95th percentile and maximum:
+Run: ``.venv/bin/python benchmarks/playground_render.py`` (about three minutes). It starts the app with uvicorn
+on 127.0.0.1 and prints, each as median, 95th percentile and maximum (the CPU figures as median and p95):
 
 - the playground's re-render after each slider change on a 32×32 input (``CHANGES`` changes per layer, each
   to a value the slider has not just had, so every change re-renders); target p95 ≤ 8 ms for 4→4 channels,
   ≤ 16 ms for the rest. Three figures per change, from one Chromium trace of the changes:
   ``wall``, the ``playground-render`` measure the page records around its one render function (wall-clock time,
   so a busy machine's other processes inflate it); ``cpu``, the main thread's CPU time of the animation frame
-  callback that runs the render (thread time, which other processes do not inflate); ``frame``, the main
+  callback that runs the render (thread time, which other processes inflate far less); ``frame``, the main
   thread's CPU time of the whole task of that frame: the render, then style, layout, paint and commit
   (--disable-gpu, so the canvases' pixels are uploaded in the commit);
 - one animation step (Step forward, pressed with the keyboard) of the 4→4 32×32 layer, the same three figures;
