@@ -35,6 +35,19 @@ test("the zero-insertion convolution gives the same output as the scatter", () =
   }
 });
 
+test("the whole output map has the same bits as each step's own sum plus bias", () => {
+  const convs = fixtures.values.filter((f) => f.state.mode === undefined || f.state.mode === "conv");
+  assert.ok(convs.length > 1);
+  for (const f of convs) {
+    const layer = layerOf(f);
+    // values with every bit in use, so that adding the products in another order would change the sum
+    const noisy = (list, n0) => list.map((v, n) => v + Math.sin(n0 + n));
+    const values = { x: noisy(f.x, 0), wt: noisy(f.wt, 1000), b: noisy(f.b, 2000) };
+    const out = windowOutput(layer, values);
+    out.forEach((v, step) => assert.equal(v, windowStep(layer, values, step).value, `${JSON.stringify(f.state)}[${step}]`));
+  }
+});
+
 test("a step lists k·k·C_in/groups products whose sum plus bias is the output", () => {
   const f = fixtures.values[1];
   const layer = layerOf(f);

@@ -51,15 +51,20 @@ export class Grid {
   }
 
   // spec: {rows, cols, size, caption, label, maxAbs, origin: [r, c] of the first real input cell,
-  // cell(r, c) → {value, text, cls, pad}}
+  // cell(r, c) → {value, text, cls, pad}, key}. key lists everything the cells depend on besides rows, cols and
+  // size (arrays by identity, the page replaces them on every edit): when it matches the last draw's item by
+  // item, the cells are as drawn and only the caption and label are written.
   draw(spec) {
     const { rows, cols, size } = spec;
+    if (this.caption.textContent !== spec.caption) this.caption.textContent = spec.caption;
+    if (this.scroll.getAttribute("aria-label") !== spec.label) this.scroll.setAttribute("aria-label", spec.label);
+    const key = [rows, cols, size, ...spec.key];
+    if (this.key?.length === key.length && key.every((item, n) => item === this.key[n])) return;
+    this.key = key;
     const resized = rows !== this.rows || cols !== this.cols || size !== this.size;
     this.rows = rows;
     this.cols = cols;
     this.size = size;
-    if (this.caption.textContent !== spec.caption) this.caption.textContent = spec.caption;
-    if (this.scroll.getAttribute("aria-label") !== spec.label) this.scroll.setAttribute("aria-label", spec.label);
     const useCanvas = size < TEXT_MIN_SIZE;
     if (useCanvas !== this.useCanvas) {
       this.useCanvas = useCanvas;

@@ -21,6 +21,7 @@ const STYLES = {
   "m-cur": { stroke: "#111", dash: [], width: 3 },
   "m-winner": { stroke: "#111", dash: [], width: 3 },
 };
+const UNREAD = { stroke: "#9a5b00", dash: [], width: 1 };
 const BOXES = { "box-win": { width: 3, dash: [] }, "box-cur": { width: 2, dash: [] } };
 const WHITE = [255, 255, 255];
 // An output not computed yet: its colour at 35 % over white.
@@ -77,6 +78,7 @@ export function storeCanvasCells(grid, spec) {
   const sameShape = grid.cells.length === count && grid.canvasSize === spec.size && grid.canvasCols === spec.cols;
   const sameScale = grid.canvasMaxAbs === spec.maxAbs;
   let same = sameShape && sameScale;
+  let classesChanged = !sameShape;
   const cells = sameShape ? grid.cells : new Array(count);
   if (!sameShape) grid.pixels = new Uint32Array(count);
   const pixels = grid.pixels;
@@ -97,6 +99,7 @@ export function storeCanvasCells(grid, spec) {
       const old = cells[n];
       if (sameScale && old && old.value === value && old.cls === cls) continue;
       same = false;
+      if (old?.cls !== cls) classesChanged = true;
       if (last && last.value === value && last.cls === cls) {
         cells[n] = last;
         pixels[n] = last.pixel;
@@ -121,6 +124,7 @@ export function storeCanvasCells(grid, spec) {
     grid.baseDirty = true;
     grid.dirty = true;
   }
+  if (classesChanged) grid.outlines = null;
 }
 
 function push(map, key, n) {
@@ -161,8 +165,34 @@ function cellBitmap(grid) {
   return canvas;
 }
 
+// The cells' outlines as a path per class, made again only when a cell's classes change (storeCanvasCells then
+// drops them): a change of values, or a repaint after the canvas grew, strokes the same paths (a 4-channel
+// padded input has over 500 padding cells, and adding their rectangles to a path cost most of its repaint).
+function outlinePaths(grid) {
+  if (grid.outlines) return grid.outlines;
+  const { cols, size, cells } = grid;
+  const lists = new Map();
+  for (let n = 0; n < cells.length; n++) for (const cls of cells[n].outlines) push(lists, cls, n);
+  grid.outlines = new Map();
+  for (const [cls, list] of lists) {
+    const path = new Path2D();
+    for (const n of list) {
+      const r = Math.floor(n / cols);
+      const c = n % cols;
+      if (cls === "unread") {
+        path.moveTo(c * size, (r + 1) * size - 1);
+        path.lineTo((c + 1) * size - 1, r * size);
+      } else {
+        path.rect(c * size + 0.5, r * size + 0.5, size - 2, size - 2);
+      }
+    }
+    grid.outlines.set(cls, path);
+  }
+  return grid.outlines;
+}
+
 function paintBase(base, grid, ratio) {
-  const { cols, rows, size, cells } = grid;
+  const { cols, rows, size } = grid;
   const ctx = base.getContext("2d");
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, base.width, base.height);
@@ -177,24 +207,12 @@ function paintBase(base, grid, ratio) {
   ctx.fill();
   ctx.clearRect(cols * size - 1, 0, 1, rows * size);
   ctx.clearRect(0, rows * size - 1, cols * size, 1);
-  const outlines = new Map();
-  for (let n = 0; n < cells.length; n++) for (const cls of cells[n].outlines) push(outlines, cls, n);
-  for (const [cls, list] of outlines) {
-    if (cls === "unread") {
-      ctx.beginPath();
-      for (const n of list) {
-        const r = Math.floor(n / cols);
-        const c = n % cols;
-        ctx.moveTo(c * size, (r + 1) * size - 1);
-        ctx.lineTo((c + 1) * size - 1, r * size);
-      }
-      ctx.strokeStyle = "#9a5b00";
-      ctx.lineWidth = 1;
-      ctx.setLineDash([]);
-      ctx.stroke();
-    } else {
-      outline(ctx, list, cols, size, STYLES[cls]);
-    }
+  for (const [cls, path] of outlinePaths(grid)) {
+    const style = cls === "unread" ? UNREAD : STYLES[cls];
+    ctx.strokeStyle = style.stroke;
+    ctx.lineWidth = style.width;
+    ctx.setLineDash(style.dash);
+    ctx.stroke(path);
   }
 }
 

@@ -1,7 +1,6 @@
 // The grids: input channels (padded, or zero-inserted), the kernels in play, the output channels; the
 // current window, the output being written, what a hovered cell feeds, and the unread rows.
 import { t } from "../common/i18n.js";
-import { maxAbsOf } from "../common/colorscale.js";
 import {
   drawnLength,
   feeds,
@@ -17,6 +16,9 @@ import { stepOfOutput } from "./compute.js";
 import { Grid } from "./grid.js";
 
 const at3 = (c, i, j, h, w) => (c * h + i) * w + j;
+// The marks a grid outlines: the window, the cells a hovered cell feeds, the output being written, the max's
+// winner, the hovered output's window.
+const MARKS = ["win", "feeds", "cur", "winner", "hover"];
 
 function syncGrids(list, host, count, options) {
   while (list.length < count) list.push(new Grid(host, options(list.length)));
@@ -143,6 +145,9 @@ export function createStage(hosts, handlers) {
     const rowCells = axisCells(rows, drawnRows);
     const colCells = axisCells(cols, drawnCols);
     const record = cellRecord();
+    // A kernel, dilation or step change mostly leaves the inputs as they are: then their cells are not visited.
+    const key = [values.x, inserted, maxAbs, scene.scatter, unreadRows, unreadCols, zeroText, rows.size, cols.size];
+    key.push(rows.padBefore, cols.padBefore, ...[rowCells, colCells].map(({ kind, source }) => `${kind}|${source}`));
     grids.forEach((grid, ch) => {
       grid.draw({
         rows: drawnRows,
@@ -150,6 +155,7 @@ export function createStage(hosts, handlers) {
         origin: [rows.padBefore, cols.padBefore],
         size,
         maxAbs,
+        key,
         caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch }),
         label: `${t("grid.aria_input", { c: ch, h: rows.size, w: cols.size, p: `${rows.padBefore}×${cols.padBefore}` })} ${t("grid.aria_input_keys")}`,
         cell: (r, c) => {
@@ -183,8 +189,10 @@ export function createStage(hosts, handlers) {
     const kw = layer.cols.kernel;
     const pairs = scene.kernelPairs;
     const grids = syncGrids(kernels, hosts.kernel, pairs.length, kernelOptions);
-    const maxAbs = maxAbsOf(values.wt);
+    const maxAbs = largestAbs(values.wt);
     const size = kw > 5 ? 30 : 38;
+    // what a pair's index(a, b) reads, besides its o and c
+    const mapping = [values.wt, maxAbs, scene.scatter, scene.zeroView, layer.flip, layer.cinPerGroup, layer.coutPerGroup];
     grids.forEach((grid, n) => {
       const { o, c, index } = pairs[n];
       const captionKey = scene.scatter ? "grid.kernel_t" : layer.flip || scene.zeroView ? "grid.kernel_flipped" : "grid.kernel";
@@ -193,6 +201,7 @@ export function createStage(hosts, handlers) {
         cols: kw,
         size,
         maxAbs,
+        key: [...mapping, o, c],
         caption: t(captionKey, { o, c }),
         label: t("grid.aria_kernel", { kh, kw }),
         cell: (a, b) => ({ value: values.wt[index(a, b)] }),
@@ -206,7 +215,8 @@ export function createStage(hosts, handlers) {
         rows: 1,
         cols: 1,
         size,
-        maxAbs: maxAbsOf(values.b),
+        maxAbs: largestAbs(values.b),
+        key: [values.b, o],
         caption: t("grid.bias", { o }),
         label: t("grid.aria_bias", { o }),
         cell: () => ({ value: values.b[o] }),
@@ -221,45 +231,54 @@ export function createStage(hosts, handlers) {
     const size = cellSize(width, layer.outW);
     const opRows = new Set(layer.transposed ? outputPaddingRows(layer.rows) : []);
     const opCols = new Set(layer.transposed ? outputPaddingRows(layer.cols) : []);
+    const anyOppad = opRows.size + opCols.size > 0;
+    const { output } = scene;
+    const { outW } = layer;
     const record = cellRecord();
+    const perChannel = layer.outH * outW;
+    const key = [scene.output, maxAbs, scene.scatter, layer.transposed, layer.rows.size, layer.cols.size];
     grids.forEach((grid, ch) => {
+      // which of the channel's cells are computed: all, none, or those up to the step
+      const first = ch * perChannel;
+      const computed = scene.scatter ? perChannel : Math.max(-1, Math.min(perChannel, scene.step - first));
       grid.draw({
         rows: layer.outH,
         cols: layer.outW,
         size,
         maxAbs,
+        key: [...key, computed],
         caption: t("grid.output_channel", { c: ch }),
         label: t("grid.aria_output", { c: ch, h: layer.outH, w: layer.outW }),
+        // cell n of the channel is computed when n ≤ computed (the step's own order, compute.stepOfOutput)
         cell: (r, c) => {
-          const later = !scene.scatter && stepOfOutput(layer, ch, r, c) > scene.step;
-          const oppad = opRows.size + opCols.size > 0 && (opRows.has(r) || opCols.has(c));
-          return record(scene.output[at3(ch, r, c, layer.outH, layer.outW)], OUTPUT_CLASSES[Number(later) * 2 + Number(oppad)]);
+          const n = r * outW + c;
+          const oppad = anyOppad && (opRows.has(r) || opCols.has(c));
+          return record(output[first + n], OUTPUT_CLASSES[Number(n > computed) * 2 + Number(oppad)]);
         },
       });
     });
     return size;
   }
 
-  // Marks and boxes for the current step and the hovered cell.
+  // Marks and boxes for the current step and the hovered cell. Each grid's marks are worked out first and set
+  // once, so a grid whose marks stay as they were is not repainted (a canvas grid repaints its marks layer, and
+  // the frame uploads it again, whenever a mark changes, even back to what it was).
   function drawMarks(scene) {
     const { layer: anim } = scene.anim;
     const info = scene.info;
-    for (const g of [...inputs, ...outputs]) {
-      g.mark("win", []);
-      g.mark("feeds", []);
-      g.mark("cur", []);
-      g.mark("winner", []);
-      g.mark("hover", []);
-    }
+    const marks = new Map([...inputs, ...outputs].map((g) => [g, {}]));
+    const put = (grid, name, cells) => {
+      if (grid) marks.get(grid)[name] = cells;
+    };
     const inputBoxes = inputs.map(() => []);
     const outputBoxes = outputs.map(() => []);
     if (scene.scatter) {
       const cell = [info.ih, info.iw];
-      inputs[info.ic]?.mark("win", [cell]);
+      put(inputs[info.ic], "win", [cell]);
       inputBoxes[info.ic]?.push({ r0: info.ih, c0: info.iw, r1: info.ih, c1: info.iw, cls: "box-win" });
       for (let ch = 0; ch < outputs.length; ch++) {
         const hits = info.targets.filter((x) => x.oc === ch).map((x) => [x.oh, x.ow]);
-        outputs[ch].mark("win", hits);
+        put(outputs[ch], "win", hits);
         if (hits.length) outputBoxes[ch].push(...hits.map(([r, c]) => ({ r0: r, c0: c, r1: r, c1: c, cls: "box-cur" })));
       }
     } else {
@@ -268,23 +287,25 @@ export function createStage(hosts, handlers) {
       const cells = rowTaps.flatMap((r) => colTaps.map((c) => [r, c]));
       const dilated = anim.rows.dilation > 1 || anim.cols.dilation > 1;
       for (const ch of info.channels) {
-        inputs[ch]?.mark("win", cells);
+        put(inputs[ch], "win", cells);
         inputBoxes[ch]?.push(...windowBoxes(rowTaps, colTaps, dilated, "box-win"));
       }
       if (info.winner !== undefined) {
         const w = info.terms[info.winner];
-        inputs[w.c]?.mark("winner", [[w.ih + anim.rows.padBefore, w.iw + anim.cols.padBefore]]);
+        put(inputs[w.c], "winner", [[w.ih + anim.rows.padBefore, w.iw + anim.cols.padBefore]]);
       }
-      outputs[info.oc]?.mark("cur", [[info.oh, info.ow]]);
+      put(outputs[info.oc], "cur", [[info.oh, info.ow]]);
       outputBoxes[info.oc]?.push({ r0: info.oh, c0: info.ow, r1: info.oh, c1: info.ow, cls: "box-cur" });
     }
-    drawHover(scene);
+    drawHover(scene, put);
+    for (const [grid, names] of marks) for (const name of MARKS) grid.mark(name, names[name] ?? []);
     inputs.forEach((g, n) => g.boxes(inputBoxes[n]));
     outputs.forEach((g, n) => g.boxes(outputBoxes[n]));
     for (const g of [...inputs, ...outputs]) g.flush();
   }
 
-  function drawHover(scene) {
+  // put(grid, name, cells): the marks of the hovered cell.
+  function drawHover(scene, put) {
     if (!hover) return;
     const { layer: anim } = scene.anim;
     const group = (ch, per) => Math.floor(ch / per);
@@ -296,7 +317,7 @@ export function createStage(hosts, handlers) {
       const hitsC = scene.scatter ? scatterTargets(anim.cols, iw) : feeds(anim.cols, iw);
       const cells = hitsR.flatMap((h) => hitsC.map((w) => [h.out, w.out]));
       outputs.forEach((grid, ch) => {
-        if (group(ch, anim.coutPerGroup) === g || anim.pool) grid.mark("feeds", anim.pool && ch !== hover.channel ? [] : cells);
+        if (group(ch, anim.coutPerGroup) === g || anim.pool) put(grid, "feeds", anim.pool && ch !== hover.channel ? [] : cells);
       });
       return;
     }
@@ -309,13 +330,13 @@ export function createStage(hosts, handlers) {
           if (scatterTargets(anim.cols, iw).some((w) => w.out === hover.c)) sources.push([ih, iw]);
         }
       }
-      inputs.forEach((grid, ch) => group(ch, anim.cinPerGroup) === g && grid.mark("feeds", sources));
+      inputs.forEach((grid, ch) => group(ch, anim.cinPerGroup) === g && put(grid, "feeds", sources));
       return;
     }
     const info = handlers.stepInfoAt(stepOfOutput(anim, hover.channel, hover.r, hover.c));
     const cells = windowPadded(anim.rows, info.oh).flatMap((r) => windowPadded(anim.cols, info.ow).map((c) => [r, c]));
-    for (const ch of info.channels) inputs[ch]?.mark("hover", cells);
-    outputs[hover.channel]?.mark("feeds", [[hover.r, hover.c]]);
+    for (const ch of info.channels) put(inputs[ch], "hover", cells);
+    put(outputs[hover.channel], "feeds", [[hover.r, hover.c]]);
   }
 
   // The width comes from a ResizeObserver, so rendering never reads layout (a forced reflow of the whole page).
