@@ -4,7 +4,7 @@
 // 4-channel 42×42 padded input still redraws within a frame. The pointer and the keyboard: gridinput.js.
 import { paintCanvas, storeCanvasCells } from "./gridcanvas.js";
 import { bindInput, editCell } from "./gridinput.js";
-import { TEXT_MIN_SIZE, clearSvgCells, drawSvgCells, svgEl } from "./gridsvg.js";
+import { TEXT_MAX_CELLS, TEXT_MIN_SIZE, clearSvgCells, drawSvgCells, svgEl } from "./gridsvg.js";
 
 export class Grid {
   // options: {kind, onHover(r, c | null), onActivate(r, c), initialCursor() → [r, c], label}
@@ -65,7 +65,7 @@ export class Grid {
     this.rows = rows;
     this.cols = cols;
     this.size = size;
-    const useCanvas = size < TEXT_MIN_SIZE;
+    const useCanvas = size < TEXT_MIN_SIZE || rows * cols > TEXT_MAX_CELLS;
     if (useCanvas !== this.useCanvas) {
       this.useCanvas = useCanvas;
       this.canvasBox.hidden = !useCanvas;

@@ -8,6 +8,10 @@ import { divergingColor, textColorOn } from "../common/colorscale.js";
 const SVG = "http://www.w3.org/2000/svg";
 // Below this cell size no number fits, and the grid is painted on a canvas (gridcanvas.js).
 export const TEXT_MIN_SIZE = 18;
+// Past this many cells a grid's numbers are a wall of text, and a costly one: at 1280 px a 4→4 32×32 layer drew
+// 8,761 numbers and re-rendered in about 0.36 s a change (12 ms as canvases, loaded machine). It is painted on a
+// canvas too, as at other widths: a click on a cell shows its sum in the step panel, its editor shows its value.
+export const TEXT_MAX_CELLS = 24 * 24;
 
 // A value as a cell shows it: at most two decimals, a real minus sign, −∞ for max pooling's padding.
 export function formatValue(v) {
