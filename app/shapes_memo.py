@@ -9,9 +9,8 @@ most :data:`MAX_STACKS` of them, least recently used first out. An entry holds i
 ``MAX_STACK_LAYERS`` layers as request models and as a convcore chain (with each layer's last result and row,
 the row's JSON form included): under 3 MiB for the largest stack a 64 KiB body can hold
 (``tests/app/test_shapes_memo.py`` measures it), so the memo holds at most 8 × 3 MiB = 24 MiB per worker, and its
-tails (below) 8 × 64 KiB more. Anything else (a body
-orjson refuses, fields other than ``input`` and ``layers``, an input that does not validate) takes pydantic's
-path, whose 422 names the field.
+tails (below) 8 × 64 KiB more. Anything else (a body orjson refuses, fields other than ``input`` and ``layers``,
+an input that does not validate) takes pydantic's path, whose 422 names the field.
 
 A page sends ``{"input": {...}, "layers": [...]}`` in that order (``JSON.stringify({input, layers})``), a new
 input with the same layers on every change. Such a body is also remembered by its bytes after the input object
@@ -85,8 +84,10 @@ def _with_input(body: bytes, shape: Any, known: StackRequest) -> StackRequest:
 def _by_tail(body: bytes) -> StackRequest | None:
     """The request from a remembered tail (see the module's docstring), or ``None``."""
     page = _PAGE_FORM.match(body)
-    known = None if page is None else TAILS.get(body[page.end() :])
-    if page is None or known is None:
+    if page is None:
+        return None
+    known = TAILS.get(body[page.end() :])
+    if known is None:
         return None
     try:
         shape = orjson.loads(page[1])

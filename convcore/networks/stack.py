@@ -199,7 +199,7 @@ def _table(
 class _Step:
     """Layer ``index`` of a chain, whatever the input's size: its role for the field, the field it has from the
     layers before it alone (``None`` from the first layer whose window needs the size), its gap warnings; and its
-    last result."""
+    last result and row."""
 
     index: int
     layer: Layer

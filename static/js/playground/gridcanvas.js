@@ -127,19 +127,17 @@ export function storeCanvasCells(grid, spec) {
   if (classesChanged) grid.outlines = null;
 }
 
-function push(map, key, n) {
-  const list = map.get(key);
-  if (list) list.push(n);
-  else map.set(key, [n]);
+function setStroke(ctx, style) {
+  ctx.strokeStyle = style.stroke;
+  ctx.lineWidth = style.width;
+  ctx.setLineDash(style.dash);
 }
 
 // `cells` are indices n = r * cols + c.
 function outline(ctx, cells, cols, size, style) {
   ctx.beginPath();
   for (const n of cells) ctx.rect((n % cols) * size + 0.5, Math.floor(n / cols) * size + 0.5, size - 2, size - 2);
-  ctx.strokeStyle = style.stroke;
-  ctx.lineWidth = style.width;
-  ctx.setLineDash(style.dash);
+  setStroke(ctx, style);
   ctx.stroke();
 }
 
@@ -171,12 +169,11 @@ function cellBitmap(grid) {
 function outlinePaths(grid) {
   if (grid.outlines) return grid.outlines;
   const { cols, size, cells } = grid;
-  const lists = new Map();
-  for (let n = 0; n < cells.length; n++) for (const cls of cells[n].outlines) push(lists, cls, n);
-  grid.outlines = new Map();
-  for (const [cls, list] of lists) {
-    const path = new Path2D();
-    for (const n of list) {
+  const paths = new Map();
+  for (let n = 0; n < cells.length; n++) {
+    for (const cls of cells[n].outlines) {
+      let path = paths.get(cls);
+      if (!path) paths.set(cls, (path = new Path2D()));
       const r = Math.floor(n / cols);
       const c = n % cols;
       if (cls === "unread") {
@@ -186,9 +183,9 @@ function outlinePaths(grid) {
         path.rect(c * size + 0.5, r * size + 0.5, size - 2, size - 2);
       }
     }
-    grid.outlines.set(cls, path);
   }
-  return grid.outlines;
+  grid.outlines = paths;
+  return paths;
 }
 
 function paintBase(base, grid, ratio) {
@@ -208,10 +205,7 @@ function paintBase(base, grid, ratio) {
   ctx.clearRect(cols * size - 1, 0, 1, rows * size);
   ctx.clearRect(0, rows * size - 1, cols * size, 1);
   for (const [cls, path] of outlinePaths(grid)) {
-    const style = cls === "unread" ? UNREAD : STYLES[cls];
-    ctx.strokeStyle = style.stroke;
-    ctx.lineWidth = style.width;
-    ctx.setLineDash(style.dash);
+    setStroke(ctx, cls === "unread" ? UNREAD : STYLES[cls]);
     ctx.stroke(path);
   }
 }
