@@ -4,7 +4,8 @@
 the request alone (no state, no randomness). A classroom sends the same few stacks over and over (the zoo,
 the lecture's examples), so :class:`CachedRoute` keeps the last ``MAX_ENTRIES`` successful answers keyed by
 method, path, query string and body, and answers a repeat without validating or computing again. Bodies
-over ``MAX_BODY_BYTES`` are not cached, which bounds the memory to ``MAX_ENTRIES`` × (64 + 256) KiB = 40 MiB per worker.
+over ``MAX_BODY_BYTES`` are not cached, which bounds the memory to ``MAX_ENTRIES`` × (64 + 256) KiB = 40 MiB per worker
+(an answer is kept as a compact copy: orjson's own bytes hold up to three times their length).
 Errors are never cached. Each worker process has its own cache; nothing is shared or written anywhere.
 """
 
@@ -16,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.encoding import compact
 from app.json_body import JSONBodyRoute
 
 MAX_ENTRIES = 128
@@ -83,7 +85,7 @@ class CachedRoute(JSONBodyRoute):
             response = await handler(request)
             content = getattr(response, "body", None)
             if response.status_code == 200 and isinstance(content, bytes) and len(content) <= MAX_RESPONSE_BYTES:
-                CACHE.put(key, (response.status_code, response.media_type, content))
+                CACHE.put(key, (response.status_code, response.media_type, compact(content)))
             return response
 
         return cached_handler

@@ -95,6 +95,13 @@ def dumps(content: Any) -> bytes:
         raise
 
 
+def compact(data: bytes) -> bytes:
+    """A copy of ``data`` that holds its length only, for bytes kept long (cached answers, a row's JSON): the
+    bytes orjson returns keep the buffer it grew, at least 4 KiB and up to three times their length (tracemalloc:
+    an 85 KB answer held 260 KB)."""
+    return memoryview(data).tobytes()
+
+
 def respond(content: Any) -> Response:
     """``content`` as an ``application/json`` response through :func:`dumps`."""
     return Response(dumps(content), media_type="application/json")

@@ -30,6 +30,9 @@ from starlette.responses import Response
 
 from app.settings import get_settings
 
+#: A route's own answer to a request whose body validated (:meth:`JSONBodyRoute.body_answer`).
+Answer = Callable[[Request, BaseModel], Coroutine[Any, Any, Response]]
+
 _LANES: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
 
 
@@ -94,16 +97,25 @@ class JSONBodyRoute(APIRoute):
         """How this route turns its JSON body into ``model``: pydantic's own parser (a subclass may remember)."""
         return model.model_validate_json
 
+    def body_answer(self) -> Answer | None:
+        """How this route answers a validated body itself, instead of FastAPI's request handler (which solves the
+        endpoint's dependencies and validates the body model again); ``None``: FastAPI's handler answers."""
+        return None
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         model = body_model(self)
         validate = None if model is None else self.body_validator(model)
+        answer = self.body_answer()
 
         async def in_lane(request: Request) -> Response:
             body = await request.body()
             async with cpu_lanes():
                 if validate is None or not body or not _is_json(request):
                     return await handler(request)
-                return await handler(ParsedJSONRequest(request, body, await parse_body(validate, body)))
+                parsed = await parse_body(validate, body)
+                if answer is not None:
+                    return await answer(request, parsed)
+                return await handler(ParsedJSONRequest(request, body, parsed))
 
         return in_lane

@@ -5,10 +5,11 @@ these, so each form exists once."""
 from collections.abc import Sequence
 from typing import Any
 
+from app.encoding import compact, dumps
 from convcore.arithmetic import solve
-from convcore.networks.graph import Field, field_dict
+from convcore.networks.graph import field_dict
 from convcore.networks.layers import Shape
-from convcore.networks.stack import StackReport, StackWarning
+from convcore.networks.stack import LayerReport, StackReport, StackWarning
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:
@@ -29,41 +30,52 @@ def warning_dicts(warnings: Sequence[StackWarning]) -> list[dict[str, Any]]:
     ]
 
 
-def report_dict(report: StackReport) -> dict[str, Any]:
-    """A :class:`convcore.networks.stack.StackReport` in the /shapes response form (see :class:`StackResponse`).
-
-    Each row's dict is kept with its row (``LayerReport.json``): a chain gives a row again while nothing about its
-    layer changed, and its dict is not made again. A layer that keeps its input's shape and field (normalisation,
-    activations) shares them with the row before, as objects, so its row shares their dicts too: read the rows,
-    do not change them in place.
-    """
-    rows: list[dict[str, Any]] = []
-    output: Shape | None = None
-    field: Field | None = None
-    output_json: dict[str, int] | None = None
-    field_json: dict[str, list[int] | list[bool]] | None = None
-    for row in report.layers:
-        found = row.json
-        if found is None:
-            found = row.json = {
-                "index": row.index,
-                "type": row.layer.type,
-                "name": row.layer.name,
-                "output": output_json if row.output is output else _shape(row.output),
-                "params": row.params,
-                "macs": row.macs,
-                "receptive_field": field_json if row.field is field else field_dict(row.field),
-                "unused": list(row.unused) if row.unused is not None else None,
-            }
-        output, output_json = row.output, found["output"]
-        field, field_json = row.field, found["receptive_field"]
-        rows.append(found)
+def _row_dict(row: LayerReport) -> dict[str, Any]:
     return {
-        "layers": rows,
+        "index": row.index,
+        "type": row.layer.type,
+        "name": row.layer.name,
+        "output": _shape(row.output),
+        "params": row.params,
+        "macs": row.macs,
+        "receptive_field": field_dict(row.field),
+        "unused": list(row.unused) if row.unused is not None else None,
+    }
+
+
+def report_dict(report: StackReport) -> dict[str, Any]:
+    """A :class:`convcore.networks.stack.StackReport` in the /shapes response form (see :class:`StackResponse`)."""
+    return {
+        "layers": [_row_dict(row) for row in report.layers],
         "total_params": report.total_params,
         "total_macs": report.total_macs,
         "warnings": warning_dicts(report.warnings),
     }
+
+
+def _row_json(row: LayerReport) -> bytes:
+    found = row.json
+    if found is None:
+        found = row.json = compact(dumps(_row_dict(row)))
+    return found
+
+
+def report_json(report: StackReport) -> bytes:
+    """``dumps(report_dict(report))``, each row's JSON kept with its row (``LayerReport.json``): a chain gives a row
+    again while nothing about its layer changed, and it is not serialised again. A number past 2**53 − 1 is
+    refused as :func:`app.encoding.dumps` refuses it, naming the layer."""
+    try:
+        rows = b",".join([_row_json(row) for row in report.layers])
+        totals = dumps(
+            {
+                "total_params": report.total_params,
+                "total_macs": report.total_macs,
+                "warnings": warning_dicts(report.warnings),
+            }
+        )
+    except ValueError:
+        return dumps(report_dict(report))
+    return b'{"layers":[' + rows + b"]," + totals[1:]
 
 
 def solve_message(op: str, size: int, output_size: int, solution: solve.Solution) -> str:

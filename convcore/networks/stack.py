@@ -56,7 +56,7 @@ class LayerReport:
     macs: int | None
     field: Field | None
     unused: Pair | None
-    json: dict[str, Any] | None = dataclasses.field(default=None, compare=False, repr=False)
+    json: bytes | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -234,14 +234,32 @@ class _Step:
         return row
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """A chain's last analysis: the shape and field each layer was given (one more entry: what followed the last
+    layer), its rows, its warnings and where each layer's begin among them (one more entry: their end)."""
+
+    shapes: list[Shape]
+    befores: list[Field | None]
+    rows: list[LayerReport]
+    warnings: list[StackWarning]
+    starts: list[int]
+
+
 class Chain:
     """A layer list prepared for :func:`analyze` at any input size: a page sends the same stack with a new size on
     every change (``app.shapes_memo`` keeps a chain per remembered stack), so what does not depend on the size is
-    worked out once: each layer's role, its field along the layers that need no size, its gap warnings."""
+    worked out once: each layer's role, its field along the layers that need no size, its gap warnings. It also
+    keeps its last analysis (:class:`_Run`), whose rows and warnings come again from the first layer given the same
+    shape and field as then, up to the first layer whose field is the whole input (:attr:`sized_from`)."""
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self.layers = list(layers)
         self._steps: list[_Step] | None = None
+        self.sized_from = next(
+            (i for i, layer in enumerate(layers) if graph.layer_role(layer.type) == "mix"), len(layers)
+        )
+        self.last_run: _Run | None = None
 
     @property
     def steps(self) -> list[_Step]:
@@ -260,12 +278,35 @@ def _step(index: int, layer: Layer, field: Field | None) -> _Step:
 def _chain_table(chain: Chain, input_shape: Shape) -> StackReport:
     """:func:`_table` of a chain the engine's fast path answers, in one pass: each layer applied, its field and
     its row (:class:`convcore.networks.graph.NotPlain` when the chain needs the engine). A layer that keeps its
-    input's shape shares the shape and field of the row before."""
+    input's shape shares the shape and field of the row before.
+
+    Up to the first layer whose field is the whole input (``chain.sized_from``), a layer's row and warnings and
+    all that follows them depend only on the shape and field it is given: once a layer is given the very objects
+    it was given in the chain's last run (its layers give their last results again for the same input), the rows
+    and warnings up to there are the last run's."""
     report = StackReport(input_shape, [])
+    rows, warnings = report.layers, report.warnings
+    last, steps, sized_from = chain.last_run, chain.steps, chain.sized_from
+    shapes: list[Shape] = []
+    befores: list[Field | None] = []
+    starts: list[int] = []
     before: Field | None = graph.START
     shape = input_shape
-    rows = report.layers
-    for step in chain.steps:
+    i = 0
+    while i < len(steps):
+        if i < sized_from and last is not None and shape is last.shapes[i] and before is last.befores[i]:
+            shapes += last.shapes[i:sized_from]
+            befores += last.befores[i:sized_from]
+            starts += [start - last.starts[i] + len(warnings) for start in last.starts[i:sized_from]]
+            warnings += last.warnings[last.starts[i] : last.starts[sized_from]]
+            rows += last.rows[i:sized_from]
+            shape, before, i = last.shapes[sized_from], last.befores[sized_from], sized_from
+            continue
+        shapes.append(shape)
+        befores.append(before)
+        starts.append(len(warnings))
+        step = steps[i]
+        i += 1
         if step.role == "pass":
             rows.append(step.row_of(shape, pass_params(step.layer, shape.channels), 0, before, (0, 0)))
             continue
@@ -274,6 +315,10 @@ def _chain_table(chain: Chain, input_shape: Shape) -> StackReport:
         _add_warnings(report, step.index, step.layer, result, current, before, step.gaps)
         rows.append(step.row_of(result.output, result.params, result.macs, current, result.unused))
         before, shape = current, result.output
+    shapes.append(shape)
+    befores.append(before)
+    starts.append(len(warnings))
+    chain.last_run = _Run(shapes, befores, rows, warnings, starts)
     return report
 
 

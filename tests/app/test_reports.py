@@ -1,11 +1,16 @@
-"""app.reports: a stack's /shapes rows, made once per row of a reused chain, are those of a fresh analysis."""
+"""app.reports: a stack's /shapes JSON, each row serialised once per row of a reused chain, is that of a fresh
+analysis byte for byte."""
 
+import tracemalloc
 from typing import Any
 
+import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.reports import report_dict
+from app.encoding import compact, dumps
+from app.reports import report_dict, report_json
 from convcore.arithmetic.shapes import Pair
 from convcore.networks.layers import Shape, parse_layers
 from convcore.networks.stack import Chain, analyze
@@ -17,14 +22,42 @@ from tests.stacks import LAYER
     st.lists(LAYER, min_size=1, max_size=10),
     st.lists(st.tuples(st.integers(1, 40), st.integers(1, 40)), min_size=2, max_size=4),
 )
-def test_a_reused_chains_rows_are_a_fresh_analysis_rows(raw: list[dict[str, Any]], sizes: list[Pair]) -> None:
+def test_a_reused_chains_json_is_a_fresh_analysis_json(raw: list[dict[str, Any]], sizes: list[Pair]) -> None:
     layers = parse_layers(raw)
     chain = Chain(layers)
-    # Each size twice in a row (the second time the rows and their dicts come again), then all of them again.
+    # Each size twice in a row (the second time the rows and their JSON come again), then all of them again.
     for h, w in [size for size in sizes for _ in range(2)] + sizes:
         shape = Shape(2, h, w)
         try:
-            fresh = report_dict(analyze(layers, shape))
+            fresh = dumps(report_dict(analyze(layers, shape)))
         except ValueError:
             continue
-        assert report_dict(analyze(chain, shape)) == fresh
+        assert report_json(analyze(chain, shape)) == fresh
+
+
+def test_a_count_past_2_53_is_refused_naming_its_layer_as_report_dict_does() -> None:
+    # 2**47 features into a linear layer of 64 outputs without bias: 2**53 parameters.
+    chain = Chain(parse_layers([{"type": "linear", "out_features": 64, "bias": False}]))
+    report = analyze(chain, Shape(2**15, 2**16, 2**16))
+    with pytest.raises(ValueError) as whole:
+        dumps(report_dict(report))
+    with pytest.raises(ValueError) as rows:
+        report_json(report)
+    assert str(whole.value).startswith(f"layer 0 (linear): params would be {2**53:,}")
+    assert str(rows.value) == str(whole.value)
+
+
+def test_compact_bytes_hold_their_length_only() -> None:
+    """What the response cache and a row's JSON keep: orjson's answer copied, holding its length, not the buffer
+    orjson grew."""
+    rows = [{"index": i, "macs": i * 9408} for i in range(5000)]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    data = orjson.dumps(rows)
+    kept = compact(data)
+    length = len(data)
+    del data
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert kept == orjson.dumps(rows)
+    assert held < length + 64, (held, length)

@@ -7,13 +7,15 @@ from typing import Any
 
 import orjson
 import pytest
+from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from app.caching import CACHE, MAX_BODY_BYTES
 from app.main import app
-from app.reports import report_dict
+from app.reports import report_dict, report_json
 from app.schemas.common import MAX_STACK_LAYERS
-from app.shapes_memo import MAX_STACKS, STACKS, TAILS, forget, validate_stack
+from app.schemas.shapes import StackRequest
+from app.shapes_memo import MAX_STACKS, STACKS, TAILS, StackRoute, forget, validate_stack
 from convcore.networks import zoo
 from convcore.networks.layers import Shape, parse_layers
 from convcore.networks.stack import analyze
@@ -110,13 +112,13 @@ def _largest(layers: list[dict[str, Any]]) -> bytes:
 )
 def test_an_entry_of_the_largest_stack_holds_under_three_mebibytes(layers: list[dict[str, Any]]) -> None:
     """The entry with what its chain remembers after two answers at two sizes (each layer keeps its last result
-    and its last row with the row's JSON form)."""
+    and its last row with the row's JSON, the chain its last run)."""
     body = _largest(layers)
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     chain = validate_stack(body).convcore_chain()
     for extra in range(2):
-        report_dict(analyze(chain, Shape(3, 224 + extra, 224 + extra)))
+        report_json(analyze(chain, Shape(3, 224 + extra, 224 + extra)))
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert len(STACKS._entries) == 1
@@ -149,3 +151,14 @@ def test_a_tail_that_holds_more_than_the_layers_is_not_remembered() -> None:
         assert response.json() == report_dict(analyze(parse_layers(LAYERS), Shape(3, last, last)))
     assert len(TAILS._entries) == 0
     assert len(STACKS._entries) == 1
+
+
+def test_a_stack_route_refuses_an_endpoint_it_cannot_call() -> None:
+    """A StackRoute calls its endpoint itself, as ``(body, settings)``: any other endpoint is refused when the app
+    is built, not with a 500 on the first request."""
+
+    async def other(body: StackRequest, extra: int) -> None:
+        raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match="takes \\(body: StackRequest, settings: SettingsDep\\)"):
+        APIRouter(route_class=StackRoute).post("/shapes")(other)

@@ -103,3 +103,43 @@ def test_a_chain_reused_over_sizes_gives_the_engines_table(raw: list[dict[str, A
             assert str(raised.value) == str(refused)
             continue
         assert analyze(chain, shape) == stack._table(chain.layers, results, _engine_fields(results, shape), shape)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(LAYER, min_size=1, max_size=12),
+    st.integers(8, 40),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=2, max_size=4),
+)
+def test_a_chain_given_near_sizes_gives_the_engines_table(
+    raw: list[dict[str, Any]], side: int, steps: list[Pair]
+) -> None:
+    """Sizes a few pixels apart, as a size slider sends, meet after strided layers: from where a layer is given
+    what it was given in the chain's last run, that run's rows and warnings come again (up to a layer whose field
+    is the whole input), and the table is still the engine's."""
+    chain = Chain(parse_layers(raw))
+    for dh, dw in steps:
+        shape = Shape(2, side + dh, side + dw)
+        try:
+            results = propagate(chain.layers, shape)
+        except ValueError:
+            continue
+        assert analyze(chain, shape) == stack._table(chain.layers, results, _engine_fields(results, shape), shape)
+
+
+def test_resnet50_at_a_size_one_apart_takes_the_last_runs_rows_from_where_the_sizes_meet() -> None:
+    chain = Chain(parse_layers(zoo.get_architecture("resnet50").layers))
+    first = analyze(chain, Shape(3, 223, 223))
+    shape = Shape(3, 224, 224)
+    second = analyze(chain, shape)
+    # conv1 (7×7, stride 2, padding 3) gives 112 for both, the max pool after it 56: it gives its last result again,
+    # and from the layer after it the rows are the last run's objects, up to the global pooling, whose field is the
+    # whole input.
+    assert [row.layer.type for row in first.layers[:4]] == ["conv2d", "batch_norm2d", "relu", "max_pool2d"]
+    assert first.layers[0].output == second.layers[0].output == Shape(64, 112, 112)
+    assert first.layers[0].unused != second.layers[0].unused
+    pooling = next(i for i, row in enumerate(first.layers) if row.layer.type == "global_avg_pool2d")
+    assert all(a is b for a, b in zip(first.layers[3:pooling], second.layers[3:pooling], strict=True))
+    assert first.layers[pooling].field != second.layers[pooling].field
+    results = propagate(chain.layers, shape)
+    assert second == stack._table(chain.layers, results, _engine_fields(results, shape), shape)
