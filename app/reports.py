@@ -9,7 +9,7 @@ from app.encoding import compact, dumps
 from convcore.arithmetic import solve
 from convcore.networks.graph import field_dict
 from convcore.networks.layers import Shape
-from convcore.networks.stack import LayerReport, StackReport, StackWarning
+from convcore.networks.table import LayerReport, StackReport, StackWarning
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:
@@ -44,7 +44,7 @@ def _row_dict(row: LayerReport) -> dict[str, Any]:
 
 
 def report_dict(report: StackReport) -> dict[str, Any]:
-    """A :class:`convcore.networks.stack.StackReport` in the /shapes response form (see :class:`StackResponse`)."""
+    """A :class:`convcore.networks.table.StackReport` in the /shapes response form (see :class:`StackResponse`)."""
     return {
         "layers": [_row_dict(row) for row in report.layers],
         "total_params": report.total_params,

@@ -6,11 +6,11 @@ The key is the stack re-serialised by orjson from the parsed body, keys sorted: 
 or key order give one key, and a stack is validated from that same canonical text the first time, so what is
 remembered is exactly what the key says. Only bodies up to :data:`app.caching.MAX_BODY_BYTES` are remembered, at
 most :data:`MAX_STACKS` of them, least recently used first out. An entry holds its key and at most
-``MAX_STACK_LAYERS`` layers as request models and as a convcore chain (with each layer's last result and row,
-the row's JSON included, and the chain's last run): under 3 MiB for the largest stack a 64 KiB body can hold
-(``tests/app/test_shapes_memo.py`` measures it), so the memo holds at most 8 × 3 MiB = 24 MiB per worker, and its
-tails (below) 8 × 64 KiB more. Anything else (a body orjson refuses, fields other than ``input`` and ``layers``,
-an input that does not validate) takes pydantic's path, whose 422 names the field.
+``MAX_STACK_LAYERS`` layers as request models and as a convcore chain (each layer with its results and rows, the
+rows' JSON included, for its last few input shapes, and the chain's last run): under 4 MiB for the largest stack a
+64 KiB body can hold (``tests/app/test_shapes_memo.py`` measures it), so the memo holds at most 6 × 4 MiB = 24 MiB
+per worker, and its tails (below) 6 × 64 KiB more. Anything else (a body orjson refuses, fields other than
+``input`` and ``layers``, an input that does not validate) takes pydantic's path, whose 422 names the field.
 
 A page sends ``{"input": {...}, "layers": [...]}`` in that order (``JSON.stringify({input, layers})``), a new
 input with the same layers on every change. Such a body is also remembered by its bytes after the input object
@@ -33,7 +33,7 @@ from app.json_body import Answer, body_model
 from app.schemas.common import InputShape
 from app.schemas.shapes import StackRequest
 
-MAX_STACKS = 8
+MAX_STACKS = 6
 
 #: Canonical layer JSON → the validated request models and their convcore layers.
 STACKS: LRU[bytes, StackRequest] = LRU(MAX_STACKS)

@@ -13,7 +13,7 @@ drives each endpoint with ``wrk`` for a bounded time and prints requests/s and p
 First, in this process, the ``/shapes`` pipeline for ResNet-50's main path (one layer form end to end): the JSON
 body to convcore layers (a remembered stack, :mod:`app.shapes_memo`; beside it a new one, validated and
 built), the analysis (shapes, fields through the graph engine's chain fast path and rows in one pass, on the
-stack's remembered :class:`convcore.networks.stack.Chain`: its parts also printed alone, and beside them what the
+stack's remembered :class:`convcore.networks.chain.Chain`: its parts also printed alone, and beside them what the
 engine itself would take), the response rows, the serialisation,
 each the best of a few rounds in CPU time, their sum and the whole pipeline with a new input size on every call
 (target ≤ 0.5 ms) and with a new stack on every call; the uncached ``/shapes`` line (a new input size each

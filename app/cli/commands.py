@@ -11,7 +11,8 @@ from app.reports import report_dict, solve_message
 from convcore.arithmetic import solve
 from convcore.networks import zoo
 from convcore.networks.layers import Shape, parse_layers
-from convcore.networks.stack import StackReport, analyze
+from convcore.networks.stack import analyze
+from convcore.networks.table import StackReport
 
 #: Largest --file read: the largest stack /shapes accepts is well under a megabyte.
 MAX_FILE_BYTES = 8 * 2**20

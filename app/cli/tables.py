@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from convcore.networks.graph import Field, GraphReport, NodeReport
-from convcore.networks.stack import StackReport
+from convcore.networks.table import StackReport
 
 
 def pair(values: Sequence[object]) -> str:

@@ -17,7 +17,7 @@ from app.schemas.common import (
     Size,
 )
 from app.schemas.layers import LayerList, to_layers
-from convcore.networks.stack import Chain
+from convcore.networks.chain import Chain
 
 Index = Annotated[StrictInt, Field(ge=0, le=MAX_SIZE)]
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from app.encoding import compact, dumps
 from app.reports import report_dict, report_json
 from convcore.arithmetic.shapes import Pair
+from convcore.networks.chain import Chain
 from convcore.networks.layers import Shape, parse_layers
-from convcore.networks.stack import Chain, analyze
+from convcore.networks.stack import analyze
 from tests.stacks import LAYER
 
 

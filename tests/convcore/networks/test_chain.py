@@ -8,9 +8,11 @@ from hypothesis import strategies as st
 
 from convcore.arithmetic import receptive_field as rf
 from convcore.arithmetic.shapes import Pair
-from convcore.networks import graph, stack, zoo
+from convcore.networks import graph, zoo
+from convcore.networks.chain import Chain
 from convcore.networks.layers import Layer, LayerResult, Shape, parse_layers, propagate, static_windows
-from convcore.networks.stack import Chain, analyze, chain_nodes
+from convcore.networks.stack import analyze, chain_nodes
+from convcore.networks.table import table
 from tests.stacks import LAYER
 
 
@@ -102,29 +104,30 @@ def test_a_chain_reused_over_sizes_gives_the_engines_table(raw: list[dict[str, A
                 analyze(chain, shape)
             assert str(raised.value) == str(refused)
             continue
-        assert analyze(chain, shape) == stack._table(chain.layers, results, _engine_fields(results, shape), shape)
+        assert analyze(chain, shape) == table(chain.layers, results, _engine_fields(results, shape), shape)
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(LAYER, min_size=1, max_size=12),
     st.integers(8, 40),
-    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=2, max_size=4),
+    st.lists(st.tuples(st.integers(1, 2), st.integers(0, 3), st.integers(0, 3)), min_size=2, max_size=8),
 )
 def test_a_chain_given_near_sizes_gives_the_engines_table(
-    raw: list[dict[str, Any]], side: int, steps: list[Pair]
+    raw: list[dict[str, Any]], side: int, steps: list[tuple[int, int, int]]
 ) -> None:
-    """Sizes a few pixels apart, as a size slider sends, meet after strided layers: from where a layer is given
-    what it was given in the chain's last run, that run's rows and warnings come again (up to a layer whose field
-    is the whole input), and the table is still the engine's."""
+    """Sizes a few pixels apart, as a size slider sends, meet after strided layers: each layer gives its result and
+    row again for an input it remembers (up to RECENT of them: more sizes than that make it forget), from where a
+    layer is given what it was given in the chain's last run that run's rows and warnings come again (up to a layer
+    whose field is the whole input), and the table is still the engine's."""
     chain = Chain(parse_layers(raw))
-    for dh, dw in steps:
-        shape = Shape(2, side + dh, side + dw)
+    for channels, dh, dw in steps:
+        shape = Shape(channels, side + dh, side + dw)
         try:
             results = propagate(chain.layers, shape)
         except ValueError:
             continue
-        assert analyze(chain, shape) == stack._table(chain.layers, results, _engine_fields(results, shape), shape)
+        assert analyze(chain, shape) == table(chain.layers, results, _engine_fields(results, shape), shape)
 
 
 def test_resnet50_at_a_size_one_apart_takes_the_last_runs_rows_from_where_the_sizes_meet() -> None:
@@ -142,4 +145,4 @@ def test_resnet50_at_a_size_one_apart_takes_the_last_runs_rows_from_where_the_si
     assert all(a is b for a, b in zip(first.layers[3:pooling], second.layers[3:pooling], strict=True))
     assert first.layers[pooling].field != second.layers[pooling].field
     results = propagate(chain.layers, shape)
-    assert second == stack._table(chain.layers, results, _engine_fields(results, shape), shape)
+    assert second == table(chain.layers, results, _engine_fields(results, shape), shape)

@@ -1,0 +1,156 @@
+"""A layer list prepared for :func:`convcore.networks.stack.analyze` at any input size: a page sends the same stack
+with a new size on every change, and ``app.shapes_memo`` keeps a :class:`Chain` per remembered stack."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from convcore.networks import graph
+from convcore.networks.layers import Layer, LayerResult, Shape, apply_layer, pass_params, static_windows
+from convcore.networks.table import Field, LayerReport, StackReport, StackWarning, add_warnings, gap_warnings
+
+#: How many recent inputs each layer of a :class:`Chain` remembers with its result and row.
+RECENT = 4
+
+_Seen = tuple[Shape, LayerResult | None, LayerReport]
+
+
+@dataclass(slots=True)
+class _Step:
+    """Layer ``index`` of a chain, whatever the input's size: its role for the field, the field it has from the
+    layers before it alone (``None`` from the first layer whose window needs the size), its gap warnings; and, for
+    its last few input shapes, newest first, its result (``None`` for a layer that keeps the shape) and row."""
+
+    index: int
+    layer: Layer
+    role: graph.Role
+    known_field: Field | None
+    gaps: tuple[StackWarning, ...]
+    seen: tuple[_Seen, ...] = ()
+
+    def recall(self, shape: Shape) -> _Seen | None:
+        """What the layer gave for an input equal to ``shape`` lately, if anything. Mostly found by identity (the
+        layer before gives its remembered output again for an input it remembers), else field by field: a tenth of
+        the time ``Shape.__eq__`` takes, on every layer of every request."""
+        for entry in self.seen:
+            seen = entry[0]
+            if seen is shape or (
+                seen.height == shape.height and seen.width == shape.width and seen.channels == shape.channels
+            ):
+                return entry
+        return None
+
+    def keep(self, shape: Shape, result: LayerResult | None, row: LayerReport) -> _Seen:
+        """Remember ``result`` and ``row`` for ``shape``, in place of the entry for ``shape`` itself if any, else
+        of the oldest of :data:`RECENT`. One new tuple, so a thread reading ``seen`` meanwhile sees the old one or
+        the new one whole."""
+        entry = (shape, result, row)
+        self.seen = (entry, *[old for old in self.seen if old[0] is not shape][: RECENT - 1])
+        return entry
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One analysis of a chain: the shape and field each layer was given (one more entry: what followed the last
+    layer), its rows, its warnings and where each layer's begin among them (one more entry: their end)."""
+
+    shapes: list[Shape]
+    befores: list[Field | None]
+    rows: list[LayerReport]
+    warnings: list[StackWarning]
+    starts: list[int]
+
+    def enter(self, shape: Shape, before: Field | None) -> None:
+        """The next layer is given ``shape`` and the field ``before`` (its row and warnings follow)."""
+        self.shapes.append(shape)
+        self.befores.append(before)
+        self.starts.append(len(self.warnings))
+
+    def replay(self, last: "_Run", start: int, end: int) -> None:
+        """Layers ``start`` to ``end`` − 1 as in ``last``, which gave layer ``start`` the same shape and field."""
+        offset = len(self.warnings) - last.starts[start]
+        self.shapes.extend(last.shapes[start:end])
+        self.befores.extend(last.befores[start:end])
+        self.starts.extend([begin + offset for begin in last.starts[start:end]])
+        self.warnings.extend(last.warnings[last.starts[start] : last.starts[end]])
+        self.rows.extend(last.rows[start:end])
+
+
+class Chain:
+    """A layer list prepared for :func:`analyze` at any input size: a page sends the same stack with a new size on
+    every change (``app.shapes_memo`` keeps a chain per remembered stack), so what does not depend on the size is
+    worked out once: each layer's role, its field along the layers that need no size, its gap warnings. It also
+    keeps its last analysis (:class:`_Run`), whose rows and warnings come again from the first layer given the same
+    shape and field as then, up to the first layer whose field is the whole input (:attr:`sized_from`)."""
+
+    def __init__(self, layers: Sequence[Layer]) -> None:
+        self.layers = list(layers)
+        self._steps: list[_Step] | None = None
+        self.sized_from = next(
+            (i for i, layer in enumerate(layers) if graph.layer_role(layer.type) == "mix"), len(layers)
+        )
+        self.last_run: _Run | None = None
+
+    @property
+    def steps(self) -> list[_Step]:
+        if self._steps is None:
+            fields = graph.static_chain_fields(self.layers)
+            self._steps = [_step(i, layer, fields[i]) for i, layer in enumerate(self.layers)]
+        return self._steps
+
+
+def _step(index: int, layer: Layer, field: Field | None) -> _Step:
+    windows = static_windows(layer)
+    gaps = () if windows is None else tuple(gap_warnings(index, layer, windows))
+    return _Step(index, layer, graph.layer_role(layer.type), field, gaps)
+
+
+def _apply(step: _Step, shape: Shape, before: Field | None, input_shape: Shape, report: StackReport) -> Shape:
+    """Layer ``step`` given ``shape`` and the field ``before``: its row and warnings added to ``report``, its output
+    shape returned (the remembered object for a remembered input) and its field left as ``report``'s last row's."""
+    seen = step.recall(shape)
+    if seen is not None:
+        shape = seen[0]
+    if step.role == "pass":
+        if seen is None or seen[2].field is not before:
+            row = LayerReport(step.index, step.layer, shape, pass_params(step.layer, shape.channels), 0, before, (0, 0))
+            seen = step.keep(shape, None, row)
+        report.layers.append(seen[2])
+        return shape
+    result = apply_layer(step.layer, shape, step.index) if seen is None or seen[1] is None else seen[1]
+    current = graph.next_field(before, result, input_shape, step.known_field)
+    add_warnings(report, step.index, step.layer, result, current, before, step.gaps)
+    if seen is None or seen[2].field is not current:
+        row = LayerReport(step.index, step.layer, result.output, result.params, result.macs, current, result.unused)
+        seen = step.keep(shape, result, row)
+    report.layers.append(seen[2])
+    return result.output
+
+
+def chain_table(chain: Chain, input_shape: Shape) -> StackReport:
+    """The table of a chain the engine's fast path answers (as :func:`convcore.networks.table.table` makes it from
+    the engine's fields), in one pass: each layer applied, its field and its row
+    (:class:`convcore.networks.graph.NotPlain` when the chain needs the engine). A layer that keeps its input's
+    shape shares the shape and field of the row before.
+
+    Up to the first layer whose field is the whole input (``chain.sized_from``), a layer's row and warnings and
+    all that follow them depend only on the shape and field it is given: once a layer is given the very objects
+    it was given in the chain's last run (its layers give their remembered results again for the same input), the
+    rows and warnings up to there are the last run's."""
+    report = StackReport(input_shape, [])
+    run = _Run([], [], report.layers, report.warnings, [])
+    last, steps, end = chain.last_run, chain.steps, chain.sized_from
+    before: Field | None = graph.START
+    shape = input_shape
+    i = 0
+    while i < len(steps):
+        if i < end and last is not None and shape is last.shapes[i] and before is last.befores[i]:
+            run.replay(last, i, end)
+            shape, before, i = last.shapes[end], last.befores[end], end
+            continue
+        run.enter(shape, before)
+        shape = _apply(steps[i], shape, before, input_shape, report)
+        before = report.layers[-1].field
+        i += 1
+    run.enter(shape, before)
+    chain.last_run = run
+    return report
