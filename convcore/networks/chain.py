@@ -10,6 +10,8 @@ from convcore.networks.table import Field, LayerReport, StackReport, StackWarnin
 
 #: How many recent inputs each layer of a :class:`Chain` remembers with its result and row.
 RECENT = 4
+#: How many recent analyses a :class:`Chain` remembers.
+RUNS = 4
 
 _Seen = tuple[Shape, LayerResult | None, LayerReport]
 
@@ -79,8 +81,10 @@ class Chain:
     """A layer list prepared for :func:`analyze` at any input size: a page sends the same stack with a new size on
     every change (``app.shapes_memo`` keeps a chain per remembered stack), so what does not depend on the size is
     worked out once: each layer's role, its field along the layers that need no size, its gap warnings. It also
-    keeps its last analysis (:class:`_Run`), whose rows and warnings come again from the first layer given the same
-    shape and field as then, up to the first layer whose field is the whole input (:attr:`sized_from`)."""
+    keeps its last :data:`RUNS` analyses (:class:`_Run`, newest first): one's rows and warnings come again from the
+    first layer given the same shape and field as then, up to the first layer whose field is the whole input
+    (:attr:`sized_from`). Several, because pages interleave: two students moving a slider send two sequences of
+    sizes, each close to its own last one."""
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self.layers = list(layers)
@@ -88,7 +92,7 @@ class Chain:
         self.sized_from = next(
             (i for i, layer in enumerate(layers) if graph.layer_role(layer.type) == "mix"), len(layers)
         )
-        self.last_run: _Run | None = None
+        self.runs: tuple[_Run, ...] = ()
 
     @property
     def steps(self) -> list[_Step]:
@@ -134,23 +138,32 @@ def chain_table(chain: Chain, input_shape: Shape) -> StackReport:
 
     Up to the first layer whose field is the whole input (``chain.sized_from``), a layer's row and warnings and
     all that follow them depend only on the shape and field it is given: once a layer is given the very objects
-    it was given in the chain's last run (its layers give their remembered results again for the same input), the
-    rows and warnings up to there are the last run's."""
+    it was given in one of the chain's recent runs (its layers give their remembered results again for the same
+    input), the rows and warnings up to there are that run's."""
     report = StackReport(input_shape, [])
     run = _Run([], [], report.layers, report.warnings, [])
-    last, steps, end = chain.last_run, chain.steps, chain.sized_from
+    runs, steps, end = chain.runs, chain.steps, chain.sized_from
     before: Field | None = graph.START
     shape = input_shape
     i = 0
     while i < len(steps):
-        if i < end and last is not None and shape is last.shapes[i] and before is last.befores[i]:
-            run.replay(last, i, end)
-            shape, before, i = last.shapes[end], last.befores[end], end
+        met = _meeting(runs, i, shape, before) if i < end else None
+        if met is not None:
+            run.replay(met, i, end)
+            shape, before, i = met.shapes[end], met.befores[end], end
             continue
         run.enter(shape, before)
         shape = _apply(steps[i], shape, before, input_shape, report)
         before = report.layers[-1].field
         i += 1
     run.enter(shape, before)
-    chain.last_run = run
+    chain.runs = (run, *runs[: RUNS - 1])
     return report
+
+
+def _meeting(runs: tuple[_Run, ...], i: int, shape: Shape, before: Field | None) -> _Run | None:
+    """The run of ``runs`` that gave layer ``i`` these very shape and field objects, if any."""
+    for run in runs:
+        if shape is run.shapes[i] and before is run.befores[i]:
+            return run
+    return None

@@ -17,10 +17,15 @@ from convcore.networks.layers import Shape, parse_layers
 from convcore.networks.stack import analyze
 from tests.stacks import LAYER
 
+#: A layer with a name, or none: names are written as JSON strings (quotes, backslashes, any character).
+NAMED_LAYER = st.builds(
+    lambda layer, name: layer if name is None else {**layer, "name": name}, LAYER, st.none() | st.text()
+)
+
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.lists(LAYER, min_size=1, max_size=10),
+    st.lists(NAMED_LAYER, min_size=1, max_size=10),
     st.lists(st.tuples(st.integers(1, 40), st.integers(1, 40)), min_size=2, max_size=4),
 )
 def test_a_reused_chains_json_is_a_fresh_analysis_json(raw: list[dict[str, Any]], sizes: list[Pair]) -> None:
