@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from convcore.arithmetic import receptive_field as rf
 from convcore.arithmetic.shapes import Pair
+from convcore.networks import chain as chain_module
 from convcore.networks import graph, zoo
 from convcore.networks.chain import Chain
 from convcore.networks.layers import Layer, LayerResult, Shape, parse_layers, propagate, static_windows
@@ -146,3 +147,28 @@ def test_resnet50_at_a_size_one_apart_takes_the_last_runs_rows_from_where_the_si
     assert first.layers[pooling].field != second.layers[pooling].field
     results = propagate(chain.layers, shape)
     assert second == table(chain.layers, results, _engine_fields(results, shape), shape)
+
+
+def test_a_size_close_to_one_two_runs_back_replays_that_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two students moving sliders on one stack: each request is close to the one before the last, whose rows and
+    warnings come again from where the sizes meet, without going through those layers."""
+    chain = Chain(parse_layers(zoo.get_architecture("resnet50").layers))
+    first = analyze(chain, Shape(3, 223, 223))
+    analyze(chain, Shape(3, 400, 400))
+    applied: list[int] = []
+    apply = chain_module._apply
+
+    def counted(step: Any, *args: Any) -> Shape:
+        applied.append(step.index)
+        return apply(step, *args)
+
+    monkeypatch.setattr(chain_module, "_apply", counted)
+    shape = Shape(3, 224, 224)
+    third = analyze(chain, shape)
+    pooling = next(i for i, row in enumerate(first.layers) if row.layer.type == "global_avg_pool2d")
+    # conv1 gives 112×112 for 224 as for 223, and bn1 remembers that input: the first run is met at relu. From the
+    # global pooling on the field is the whole input, so those layers run again.
+    assert applied == [0, 1, *range(pooling, len(chain.layers))]
+    assert all(a is b for a, b in zip(first.layers[1:pooling], third.layers[1:pooling], strict=True))
+    results = propagate(chain.layers, shape)
+    assert third == table(chain.layers, results, _engine_fields(results, shape), shape)
