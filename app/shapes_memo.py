@@ -7,7 +7,7 @@ or key order give one key, and a stack is validated from that same canonical tex
 remembered is exactly what the key says. Only bodies up to :data:`app.caching.MAX_BODY_BYTES` are remembered, at
 most :data:`MAX_STACKS` of them, least recently used first out. An entry holds its key and at most
 ``MAX_STACK_LAYERS`` layers as request models and as a convcore chain (each layer with its results and rows, the
-rows' JSON included, for its last few input shapes, and the chain's last run): under 4 MiB for the largest stack a
+rows' JSON included, for its last few input shapes, and the chain's recent runs): under 4 MiB for the largest stack a
 64 KiB body can hold (``tests/app/test_shapes_memo.py`` measures it), so the memo holds at most 6 × 4 MiB = 24 MiB
 per worker, and its tails (below) 6 × 64 KiB more. Anything else (a body orjson refuses, fields other than
 ``input`` and ``layers``, an input that does not validate) takes pydantic's path, whose 422 names the field.
@@ -121,26 +121,26 @@ def validate_stack(body: bytes) -> StackRequest:
 
 
 class StackRoute(CachedRoute):
-    """A :class:`CachedRoute` whose ``StackRequest`` body goes through :func:`validate_stack`, for an endpoint
-    ``(body: StackRequest, settings: SettingsDep)``. It calls that endpoint itself with the validated body and the
-    settings: FastAPI's request handler would solve the settings dependency and check the body model again, 0.1 ms
-    of an uncached ResNet-50 /shapes request's 0.5 in process (``benchmarks/api.py``). A body that is not JSON
-    still goes through FastAPI, whose 4xx says why."""
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        calls = [dependency.call for dependency in self.dependant.dependencies]
-        if body_model(self) is not StackRequest or calls != [current_settings]:
-            raise TypeError(f"{path}: a StackRoute's endpoint takes (body: StackRequest, settings: SettingsDep)")
+    """A :class:`CachedRoute` whose ``StackRequest`` body goes through :func:`validate_stack`, for an endpoint that
+    takes that body and the settings (``SettingsDep``). It calls that endpoint itself with the validated body and
+    the settings: FastAPI's request handler would solve the settings dependency and check the body model again,
+    0.1 ms of an uncached ResNet-50 /shapes request's 0.6 (measured in process). A body that is not JSON still goes
+    through FastAPI, whose 4xx says why."""
 
     def body_validator(self, model: type[BaseModel]) -> Callable[[bytes], BaseModel]:
         return validate_stack
 
     def body_answer(self) -> Answer:
+        dependencies = self.dependant.dependencies
+        calls = [dependency.call for dependency in dependencies]
+        settings_name = dependencies[0].name if calls == [current_settings] else None
+        if body_model(self) is not StackRequest or settings_name is None:
+            raise TypeError(f"{self.path}: a StackRoute's endpoint takes a StackRequest body and SettingsDep only")
         endpoint = self.endpoint
+        body_name = self.dependant.body_params[0].name
 
         async def answer(request: Request, body: BaseModel) -> Response:
-            response: Response = await endpoint(body, await current_settings(request))
+            response: Response = await endpoint(**{body_name: body, settings_name: await current_settings(request)})
             return response
 
         return answer

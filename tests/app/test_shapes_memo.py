@@ -7,14 +7,16 @@ from typing import Any
 
 import orjson
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.testclient import TestClient
 
 from app.caching import CACHE, MAX_BODY_BYTES
+from app.dependencies import SettingsDep
 from app.main import app
 from app.reports import report_dict, report_json
 from app.schemas.common import MAX_STACK_LAYERS
 from app.schemas.shapes import StackRequest
+from app.settings import get_settings
 from app.shapes_memo import MAX_STACKS, STACKS, TAILS, StackRoute, forget, validate_stack
 from convcore.networks import zoo
 from convcore.networks.chain import RECENT
@@ -161,5 +163,18 @@ def test_a_stack_route_refuses_an_endpoint_it_cannot_call() -> None:
     async def other(body: StackRequest, extra: int) -> None:
         raise AssertionError("never called")
 
-    with pytest.raises(TypeError, match="takes \\(body: StackRequest, settings: SettingsDep\\)"):
+    with pytest.raises(TypeError, match="takes a StackRequest body and SettingsDep only"):
         APIRouter(route_class=StackRoute).post("/shapes")(other)
+
+
+def test_a_stack_route_calls_its_endpoint_by_parameter_name() -> None:
+    router = APIRouter(route_class=StackRoute)
+
+    @router.post("/count")
+    async def count(settings: SettingsDep, stack: StackRequest) -> Response:
+        return Response(f"{len(stack.layers)} {settings.max_request_bytes}")
+
+    other = FastAPI()
+    other.include_router(router)
+    answer = TestClient(other).post("/count", json={"layers": LAYERS})
+    assert (answer.status_code, answer.text) == (200, f"{len(LAYERS)} {get_settings().max_request_bytes}")
