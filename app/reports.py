@@ -3,6 +3,7 @@ parts, which the image lab's answers reuse), the solver's answer as a sentence. 
 these, so each form exists once."""
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -11,7 +12,7 @@ from app.encoding import compact, dumps
 from convcore.arithmetic import solve
 from convcore.arithmetic.shapes import MAX_EXACT
 from convcore.networks.graph import field_dict
-from convcore.networks.layers import Shape
+from convcore.networks.layers import LAYER_TYPES, Shape
 from convcore.networks.table import LayerReport, StackReport, StackWarning
 
 
@@ -64,13 +65,14 @@ _ROW = (
 )
 _FIELD = b'{"size":[%d,%d],"stride":[%d,%d],"padding":[%d,%d],"global":[%b,%b]}'
 _JSON_BOOL = {False: b"false", True: b"true"}
+_JSON_TYPES = {layer_type: orjson.dumps(layer_type) for layer_type in LAYER_TYPES}
 
 
 def _formatted(row: LayerReport) -> bytes | None:
     """The row's JSON through :data:`_ROW`; ``None`` for a row without an input size or with a number past
     2**53 − 1 (which :func:`app.encoding.dumps` refuses, naming it)."""
     output, params, macs, field, unused = row.output, row.params, row.macs, row.field, row.unused
-    if output is None or params is None or macs is None or unused is None or max(params, macs) > MAX_EXACT:
+    if output is None or params is None or macs is None or unused is None or params > MAX_EXACT or macs > MAX_EXACT:
         return None
     text = b"null"
     if field is not None:
@@ -80,7 +82,7 @@ def _formatted(row: LayerReport) -> bytes | None:
             return None
         text = _FIELD % (*numbers, _JSON_BOOL[h.whole], _JSON_BOOL[w.whole])
     return _ROW % (
-        row.index, orjson.dumps(row.layer.type), orjson.dumps(row.layer.name), output.channels, output.height,
+        row.index, _JSON_TYPES[row.layer.type], orjson.dumps(row.layer.name), output.channels, output.height,
         output.width, params, macs, text, unused[0], unused[1],
     )  # fmt: skip
 
@@ -92,28 +94,31 @@ def _row_json(row: LayerReport) -> bytes:
     return found
 
 
+_JSON = attrgetter("json")
+_PARAMS = attrgetter("params")
+_MACS = attrgetter("macs")
+
+
 def report_json(report: StackReport) -> bytes:
     """``dumps(report_dict(report))``, each row's JSON kept with its row (``LayerReport.json``): a chain gives a row
     again while nothing about its layer changed, and it is not serialised again. A number past 2**53 − 1 is
     refused as :func:`app.encoding.dumps` refuses it, naming the layer."""
-    parts: list[bytes] = []
-    params = macs = 0  # the totals of StackReport, summed in the same loop
+    rows = report.layers
+    sized = report.input is not None  # then every row has its numbers (StackReport's totals)
     try:
-        for row in report.layers:
-            parts.append(row.json or _row_json(row))
-            params += row.params or 0
-            macs += row.macs or 0
-        sized = report.input is not None
+        for row in rows:
+            if row.json is None:
+                _row_json(row)
         totals = dumps(
             {
-                "total_params": params if sized else None,
-                "total_macs": macs if sized else None,
+                "total_params": sum(map(_PARAMS, rows)) if sized else None,
+                "total_macs": sum(map(_MACS, rows)) if sized else None,
                 "warnings": warning_dicts(report.warnings),
             }
         )
     except ValueError:
         return dumps(report_dict(report))
-    return b'{"layers":[' + b",".join(parts) + b"]," + totals[1:]
+    return b'{"layers":[' + b",".join(map(_JSON, rows)) + b"]," + totals[1:]
 
 
 def solve_message(op: str, size: int, output_size: int, solution: solve.Solution) -> str:

@@ -41,12 +41,15 @@ class _Step:
                 return entry
         return None
 
-    def keep(self, shape: Shape, result: LayerResult | None, row: LayerReport) -> _Seen:
-        """Remember ``result`` and ``row`` for ``shape``, in place of the entry for ``shape`` itself if any, else
-        of the oldest of :data:`RECENT`. One new tuple, so a thread reading ``seen`` meanwhile sees the old one or
-        the new one whole."""
+    def keep(self, shape: Shape, result: LayerResult | None, row: LayerReport, stale: _Seen | None) -> _Seen:
+        """Remember ``result`` and ``row`` for ``shape`` in place of ``stale`` (what :meth:`recall` found for it, if
+        anything), else of the oldest of :data:`RECENT`. One new tuple, so a thread reading ``seen`` meanwhile sees
+        the old one or the new one whole."""
         entry = (shape, result, row)
-        self.seen = (entry, *[old for old in self.seen if old[0] is not shape][: RECENT - 1])
+        if stale is None:
+            self.seen = (entry, *self.seen[: RECENT - 1])
+        else:
+            self.seen = tuple(entry if old is stale else old for old in self.seen)
         return entry
 
 
@@ -108,26 +111,31 @@ def _step(index: int, layer: Layer, field: Field | None) -> _Step:
     return _Step(index, layer, graph.layer_role(layer.type), field, gaps)
 
 
-def _apply(step: _Step, shape: Shape, before: Field | None, input_shape: Shape, report: StackReport) -> Shape:
-    """Layer ``step`` given ``shape`` and the field ``before``: its row and warnings added to ``report``, its output
-    shape returned (the remembered object for a remembered input) and its field left as ``report``'s last row's."""
+def _apply(
+    step: _Step, shape: Shape, known: bool, before: Field | None, input_shape: Shape, report: StackReport
+) -> tuple[Shape, bool]:
+    """Layer ``step`` given ``shape`` and the field ``before``: its row and warnings added to ``report``, its field
+    left as ``report``'s last row's. Returned: its output shape (the remembered object for a remembered input) and
+    whether that is a remembered object (``known``: whether ``shape`` is), which a run may hold; an object made
+    in this call is in none."""
     seen = step.recall(shape)
+    hit = seen is not None
     if seen is not None:
         shape = seen[0]
     if step.role == "pass":
         if seen is None or seen[2].field is not before:
             row = LayerReport(step.index, step.layer, shape, pass_params(step.layer, shape.channels), 0, before, (0, 0))
-            seen = step.keep(shape, None, row)
+            seen = step.keep(shape, None, row, seen)
         report.layers.append(seen[2])
-        return shape
+        return shape, known or hit
     result = apply_layer(step.layer, shape, step.index) if seen is None or seen[1] is None else seen[1]
     current = graph.next_field(before, result, input_shape, step.known_field)
     add_warnings(report, step.index, step.layer, result, current, before, step.gaps)
     if seen is None or seen[2].field is not current:
         row = LayerReport(step.index, step.layer, result.output, result.params, result.macs, current, result.unused)
-        seen = step.keep(shape, result, row)
+        seen = step.keep(shape, result, row, seen)
     report.layers.append(seen[2])
-    return result.output
+    return result.output, hit
 
 
 def chain_table(chain: Chain, input_shape: Shape) -> StackReport:
@@ -145,15 +153,16 @@ def chain_table(chain: Chain, input_shape: Shape) -> StackReport:
     runs, steps, end = chain.runs, chain.steps, chain.sized_from
     before: Field | None = graph.START
     shape = input_shape
+    known = False  # whether a run may hold ``shape``: the input is new
     i = 0
     while i < len(steps):
-        met = _meeting(runs, i, shape, before) if i < end else None
+        met = _meeting(runs, i, shape, before) if known and i < end else None
         if met is not None:
             run.replay(met, i, end)
             shape, before, i = met.shapes[end], met.befores[end], end
             continue
         run.enter(shape, before)
-        shape = _apply(steps[i], shape, before, input_shape, report)
+        shape, known = _apply(steps[i], shape, known, before, input_shape, report)
         before = report.layers[-1].field
         i += 1
     run.enter(shape, before)
