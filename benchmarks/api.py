@@ -94,14 +94,16 @@ def _wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 180
     raise SystemExit("uvicorn did not answer /api/v1/health in time")
 
 
-#: In a body, this placeholder becomes a different number on every request (200, 201, … 10199, 200, …), so
-#: the server's response cache never sees a repeat within its 128 entries and every request is computed. Each
-#: wrk thread takes every ``threads``-th number from its own start: with one count per thread, both threads sent
-#: the same numbers a few requests apart, and 29 % of the "uncached" requests were answered from the cache.
+#: In a body, this placeholder becomes a different number on every request, so the server's response cache never
+#: sees a repeat within its 128 entries and every request is computed. Each wrk thread counts up one by one, as a
+#: page's size slider sends, from its own start 5,000 apart (200, 201, …; 5200, 5201, …): with one start for all,
+#: the threads sent the same numbers a few requests apart, and 29 % of the "uncached" requests were answered from
+#: the cache.
 VARY = "__N__"
+SPAN = 5000
 
 
-def _lua(case: Case, directory: str, threads: int) -> str:
+def _lua(case: Case, directory: str) -> str:
     """A wrk script that POSTs ``case.body`` (wrk's default is a GET without a body)."""
     body_file = Path(directory) / f"{abs(hash(case.label))}.body"
     body_file.write_text(case.body or "", encoding="utf-8")
@@ -123,8 +125,8 @@ def _lua(case: Case, directory: str, threads: int) -> str:
             "end",
             "local n = 0",
             "request = function()",
-            f"  n = n + {threads}",
-            f'  return wrk.format(nil, nil, nil, (body:gsub("{VARY}", tostring(200 + (n + first) % 10000))))',
+            "  n = n + 1",
+            f'  return wrk.format(nil, nil, nil, (body:gsub("{VARY}", tostring(200 + first * {SPAN} + n % {SPAN}))))',
             "end",
         ]
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -140,7 +142,7 @@ def run_wrk(base: str, case: Case, *, connections: int, duration: float, directo
     threads = min(2, connections)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency"]
     if case.body is not None:
-        command += ["-s", _lua(case, directory, threads)]
+        command += ["-s", _lua(case, directory)]
     output = subprocess.run([*command, base + case.path], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]

@@ -75,7 +75,8 @@ class _Run:
         offset = len(self.warnings) - last.starts[start]
         self.shapes.extend(last.shapes[start:end])
         self.befores.extend(last.befores[start:end])
-        self.starts.extend([begin + offset for begin in last.starts[start:end]])
+        starts = last.starts[start:end]
+        self.starts.extend(starts if offset == 0 else [begin + offset for begin in starts])
         self.warnings.extend(last.warnings[last.starts[start] : last.starts[end]])
         self.rows.extend(last.rows[start:end])
 

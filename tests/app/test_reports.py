@@ -53,6 +53,21 @@ def test_a_count_past_2_53_is_refused_naming_its_layer_as_report_dict_does() -> 
     assert str(rows.value) == str(whole.value)
 
 
+@pytest.mark.parametrize("name", ["1234567890123456", 'a "quoted" \\ name', "слой"])
+def test_a_row_whose_name_holds_sixteen_digits_or_escapes_is_written_as_orjson_writes_it(name: str) -> None:
+    report = analyze(Chain(parse_layers([{"type": "relu", "name": name}])), Shape(2, 9, 9))
+    assert report_json(report) == dumps(report_dict(report))
+
+
+def test_a_sixteen_digit_count_under_2_53_is_written() -> None:
+    # 2**47 features into 63 outputs without bias: 63 · 2**47 = 8,866,461,766,385,664 parameters, under 2**53.
+    report = analyze(
+        Chain(parse_layers([{"type": "linear", "out_features": 63, "bias": False}])), Shape(2**15, 2**16, 2**16)
+    )
+    assert report_json(report) == dumps(report_dict(report))
+    assert b'"params":8866461766385664,' in report_json(report)
+
+
 def test_compact_bytes_hold_their_length_only() -> None:
     """What the response cache and a row's JSON keep: orjson's answer copied, holding its length, not the buffer
     orjson grew."""
