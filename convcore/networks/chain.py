@@ -82,10 +82,11 @@ class _Run:
 
 
 class Chain:
-    """A layer list prepared for :func:`analyze` at any input size: a page sends the same stack with a new size on
-    every change (``app.shapes_memo`` keeps a chain per remembered stack), so what does not depend on the size is
-    worked out once: each layer's role, its field along the layers that need no size, its gap warnings. It also
-    keeps its last :data:`RUNS` analyses (:class:`_Run`, newest first): one's rows and warnings come again from the
+    """A layer list prepared for :func:`convcore.networks.stack.analyze` at any input size: a page sends the same
+    stack with a new size on every change (``app.shapes_memo`` keeps a chain per remembered stack), so what does not
+    depend on the size is worked out once: each layer's role, its field along the layers that need no size, its gap
+    warnings. Each layer remembers its results and rows for its last :data:`RECENT` inputs, and the chain keeps its
+    last :data:`RUNS` analyses (:class:`_Run`, newest first): one's rows and warnings come again from the
     first layer given the same shape and field as then, up to the first layer whose field is the whole input
     (:attr:`sized_from`). Several, because pages interleave: two students moving a slider send two sequences of
     sizes, each close to its own last one."""
