@@ -6,7 +6,8 @@ drives each endpoint with ``wrk`` for a bounded time and prints requests/s and p
 - throughput at ``--connections`` (default 16) for ``/output-size`` and ``/shapes`` (ResNet-50 from the zoo),
   each right after ``/health`` (the ceiling), with the ratio to it (target: within 1.3×, i.e. ratio ≥ 0.77).
   Repeated identical requests are answered from the response cache (:mod:`app.caching`); the
-  "uncached" line sends a different input size every time, so each request is validated and computed;
+  "uncached" line sends a different input size every time (each wrk thread its own sizes one apart, as two pages'
+  size sliders send), so each request is validated and computed;
 - latency at one connection for ``/ops/conv2d`` with a trace (7×7 input, 3×3 kernel; target p50 < 5 ms) and,
   when the images router is mounted, ``/images/feature-maps`` (512×512 sample, 3 layers; target p50 < 100 ms).
 
@@ -14,7 +15,7 @@ First, in this process, the ``/shapes`` pipeline for ResNet-50's main path (one 
 body to convcore layers (a remembered stack, :mod:`app.shapes_memo`; beside it a new one, validated and
 built), the analysis (shapes, fields through the graph engine's chain fast path and rows in one pass, on the
 stack's remembered :class:`convcore.networks.chain.Chain`: its parts also printed alone, and beside them what the
-engine itself would take), the response rows, the serialisation,
+engine itself would take), the response's JSON (rows kept with their JSON, and beside it every row made anew),
 each the best of a few rounds in CPU time, their sum and the whole pipeline with a new input size on every call
 (target ≤ 0.5 ms) and with a new stack on every call; the uncached ``/shapes`` line (a new input size each
 request, as the pages send) then gives the ratio to ``/health`` (target ≥ 0.3×). ``--stages-only`` prints the
