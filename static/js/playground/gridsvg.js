@@ -4,6 +4,7 @@
 // padding slider moves existing elements instead of creating them, and only what a cell shows differently is
 // written.
 import { divergingColor, textColorOn } from "../common/colorscale.js";
+import { CELL_CLASSES, PAST, isBlank } from "./cellcodes.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 // Below this cell size no number fits, and the grid is painted on a canvas (gridcanvas.js).
@@ -70,24 +71,31 @@ function lookOf(looks, value, maxAbs) {
   return look;
 }
 
+// What a cell shows as its number: nothing past a ceil_mode window's overhang, the padding's text (0, or −∞ for
+// max pooling) in padding, else its value.
+function cellText(value, code, spec) {
+  if (code === PAST) return "";
+  return isBlank(code) ? spec.padText : formatValue(value);
+}
+
 // Write what cell n at (r, c) shows: its place, its fill and its number (presentation attributes, not inline
 // styles: Chrome restyles an SVG element far faster that way, and the CSS rules for padding and inserted zeros
 // still win over them).
-function writeCell(cell, n, r, c, info, spec, resized, looks) {
+function writeCell(cell, n, r, c, value, code, spec, resized, looks) {
   const size = spec.size;
   if (cell.pos !== n || resized) {
     cell.pos = n;
     cell.g.setAttribute("transform", `translate(${c * size} ${r * size})`);
     cell.g.setAttribute("data-i", String(n));
   }
-  const plain = info.pad || !Number.isFinite(info.value);
-  const look = plain ? PLAIN : lookOf(looks, info.value, spec.maxAbs);
+  const plain = isBlank(code) || !Number.isFinite(value);
+  const look = plain ? PLAIN : lookOf(looks, value, spec.maxAbs);
   const fill = look.fill;
   if (cell.fill !== fill) {
     cell.fill = fill;
     cell.rect.setAttribute("fill", fill);
   }
-  const text = info.text ?? formatValue(info.value);
+  const text = cellText(value, code, spec);
   if (text && !cell.text) {
     cell.text = svgEl("text", { "text-anchor": "middle", "dominant-baseline": "central" });
     cell.g.append(cell.text);
@@ -105,11 +113,12 @@ function writeCell(cell, n, r, c, info, spec, resized, looks) {
       cell.text.textContent = text;
     }
   }
-  cell.base = info.cls || "";
+  cell.base = CELL_CLASSES[code];
 }
 
-// spec: as Grid.draw takes it; resized: the grid's rows, columns or cell size changed.
-export function drawSvgCells(grid, spec, resized) {
+// spec: as Grid.draw takes it; {values, codes}: what its fill wrote; resized: the grid's rows, columns or cell
+// size changed.
+export function drawSvgCells(grid, spec, { values, codes }, resized) {
   const { rows, cols } = spec;
   if (resized) resize(grid, spec);
   const [top, left] = spec.origin ?? [0, 0];
@@ -124,7 +133,7 @@ export function drawSvgCells(grid, spec, resized) {
     const cell = grid.byKey.get(key) ?? makeCell(grid);
     byKey.set(key, cell);
     cells[n] = cell;
-    writeCell(cell, n, r, c, spec.cell(r, c), spec, resized, looks);
+    writeCell(cell, n, r, c, values[n], codes[n], spec, resized, looks);
   }
   for (const [key, cell] of grid.byKey) if (!byKey.has(key)) retire(grid, cell);
   grid.byKey = byKey;
