@@ -19,6 +19,16 @@ function fillCells(spec, count) {
   return filled;
 }
 
+function sameBox(a, b) {
+  return a.r0 === b.r0 && a.c0 === b.c0 && a.r1 === b.r1 && a.c1 === b.c1 && a.cls === b.cls && a.label === b.label;
+}
+
+function sameBoxes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let n = 0; n < a.length; n++) if (!sameBox(a[n], b[n])) return false;
+  return true;
+}
+
 function sameItems(a, b) {
   if (!b || a.length !== b.length) return false;
   for (let n = 0; n < a.length; n++) if (a[n] !== b[n]) return false;
@@ -120,6 +130,7 @@ export class Grid {
   applyClass(n) {
     if (this.useCanvas) {
       this.dirty = true;
+      this.marksDirty = true;
       return;
     }
     const cell = this.cells[n];
@@ -145,9 +156,10 @@ export class Grid {
   boxes(list) {
     if (this.useCanvas) {
       // Painting is the cost on a canvas: repaint only when the boxes actually moved.
-      const key = JSON.stringify(list);
-      if (key !== this.boxKey) this.dirty = true;
-      this.boxKey = key;
+      if (!sameBoxes(list, this.boxList)) {
+        this.dirty = true;
+        this.marksDirty = true;
+      }
       this.boxList = list;
       return;
     }
@@ -187,6 +199,7 @@ export class Grid {
     this.cursorShown = !hide && this.cursor !== null;
     if (this.useCanvas) {
       this.dirty = true;
+      this.marksDirty = true;
       this.flush();
       return;
     }

@@ -22,6 +22,8 @@ const STYLES = {
   "m-cur": { stroke: "#111", dash: [], width: 3 },
   "m-winner": { stroke: "#111", dash: [], width: 3 },
 };
+// The marks' styles by mark name (win, hover, …).
+const MARK_STYLES = Object.fromEntries(Object.keys(STYLES).filter((k) => k.startsWith("m-")).map((k) => [k.slice(2), STYLES[k]]));
 const UNREAD = { stroke: "#9a5b00", dash: [], width: 1 };
 const BOXES = { "box-win": { width: 3, dash: [] }, "box-cur": { width: 2, dash: [] } };
 const WHITE = [255, 255, 255];
@@ -101,6 +103,8 @@ export function storeCanvasCells(grid, spec, { values, codes }) {
     grid.baseDirty = true;
     grid.dirty = true;
   }
+  // the marks are painted at the cells' places: a new shape or cell size moves them
+  if (!sameShape) grid.marksDirty = true;
   if (classesChanged) grid.outlines = null;
 }
 
@@ -208,7 +212,7 @@ function grow(canvas, width, height, ratio) {
 
 // `surface` sizes the stack, `base` holds the cells, `overlay` (on top) the marks, boxes and keyboard cursor.
 export function paintCanvas(surface, base, overlay, grid) {
-  const { rows, cols, size, marks } = grid;
+  const { rows, cols, size } = grid;
   const ratio = globalThis.devicePixelRatio || 1;
   const width = cols * size + 2;
   const height = rows * size + 2;
@@ -219,18 +223,26 @@ export function paintCanvas(surface, base, overlay, grid) {
     surface.style.width = `${width}px`;
     surface.style.height = `${height}px`;
   }
-  grow(overlay, width, height, ratio);
   if (grow(base, width, height, ratio) || grid.baseDirty) {
     paintBase(base, grid, ratio);
     grid.baseDirty = false;
   }
+  // a change of the cells alone leaves the marks' canvas as it is
+  if (grow(overlay, width, height, ratio) || grid.marksDirty) {
+    paintMarks(overlay, grid, ratio);
+    grid.marksDirty = false;
+  }
+}
+
+// The marks, boxes and keyboard cursor on the transparent canvas over the cells.
+function paintMarks(overlay, grid, ratio) {
+  const { cols, size, marks } = grid;
   const ctx = overlay.getContext("2d");
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, overlay.width, overlay.height);
   ctx.setTransform(ratio, 0, 0, ratio, ratio, ratio);
   for (const [name, set] of marks) {
-    if (!set.size || !STYLES[`m-${name}`]) continue;
-    outline(ctx, set, cols, size, STYLES[`m-${name}`]);
+    if (set.size && MARK_STYLES[name]) outline(ctx, set, cols, size, MARK_STYLES[name]);
   }
   for (const box of grid.boxList) {
     const style = BOXES[box.cls] ?? BOXES["box-cur"];
