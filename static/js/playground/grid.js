@@ -19,6 +19,9 @@ function fillCells(spec, count) {
   return filled;
 }
 
+// The cells of a mark on no cell (never added to).
+const NONE = new Set();
+
 function sameBox(a, b) {
   return a.r0 === b.r0 && a.c0 === b.c0 && a.r1 === b.r1 && a.c1 === b.c1 && a.cls === b.cls && a.label === b.label;
 }
@@ -144,8 +147,10 @@ export class Grid {
 
   // Mark cells [[r, c], …] with class m-<name>, clearing the previous set of that name.
   mark(name, cells) {
-    const previous = this.marks.get(name) ?? new Set();
-    const next = new Set();
+    const previous = this.marks.get(name) ?? NONE;
+    // most marks are empty on most grids, and stay so: nothing to make or compare
+    if (cells.length === 0 && previous.size === 0) return;
+    const next = cells.length === 0 ? NONE : new Set();
     for (const [r, c] of cells) if (r >= 0 && c >= 0 && r < this.rows && c < this.cols) next.add(r * this.cols + c);
     this.marks.set(name, next);
     for (const n of previous) if (!next.has(n) && n < this.rows * this.cols) this.applyClass(n);

@@ -14,8 +14,22 @@ export const TEXT_MIN_SIZE = 18;
 // canvas too, as at other widths: a click on a cell shows its sum in the step panel, its editor shows its value.
 export const TEXT_MAX_CELLS = 24 * 24;
 
-// A value as a cell shows it: at most two decimals, a real minus sign, −∞ for max pooling's padding.
+// A value as a cell shows it: at most two decimals, a real minus sign, −∞ for max pooling's padding. The text
+// of each value is kept (a few hundred distinct values a layer, each written many times a re-render).
+const formatted = new Map();
+const FORMATTED_KEPT = 4096;
+
 export function formatValue(v) {
+  let text = formatted.get(v);
+  if (text === undefined) {
+    text = valueText(v);
+    if (formatted.size >= FORMATTED_KEPT) formatted.clear();
+    formatted.set(v, text);
+  }
+  return text;
+}
+
+function valueText(v) {
   if (v === -Infinity) return "−∞";
   if (!Number.isFinite(v)) return "?";
   const rounded = Math.round(v * 100) / 100;
@@ -39,7 +53,7 @@ function makeCell(grid) {
   const rect = svgEl("rect", { rx: "2" });
   g.append(rect);
   grid.cellLayer.append(g);
-  return { g, rect, text: null, base: "", cls: null, pos: -1 };
+  return { g, rect, text: null, base: "", cls: null, pos: -1, x: -1, y: -1 };
 }
 
 function retire(grid, cell) {
@@ -81,12 +95,17 @@ function cellText(value, code, spec) {
 // Write what cell n at (r, c) shows: its place, its fill and its number (presentation attributes, not inline
 // styles: Chrome restyles an SVG element far faster that way, and the CSS rules for padding and inserted zeros
 // still win over them).
-function writeCell(cell, n, r, c, value, code, spec, resized, looks) {
+function writeCell(cell, n, r, c, value, code, spec, looks) {
   const size = spec.size;
-  if (cell.pos !== n || resized) {
+  if (cell.pos !== n) {
     cell.pos = n;
-    cell.g.setAttribute("transform", `translate(${c * size} ${r * size})`);
     cell.g.setAttribute("data-i", String(n));
+  }
+  // a cell kept at its place (a kernel one tap larger keeps the others' rows and columns) is not moved again
+  if (cell.x !== c * size || cell.y !== r * size) {
+    cell.x = c * size;
+    cell.y = r * size;
+    cell.g.setAttribute("transform", `translate(${cell.x} ${cell.y})`);
   }
   const plain = isBlank(code) || !Number.isFinite(value);
   const look = plain ? PLAIN : lookOf(looks, value, spec.maxAbs);
@@ -133,7 +152,7 @@ export function drawSvgCells(grid, spec, { values, codes }, resized) {
     const cell = grid.byKey.get(key) ?? makeCell(grid);
     byKey.set(key, cell);
     cells[n] = cell;
-    writeCell(cell, n, r, c, values[n], codes[n], spec, resized, looks);
+    writeCell(cell, n, r, c, values[n], codes[n], spec, looks);
   }
   for (const [key, cell] of grid.byKey) if (!byKey.has(key)) retire(grid, cell);
   grid.byKey = byKey;
