@@ -21,10 +21,6 @@ const ROWS = [
   { key: "opw", label: "ctl.output_padding", axis: "w", transposedOnly: true },
 ];
 
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
-}
-
 function makeRow(host, row, onChange) {
   const wrap = document.createElement("div");
   wrap.className = "control";
@@ -49,7 +45,7 @@ function makeRow(host, row, onChange) {
   slider.addEventListener("input", () => onChange(row.key, Number(slider.value)));
   // Typing "12" passes through "1": apply what is in range at once, clamp the rest when the field is left.
   // `shown` keeps what update() last wrote to each element, so that it compares instead of reading the DOM.
-  const shown = { wrap: {}, slider: {}, number: {}, why: {} };
+  const shown = { wrap: {}, label: {}, slider: {}, number: {}, why: {} };
   const entry = { row, wrap, label, slider, number, why, typing: false, shown };
   number.addEventListener("input", () => {
     entry.typing = true;
@@ -90,8 +86,11 @@ function updateRow(r, state, all) {
   const inapplicable = (transposedOnly && state.mode !== "transposed") || (padding && usesSame(state));
   put(r.shown.wrap, r.wrap, "hidden", (axis === "w" && !state.axes) || inapplicable);
   const labelKey = axis && state.axes ? `${r.row.label}.${axis}` : r.row.label;
-  if (r.label.dataset.i18n !== labelKey) r.label.dataset.i18n = labelKey;
-  setText(r.label, t(labelKey));
+  if (r.shown.label.key !== labelKey) {
+    r.shown.label.key = labelKey;
+    r.label.dataset.i18n = labelKey;
+  }
+  put(r.shown.label, r.label, "textContent", t(labelKey));
   const range = pair && !state.axes ? linkedRange(all, key, pair) : all[key];
   // Only what changed is written: every write to a range input's min or max re-sanitizes its value.
   putRange(r.shown.slider, r.slider, range);
@@ -101,7 +100,7 @@ function updateRow(r, state, all) {
   if (r.number.value !== value && !r.typing) r.number.value = value;
   const text = reasonText(state[key], range);
   put(r.shown.why, r.why, "hidden", text === "");
-  setText(r.why, text);
+  put(r.shown.why, r.why, "textContent", text);
 }
 
 export function buildControls(host, onChange) {

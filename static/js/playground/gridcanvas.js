@@ -171,6 +171,17 @@ function outlinePaths(grid) {
   return paths;
 }
 
+// The lines between the cells as one path, made again only when the grid's shape or cell size changes.
+function gridLines(grid) {
+  const { rows, cols, size } = grid;
+  if (grid.lines?.rows === rows && grid.lines.cols === cols && grid.lines.size === size) return grid.lines.path;
+  const path = new Path2D();
+  for (let c = 1; c < cols; c++) path.rect(c * size - 1, 0, 1, rows * size - 1);
+  for (let r = 1; r < rows; r++) path.rect(0, r * size - 1, cols * size - 1, 1);
+  grid.lines = { rows, cols, size, path };
+  return path;
+}
+
 function paintBase(base, grid, ratio) {
   const { cols, rows, size } = grid;
   const ctx = base.getContext("2d");
@@ -181,10 +192,7 @@ function paintBase(base, grid, ratio) {
   ctx.drawImage(cellBitmap(grid), 0, 0, cols, rows, 0, 0, cols * size, rows * size);
   // The 1-px grid lines between cells, and nothing past the last cell's edge.
   ctx.fillStyle = LINE;
-  ctx.beginPath();
-  for (let c = 1; c < cols; c++) ctx.rect(c * size - 1, 0, 1, rows * size - 1);
-  for (let r = 1; r < rows; r++) ctx.rect(0, r * size - 1, cols * size - 1, 1);
-  ctx.fill();
+  ctx.fill(gridLines(grid));
   ctx.clearRect(cols * size - 1, 0, 1, rows * size);
   ctx.clearRect(0, rows * size - 1, cols * size, 1);
   for (const [cls, path] of outlinePaths(grid)) {
