@@ -56,9 +56,10 @@ function makeCell(grid) {
   return { g, rect, text: null, base: "", cls: null, pos: -1, x: -1, y: -1 };
 }
 
+// A retired cell keeps its attributes (and `pos`, `x`, `y`, the fill and text it shows, which say what they
+// are), so a cell taken back at the same place writes only what differs.
 function retire(grid, cell) {
   cell.g.remove();
-  cell.pos = -1;
   grid.spare.push(cell);
 }
 
@@ -74,13 +75,19 @@ function resize(grid, { rows, cols, size }) {
 // A cell's fill and the ink of its number: white and near-black for padding, else from the colour scale.
 const PLAIN = { fill: "#fff", ink: "#111" };
 
-// The look of a value, worked out once per value in a draw (values repeat across a grid, and
-// the colour scale allocates arrays and a string per call).
-function lookOf(looks, value, maxAbs) {
-  let look = looks.get(value);
+// The look of a value, worked out once per value and kept by the grid while its colour scale stays (values
+// repeat across a grid and from one draw to the next, and the colour scale allocates a string per call).
+const LOOKS_KEPT = 4096;
+
+function lookOf(grid, value, maxAbs) {
+  if (grid.looksMaxAbs !== maxAbs || grid.looks.size >= LOOKS_KEPT) {
+    grid.looks = new Map();
+    grid.looksMaxAbs = maxAbs;
+  }
+  let look = grid.looks.get(value);
   if (!look) {
     look = { fill: divergingColor(value, maxAbs), ink: textColorOn(value, maxAbs) };
-    looks.set(value, look);
+    grid.looks.set(value, look);
   }
   return look;
 }
@@ -95,7 +102,7 @@ function cellText(value, code, spec) {
 // Write what cell n at (r, c) shows: its place, its fill and its number (presentation attributes, not inline
 // styles: Chrome restyles an SVG element far faster that way, and the CSS rules for padding and inserted zeros
 // still win over them).
-function writeCell(cell, n, r, c, value, code, spec, looks) {
+function writeCell(grid, cell, n, r, c, value, code, spec) {
   const size = spec.size;
   if (cell.pos !== n) {
     cell.pos = n;
@@ -108,7 +115,7 @@ function writeCell(cell, n, r, c, value, code, spec, looks) {
     cell.g.setAttribute("transform", `translate(${cell.x} ${cell.y})`);
   }
   const plain = isBlank(code) || !Number.isFinite(value);
-  const look = plain ? PLAIN : lookOf(looks, value, spec.maxAbs);
+  const look = plain ? PLAIN : lookOf(grid, value, spec.maxAbs);
   const fill = look.fill;
   if (cell.fill !== fill) {
     cell.fill = fill;
@@ -144,7 +151,6 @@ export function drawSvgCells(grid, spec, { values, codes }, resized) {
   const count = rows * cols;
   const cells = new Array(count);
   const byKey = new Map();
-  const looks = new Map();
   for (let n = 0; n < count; n++) {
     const r = Math.floor(n / cols);
     const c = n % cols;
@@ -152,7 +158,7 @@ export function drawSvgCells(grid, spec, { values, codes }, resized) {
     const cell = grid.byKey.get(key) ?? makeCell(grid);
     byKey.set(key, cell);
     cells[n] = cell;
-    writeCell(cell, n, r, c, values[n], codes[n], spec, looks);
+    writeCell(grid, cell, n, r, c, values[n], codes[n], spec);
   }
   for (const [key, cell] of grid.byKey) if (!byKey.has(key)) retire(grid, cell);
   grid.byKey = byKey;
@@ -163,9 +169,6 @@ export function drawSvgCells(grid, spec, { values, codes }, resized) {
 // one by one.
 export function clearSvgCells(grid) {
   grid.cellLayer.replaceChildren();
-  for (const cell of grid.byKey.values()) {
-    cell.pos = -1;
-    grid.spare.push(cell);
-  }
+  for (const cell of grid.byKey.values()) grid.spare.push(cell);
   grid.byKey = new Map();
 }
