@@ -1,7 +1,9 @@
 """Time what a student waits for, measured inside the page in headless Chromium.
 
-Run: ``.venv/bin/python benchmarks/playground_render.py`` (about three minutes). It starts the app with uvicorn
-on 127.0.0.1 and prints, each as median, 95th percentile and maximum (the CPU figures as median and p95):
+Run: ``.venv/bin/python benchmarks/playground_render.py`` (about three minutes; ``--width 1280`` for another
+viewport width than 1366 px, ``--only "4→4"`` for the playground rows whose title contains that text alone). It
+starts the app with uvicorn on 127.0.0.1 and prints, each as median, 95th percentile and maximum (the CPU figures
+as median and p95):
 
 - the playground's re-render after each slider change on a 32×32 input (``CHANGES`` changes per layer, each
   to a value the slider has not just had, so every change re-renders); target p95 ≤ 8 ms for 4→4 channels,
@@ -23,6 +25,7 @@ Under each of the last two, where the request's time went (from the request's re
 request sent → first byte (the server's work and the loopback round trip), and ``page``, last byte → drawn.
 """
 
+import argparse
 import bisect
 import json
 import os
@@ -304,27 +307,40 @@ def edits(times: EditTimes, title: str, target: float) -> None:
         print(f"{'  of which ' + part:34} {len(values):7d} {median:7.2f} {p95:7.2f} {worst:7.2f}")
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--width", type=int, default=1366, help="the viewport's width in CSS px (default 1366)")
+    parser.add_argument("--only", help="only the playground rows whose title contains this text")
+    return parser.parse_args()
+
+
 def main() -> None:
+    args = arguments()
+    scenarios = [s for s in SCENARIOS if args.only is None or args.only in s[0]]
+    if not scenarios:
+        raise SystemExit(f"no playground row's title contains {args.only!r}")
     proc, base = start_server()
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
             # wait_for_function evaluates a string, which the app's CSP (no unsafe-eval) would refuse
-            page = browser.new_page(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+            page = browser.new_page(viewport={"width": args.width, "height": 900}, bypass_csp=True)
             # The machine is shared: a load above the core count inflates every figure below.
             print(
                 f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s); times in ms, measured in the page"
+                f" at {args.width} px"
             )
             print(
                 f"{'playground re-render per change':36} {'n':>4} {'wall':>7} {'p95':>7} {'max':>7}"
                 f" │ {'cpu':>6} {'p95':>6} │ {'frame':>6} {'p95':>6}"
             )
-            for title, query, sliders in SCENARIOS:
+            for title, query, sliders in scenarios:
                 target = HALF_FRAME_MS if "4→4" in title else FRAME_MS
                 playground_row(title, *measure(browser, page, base, query, sliders), target)
-            playground_row("animation step, conv 4→4, 32×32", *animation_steps(browser, page, base), FRAME_MS)
-            edits(image_lab(page, base), "image lab kernel change", IMAGE_TARGET_MS)
-            edits(residual(page, base), "residual recompute", RESIDUAL_TARGET_MS)
+            if args.only is None:
+                playground_row("animation step, conv 4→4, 32×32", *animation_steps(browser, page, base), FRAME_MS)
+                edits(image_lab(page, base), "image lab kernel change", IMAGE_TARGET_MS)
+                edits(residual(page, base), "residual recompute", RESIDUAL_TARGET_MS)
             browser.close()
             print(f"load average {os.getloadavg()[0]:.1f} at the end")
     finally:

@@ -48,6 +48,26 @@ test("the whole output map has the same bits as each step's own sum plus bias", 
   }
 });
 
+test("a pooling map has the same bits as each step's max or average", () => {
+  const pools = fixtures.values.filter((f) => f.state.mode === "maxpool" || f.state.mode === "avgpool");
+  assert.ok(pools.some((f) => f.state.mode === "maxpool") && pools.some((f) => f.state.mode === "avgpool" && f.state.ceil));
+  for (const f of pools) {
+    const layer = layerOf(f);
+    const values = { x: f.x.map((v, n) => v + Math.sin(n)), wt: f.wt, b: f.b };
+    const out = windowOutput(layer, values);
+    out.forEach((v, step) => assert.equal(v, windowStep(layer, values, step).value, `${JSON.stringify(f.state)}[${step}]`));
+  }
+});
+
+test("a map is the same after a larger layer's map was computed (the padded planes' buffer is reused)", () => {
+  const small = fixtures.values[1];
+  const values = { x: small.x, wt: small.wt, b: small.b };
+  const before = Array.from(windowOutput(layerOf(small), values));
+  const large = readPlaygroundState("?h=20&w=20&cin=4&cout=4&ph=3&pw=3", LIMITS);
+  windowOutput(deriveLayer(large), large);
+  assert.deepEqual(Array.from(windowOutput(layerOf(small), values)), before);
+});
+
 test("a step lists k·k·C_in/groups products whose sum plus bias is the output", () => {
   const f = fixtures.values[1];
   const layer = layerOf(f);

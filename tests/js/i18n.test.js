@@ -60,6 +60,18 @@ test("Russian plural forms follow Intl.PluralRules", () => {
   assert.equal(render("en", "{a} and {b}", { a: 1 }), "1 and {b}");
 });
 
+test("every string of every table fills its slots as a slot-by-slot replacement does", () => {
+  const vars = { n: 3, count: 1234, c: "x", r: -1, k: 0, h: "a{b}", w: "$&" };
+  const slotBySlot = (text) => text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(name === "count" ? formatCount(vars.count) : vars[name]) : m));
+  for (const lang of ["en", "ru"]) {
+    for (const [key, entry] of entries(lang)) {
+      const text = typeof entry === "string" ? entry : pluralForm(lang, entry, vars.count);
+      assert.equal(render(lang, entry, vars), slotBySlot(text), `${lang} ${key}`);
+    }
+  }
+  assert.equal(render("en", "{{n}} {n}{missing}", vars), "{3} 3{missing}");
+});
+
 test("counts are grouped by thousands with a no-break space", () => {
   assert.equal(formatCount(138357544), "138\u00a0357\u00a0544");
   assert.equal(formatCount(12), "12");

@@ -3,11 +3,18 @@
 const NEG = [33, 102, 172];
 const POS = [178, 24, 43];
 
-export function divergingRgb(value, maxAbs) {
+// The colour of `value` written into `rgb` (three channels, 0–255): a canvas grid colours thousands of cells a
+// change, and one array per cell kept the garbage collector busy.
+export function divergingInto(value, maxAbs, rgb) {
   const scale = maxAbs > 0 ? Math.max(-1, Math.min(1, value / maxAbs)) : 0;
   const end = scale < 0 ? NEG : POS;
   const a = Math.abs(scale);
-  return end.map((c) => Math.round(255 + (c - 255) * a));
+  for (let n = 0; n < 3; n++) rgb[n] = Math.round(255 + (end[n] - 255) * a);
+  return rgb;
+}
+
+export function divergingRgb(value, maxAbs) {
+  return divergingInto(value, maxAbs, [0, 0, 0]);
 }
 
 export function divergingColor(value, maxAbs) {

@@ -157,10 +157,28 @@ function writeUrl() {
   history.replaceState(history.state, "", query ? `${location.pathname}?${query}` : location.pathname);
 }
 
-function renderStatic() {
+// What the render last wrote to an element, by id and property: a write that changes nothing still
+// invalidates style or layout (and a range input's max re-sanitizes its value), so only changes are written.
+const written = new Map();
+
+function shownOf(id) {
+  let shown = written.get(id);
+  if (!shown) written.set(id, (shown = {}));
+  return shown;
+}
+
+function write(id, name, value) {
+  const shown = shownOf(id);
+  if (shown[name] === value) return;
+  shown[name] = value;
+  if (name.startsWith("aria-")) $(id).setAttribute(name, value);
+  else $(id)[name] = value;
+}
+
+function renderStatic(all) {
   for (const radio of MODE_RADIOS) radio.checked = radio.value === state.mode;
   for (const radio of VIEW_RADIOS) radio.checked = radio.value === state.view;
-  $("pg-view").hidden = state.mode !== "transposed";
+  write("pg-view", "hidden", state.mode !== "transposed");
   const pool = state.mode === "maxpool" || state.mode === "avgpool";
   for (const [id, key] of [
     ["pg-axes", "axes"],
@@ -170,70 +188,70 @@ function renderStatic() {
   ]) {
     $(id).checked = state[key];
   }
-  $("pg-bias").disabled = pool;
-  $("pg-flip").disabled = state.mode !== "conv";
+  write("pg-bias", "disabled", pool);
+  write("pg-flip", "disabled", state.mode !== "conv");
   renderPaddingOptions(pool);
-  const all = ranges(state, LIMITS);
   const select = $("pg-groups");
-  const options = all.groups.options.map(String);
-  if ([...select.options].map((o) => o.value).join() !== options.join()) {
-    select.replaceChildren(...options.map((g) => new Option(g, g)));
+  const options = all.groups.options.join();
+  if (shownOf("pg-groups").options !== options) {
+    shownOf("pg-groups").options = options;
+    select.replaceChildren(...all.groups.options.map((g) => new Option(String(g), String(g))));
   }
   select.value = String(pool ? state.cin : state.groups);
-  select.disabled = pool;
-  $("pg-depthwise").disabled = pool || state.cin === 1;
-  $("pg-depthwise").setAttribute("aria-pressed", String(!pool && state.cin > 1 && state.groups === state.cin));
-  const why = $("pg-why-groups");
-  why.hidden = !all.groups.why;
-  why.textContent = all.groups.why ? t(all.groups.why.key, all.groups.why.vars) : "";
-  $("pg-preset").disabled = pool;
-  $("pg-random-kernel").disabled = pool;
+  write("pg-groups", "disabled", pool);
+  write("pg-depthwise", "disabled", pool || state.cin === 1);
+  write("pg-depthwise", "aria-pressed", String(!pool && state.cin > 1 && state.groups === state.cin));
+  write("pg-why-groups", "hidden", !all.groups.why);
+  write("pg-why-groups", "textContent", all.groups.why ? t(all.groups.why.key, all.groups.why.vars) : "");
+  write("pg-preset", "disabled", pool);
+  write("pg-random-kernel", "disabled", pool);
 }
 
 // padding="same" and padding_mode belong to the convolution, ceil_mode to the pools.
 function renderPaddingOptions(pool) {
   const conv = state.mode === "conv";
-  $("pg-same-wrap").hidden = !conv;
-  $("pg-pmode-wrap").hidden = !conv;
-  $("pg-ceil-wrap").hidden = !pool;
+  write("pg-same-wrap", "hidden", !conv);
+  write("pg-pmode-wrap", "hidden", !conv);
+  write("pg-ceil-wrap", "hidden", !pool);
   $("pg-same").checked = state.same;
   $("pg-ceil").checked = state.ceil;
   $("pg-pmode").value = state.pmode;
-  const note = $("pg-same-note");
-  note.hidden = !(conv && state.same);
-  if (!note.hidden) {
+  write("pg-same-note", "hidden", !(conv && state.same));
+  if (conv && state.same) {
     const { rows, cols } = deriveLayerAxes(state);
-    const text = t("ctl.same.note", { h: `${rows.padBefore} + ${rows.padAfter}`, w: `${cols.padBefore} + ${cols.padAfter}` });
-    if (note.textContent !== text) note.textContent = text;
+    write("pg-same-note", "textContent", t("ctl.same.note", { h: `${rows.padBefore} + ${rows.padAfter}`, w: `${cols.padBefore} + ${cols.padAfter}` }));
   }
 }
 
 function renderAnimation() {
   const steps = scene.anim.layer.steps;
+  write("pg-position", "max", String(steps - 1));
+  // the slider's value is read back: a student's drag moves it without a write here
   const position = $("pg-position");
-  position.max = String(steps - 1);
-  position.value = String(scene.step);
-  const where = t("step.title", { n: scene.step + 1, total: steps });
-  position.setAttribute("aria-valuetext", where);
-  $("pg-position-text").textContent = `${scene.step + 1}/${steps}`;
+  if (position.value !== String(scene.step)) position.value = String(scene.step);
+  write("pg-position", "aria-valuetext", t("step.title", { n: scene.step + 1, total: steps }));
+  write("pg-position-text", "textContent", `${scene.step + 1}/${steps}`);
   const speedIndex = SPEEDS.indexOf(state.speed);
-  $("pg-speed").value = String(speedIndex < 0 ? 3 : speedIndex);
-  $("pg-speed").setAttribute("aria-valuetext", t("anim.speed_value", { v: state.speed }));
-  $("pg-speed-text").textContent = t("anim.speed_value", { v: state.speed });
+  const speed = $("pg-speed");
+  if (speed.value !== String(speedIndex < 0 ? 3 : speedIndex)) speed.value = String(speedIndex < 0 ? 3 : speedIndex);
+  write("pg-speed", "aria-valuetext", t("anim.speed_value", { v: state.speed }));
+  write("pg-speed-text", "textContent", t("anim.speed_value", { v: state.speed }));
   const play = $("pg-play");
-  play.dataset.i18n = loop.playing ? "anim.pause" : "anim.play";
-  play.textContent = t(play.dataset.i18n);
-  $("pg-back").disabled = scene.step === 0;
-  $("pg-forward").disabled = scene.step >= steps - 1;
-  $("pg-step-sum").setAttribute("aria-live", loop.playing ? "off" : "polite");
+  const playKey = loop.playing ? "anim.pause" : "anim.play";
+  if (play.dataset.i18n !== playKey) play.dataset.i18n = playKey;
+  write("pg-play", "textContent", t(playKey));
+  write("pg-back", "disabled", scene.step === 0);
+  write("pg-forward", "disabled", scene.step >= steps - 1);
+  write("pg-step-sum", "aria-live", loop.playing ? "off" : "polite");
 }
 
 function render() {
   const start = performance.now();
   scene = scenes.build(state);
   state.step = scene.step;
-  controls.update(state, ranges(state, LIMITS));
-  renderStatic();
+  const all = ranges(state, LIMITS);
+  controls.update(state, all);
+  renderStatic(all);
   renderAnimation();
   stage.render(scene);
   renderStep(scene);

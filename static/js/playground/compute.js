@@ -113,11 +113,15 @@ function paddedSources(axis, outputs) {
 }
 
 // Every channel's padded input, filled once per output map (what F.pad puts in each cell, `outside` where no
-// input cell is copied), so the window loops read one typed array without bounds or padding checks.
+// input cell is copied), so the window loops read one typed array without bounds or padding checks. The
+// planes are only read while the map is computed: one buffer, which only grows, serves every map.
+let planeBuffer = new Float64Array(0);
+
 function paddedPlanes(input, channels, layer, rowSources, colSources, outside) {
   const height = rowSources.length;
   const width = colSources.length;
-  const planes = new Float64Array(channels * height * width);
+  if (planeBuffer.length < channels * height * width) planeBuffer = new Float64Array(channels * height * width);
+  const planes = planeBuffer;
   for (let c = 0; c < channels; c++) {
     for (let q = 0; q < height; q++) {
       const sr = rowSources[q];
@@ -132,11 +136,10 @@ function paddedPlanes(input, channels, layer, rowSources, colSources, outside) {
 }
 
 // The kernel of output channel `oc` as applied tap by tap (flipped when the layer flips), one input channel
-// of its group after another.
-function appliedKernel(layer, wt, oc) {
+// of its group after another, written into `kernel`.
+function appliedKernel(layer, wt, oc, kernel) {
   const kh = layer.rows.kernel;
   const kw = layer.cols.kernel;
-  const kernel = new Float64Array(layer.cinPerGroup * kh * kw);
   for (let local = 0; local < layer.cinPerGroup; local++) {
     for (let a = 0; a < kh; a++) {
       for (let b = 0; b < kw; b++) {
@@ -163,25 +166,33 @@ function tapOffsets(layer, channels, planeSize, width) {
   return offsets;
 }
 
-// One window: the taps at `offsets` from `at`, multiplied by `kernel` and summed, or (kernel null) their max
-// or plain sum.
-function windowValue(planes, at, offsets, kernel, max) {
-  let acc = 0;
-  if (kernel) {
-    for (let t = 0; t < offsets.length; t++) acc += planes[at + offsets[t]] * kernel[t];
-  } else if (max) {
-    acc = -Infinity;
-    for (let t = 0; t < offsets.length; t++) acc = Math.max(acc, planes[at + offsets[t]]);
-  } else {
-    for (let t = 0; t < offsets.length; t++) acc += planes[at + offsets[t]];
-  }
-  return acc;
-}
-
 // How many taps of each window along one axis fall inside the padded input (windowCount's factors): an
 // average's divisor is the product of its row's and its column's count.
 function insideCounts(axis, outputs) {
   return Int32Array.from({ length: outputs }, (_, o) => windowInput(axis, o).filter((i) => !isPast(axis, i)).length);
+}
+
+// One output channel's map `out` (outH·outW from `at`): each window's taps from `first` (the padded planes'
+// offset of the channel's first input) at `offsets`, multiplied by `kernel` and summed or (kernel null) their
+// max or plain sum. Tap by tap over the whole map, so the inner loop runs along a row; every window still adds
+// (or compares) its taps in the kernel's order, starting from 0 (−∞ for a max), the bits of windowStep's sum.
+function channelMap(out, at, planes, first, offsets, kernel, max, shape) {
+  const { outH, outW, rowStep, colStep } = shape;
+  out.fill(max ? -Infinity : 0, at, at + outH * outW);
+  for (let t = 0; t < offsets.length; t++) {
+    const w = kernel ? kernel[t] : 1;
+    for (let oh = 0; oh < outH; oh++) {
+      let read = first + oh * rowStep + offsets[t];
+      const row = at + oh * outW;
+      if (max) {
+        for (let ow = 0; ow < outW; ow++, read += colStep) out[row + ow] = Math.max(out[row + ow], planes[read]);
+      } else if (kernel) {
+        for (let ow = 0; ow < outW; ow++, read += colStep) out[row + ow] += planes[read] * w;
+      } else {
+        for (let ow = 0; ow < outW; ow++, read += colStep) out[row + ow] += planes[read];
+      }
+    }
+  }
 }
 
 // The whole output map at once: the same taps as windowStep, over padded typed arrays, so a 4-channel 32×32
@@ -195,20 +206,21 @@ export function windowOutput(layer, values) {
   const width = colSources.length;
   const planeSize = rowSources.length * width;
   const offsets = tapOffsets(layer, pool ? 1 : layer.cinPerGroup, planeSize, width);
+  const shape = { outH, outW, rowStep: rows.stride * width, colStep: cols.stride };
+  const kernel = pool ? null : new Float64Array(offsets.length);
   const average = layer.mode === "avgpool";
   const rowCounts = average ? insideCounts(rows, outH) : null;
   const colCounts = average ? insideCounts(cols, outW) : null;
   const out = new Float64Array(layer.cout * outH * outW);
   for (let oc = 0; oc < layer.cout; oc++) {
     const first = pool ? oc : Math.floor(oc / layer.coutPerGroup) * layer.cinPerGroup;
-    const kernel = pool ? null : appliedKernel(layer, values.wt, oc);
+    const at = oc * outH * outW;
+    channelMap(out, at, planes, first * planeSize, offsets, kernel && appliedKernel(layer, values.wt, oc, kernel), max, shape);
     const bias = !pool && layer.bias ? values.b[oc] : 0;
-    for (let oh = 0; oh < outH; oh++) {
-      const rowAt = first * planeSize + oh * rows.stride * width;
-      for (let ow = 0; ow < outW; ow++) {
-        let acc = windowValue(planes, rowAt + ow * cols.stride, offsets, kernel, max);
-        if (average) acc /= rowCounts[oh] * colCounts[ow];
-        out[(oc * outH + oh) * outW + ow] = acc + bias;
+    for (let oh = 0, n = at; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++, n++) {
+        if (average) out[n] /= rowCounts[oh] * colCounts[ow];
+        out[n] += bias;
       }
     }
   }

@@ -21,10 +21,6 @@ const ROWS = [
   { key: "opw", label: "ctl.output_padding", axis: "w", transposedOnly: true },
 ];
 
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
-}
-
 function makeRow(host, row, onChange) {
   const wrap = document.createElement("div");
   wrap.className = "control";
@@ -48,7 +44,9 @@ function makeRow(host, row, onChange) {
   host.append(wrap);
   slider.addEventListener("input", () => onChange(row.key, Number(slider.value)));
   // Typing "12" passes through "1": apply what is in range at once, clamp the rest when the field is left.
-  const entry = { row, wrap, label, slider, number, why, typing: false };
+  // `shown` keeps what update() last wrote to each element, so that it compares instead of reading the DOM.
+  const shown = { wrap: {}, label: {}, slider: {}, number: {}, why: {} };
+  const entry = { row, wrap, label, slider, number, why, typing: false, shown };
   number.addEventListener("input", () => {
     entry.typing = true;
     const v = Number(number.value);
@@ -63,34 +61,53 @@ function makeRow(host, row, onChange) {
   return entry;
 }
 
+// The reason under a control, when its value sits on a bound that the other settings narrowed.
+function reasonText(value, range) {
+  const low = value <= range.min && range.whyMin ? t(range.whyMin.key, range.whyMin.vars) : "";
+  const high = value >= range.max && range.whyMax ? t(range.whyMax.key, range.whyMax.vars) : "";
+  return low && high ? `${low} ${high}` : low || high;
+}
+
+// Write `value` as property `name` of `el` when it differs from what was last written there (`shown`).
+function put(shown, el, name, value) {
+  if (shown[name] === value) return;
+  shown[name] = value;
+  el[name] = value;
+}
+
+function putRange(shown, input, range) {
+  put(shown, input, "min", String(range.min));
+  put(shown, input, "max", String(range.max));
+  put(shown, input, "disabled", range.min === range.max);
+}
+
+function updateRow(r, state, all) {
+  const { key, axis, pair, transposedOnly, padding } = r.row;
+  const inapplicable = (transposedOnly && state.mode !== "transposed") || (padding && usesSame(state));
+  put(r.shown.wrap, r.wrap, "hidden", (axis === "w" && !state.axes) || inapplicable);
+  const labelKey = axis && state.axes ? `${r.row.label}.${axis}` : r.row.label;
+  if (r.shown.label.key !== labelKey) {
+    r.shown.label.key = labelKey;
+    r.label.dataset.i18n = labelKey;
+  }
+  put(r.shown.label, r.label, "textContent", t(labelKey));
+  const range = pair && !state.axes ? linkedRange(all, key, pair) : all[key];
+  // Only what changed is written: every write to a range input's min or max re-sanitizes its value.
+  putRange(r.shown.slider, r.slider, range);
+  putRange(r.shown.number, r.number, range);
+  const value = String(state[key]);
+  if (r.slider.value !== value) r.slider.value = value;
+  if (r.number.value !== value && !r.typing) r.number.value = value;
+  const text = reasonText(state[key], range);
+  put(r.shown.why, r.why, "hidden", text === "");
+  put(r.shown.why, r.why, "textContent", text);
+}
+
 export function buildControls(host, onChange) {
   const rows = ROWS.map((row) => makeRow(host, row, onChange));
   return {
     update(state, all) {
-      for (const r of rows) {
-        const { key, axis, pair, transposedOnly, padding } = r.row;
-        const inapplicable = (transposedOnly && state.mode !== "transposed") || (padding && usesSame(state));
-        const hidden = (axis === "w" && !state.axes) || inapplicable;
-        if (r.wrap.hidden !== hidden) r.wrap.hidden = hidden;
-        const labelKey = axis && state.axes ? `${r.row.label}.${axis}` : r.row.label;
-        if (r.label.dataset.i18n !== labelKey) r.label.dataset.i18n = labelKey;
-        setText(r.label, t(labelKey));
-        const range = pair && !state.axes ? linkedRange(all, key, pair) : all[key];
-        // Only what changed is written: every write to a range input's min or max re-sanitizes its value.
-        for (const input of [r.slider, r.number]) {
-          if (input.min !== String(range.min)) input.min = String(range.min);
-          if (input.max !== String(range.max)) input.max = String(range.max);
-          if (input.disabled !== (range.min === range.max)) input.disabled = range.min === range.max;
-        }
-        const value = String(state[key]);
-        if (r.slider.value !== value) r.slider.value = value;
-        if (r.number.value !== value && !r.typing) r.number.value = value;
-        // The reason shows when the value sits on a bound that the other settings narrowed.
-        const reasons = [state[key] <= range.min && range.whyMin, state[key] >= range.max && range.whyMax].filter(Boolean);
-        const text = reasons.map((w) => t(w.key, w.vars)).join(" ");
-        if (r.why.hidden !== (text === "")) r.why.hidden = text === "";
-        setText(r.why, text);
-      }
+      for (const r of rows) updateRow(r, state, all);
     },
   };
 }

@@ -6,6 +6,38 @@ import { paintCanvas, storeCanvasCells } from "./gridcanvas.js";
 import { bindInput, editCell } from "./gridinput.js";
 import { TEXT_MAX_CELLS, TEXT_MIN_SIZE, clearSvgCells, drawSvgCells, svgEl } from "./gridsvg.js";
 
+// What Grid.draw has spec.fill write, a value and a code (cellcodes.js) per cell, shared by every grid: each
+// draw reads them at once into its SVG cells or canvas pixels. They only grow.
+const filled = { values: new Float64Array(0), codes: new Uint8Array(0) };
+
+function fillCells(spec, count) {
+  if (filled.values.length < count) {
+    filled.values = new Float64Array(count);
+    filled.codes = new Uint8Array(count);
+  }
+  spec.fill(filled.values, filled.codes);
+  return filled;
+}
+
+// The cells of a mark on no cell (never added to).
+const NONE = new Set();
+
+function sameBox(a, b) {
+  return a.r0 === b.r0 && a.c0 === b.c0 && a.r1 === b.r1 && a.c1 === b.c1 && a.cls === b.cls && a.label === b.label;
+}
+
+function sameBoxes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let n = 0; n < a.length; n++) if (!sameBox(a[n], b[n])) return false;
+  return true;
+}
+
+function sameItems(a, b) {
+  if (!b || a.length !== b.length) return false;
+  for (let n = 0; n < a.length; n++) if (a[n] !== b[n]) return false;
+  return true;
+}
+
 export class Grid {
   // options: {kind, onHover(r, c | null), onActivate(r, c), initialCursor() → [r, c], label}
   constructor(host, options) {
@@ -51,16 +83,16 @@ export class Grid {
   }
 
   // spec: {rows, cols, size, caption, label, maxAbs, origin: [r, c] of the first real input cell,
-  // cell(r, c) → {value, text, cls, pad}, key}. key lists everything the cells depend on besides rows, cols and
-  // size (arrays by identity, the page replaces them on every edit): when it matches the last draw's item by
-  // item, the cells are as drawn and only the caption and label are written.
+  // fill(values, codes) writing each cell n = r·cols + c's value and code (cellcodes.js), padText: what a
+  // padding cell shows, key}. key lists everything the cells depend on besides rows, cols and size (arrays by
+  // identity, the page replaces them on every edit): when it matches the last draw's item by item, the cells
+  // are as drawn and only the caption and label are written.
   draw(spec) {
     const { rows, cols, size } = spec;
     if (this.caption.textContent !== spec.caption) this.caption.textContent = spec.caption;
     if (this.scroll.getAttribute("aria-label") !== spec.label) this.scroll.setAttribute("aria-label", spec.label);
-    const key = [rows, cols, size, ...spec.key];
-    if (this.key?.length === key.length && key.every((item, n) => item === this.key[n])) return;
-    this.key = key;
+    if (rows === this.rows && cols === this.cols && size === this.size && sameItems(spec.key, this.key)) return;
+    this.key = spec.key;
     const resized = rows !== this.rows || cols !== this.cols || size !== this.size;
     this.rows = rows;
     this.cols = cols;
@@ -72,13 +104,14 @@ export class Grid {
       this.svg.style.display = useCanvas ? "none" : "";
       this.clearSvg();
     }
+    const cells = fillCells(spec, rows * cols);
     if (useCanvas) {
-      storeCanvasCells(this, spec);
+      storeCanvasCells(this, spec, cells);
       return;
     }
     this.marks.clear();
     if (resized && this.cursor && (this.cursor[0] >= rows || this.cursor[1] >= cols)) this.cursor = null;
-    drawSvgCells(this, spec, resized);
+    drawSvgCells(this, spec, cells, resized);
     for (let n = 0; n < rows * cols; n++) this.applyClass(n);
   }
 
@@ -100,6 +133,7 @@ export class Grid {
   applyClass(n) {
     if (this.useCanvas) {
       this.dirty = true;
+      this.marksDirty = true;
       return;
     }
     const cell = this.cells[n];
@@ -113,11 +147,13 @@ export class Grid {
 
   // Mark cells [[r, c], …] with class m-<name>, clearing the previous set of that name.
   mark(name, cells) {
-    const previous = this.marks.get(name) ?? new Set();
-    const next = new Set();
+    const previous = this.marks.get(name) ?? NONE;
+    // most marks are empty on most grids, and stay so: nothing to make or compare
+    if (cells.length === 0 && previous.size === 0) return;
+    const next = cells.length === 0 ? NONE : new Set();
     for (const [r, c] of cells) if (r >= 0 && c >= 0 && r < this.rows && c < this.cols) next.add(r * this.cols + c);
     this.marks.set(name, next);
-    for (const n of previous) if (!next.has(n) && n < this.cells.length) this.applyClass(n);
+    for (const n of previous) if (!next.has(n) && n < this.rows * this.cols) this.applyClass(n);
     for (const n of next) if (!previous.has(n)) this.applyClass(n);
   }
 
@@ -125,9 +161,10 @@ export class Grid {
   boxes(list) {
     if (this.useCanvas) {
       // Painting is the cost on a canvas: repaint only when the boxes actually moved.
-      const key = JSON.stringify(list);
-      if (key !== this.boxKey) this.dirty = true;
-      this.boxKey = key;
+      if (!sameBoxes(list, this.boxList)) {
+        this.dirty = true;
+        this.marksDirty = true;
+      }
       this.boxList = list;
       return;
     }
@@ -167,6 +204,7 @@ export class Grid {
     this.cursorShown = !hide && this.cursor !== null;
     if (this.useCanvas) {
       this.dirty = true;
+      this.marksDirty = true;
       this.flush();
       return;
     }

@@ -6,7 +6,8 @@
 // Two stacked canvases: the cells, repainted only when they change, are one RGBA pixel each, put into a small
 // canvas and scaled up to cells in one drawImage (filling thousands of rectangles of hundreds of colours cost
 // most of a re-render); the marks, which move on every animation step, have a transparent canvas of their own.
-import { divergingRgb } from "../common/colorscale.js";
+import { divergingInto } from "../common/colorscale.js";
+import { CELL_CLASSES } from "./cellcodes.js";
 
 const LINE = "#c4cad2";
 const STYLES = {
@@ -21,6 +22,8 @@ const STYLES = {
   "m-cur": { stroke: "#111", dash: [], width: 3 },
   "m-winner": { stroke: "#111", dash: [], width: 3 },
 };
+// The marks' styles by mark name (win, hover, …).
+const MARK_STYLES = Object.fromEntries(Object.keys(STYLES).filter((k) => k.startsWith("m-")).map((k) => [k.slice(2), STYLES[k]]));
 const UNREAD = { stroke: "#9a5b00", dash: [], width: 1 };
 const BOXES = { "box-win": { width: 3, dash: [] }, "box-cur": { width: 2, dash: [] } };
 const WHITE = [255, 255, 255];
@@ -29,101 +32,79 @@ const FADED = 0.35;
 
 // Classes drawn as outlines over the cell fills.
 const OUTLINED = new Set(["unread", ...Object.keys(STYLES).filter((cls) => STYLES[cls].stroke)]);
-// What a class string means for painting, worked out once per distinct string (there are a handful).
-const byClass = new Map();
 
-function classPaint(cls) {
-  let paint = byClass.get(cls);
-  if (!paint) {
-    const classes = cls ? cls.trim().split(/\s+/) : [];
-    const special = ["pad", "ins", "past"].find((name) => classes.includes(name));
-    paint = {
-      fill: special && STYLES[special].fill,
-      faded: classes.includes("later"),
-      outlines: classes.filter((name) => OUTLINED.has(name)),
-    };
-    byClass.set(cls, paint);
-  }
-  return paint;
-}
+// What each cell code (cellcodes.js) means for painting: a fill of its own (padding, inserted zeros, the
+// overhang) or its value's colour, faded when not computed yet, and the classes drawn as outlines.
+const PAINT = CELL_CLASSES.map((cls) => {
+  const classes = cls.trim() ? cls.trim().split(/\s+/) : [];
+  const special = ["pad", "ins", "past"].find((name) => classes.includes(name));
+  return {
+    fill: special ? STYLES[special].fill : null,
+    faded: classes.includes("later"),
+    outlines: classes.filter((name) => OUTLINED.has(name)),
+  };
+});
+
+const mix = (c, faded) => (faded ? Math.round(255 + (c - 255) * FADED) : c);
 
 // One opaque RGBA pixel as ImageData stores it in a Uint32Array (little-endian: A B G R from the top byte).
-function pixelOf([r, g, b], faded) {
-  const mix = (c) => (faded ? Math.round(255 + (c - 255) * FADED) : c);
-  return ((255 << 24) | (mix(b) << 16) | (mix(g) << 8) | mix(r)) >>> 0;
+function pixelOf(rgb, faded) {
+  return ((255 << 24) | (mix(rgb[2], faded) << 16) | (mix(rgb[1], faded) << 8) | mix(rgb[0], faded)) >>> 0;
 }
 
-// What paintBase needs of one cell: its pixel (fill, faded when not computed yet) and the classes drawn as
-// outlines; `value` is null for a cell without a colour of its own (padding, an inserted zero).
-function canvasCell(value, cls, maxAbs) {
-  const paint = classPaint(cls);
-  const rgb = paint.fill || (value === null ? WHITE : divergingRgb(value, maxAbs));
-  return { value, cls, pixel: pixelOf(rgb, paint.faded), outlines: paint.outlines };
+// The pixel of one cell: its fill, or its value's colour on the scale (white when it is not a number).
+const scaled = [0, 0, 0];
+
+function cellPixel(value, code, maxAbs) {
+  const paint = PAINT[code];
+  if (paint.fill) return pixelOf(paint.fill, paint.faded);
+  if (!Number.isFinite(value)) return pixelOf(WHITE, paint.faded);
+  return pixelOf(divergingInto(value, maxAbs, scaled), paint.faded);
 }
 
-// The painted cells of one class string, by value.
-function paintedFor(grid, cls) {
-  let byValue = grid.painted.get(cls);
-  if (!byValue) {
-    byValue = new Map();
-    grid.painted.set(cls, byValue);
+// Canvas mode keeps each cell's colour (one RGBA pixel) and code; paintCanvas scales the pixels up to cells
+// and draws the outlines, marks and boxes. The arrays only grow; spec: as Grid.draw takes it, {values, codes}:
+// what its fill wrote. Neighbouring cells mostly share their value and code: the last pixel is kept.
+export function storeCanvasCells(grid, spec, { values, codes }) {
+  const { rows, cols, size, maxAbs } = spec;
+  const count = rows * cols;
+  const sameShape = grid.canvasRows === rows && grid.canvasCols === cols && grid.canvasSize === size;
+  if (!grid.pixels || grid.pixels.length < count) {
+    grid.pixels = new Uint32Array(count);
+    grid.codes = new Uint8Array(count);
   }
-  return byValue;
-}
-
-// Canvas mode keeps only each cell's colour (one RGBA pixel) and classes; paintCanvas scales the pixels up to
-// cells and draws the outlines, marks and boxes. spec: as Grid.draw takes it.
-export function storeCanvasCells(grid, spec) {
-  const count = spec.rows * spec.cols;
-  const sameShape = grid.cells.length === count && grid.canvasSize === spec.size && grid.canvasCols === spec.cols;
-  const sameScale = grid.canvasMaxAbs === spec.maxAbs;
-  let same = sameShape && sameScale;
+  const { pixels, codes: stored } = grid;
+  let changed = !sameShape;
   let classesChanged = !sameShape;
-  const cells = sameShape ? grid.cells : new Array(count);
-  if (!sameShape) grid.pixels = new Uint32Array(count);
-  const pixels = grid.pixels;
-  // Cells with the same value and classes share one painted cell: a map holds a few dozen distinct values,
-  // so the colour is worked out per value, not per cell. It starts afresh with the colour scale.
-  if (!sameScale || !grid.painted || grid.paintedCount > 4 * count) {
-    grid.painted = new Map();
-    grid.paintedCount = 0;
-  }
-  // Neighbouring cells mostly share their classes, and padding its value: the last lookup is kept.
-  let byValue = null;
-  let last = null;
-  for (let r = 0, n = 0; r < spec.rows; r++) {
-    for (let c = 0; c < spec.cols; c++, n++) {
-      const info = spec.cell(r, c);
-      const value = info.pad || !Number.isFinite(info.value) ? null : info.value;
-      const cls = info.cls ?? "";
-      const old = cells[n];
-      if (sameScale && old && old.value === value && old.cls === cls) continue;
-      same = false;
-      if (old?.cls !== cls) classesChanged = true;
-      if (last && last.value === value && last.cls === cls) {
-        cells[n] = last;
-        pixels[n] = last.pixel;
-        continue;
-      }
-      if (!byValue || last?.cls !== cls) byValue = paintedFor(grid, cls);
-      last = byValue.get(value);
-      if (!last) {
-        last = canvasCell(value, cls, spec.maxAbs);
-        byValue.set(value, last);
-        grid.paintedCount += 1;
-      }
-      cells[n] = last;
-      pixels[n] = last.pixel;
+  let lastValue = Number.NaN;
+  let lastCode = -1;
+  let last = 0;
+  for (let n = 0; n < count; n++) {
+    const value = values[n];
+    const code = codes[n];
+    if (value !== lastValue || code !== lastCode) {
+      last = cellPixel(value, code, maxAbs);
+      lastValue = value;
+      lastCode = code;
+    }
+    if (stored[n] !== code) {
+      stored[n] = code;
+      classesChanged = true;
+    }
+    if (pixels[n] !== last) {
+      pixels[n] = last;
+      changed = true;
     }
   }
-  grid.cells = cells;
-  grid.canvasSize = spec.size;
-  grid.canvasCols = spec.cols;
-  grid.canvasMaxAbs = spec.maxAbs;
-  if (!same) {
+  grid.canvasRows = rows;
+  grid.canvasCols = cols;
+  grid.canvasSize = size;
+  if (changed) {
     grid.baseDirty = true;
     grid.dirty = true;
   }
+  // the marks are painted at the cells' places: a new shape or cell size moves them
+  if (!sameShape) grid.marksDirty = true;
   if (classesChanged) grid.outlines = null;
 }
 
@@ -156,7 +137,7 @@ function cellBitmap(grid) {
     canvas.width = Math.max(canvas.width, cols);
     canvas.height = Math.max(canvas.height, rows);
   }
-  if (grid.image?.data.buffer !== pixels.buffer || grid.image.width !== cols) {
+  if (grid.image?.data.buffer !== pixels.buffer || grid.image.width !== cols || grid.image.height !== rows) {
     grid.image = new ImageData(new Uint8ClampedArray(pixels.buffer, 0, cols * rows * 4), cols, rows);
   }
   ctx.putImageData(grid.image, 0, 0);
@@ -168,10 +149,12 @@ function cellBitmap(grid) {
 // padded input has over 500 padding cells, and adding their rectangles to a path cost most of its repaint).
 function outlinePaths(grid) {
   if (grid.outlines) return grid.outlines;
-  const { cols, size, cells } = grid;
+  const { rows, cols, size, codes } = grid;
   const paths = new Map();
-  for (let n = 0; n < cells.length; n++) {
-    for (const cls of cells[n].outlines) {
+  for (let n = 0; n < rows * cols; n++) {
+    const { outlines } = PAINT[codes[n]];
+    for (let k = 0; k < outlines.length; k++) {
+      const cls = outlines[k];
       let path = paths.get(cls);
       if (!path) paths.set(cls, (path = new Path2D()));
       const r = Math.floor(n / cols);
@@ -188,6 +171,17 @@ function outlinePaths(grid) {
   return paths;
 }
 
+// The lines between the cells as one path, made again only when the grid's shape or cell size changes.
+function gridLines(grid) {
+  const { rows, cols, size } = grid;
+  if (grid.lines?.rows === rows && grid.lines.cols === cols && grid.lines.size === size) return grid.lines.path;
+  const path = new Path2D();
+  for (let c = 1; c < cols; c++) path.rect(c * size - 1, 0, 1, rows * size - 1);
+  for (let r = 1; r < rows; r++) path.rect(0, r * size - 1, cols * size - 1, 1);
+  grid.lines = { rows, cols, size, path };
+  return path;
+}
+
 function paintBase(base, grid, ratio) {
   const { cols, rows, size } = grid;
   const ctx = base.getContext("2d");
@@ -198,10 +192,7 @@ function paintBase(base, grid, ratio) {
   ctx.drawImage(cellBitmap(grid), 0, 0, cols, rows, 0, 0, cols * size, rows * size);
   // The 1-px grid lines between cells, and nothing past the last cell's edge.
   ctx.fillStyle = LINE;
-  ctx.beginPath();
-  for (let c = 1; c < cols; c++) ctx.rect(c * size - 1, 0, 1, rows * size - 1);
-  for (let r = 1; r < rows; r++) ctx.rect(0, r * size - 1, cols * size - 1, 1);
-  ctx.fill();
+  ctx.fill(gridLines(grid));
   ctx.clearRect(cols * size - 1, 0, 1, rows * size);
   ctx.clearRect(0, rows * size - 1, cols * size, 1);
   for (const [cls, path] of outlinePaths(grid)) {
@@ -229,7 +220,7 @@ function grow(canvas, width, height, ratio) {
 
 // `surface` sizes the stack, `base` holds the cells, `overlay` (on top) the marks, boxes and keyboard cursor.
 export function paintCanvas(surface, base, overlay, grid) {
-  const { rows, cols, size, marks } = grid;
+  const { rows, cols, size } = grid;
   const ratio = globalThis.devicePixelRatio || 1;
   const width = cols * size + 2;
   const height = rows * size + 2;
@@ -240,18 +231,26 @@ export function paintCanvas(surface, base, overlay, grid) {
     surface.style.width = `${width}px`;
     surface.style.height = `${height}px`;
   }
-  grow(overlay, width, height, ratio);
   if (grow(base, width, height, ratio) || grid.baseDirty) {
     paintBase(base, grid, ratio);
     grid.baseDirty = false;
   }
+  // a change of the cells alone leaves the marks' canvas as it is
+  if (grow(overlay, width, height, ratio) || grid.marksDirty) {
+    paintMarks(overlay, grid, ratio);
+    grid.marksDirty = false;
+  }
+}
+
+// The marks, boxes and keyboard cursor on the transparent canvas over the cells.
+function paintMarks(overlay, grid, ratio) {
+  const { cols, size, marks } = grid;
   const ctx = overlay.getContext("2d");
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, overlay.width, overlay.height);
   ctx.setTransform(ratio, 0, 0, ratio, ratio, ratio);
   for (const [name, set] of marks) {
-    if (!set.size || !STYLES[`m-${name}`]) continue;
-    outline(ctx, set, cols, size, STYLES[`m-${name}`]);
+    if (set.size && MARK_STYLES[name]) outline(ctx, set, cols, size, MARK_STYLES[name]);
   }
   for (const box of grid.boxList) {
     const style = BOXES[box.cls] ?? BOXES["box-cur"];

@@ -4,6 +4,7 @@
 // padding slider moves existing elements instead of creating them, and only what a cell shows differently is
 // written.
 import { divergingColor, textColorOn } from "../common/colorscale.js";
+import { CELL_CLASSES, PAST, isBlank } from "./cellcodes.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 // Below this cell size no number fits, and the grid is painted on a canvas (gridcanvas.js).
@@ -13,8 +14,22 @@ export const TEXT_MIN_SIZE = 18;
 // canvas too, as at other widths: a click on a cell shows its sum in the step panel, its editor shows its value.
 export const TEXT_MAX_CELLS = 24 * 24;
 
-// A value as a cell shows it: at most two decimals, a real minus sign, −∞ for max pooling's padding.
+// A value as a cell shows it: at most two decimals, a real minus sign, −∞ for max pooling's padding. The text
+// of each value is kept (a few hundred distinct values a layer, each written many times a re-render).
+const formatted = new Map();
+const FORMATTED_KEPT = 4096;
+
 export function formatValue(v) {
+  let text = formatted.get(v);
+  if (text === undefined) {
+    text = valueText(v);
+    if (formatted.size >= FORMATTED_KEPT) formatted.clear();
+    formatted.set(v, text);
+  }
+  return text;
+}
+
+function valueText(v) {
   if (v === -Infinity) return "−∞";
   if (!Number.isFinite(v)) return "?";
   const rounded = Math.round(v * 100) / 100;
@@ -38,12 +53,13 @@ function makeCell(grid) {
   const rect = svgEl("rect", { rx: "2" });
   g.append(rect);
   grid.cellLayer.append(g);
-  return { g, rect, text: null, base: "", cls: null, pos: -1 };
+  return { g, rect, text: null, base: "", cls: null, pos: -1, x: -1, y: -1 };
 }
 
+// A retired cell keeps its attributes (and `pos`, `x`, `y`, the fill and text it shows, which say what they
+// are), so a cell taken back at the same place writes only what differs.
 function retire(grid, cell) {
   cell.g.remove();
-  cell.pos = -1;
   grid.spare.push(cell);
 }
 
@@ -59,35 +75,53 @@ function resize(grid, { rows, cols, size }) {
 // A cell's fill and the ink of its number: white and near-black for padding, else from the colour scale.
 const PLAIN = { fill: "#fff", ink: "#111" };
 
-// The look of a value, worked out once per value in a draw (values repeat across a grid, and
-// the colour scale allocates arrays and a string per call).
-function lookOf(looks, value, maxAbs) {
-  let look = looks.get(value);
+// The look of a value, worked out once per value and kept by the grid while its colour scale stays (values
+// repeat across a grid and from one draw to the next, and the colour scale allocates a string per call).
+const LOOKS_KEPT = 4096;
+
+function lookOf(grid, value, maxAbs) {
+  if (grid.looksMaxAbs !== maxAbs || grid.looks.size >= LOOKS_KEPT) {
+    grid.looks = new Map();
+    grid.looksMaxAbs = maxAbs;
+  }
+  let look = grid.looks.get(value);
   if (!look) {
     look = { fill: divergingColor(value, maxAbs), ink: textColorOn(value, maxAbs) };
-    looks.set(value, look);
+    grid.looks.set(value, look);
   }
   return look;
+}
+
+// What a cell shows as its number: nothing past a ceil_mode window's overhang, the padding's text (0, or −∞ for
+// max pooling) in padding, else its value.
+function cellText(value, code, spec) {
+  if (code === PAST) return "";
+  return isBlank(code) ? spec.padText : formatValue(value);
 }
 
 // Write what cell n at (r, c) shows: its place, its fill and its number (presentation attributes, not inline
 // styles: Chrome restyles an SVG element far faster that way, and the CSS rules for padding and inserted zeros
 // still win over them).
-function writeCell(cell, n, r, c, info, spec, resized, looks) {
+function writeCell(grid, cell, n, r, c, value, code, spec) {
   const size = spec.size;
-  if (cell.pos !== n || resized) {
+  if (cell.pos !== n) {
     cell.pos = n;
-    cell.g.setAttribute("transform", `translate(${c * size} ${r * size})`);
     cell.g.setAttribute("data-i", String(n));
   }
-  const plain = info.pad || !Number.isFinite(info.value);
-  const look = plain ? PLAIN : lookOf(looks, info.value, spec.maxAbs);
+  // a cell kept at its place (a kernel one tap larger keeps the others' rows and columns) is not moved again
+  if (cell.x !== c * size || cell.y !== r * size) {
+    cell.x = c * size;
+    cell.y = r * size;
+    cell.g.setAttribute("transform", `translate(${cell.x} ${cell.y})`);
+  }
+  const plain = isBlank(code) || !Number.isFinite(value);
+  const look = plain ? PLAIN : lookOf(grid, value, spec.maxAbs);
   const fill = look.fill;
   if (cell.fill !== fill) {
     cell.fill = fill;
     cell.rect.setAttribute("fill", fill);
   }
-  const text = info.text ?? formatValue(info.value);
+  const text = cellText(value, code, spec);
   if (text && !cell.text) {
     cell.text = svgEl("text", { "text-anchor": "middle", "dominant-baseline": "central" });
     cell.g.append(cell.text);
@@ -105,18 +139,18 @@ function writeCell(cell, n, r, c, info, spec, resized, looks) {
       cell.text.textContent = text;
     }
   }
-  cell.base = info.cls || "";
+  cell.base = CELL_CLASSES[code];
 }
 
-// spec: as Grid.draw takes it; resized: the grid's rows, columns or cell size changed.
-export function drawSvgCells(grid, spec, resized) {
+// spec: as Grid.draw takes it; {values, codes}: what its fill wrote; resized: the grid's rows, columns or cell
+// size changed.
+export function drawSvgCells(grid, spec, { values, codes }, resized) {
   const { rows, cols } = spec;
   if (resized) resize(grid, spec);
   const [top, left] = spec.origin ?? [0, 0];
   const count = rows * cols;
   const cells = new Array(count);
   const byKey = new Map();
-  const looks = new Map();
   for (let n = 0; n < count; n++) {
     const r = Math.floor(n / cols);
     const c = n % cols;
@@ -124,7 +158,7 @@ export function drawSvgCells(grid, spec, resized) {
     const cell = grid.byKey.get(key) ?? makeCell(grid);
     byKey.set(key, cell);
     cells[n] = cell;
-    writeCell(cell, n, r, c, spec.cell(r, c), spec, resized, looks);
+    writeCell(grid, cell, n, r, c, values[n], codes[n], spec);
   }
   for (const [key, cell] of grid.byKey) if (!byKey.has(key)) retire(grid, cell);
   grid.byKey = byKey;
@@ -135,9 +169,6 @@ export function drawSvgCells(grid, spec, resized) {
 // one by one.
 export function clearSvgCells(grid) {
   grid.cellLayer.replaceChildren();
-  for (const cell of grid.byKey.values()) {
-    cell.pos = -1;
-    grid.spare.push(cell);
-  }
+  for (const cell of grid.byKey.values()) grid.spare.push(cell);
   grid.byKey = new Map();
 }

@@ -27,9 +27,9 @@ function kernelPairs(layer, info, scatter) {
   }
   return info.channels.map((c) => {
     const local = c - info.group * layer.cinPerGroup;
-    const flip = (a, b) => (layer.flip ? [kh - 1 - a, kw - 1 - b] : [a, b]);
     const index = (a, b) => {
-      const [fa, fb] = flip(a, b);
+      const fa = layer.flip ? kh - 1 - a : a;
+      const fb = layer.flip ? kw - 1 - b : b;
       return ((info.oc * layer.cinPerGroup + local) * kh + fa) * kw + fb;
     };
     let stored = index;

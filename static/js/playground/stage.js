@@ -12,6 +12,7 @@ import {
   unusedInput,
   windowPadded,
 } from "./geometry.js";
+import { COPY, INSERTED, LATER, OPPAD, OUTPUT, PAD, PAST, PLAIN, UNREAD } from "./cellcodes.js";
 import { stepOfOutput } from "./compute.js";
 import { Grid } from "./grid.js";
 
@@ -45,32 +46,45 @@ function largestAbs(values) {
 // whether it is padding or past the padded input, worked out once per axis instead of once per cell.
 const INSIDE = 0;
 const PADDING = 1;
-const PAST = 2;
-// An output cell's classes: not computed yet (later), output_padding (oppad), as [later][oppad].
-const OUTPUT_CLASSES = ["", " oppad", "later", "later oppad"];
+const BEYOND = 2;
 
 function axisCells(axis, length) {
   const kind = new Uint8Array(length);
   const source = new Int32Array(length);
   for (let q = 0; q < length; q++) {
     const i = q - axis.padBefore;
-    kind[q] = isPast(axis, i) ? PAST : isPadding(axis, i) ? PADDING : INSIDE;
+    kind[q] = isPast(axis, i) ? BEYOND : isPadding(axis, i) ? PADDING : INSIDE;
     source[q] = sourceIndex(axis, i);
   }
   return { kind, source };
 }
 
-// The record Grid.draw reads each cell from, refilled for every cell (it is read at once, never kept): an
-// object per cell, 8,700 for a 4-channel 32×32 layer, kept the garbage collector busy during re-renders.
-function cellRecord() {
-  const record = { value: 0, pad: false, text: undefined, cls: "" };
-  return (value, cls, pad = false, text = undefined) => {
-    record.value = value;
-    record.cls = cls;
-    record.pad = pad;
-    record.text = text;
-    return record;
-  };
+// An input channel's cells (Grid.draw's fill): a padded cell holds what torch's F.pad puts there, zero (−∞
+// for max pooling: the grid's padText) or in reflect, replicate and circular padding the value of the input
+// cell it copies; a ceil_mode window's overhang stays empty. Cells past `unread` (rows, cols) are unread.
+function fillInput(out, codes, ch, x, inserted, { rowCells, colCells, size, unread }) {
+  for (let r = 0, n = 0; r < rowCells.kind.length; r++) {
+    const rowKind = rowCells.kind[r];
+    const sr = rowCells.source[r];
+    for (let c = 0; c < colCells.kind.length; c++, n++) {
+      const colKind = colCells.kind[c];
+      const sc = colCells.source[c];
+      const flag = r >= unread[0] || c >= unread[1] ? UNREAD : 0;
+      out[n] = 0;
+      if (rowKind === BEYOND || colKind === BEYOND) codes[n] = PAST;
+      else if (rowKind === PADDING || colKind === PADDING) {
+        if (sr < 0 || sc < 0) codes[n] = PAD + flag;
+        else {
+          out[n] = x[at3(ch, sr, sc, size[0], size[1])];
+          codes[n] = COPY + flag;
+        }
+      } else {
+        const k = at3(ch, sr, sc, size[0], size[1]);
+        out[n] = x[k];
+        codes[n] = (inserted && inserted[k] ? INSERTED : PLAIN) + flag;
+      }
+    }
+  }
 }
 
 // Cells shrink down to 6 px so that a 32×32 input fits a phone's width; projector mode (common/instructor.js)
@@ -128,8 +142,6 @@ export function createStage(hosts, handlers) {
     initialCursor: () => handlers.currentOutputCell(channel),
   });
 
-  // A padded cell shows what torch's F.pad puts there: 0 (−∞ for max pooling), or in reflect, replicate and
-  // circular padding the value of the input cell it copies; a ceil_mode window's overhang stays empty.
   function drawInputs(scene, available) {
     const { layer, values, inserted } = scene.anim;
     const rows = drawnAxis(layer.rows, scene.scatter);
@@ -139,15 +151,15 @@ export function createStage(hosts, handlers) {
     const drawnRows = drawnLength(rows);
     const drawnCols = drawnLength(cols);
     const size = cellSize(available, drawnCols);
-    const unreadRows = drawnRows - (scene.scatter ? 0 : unusedInput(rows));
-    const unreadCols = drawnCols - (scene.scatter ? 0 : unusedInput(cols));
-    const zeroText = layer.mode === "maxpool" ? "−∞" : "0";
-    const rowCells = axisCells(rows, drawnRows);
-    const colCells = axisCells(cols, drawnCols);
-    const record = cellRecord();
+    const unread = [
+      drawnRows - (scene.scatter ? 0 : unusedInput(rows)),
+      drawnCols - (scene.scatter ? 0 : unusedInput(cols)),
+    ];
+    const padText = layer.mode === "maxpool" ? "−∞" : "0";
+    const cells = { rowCells: axisCells(rows, drawnRows), colCells: axisCells(cols, drawnCols), size: [rows.size, cols.size], unread };
     // A kernel, dilation or step change mostly leaves the inputs as they are: then their cells are not visited.
-    const key = [values.x, inserted, maxAbs, scene.scatter, unreadRows, unreadCols, zeroText, rows.size, cols.size];
-    key.push(rows.padBefore, cols.padBefore, ...[rowCells, colCells].map(({ kind, source }) => `${kind}|${source}`));
+    const key = [values.x, inserted, maxAbs, scene.scatter, ...unread, padText, rows.size, cols.size];
+    key.push(rows.padBefore, cols.padBefore, ...[cells.rowCells, cells.colCells].map(({ kind, source }) => `${kind}|${source}`));
     grids.forEach((grid, ch) => {
       grid.draw({
         rows: drawnRows,
@@ -158,21 +170,8 @@ export function createStage(hosts, handlers) {
         key,
         caption: t(scene.zeroView ? "grid.zeros_channel" : "grid.input_channel", { c: ch }),
         label: `${t("grid.aria_input", { c: ch, h: rows.size, w: cols.size, p: `${rows.padBefore}×${cols.padBefore}` })} ${t("grid.aria_input_keys")}`,
-        cell: (r, c) => {
-          const unread = !scene.scatter && (r >= unreadRows || c >= unreadCols);
-          const rowKind = rowCells.kind[r];
-          const colKind = colCells.kind[c];
-          if (rowKind === PAST || colKind === PAST) return record(0, "past", true, "");
-          const sr = rowCells.source[r];
-          const sc = colCells.source[c];
-          if (rowKind === PADDING || colKind === PADDING) {
-            if (sr < 0 || sc < 0) return record(0, unread ? "pad unread" : "pad", true, zeroText);
-            return record(values.x[at3(ch, sr, sc, rows.size, cols.size)], unread ? "copy unread" : "copy");
-          }
-          const n = at3(ch, sr, sc, rows.size, cols.size);
-          if (inserted && inserted[n]) return record(values.x[n], unread ? "ins unread" : "ins");
-          return record(values.x[n], unread ? " unread" : "");
-        },
+        padText,
+        fill: (out, codes) => fillInput(out, codes, ch, values.x, inserted, cells),
       });
     });
     return size;
@@ -204,7 +203,14 @@ export function createStage(hosts, handlers) {
         key: [...mapping, o, c],
         caption: t(captionKey, { o, c }),
         label: t("grid.aria_kernel", { kh, kw }),
-        cell: (a, b) => ({ value: values.wt[index(a, b)] }),
+        fill: (out, codes) => {
+          for (let a = 0, n = 0; a < kh; a++) {
+            for (let b = 0; b < kw; b++, n++) {
+              out[n] = values.wt[index(a, b)];
+              codes[n] = PLAIN;
+            }
+          }
+        },
       });
     });
     // The bias of the output channel being written (in the scatter view: of each channel the kernels feed).
@@ -219,7 +225,10 @@ export function createStage(hosts, handlers) {
         key: [values.b, o],
         caption: t("grid.bias", { o }),
         label: t("grid.aria_bias", { o }),
-        cell: () => ({ value: values.b[o] }),
+        fill: (out, codes) => {
+          out[0] = values.b[o];
+          codes[0] = PLAIN;
+        },
       });
     }
   }
@@ -233,9 +242,8 @@ export function createStage(hosts, handlers) {
     const opCols = new Set(layer.transposed ? outputPaddingRows(layer.cols) : []);
     const anyOppad = opRows.size + opCols.size > 0;
     const { output } = scene;
-    const { outW } = layer;
-    const record = cellRecord();
-    const perChannel = layer.outH * outW;
+    const { outH, outW } = layer;
+    const perChannel = outH * outW;
     const key = [scene.output, maxAbs, scene.scatter, layer.transposed, layer.rows.size, layer.cols.size];
     grids.forEach((grid, ch) => {
       // which of the channel's cells are computed: all, none, or those up to the step
@@ -250,10 +258,15 @@ export function createStage(hosts, handlers) {
         caption: t("grid.output_channel", { c: ch }),
         label: t("grid.aria_output", { c: ch, h: layer.outH, w: layer.outW }),
         // cell n of the channel is computed when n ≤ computed (the step's own order, compute.stepOfOutput)
-        cell: (r, c) => {
-          const n = r * outW + c;
-          const oppad = anyOppad && (opRows.has(r) || opCols.has(c));
-          return record(output[first + n], OUTPUT_CLASSES[Number(n > computed) * 2 + Number(oppad)]);
+        fill: (out, codes) => {
+          for (let n = 0; n < perChannel; n++) {
+            out[n] = output[first + n];
+            codes[n] = OUTPUT + (n > computed ? LATER : 0);
+          }
+          if (!anyOppad) return;
+          for (let r = 0; r < outH; r++) {
+            for (let c = 0; c < outW; c++) if (opRows.has(r) || opCols.has(c)) codes[r * outW + c] += OPPAD;
+          }
         },
       });
     });
