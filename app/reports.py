@@ -2,7 +2,6 @@
 parts, which the image lab's answers reuse), the solver's answer as a sentence. The routers and the CLI call
 these, so each form exists once."""
 
-import re
 from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
@@ -11,6 +10,7 @@ import orjson
 
 from app.encoding import compact, dumps
 from convcore.arithmetic import solve
+from convcore.arithmetic.shapes import MAX_EXACT
 from convcore.networks.graph import field_dict
 from convcore.networks.layers import LAYER_TYPES, Shape
 from convcore.networks.table import LayerReport, StackReport, StackWarning
@@ -66,28 +66,28 @@ _ROW = (
 _FIELD = b'{"size":[%d,%d],"stride":[%d,%d],"padding":[%d,%d],"global":[%b,%b]}'
 _JSON_BOOL = {False: b"false", True: b"true"}
 _JSON_TYPES = {layer_type: orjson.dumps(layer_type) for layer_type in LAYER_TYPES}
-#: Sixteen digits in a row: a number that may be past 2**53 − 1 (which has 16), or a name holding such digits;
-#: either row goes through orjson instead.
-_LONG_NUMBER = re.compile(rb"\d{16}")
 
 
 def _formatted(row: LayerReport) -> bytes | None:
-    """The row's JSON through :data:`_ROW`; ``None`` for a row without an input size or with a number of 16 digits
-    or more (which :func:`app.encoding.dumps` checks against 2**53 − 1, naming it when it refuses)."""
-    output, field, unused = row.output, row.field, row.unused
-    if output is None or unused is None:
+    """The row's JSON through :data:`_ROW`; ``None`` for a row without an input size or with a number past
+    2**53 − 1 (which :func:`app.encoding.dumps` refuses, naming it). Every number here is at least 0."""
+    output, params, macs, field, unused = row.output, row.params, row.macs, row.field, row.unused
+    if output is None or params is None or macs is None or unused is None:
         return None
-    text = b"null"
-    if field is not None:
+    if field is None:
+        if max(output.channels, output.height, output.width, params, macs) > MAX_EXACT:
+            return None
+        text = b"null"
+    else:
         h, w = field
-        text = _FIELD % (
-            h.size, w.size, h.stride, w.stride, h.padding, w.padding, _JSON_BOOL[h.whole], _JSON_BOOL[w.whole]
-        )  # fmt: skip
-    line = _ROW % (
+        numbers = (h.size, w.size, h.stride, w.stride, h.padding, w.padding)
+        if max(output.channels, output.height, output.width, params, macs, *numbers) > MAX_EXACT:
+            return None
+        text = _FIELD % (*numbers, _JSON_BOOL[h.whole], _JSON_BOOL[w.whole])
+    return _ROW % (
         row.index, _JSON_TYPES[row.layer.type], orjson.dumps(row.layer.name), output.channels, output.height,
-        output.width, row.params, row.macs, text, unused[0], unused[1],
+        output.width, params, macs, text, unused[0], unused[1],
     )  # fmt: skip
-    return None if _LONG_NUMBER.search(line) else line
 
 
 def _row_json(row: LayerReport) -> bytes:

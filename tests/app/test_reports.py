@@ -54,7 +54,7 @@ def test_a_count_past_2_53_is_refused_naming_its_layer_as_report_dict_does() -> 
 
 
 @pytest.mark.parametrize("name", ["1234567890123456", 'a "quoted" \\ name', "слой"])
-def test_a_row_whose_name_holds_sixteen_digits_or_escapes_is_written_as_orjson_writes_it(name: str) -> None:
+def test_a_rows_name_is_written_as_orjson_writes_it(name: str) -> None:
     report = analyze(Chain(parse_layers([{"type": "relu", "name": name}])), Shape(2, 9, 9))
     assert report_json(report) == dumps(report_dict(report))
 
@@ -66,6 +66,17 @@ def test_a_sixteen_digit_count_under_2_53_is_written() -> None:
     )
     assert report_json(report) == dumps(report_dict(report))
     assert b'"params":8866461766385664,' in report_json(report)
+
+
+def test_an_output_past_2_53_is_refused_as_report_dict_refuses_it() -> None:
+    # twelve transposed convolutions of stride 64 grow 1,000 to 4.7e24
+    layers = [{"type": "conv_transpose2d", "out_channels": 1, "kernel_size": 1, "stride": 64}] * 12
+    report = analyze(Chain(parse_layers(layers)), Shape(1, 1000, 1000))
+    with pytest.raises(ValueError) as whole:
+        dumps(report_dict(report))
+    with pytest.raises(ValueError) as rows:
+        report_json(report)
+    assert str(rows.value) == str(whole.value)
 
 
 def test_compact_bytes_hold_their_length_only() -> None:
