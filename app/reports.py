@@ -3,7 +3,8 @@ parts, which the image lab's answers reuse), the solver's answer as a sentence. 
 these, so each form exists once."""
 
 from collections.abc import Sequence
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, not_
 from typing import Any
 
 import orjson
@@ -109,9 +110,8 @@ def report_json(report: StackReport) -> bytes:
     rows = report.layers
     sized = report.input is not None  # then every row has its numbers (StackReport's totals)
     try:
-        for row in rows:
-            if row.json is None:
-                _row_json(row)
+        for row in compress(rows, map(not_, map(_JSON, rows))):  # the rows without their JSON yet
+            _row_json(row)
         totals = dumps(
             {
                 "total_params": sum(map(_PARAMS, rows)) if sized else None,

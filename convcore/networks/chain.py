@@ -29,20 +29,8 @@ class _Step:
     gaps: tuple[StackWarning, ...]
     seen: tuple[_Seen, ...] = ()
 
-    def recall(self, shape: Shape) -> _Seen | None:
-        """What the layer gave for an input equal to ``shape`` lately, if anything. Mostly found by identity (the
-        layer before gives its remembered output again for an input it remembers), else field by field: a tenth of
-        the time ``Shape.__eq__`` takes, on every layer of every request."""
-        for entry in self.seen:
-            seen = entry[0]
-            if seen is shape or (
-                seen.height == shape.height and seen.width == shape.width and seen.channels == shape.channels
-            ):
-                return entry
-        return None
-
     def keep(self, shape: Shape, result: LayerResult | None, row: LayerReport, stale: _Seen | None) -> _Seen:
-        """Remember ``result`` and ``row`` for ``shape`` in place of ``stale`` (what :meth:`recall` found for it, if
+        """Remember ``result`` and ``row`` for ``shape`` in place of ``stale`` (what :func:`_apply` found for it, if
         anything), else of the oldest of :data:`RECENT`. One new tuple, so a thread reading ``seen`` meanwhile sees
         the old one or the new one whole."""
         entry = (shape, result, row)
@@ -63,12 +51,6 @@ class _Run:
     rows: list[LayerReport]
     warnings: list[StackWarning]
     starts: list[int]
-
-    def enter(self, shape: Shape, before: Field | None) -> None:
-        """The next layer is given ``shape`` and the field ``before`` (its row and warnings follow)."""
-        self.shapes.append(shape)
-        self.befores.append(before)
-        self.starts.append(len(self.warnings))
 
     def replay(self, last: "_Run", start: int, end: int) -> None:
         """Layers ``start`` to ``end`` − 1 as in ``last``, which gave layer ``start`` the same shape and field."""
@@ -120,7 +102,14 @@ def _apply(
     left as ``report``'s last row's. Returned: its output shape (the remembered object for a remembered input) and
     whether that is a remembered object (``known``: whether ``shape`` is), which a run may hold; an object made
     in this call is in none."""
-    seen = step.recall(shape)
+    seen = None
+    # What the layer gave lately for an input equal to ``shape``: mostly found by identity (the layer before gives
+    # its remembered output again for an input it remembers), else field by field (a tenth of Shape.__eq__'s time).
+    for entry in step.seen:
+        key = entry[0]
+        if key is shape or (key.height == shape.height and key.width == shape.width and key.channels == shape.channels):
+            seen = entry
+            break
     hit = seen is not None
     if seen is not None:
         shape = seen[0]
@@ -153,6 +142,7 @@ def chain_table(chain: Chain, input_shape: Shape) -> StackReport:
     report = StackReport(input_shape, [])
     run = _Run([], [], report.layers, report.warnings, [])
     runs, steps, end = chain.runs, chain.steps, chain.sized_from
+    shapes, befores, starts, warnings = run.shapes, run.befores, run.starts, run.warnings
     before: Field | None = graph.START
     shape = input_shape
     known = False  # whether a run may hold ``shape``: the input is new
@@ -163,11 +153,15 @@ def chain_table(chain: Chain, input_shape: Shape) -> StackReport:
             run.replay(met, i, end)
             shape, before, i = met.shapes[end], met.befores[end], end
             continue
-        run.enter(shape, before)
+        shapes.append(shape)
+        befores.append(before)
+        starts.append(len(warnings))
         shape, known = _apply(steps[i], shape, known, before, input_shape, report)
         before = report.layers[-1].field
         i += 1
-    run.enter(shape, before)
+    shapes.append(shape)
+    befores.append(before)
+    starts.append(len(warnings))
     chain.runs = (run, *runs[: RUNS - 1])
     return report
 
