@@ -124,10 +124,13 @@ def _lua(case: Case, directory: str) -> str:
             '  thread:set("first", threads)',
             "  threads = threads + 1",
             "end",
+            # The body around the placeholder, cut once: a gsub over the 15 KB body cost wrk 0.34 ms of CPU a
+            # request, on the two cores the server runs on (a static body costs it 0.08 ms).
+            f'local head, tail = body:match("^(.-){VARY}(.*)$")',
             "local n = 0",
             "request = function()",
             "  n = n + 1",
-            f'  return wrk.format(nil, nil, nil, (body:gsub("{VARY}", tostring(200 + first * {SPAN} + n % {SPAN}))))',
+            f"  return wrk.format(nil, nil, nil, head .. (200 + first * {SPAN} + n % {SPAN}) .. tail)",
             "end",
         ]
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
