@@ -99,8 +99,6 @@ def _row_json(row: LayerReport) -> bytes:
 
 
 _JSON = attrgetter("json")
-_PARAMS = attrgetter("params")
-_MACS = attrgetter("macs")
 
 
 def report_json(report: StackReport) -> bytes:
@@ -108,14 +106,13 @@ def report_json(report: StackReport) -> bytes:
     again while nothing about its layer changed, and it is not serialised again. A number past 2**53 − 1 is
     refused as :func:`app.encoding.dumps` refuses it, naming the layer."""
     rows = report.layers
-    sized = report.input is not None  # then every row has its numbers (StackReport's totals)
     try:
         for row in compress(rows, map(not_, map(_JSON, rows))):  # the rows without their JSON yet
             _row_json(row)
         totals = dumps(
             {
-                "total_params": sum(map(_PARAMS, rows)) if sized else None,
-                "total_macs": sum(map(_MACS, rows)) if sized else None,
+                "total_params": report.total_params,
+                "total_macs": report.total_macs,
                 "warnings": warning_dicts(report.warnings),
             }
         )

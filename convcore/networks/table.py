@@ -7,6 +7,7 @@ again for a remembered stack at a new input size.
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from convcore.arithmetic import receptive_field as rf
 from convcore.arithmetic.shapes import Pair
@@ -14,6 +15,8 @@ from convcore.networks import graph
 from convcore.networks.layers import Layer, LayerResult, Shape, Window, static_windows
 
 AXES = ("height", "width")
+_PARAMS = attrgetter("params")
+_MACS = attrgetter("macs")
 Field = tuple[rf.AxisField, rf.AxisField]
 
 
@@ -47,17 +50,14 @@ class StackReport:
     layers: list[LayerReport]
     warnings: list[StackWarning] = dataclasses.field(default_factory=list)
 
+    # With an input size every row has its numbers; summed in C (a /shapes answer asks for them on every request).
     @property
     def total_params(self) -> int | None:
-        if self.input is None:
-            return None
-        return sum(r.params or 0 for r in self.layers)
+        return None if self.input is None else sum(map(_PARAMS, self.layers))
 
     @property
     def total_macs(self) -> int | None:
-        if self.input is None:
-            return None
-        return sum(r.macs or 0 for r in self.layers)
+        return None if self.input is None else sum(map(_MACS, self.layers))
 
 
 def gap_warnings(index: int, layer: Layer, windows: tuple[Window, Window]) -> list[StackWarning]:
