@@ -14,7 +14,7 @@ from convcore.arithmetic import solve
 from convcore.arithmetic.shapes import MAX_EXACT
 from convcore.networks.graph import field_dict
 from convcore.networks.layers import LAYER_TYPES, Shape
-from convcore.networks.table import LayerReport, StackReport, StackWarning
+from convcore.networks.table import Field, LayerReport, StackReport, StackWarning
 
 
 def _shape(shape: Shape | None) -> dict[str, int] | None:
@@ -69,22 +69,38 @@ _JSON_BOOL = {False: b"false", True: b"true"}
 _JSON_TYPES = {layer_type: orjson.dumps(layer_type) for layer_type in LAYER_TYPES}
 
 
+#: The JSON of the fields rows showed lately, by the field's identity (a layer's rows at every input size share
+#: one field object). An entry holds its field, so while it is here no other object can have its id. At most
+#: :data:`MAX_FIELDS` (under 2 MB), then emptied.
+_FIELDS: dict[int, tuple[Field, bytes]] = {}
+MAX_FIELDS = 4096
+
+
+def _field_json(field: Field) -> bytes | None:
+    """:data:`_FIELD` of ``field``; ``None`` with a number past 2**53 − 1."""
+    found = _FIELDS.get(id(field))
+    if found is not None:
+        return found[1]
+    h, w = field
+    numbers = (h.size, w.size, h.stride, w.stride, h.padding, w.padding)
+    if max(numbers) > MAX_EXACT:
+        return None
+    text = _FIELD % (*numbers, _JSON_BOOL[h.whole], _JSON_BOOL[w.whole])
+    if len(_FIELDS) >= MAX_FIELDS:
+        _FIELDS.clear()
+    _FIELDS[id(field)] = (field, text)
+    return text
+
+
 def _formatted(row: LayerReport) -> bytes | None:
     """The row's JSON through :data:`_ROW`; ``None`` for a row without an input size or with a number past
     2**53 − 1 (which :func:`app.encoding.dumps` refuses, naming it). Every number here is at least 0."""
     output, params, macs, field, unused = row.output, row.params, row.macs, row.field, row.unused
     if output is None or params is None or macs is None or unused is None:
         return None
-    if field is None:
-        if max(output.channels, output.height, output.width, params, macs) > MAX_EXACT:
-            return None
-        text = b"null"
-    else:
-        h, w = field
-        numbers = (h.size, w.size, h.stride, w.stride, h.padding, w.padding)
-        if max(output.channels, output.height, output.width, params, macs, *numbers) > MAX_EXACT:
-            return None
-        text = _FIELD % (*numbers, _JSON_BOOL[h.whole], _JSON_BOOL[w.whole])
+    text = b"null" if field is None else _field_json(field)
+    if text is None or max(output.channels, output.height, output.width, params, macs) > MAX_EXACT:
+        return None
     return _ROW % (
         row.index, _JSON_TYPES[row.layer.type], orjson.dumps(row.layer.name), output.channels, output.height,
         output.width, params, macs, text, unused[0], unused[1],

@@ -7,8 +7,8 @@ or key order give one key, and a stack is validated from that same canonical tex
 remembered is exactly what the key says. Only bodies up to :data:`app.caching.MAX_BODY_BYTES` are remembered, at
 most :data:`MAX_STACKS` of them, least recently used first out. An entry holds its key and at most
 ``MAX_STACK_LAYERS`` layers as request models and as a convcore chain (each layer with its results and rows, the
-rows' JSON included, for its last few input shapes, and the chain's recent runs): under 4 MiB for the largest stack a
-64 KiB body can hold (``tests/app/test_shapes_memo.py`` measures it), so the memo holds at most 6 × 4 MiB = 24 MiB
+rows' JSON included, for its last few input shapes, and the chain's recent runs): under 5 MiB for the largest stack a
+64 KiB body can hold (``tests/app/test_shapes_memo.py`` measures it), so the memo holds at most 6 × 5 MiB = 30 MiB
 per worker, and its tails (below) 6 × 64 KiB more. Anything else (a body orjson refuses, fields other than
 ``input`` and ``layers``, an input that does not validate) takes pydantic's path, whose 422 names the field.
 

@@ -17,11 +17,13 @@ from app.routers import (
     solve,
 )
 
+#: In the order requests are matched against them: /shapes, which the pages send on every change, right after
+#: /health (a router further down costs every /shapes request a few hundred Python steps of matching).
 API_ROUTERS: list[APIRouter] = [
     health.router,
+    shapes.router,
     kernels.router,
     output_size.router,
-    shapes.router,
     *ops.ROUTERS,
     solve.router,
     receptive_field.router,

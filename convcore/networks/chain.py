@@ -1,8 +1,10 @@
 """A layer list prepared for :func:`convcore.networks.stack.analyze` at any input size: a page sends the same stack
 with a new size on every change, and ``app.shapes_memo`` keeps a :class:`Chain` per remembered stack."""
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from convcore.networks import graph
 from convcore.networks.layers import Layer, LayerResult, Shape, apply_layer, pass_params, static_windows
@@ -14,30 +16,32 @@ RECENT = 4
 RUNS = 4
 
 _Seen = tuple[Shape, LayerResult | None, LayerReport]
+#: An input shape as a memo key: channels, height, width.
+_Key = tuple[int, int, int]
 
 
 @dataclass(slots=True)
 class _Step:
     """Layer ``index`` of a chain, whatever the input's size: its role for the field, the field it has from the
-    layers before it alone (``None`` from the first layer whose window needs the size), its gap warnings; and, for
-    its last few input shapes, newest first, its result (``None`` for a layer that keeps the shape) and row."""
+    layers before it alone (``None`` from the first layer whose window needs the size), its gap warnings; and, by
+    its last few input shapes, oldest first, that shape, its result (``None`` for a layer that keeps the shape) and
+    row."""
 
     index: int
     layer: Layer
     role: graph.Role
     known_field: Field | None
     gaps: tuple[StackWarning, ...]
-    seen: tuple[_Seen, ...] = ()
+    seen: dict[_Key, _Seen] = dataclasses.field(default_factory=dict)
 
-    def keep(self, shape: Shape, result: LayerResult | None, row: LayerReport, stale: _Seen | None) -> _Seen:
-        """Remember ``result`` and ``row`` for ``shape`` in place of ``stale`` (what :func:`_apply` found for it, if
-        anything), else of the oldest of :data:`RECENT`. One new tuple, so a thread reading ``seen`` meanwhile sees
-        the old one or the new one whole."""
-        entry = (shape, result, row)
-        if stale is None:
-            self.seen = (entry, *self.seen[: RECENT - 1])
-        else:
-            self.seen = tuple(entry if old is stale else old for old in self.seen)
+    def keep(self, key: _Key, shape: Shape, result: LayerResult | None, row: LayerReport) -> _Seen:
+        """Remember ``result`` and ``row`` for the input ``shape`` (as ``key``) in place of what was remembered for
+        it, else of the oldest of :data:`RECENT`. Each change to ``seen`` is one operation in C, so a thread
+        looking up an input meanwhile finds an entry whole or not at all."""
+        seen = self.seen
+        if key not in seen and len(seen) >= RECENT:
+            seen = self.seen = dict(islice(seen.items(), 1, None))
+        entry = seen[key] = (shape, result, row)
         return entry
 
 
@@ -102,21 +106,15 @@ def _apply(
     left as ``report``'s last row's. Returned: its output shape (the remembered object for a remembered input) and
     whether that is a remembered object (``known``: whether ``shape`` is), which a run may hold; an object made
     in this call is in none."""
-    seen = None
-    # What the layer gave lately for an input equal to ``shape``: mostly found by identity (the layer before gives
-    # its remembered output again for an input it remembers), else field by field (a tenth of Shape.__eq__'s time).
-    for entry in step.seen:
-        key = entry[0]
-        if key is shape or (key.height == shape.height and key.width == shape.width and key.channels == shape.channels):
-            seen = entry
-            break
+    key = (shape.channels, shape.height, shape.width)
+    seen = step.seen.get(key)
     hit = seen is not None
     if seen is not None:
         shape = seen[0]
     if step.role == "pass":
         if seen is None or seen[2].field is not before:
             row = LayerReport(step.index, step.layer, shape, pass_params(step.layer, shape.channels), 0, before, (0, 0))
-            seen = step.keep(shape, None, row, seen)
+            seen = step.keep(key, shape, None, row)
         report.layers.append(seen[2])
         return shape, known or hit
     result = apply_layer(step.layer, shape, step.index) if seen is None or seen[1] is None else seen[1]
@@ -124,7 +122,7 @@ def _apply(
     add_warnings(report, step.index, step.layer, result, current, before, step.gaps)
     if seen is None or seen[2].field is not current:
         row = LayerReport(step.index, step.layer, result.output, result.params, result.macs, current, result.unused)
-        seen = step.keep(shape, result, row, seen)
+        seen = step.keep(key, shape, result, row)
     report.layers.append(seen[2])
     return result.output, hit
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app import reports
 from app.encoding import compact, dumps
 from app.reports import report_dict, report_json
 from convcore.arithmetic.shapes import Pair
@@ -77,6 +78,17 @@ def test_an_output_past_2_53_is_refused_as_report_dict_refuses_it() -> None:
     with pytest.raises(ValueError) as rows:
         report_json(report)
     assert str(rows.value) == str(whole.value)
+
+
+def test_fields_json_past_the_fields_bound_is_each_rows_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Eight fields through a bound of three: the remembered ones are dropped on the way and written again.
+    monkeypatch.setattr(reports, "_FIELDS", {})
+    monkeypatch.setattr(reports, "MAX_FIELDS", 3)
+    chain = Chain(parse_layers([{"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1}] * 8))
+    for size in (20, 21, 20):
+        report = analyze(chain, Shape(2, size, size))
+        assert report_json(report) == dumps(report_dict(report))
+        assert len(reports._FIELDS) <= 3
 
 
 def test_compact_bytes_hold_their_length_only() -> None:

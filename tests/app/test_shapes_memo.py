@@ -113,7 +113,7 @@ def _largest(layers: list[dict[str, Any]]) -> bytes:
     [zoo.get_architecture("resnet50").layers, [{"type": "conv2d", "out_channels": 1, "kernel_size": 1}]],
     ids=["resnet50", "small-convs"],
 )
-def test_an_entry_of_the_largest_stack_holds_under_four_mebibytes(layers: list[dict[str, Any]]) -> None:
+def test_an_entry_of_the_largest_stack_holds_under_five_mebibytes(layers: list[dict[str, Any]]) -> None:
     """The entry with what its chain remembers after answers at more sizes than a layer remembers (each layer its
     results and rows with their JSON for its last RECENT inputs, the chain its last run)."""
     body = _largest(layers)
@@ -125,7 +125,7 @@ def test_an_entry_of_the_largest_stack_holds_under_four_mebibytes(layers: list[d
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert len(STACKS._entries) == 1
-    assert held < 4 * 2**20, held
+    assert held < 5 * 2**20, held
 
 
 def test_a_pages_body_with_a_remembered_tail_parses_only_its_input() -> None:

@@ -102,10 +102,8 @@ def _slide(
 ) -> tuple[Pair, Pair, Pair, int, int]:  # fmt: skip
     """Output size, unread positions, unread real rows, parameters and MACs of a sliding-window layer: one
     remembered call for what :func:`_sliding` and :func:`_conv_counts` give (a network repeats its layers)."""
-    (oh, uh, ih), (ow, uw, iw) = (
-        _axis(layer_type, size[a], kernel[a], stride[a], padding[a], dilation[a], ceil, output_padding[a])
-        for a in (0, 1)
-    )
+    oh, uh, ih = _axis(layer_type, size[0], kernel[0], stride[0], padding[0], dilation[0], ceil, output_padding[0])
+    ow, uw, iw = _axis(layer_type, size[1], kernel[1], stride[1], padding[1], dilation[1], ceil, output_padding[1])
     params = macs = 0
     if layer_type in ("conv2d", "conv_transpose2d"):
         params, macs = _conv_counts(layer_type, c, out_c, kernel, size, (oh, ow), groups, bias)
