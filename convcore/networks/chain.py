@@ -10,45 +10,60 @@ from convcore.networks import graph
 from convcore.networks.layers import Layer, LayerResult, Shape, apply_layer, pass_params, static_windows
 from convcore.networks.table import Field, LayerReport, StackReport, StackWarning, add_warnings, gap_warnings
 
-#: How many recent inputs each layer of a :class:`Chain` remembers with its result and row.
+#: How many recent inputs each step of a :class:`Chain` remembers with its result and rows.
 RECENT = 4
 #: How many recent analyses a :class:`Chain` remembers.
 RUNS = 4
 
-_Seen = tuple[Shape, LayerResult | None, LayerReport]
+_Seen = tuple[Shape, LayerResult | None, tuple[LayerReport, ...]]
 #: An input shape as a memo key: channels, height, width.
 _Key = tuple[int, int, int]
 
 
 @dataclass(slots=True)
 class _Step:
-    """Layer ``index`` of a chain, whatever the input's size: its role for the field, the field it has from the
+    """Layer ``index`` of a chain with the layers right after it that keep its output's shape (``tail``: their
+    indices and layers), whatever the input's size: the layer's role for the field, the field it has from the
     layers before it alone (``None`` from the first layer whose window needs the size), its gap warnings; and, by
-    its last few input shapes, oldest first, that shape, its result (``None`` for a layer that keeps the shape) and
-    row."""
+    its last few input shapes, oldest first, that shape, the layer's result (``None`` for a layer that keeps the
+    shape) and the rows of the layer and its tail, which all share one output shape and one field."""
 
     index: int
     layer: Layer
     role: graph.Role
     known_field: Field | None
     gaps: tuple[StackWarning, ...]
+    tail: tuple[tuple[int, Layer], ...] = ()
     seen: dict[_Key, _Seen] = dataclasses.field(default_factory=dict)
 
-    def keep(self, key: _Key, shape: Shape, result: LayerResult | None, row: LayerReport) -> _Seen:
-        """Remember ``result`` and ``row`` for the input ``shape`` (as ``key``) in place of what was remembered for
-        it, else of the oldest of :data:`RECENT`. Each change to ``seen`` is one operation in C, so a thread
-        looking up an input meanwhile finds an entry whole or not at all."""
+    def keep(self, key: _Key, shape: Shape, result: LayerResult | None, field: Field | None) -> _Seen:
+        """The rows for the input ``shape`` (as ``key``) with ``field``, remembered with ``result`` in place of what
+        was remembered for that input, else of the oldest of :data:`RECENT`. Each change to ``seen`` is one
+        operation in C, so a thread looking up an input meanwhile finds an entry whole or not at all."""
+        if result is None:
+            head = LayerReport(self.index, self.layer, shape, pass_params(self.layer, shape.channels), 0, field, (0, 0))
+        else:
+            head = LayerReport(self.index, self.layer, result.output, result.params, result.macs, field, result.unused)
+        output = head.output
+        assert output is not None
+        rows = (
+            head,
+            *[
+                LayerReport(i, layer, output, pass_params(layer, output.channels), 0, field, (0, 0))
+                for i, layer in self.tail
+            ],
+        )
         seen = self.seen
         if key not in seen and len(seen) >= RECENT:
             seen = self.seen = dict(islice(seen.items(), 1, None))
-        entry = seen[key] = (shape, result, row)
+        entry = seen[key] = (shape, result, rows)
         return entry
 
 
 @dataclass(frozen=True, slots=True)
 class _Run:
-    """One analysis of a chain: the shape and field each layer was given (one more entry: what followed the last
-    layer), its rows, its warnings and where each layer's begin among them (one more entry: their end)."""
+    """One analysis of a chain: the shape and field each step was given (one more entry: what followed the last
+    step), its rows, its warnings and where each step's begin among them (one more entry: their end)."""
 
     shapes: list[Shape]
     befores: list[Field | None]
@@ -56,30 +71,32 @@ class _Run:
     warnings: list[StackWarning]
     starts: list[int]
 
-    def replay(self, last: "_Run", start: int, end: int) -> None:
-        """Layers ``start`` to ``end`` − 1 as in ``last``, which gave layer ``start`` the same shape and field."""
+    def replay(self, last: "_Run", start: int, end: int, rows: slice) -> None:
+        """Steps ``start`` to ``end`` − 1, whose layers' rows are ``rows``, as in ``last``, which gave step
+        ``start`` the same shape and field."""
         offset = len(self.warnings) - last.starts[start]
         self.shapes.extend(last.shapes[start:end])
         self.befores.extend(last.befores[start:end])
         starts = last.starts[start:end]
         self.starts.extend(starts if offset == 0 else [begin + offset for begin in starts])
         self.warnings.extend(last.warnings[last.starts[start] : last.starts[end]])
-        self.rows.extend(last.rows[start:end])
+        self.rows.extend(last.rows[rows])
 
 
 class Chain:
     """A layer list prepared for :func:`convcore.networks.stack.analyze` at any input size: a page sends the same
     stack with a new size on every change (``app.shapes_memo`` keeps a chain per remembered stack), so what does not
     depend on the size is worked out once: each layer's role, its field along the layers that need no size, its gap
-    warnings. Each layer remembers its results and rows for its last :data:`RECENT` inputs, and the chain keeps its
-    last :data:`RUNS` analyses (:class:`_Run`, newest first): one's rows and warnings come again from the
-    first layer given the same shape and field as then, up to the first layer whose field is the whole input
-    (:attr:`sized_from`). Several, because pages interleave: two students moving a slider send two sequences of
-    sizes, each close to its own last one."""
+    warnings. The layers are walked in steps (:class:`_Step`: a layer and the batch norms, activations and the like
+    after it, which keep its output's shape and field). Each step remembers its results and rows for its last
+    :data:`RECENT` inputs, and the chain keeps its last :data:`RUNS` analyses (:class:`_Run`, newest first): one's
+    rows and warnings come again from the first step given the same shape and field as then, up to the first layer
+    whose field is the whole input (:attr:`sized_from`). Several, because pages interleave: two students moving a
+    slider send two sequences of sizes, each close to its own last one."""
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self.layers = list(layers)
-        self._steps: list[_Step] | None = None
+        self._steps: tuple[list[_Step], int] | None = None
         self.sized_from = next(
             (i for i, layer in enumerate(layers) if graph.layer_role(layer.type) == "mix"), len(layers)
         )
@@ -87,9 +104,25 @@ class Chain:
 
     @property
     def steps(self) -> list[_Step]:
+        """The layers in steps."""
+        return self._built()[0]
+
+    @property
+    def sized_step(self) -> int:
+        """The step the layer :attr:`sized_from` begins (the number of steps without one)."""
+        return self._built()[1]
+
+    def _built(self) -> tuple[list[_Step], int]:
         if self._steps is None:
             fields = graph.static_chain_fields(self.layers)
-            self._steps = [_step(i, layer, fields[i]) for i, layer in enumerate(self.layers)]
+            steps: list[_Step] = []
+            for i, layer in enumerate(self.layers):
+                if steps and graph.layer_role(layer.type) == "pass":
+                    steps[-1].tail += ((i, layer),)
+                else:
+                    steps.append(_step(i, layer, fields[i]))
+            sized = next((s for s, step in enumerate(steps) if step.index == self.sized_from), len(steps))
+            self._steps = (steps, sized)
         return self._steps
 
 
@@ -102,7 +135,7 @@ def _step(index: int, layer: Layer, field: Field | None) -> _Step:
 def _apply(
     step: _Step, shape: Shape, known: bool, before: Field | None, input_shape: Shape, report: StackReport
 ) -> tuple[Shape, bool]:
-    """Layer ``step`` given ``shape`` and the field ``before``: its row and warnings added to ``report``, its field
+    """Step ``step`` given ``shape`` and the field ``before``: its rows and warnings added to ``report``, its field
     left as ``report``'s last row's. Returned: its output shape (the remembered object for a remembered input) and
     whether that is a remembered object (``known``: whether ``shape`` is), which a run may hold; an object made
     in this call is in none."""
@@ -112,51 +145,49 @@ def _apply(
     if seen is not None:
         shape = seen[0]
     if step.role == "pass":
-        if seen is None or seen[2].field is not before:
-            row = LayerReport(step.index, step.layer, shape, pass_params(step.layer, shape.channels), 0, before, (0, 0))
-            seen = step.keep(key, shape, None, row)
-        report.layers.append(seen[2])
+        if seen is None or seen[2][0].field is not before:
+            seen = step.keep(key, shape, None, before)
+        report.layers.extend(seen[2])
         return shape, known or hit
     result = apply_layer(step.layer, shape, step.index) if seen is None or seen[1] is None else seen[1]
     current = graph.next_field(before, result, input_shape, step.known_field)
     add_warnings(report, step.index, step.layer, result, current, before, step.gaps)
-    if seen is None or seen[2].field is not current:
-        row = LayerReport(step.index, step.layer, result.output, result.params, result.macs, current, result.unused)
-        seen = step.keep(key, shape, result, row)
-    report.layers.append(seen[2])
+    if seen is None or seen[2][0].field is not current:
+        seen = step.keep(key, shape, result, current)
+    report.layers.extend(seen[2])
     return result.output, hit
 
 
 def chain_table(chain: Chain, input_shape: Shape) -> StackReport:
     """The table of a chain the engine's fast path answers (as :func:`convcore.networks.table.table` makes it from
-    the engine's fields), in one pass: each layer applied, its field and its row
+    the engine's fields), in one pass: each step applied, its fields and its rows
     (:class:`convcore.networks.graph.NotPlain` when the chain needs the engine). A layer that keeps its input's
     shape shares the shape and field of the row before.
 
-    Up to the first layer whose field is the whole input (``chain.sized_from``), a layer's row and warnings and
-    all that follow them depend only on the shape and field it is given: once a layer is given the very objects
-    it was given in one of the chain's recent runs (its layers give their remembered results again for the same
+    Up to the first layer whose field is the whole input (``chain.sized_from``), a step's rows and warnings and
+    all that follow them depend only on the shape and field it is given: once a step is given the very objects
+    it was given in one of the chain's recent runs (its steps give their remembered results again for the same
     input), the rows and warnings up to there are that run's."""
     report = StackReport(input_shape, [])
     run = _Run([], [], report.layers, report.warnings, [])
-    runs, steps, end = chain.runs, chain.steps, chain.sized_from
+    runs, steps, end = chain.runs, chain.steps, chain.sized_step
     shapes, befores, starts, warnings = run.shapes, run.befores, run.starts, run.warnings
     before: Field | None = graph.START
     shape = input_shape
     known = False  # whether a run may hold ``shape``: the input is new
-    i = 0
-    while i < len(steps):
-        met = _meeting(runs, i, shape, before) if known and i < end else None
+    s = 0
+    while s < len(steps):
+        met = _meeting(runs, s, shape, before) if known and s < end else None
         if met is not None:
-            run.replay(met, i, end)
-            shape, before, i = met.shapes[end], met.befores[end], end
+            run.replay(met, s, end, slice(steps[s].index, chain.sized_from))
+            shape, before, s = met.shapes[end], met.befores[end], end
             continue
         shapes.append(shape)
         befores.append(before)
         starts.append(len(warnings))
-        shape, known = _apply(steps[i], shape, known, before, input_shape, report)
+        shape, known = _apply(steps[s], shape, known, before, input_shape, report)
         before = report.layers[-1].field
-        i += 1
+        s += 1
     shapes.append(shape)
     befores.append(before)
     starts.append(len(warnings))
@@ -164,9 +195,9 @@ def chain_table(chain: Chain, input_shape: Shape) -> StackReport:
     return report
 
 
-def _meeting(runs: tuple[_Run, ...], i: int, shape: Shape, before: Field | None) -> _Run | None:
-    """The run of ``runs`` that gave layer ``i`` these very shape and field objects, if any."""
+def _meeting(runs: tuple[_Run, ...], s: int, shape: Shape, before: Field | None) -> _Run | None:
+    """The run of ``runs`` that gave step ``s`` these very shape and field objects, if any."""
     for run in runs:
-        if shape is run.shapes[i] and before is run.befores[i]:
+        if shape is run.shapes[s] and before is run.befores[s]:
             return run
     return None
