@@ -28,8 +28,9 @@ def output_size_answer(q: OutputSizeQuery) -> OutputSizeResponse:
         s = k if q.stride is None else q.stride
         out = shapes.pool_output_size(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
         formula = formulas.pool_formula(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
-        unused = shapes.unused_input(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
-        unused_img = shapes.unused_image(q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode)
+        unused, unused_img = shapes.unread(
+            q.size, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=q.ceil_mode
+        )
     elif q.transposed:
         s = 1 if q.stride is None else q.stride
         kwargs = {"kernel_size": k, "stride": s, "padding": p, "output_padding": q.output_padding, "dilation": d}
@@ -42,8 +43,7 @@ def output_size_answer(q: OutputSizeQuery) -> OutputSizeResponse:
         pad = p if q.padding_after is None else (p, q.padding_after)
         out = shapes.conv_output_size(q.size, kernel_size=k, stride=s, padding=pad, dilation=d)
         formula = formulas.conv_formula(q.size, kernel_size=k, stride=s, padding=pad, dilation=d)
-        unused = shapes.unused_input(q.size, kernel_size=k, stride=s, padding=pad, dilation=d)
-        unused_img = shapes.unused_image(q.size, kernel_size=k, stride=s, padding=pad, dilation=d)
+        unused, unused_img = shapes.unread(q.size, kernel_size=k, stride=s, padding=pad, dilation=d)
     return OutputSizeResponse(
         output_size=out,
         formula=formula,

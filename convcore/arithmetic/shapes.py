@@ -191,7 +191,7 @@ def pool_window_count(
     return numerator // stride + 1
 
 
-def unused_input(
+def unread(
     size: int,
     *,
     kernel_size: int,
@@ -199,12 +199,12 @@ def unused_input(
     padding: int | Pair = 0,
     dilation: int = 1,
     ceil_mode: bool = False,
-) -> int:
-    """Positions at the end of the padded input that no window reads (the remainder the floor drops).
+) -> Pair:
+    """Positions at the end of the padded input that no window reads (the remainder the floor drops), and how many
+    of them are real input rows rather than padding: :func:`unused_input` and :func:`unused_image` at once.
 
     ``i + 2p − ((o − 1)·s + d·(k − 1) + 1)``, which is ``(i + 2p − d·(k − 1) − 1) mod s`` for a convolution;
-    0 when a ``ceil_mode`` pooling window runs past the end. These may be padding or real rows, see
-    :func:`unused_image`.
+    0 when a ``ceil_mode`` pooling window runs past the end. The real rows are those past the right padding.
     """
     before, after = (padding, padding) if isinstance(padding, int) else padding
     if ceil_mode:
@@ -214,7 +214,24 @@ def unused_input(
     else:
         out = conv_output_size(size, kernel_size=kernel_size, stride=stride, padding=(before, after), dilation=dilation)
     last_end = (out - 1) * stride + effective_kernel_size(kernel_size, dilation)
-    return max(0, size + before + after - last_end)
+    unused = max(0, size + before + after - last_end)
+    return (unused, max(0, unused - after))
+
+
+def unused_input(
+    size: int,
+    *,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int | Pair = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
+    """Positions at the end of the padded input that no window reads (see :func:`unread`). These may be padding or
+    real rows, see :func:`unused_image`."""
+    return unread(
+        size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
+    )[0]
 
 
 def unused_image(
@@ -227,11 +244,9 @@ def unused_image(
     ceil_mode: bool = False,
 ) -> int:
     """Real input rows (not padding) that no window reads: the unused positions past the right padding."""
-    after = padding if isinstance(padding, int) else padding[1]
-    unread = unused_input(
+    return unread(
         size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
-    )
-    return max(0, unread - after)
+    )[1]
 
 
 def conv_params(in_channels: int, out_channels: int, kernel_size: Pair, *, groups: int = 1, bias: bool = True) -> int:

@@ -42,15 +42,15 @@ def _windows(kernel: Pair, stride: Pair, dilation: Pair, padding: tuple[Pair, Pa
 
 
 @lru_cache(maxsize=4096)
-def _conv_counts(
-    layer_type: str, c: int, out_c: int, kernel: Pair, size: Pair, out_size: Pair, groups: int, bias: bool
-) -> Pair:
-    """Parameters and multiply-accumulates of a (transposed) convolution, remembered as :func:`_axis` is."""
+def _conv_counts(layer_type: str, c: int, out_c: int, kernel: Pair, groups: int, bias: bool) -> Pair:
+    """Parameters of a (transposed) convolution and its multiply-accumulates at one position (of its output; of its
+    input for a transposed one), remembered as :func:`_axis` is. Each of its weights is used once per position
+    (:func:`convcore.arithmetic.shapes.weight_macs`), so its MACs are those at one position times the positions."""
     if layer_type == "conv2d":
         params = shapes.conv_params(c, out_c, kernel, groups=groups, bias=bias)
-        return params, shapes.conv_macs(c, out_c, kernel, out_size, groups=groups)
+        return params, shapes.conv_macs(c, out_c, kernel, (1, 1), groups=groups)
     params = shapes.conv_transpose_params(c, out_c, kernel, groups=groups, bias=bias)
-    return params, shapes.conv_transpose_macs(c, out_c, kernel, size, groups=groups)
+    return params, shapes.conv_transpose_macs(c, out_c, kernel, (1, 1), groups=groups)
 
 
 @lru_cache(maxsize=4096)
@@ -66,8 +66,7 @@ def _axis(layer_type: str, size: int, k: int, s: int, pad: Pair, d: int, ceil: b
         o = shapes.conv_output_size(size, kernel_size=k, stride=s, padding=pad, dilation=d)
     else:
         o = shapes.pool_output_size(size, kernel_size=k, stride=s, padding=pad[0], dilation=d, ceil_mode=ceil)
-    unused = shapes.unused_input(size, kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil)
-    return (o, unused, shapes.unused_image(size, kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil))
+    return (o, *shapes.unread(size, kernel_size=k, stride=s, padding=pad, dilation=d, ceil_mode=ceil))
 
 
 def _sliding(layer: Layer, size: Pair, index: int) -> tuple[Pair, Pair, Pair]:
@@ -105,8 +104,12 @@ def _slide(
     oh, uh, ih = _axis(layer_type, size[0], kernel[0], stride[0], padding[0], dilation[0], ceil, output_padding[0])
     ow, uw, iw = _axis(layer_type, size[1], kernel[1], stride[1], padding[1], dilation[1], ceil, output_padding[1])
     params = macs = 0
-    if layer_type in ("conv2d", "conv_transpose2d"):
-        params, macs = _conv_counts(layer_type, c, out_c, kernel, size, (oh, ow), groups, bias)
+    if layer_type == "conv2d":
+        params, macs = _conv_counts(layer_type, c, out_c, kernel, groups, bias)
+        macs *= oh * ow
+    elif layer_type == "conv_transpose2d":
+        params, macs = _conv_counts(layer_type, c, out_c, kernel, groups, bias)
+        macs *= size[0] * size[1]
     return (oh, ow), (uh, uw), (ih, iw), params, macs
 
 
@@ -118,9 +121,9 @@ def _sliding_counts(layer: Layer, c: int, out_c: int, size: Pair, index: int) ->
             layer.ceil_mode, layer.output_padding, layer.groups, layer.bias,
         )  # fmt: skip
     except ValueError:
-        out_size = _sliding(layer, size, index)[0]  # raises, naming the axis, where an axis cannot run
+        _sliding(layer, size, index)  # raises, naming the axis, where an axis cannot run
         try:
-            _conv_counts(layer.type, c, out_c, layer.kernel_size, size, out_size, layer.groups, layer.bias)
+            _conv_counts(layer.type, c, out_c, layer.kernel_size, layer.groups, layer.bias)
         except ValueError as exc:
             raise within(exc, f"layer {index} ({layer.type})", layer=index, type=layer.type) from exc
         raise AssertionError("_slide failed where its steps did not") from None
