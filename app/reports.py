@@ -13,7 +13,7 @@ from app.encoding import compact, dumps
 from convcore.arithmetic import solve
 from convcore.arithmetic.shapes import MAX_EXACT
 from convcore.networks.graph import field_dict
-from convcore.networks.layers import LAYER_TYPES, Shape
+from convcore.networks.layers import LAYER_TYPES, Layer, Shape
 from convcore.networks.table import Field, LayerReport, StackReport, StackWarning
 
 
@@ -58,60 +58,55 @@ def report_dict(report: StackReport) -> dict[str, Any]:
     }
 
 
-#: A row of a table with an input size as orjson writes :func:`_row_dict`, formatted in one step (a fifth of the
-#: time of a dict through orjson); ``tests/app/test_reports.py`` checks they are the same bytes.
+#: A row of a table with an input size as orjson writes :func:`_row_dict`, in two steps: per layer and field a
+#: template with its index, type, name and field written (:func:`_template`), then its numbers; a fifth of the time
+#: of a dict through orjson. ``tests/app/test_reports.py`` checks they are the same bytes.
 _ROW = (
-    b'{"index":%d,"type":%b,"name":%b,"output":{"channels":%d,"height":%d,"width":%d},"params":%d,"macs":%d,'
-    b'"receptive_field":%b,"unused":[%d,%d]}'
+    b'{"index":%d,"type":%b,"name":%b,"output":{"channels":%%d,"height":%%d,"width":%%d},"params":%%d,"macs":%%d,'
+    b'"receptive_field":%b,"unused":[%%d,%%d]}'
 )
 _FIELD = b'{"size":[%d,%d],"stride":[%d,%d],"padding":[%d,%d],"global":[%b,%b]}'
 _JSON_BOOL = {False: b"false", True: b"true"}
 _JSON_TYPES = {layer_type: orjson.dumps(layer_type) for layer_type in LAYER_TYPES}
 
+#: The templates of the rows made lately, by their index and their layer's and field's identities (a layer's rows at
+#: every input size share one layer and one field object). An entry holds its layer and field, so while it is here
+#: no other object can have their ids. At most :data:`MAX_TEMPLATES` (about 2 MB), then emptied.
+_TEMPLATES: dict[tuple[int, int, int], tuple[Layer, Field | None, bytes | None]] = {}
+MAX_TEMPLATES = 4096
 
-#: The JSON of the fields rows showed lately, by the field's identity (a layer's rows at every input size share
-#: one field object). An entry holds its field, so while it is here no other object can have its id. At most
-#: :data:`MAX_FIELDS` (under 2 MB), then emptied.
-_FIELDS: dict[int, tuple[Field, bytes]] = {}
-MAX_FIELDS = 4096
 
-
-def _field_json(field: Field) -> bytes | None:
-    """:data:`_FIELD` of ``field``; ``None`` with a number past 2**53 − 1."""
-    found = _FIELDS.get(id(field))
+def _template(index: int, layer: Layer, field: Field | None) -> bytes | None:
+    """:data:`_ROW` with the row's index, type, name (its ``%`` doubled) and field written; ``None`` with a field
+    number past 2**53 − 1."""
+    key = (index, id(layer), id(field))
+    found = _TEMPLATES.get(key)
     if found is not None:
-        return found[1]
-    h, w = field
-    numbers = (h.size, w.size, h.stride, w.stride, h.padding, w.padding)
-    if max(numbers) > MAX_EXACT:
-        return None
-    text = _FIELD % (*numbers, _JSON_BOOL[h.whole], _JSON_BOOL[w.whole])
-    if len(_FIELDS) >= MAX_FIELDS:
-        _FIELDS.clear()
-    _FIELDS[id(field)] = (field, text)
-    return text
+        return found[2]
+    text: bytes | None = b"null"
+    if field is not None:
+        h, w = field
+        numbers = (h.size, w.size, h.stride, w.stride, h.padding, w.padding)
+        whole = (_JSON_BOOL[h.whole], _JSON_BOOL[w.whole])
+        text = None if max(numbers) > MAX_EXACT else _FIELD % (*numbers, *whole)
+    name = orjson.dumps(layer.name).replace(b"%", b"%%")
+    template = None if text is None else _ROW % (index, _JSON_TYPES[layer.type], name, text)
+    if len(_TEMPLATES) >= MAX_TEMPLATES:
+        _TEMPLATES.clear()
+    _TEMPLATES[key] = (layer, field, template)
+    return template
 
 
 def _formatted(row: LayerReport) -> bytes | None:
-    """The row's JSON through :data:`_ROW`; ``None`` for a row without an input size or with a number past
+    """The row's JSON through :func:`_template`; ``None`` for a row without an input size or with a number past
     2**53 − 1 (which :func:`app.encoding.dumps` refuses, naming it). Every number here is at least 0."""
-    output, params, macs, field, unused = row.output, row.params, row.macs, row.field, row.unused
+    output, params, macs, unused = row.output, row.params, row.macs, row.unused
     if output is None or params is None or macs is None or unused is None:
         return None
-    text = b"null" if field is None else _field_json(field)
-    if text is None or max(output.channels, output.height, output.width, params, macs) > MAX_EXACT:
+    template = _template(row.index, row.layer, row.field)
+    if template is None or max(output.channels, output.height, output.width, params, macs) > MAX_EXACT:
         return None
-    return _ROW % (
-        row.index, _JSON_TYPES[row.layer.type], orjson.dumps(row.layer.name), output.channels, output.height,
-        output.width, params, macs, text, unused[0], unused[1],
-    )  # fmt: skip
-
-
-def _row_json(row: LayerReport) -> bytes:
-    found = row.json
-    if found is None:
-        found = row.json = _formatted(row) or compact(dumps(_row_dict(row)))
-    return found
+    return template % (output.channels, output.height, output.width, params, macs, unused[0], unused[1])
 
 
 _JSON = attrgetter("json")
@@ -124,7 +119,7 @@ def report_json(report: StackReport) -> bytes:
     rows = report.layers
     try:
         for row in compress(rows, map(not_, map(_JSON, rows))):  # the rows without their JSON yet
-            _row_json(row)
+            row.json = _formatted(row) or compact(dumps(_row_dict(row)))
         totals = dumps(
             {
                 "total_params": report.total_params,

@@ -54,10 +54,11 @@ def test_a_count_past_2_53_is_refused_naming_its_layer_as_report_dict_does() -> 
     assert str(rows.value) == str(whole.value)
 
 
-@pytest.mark.parametrize("name", ["1234567890123456", 'a "quoted" \\ name', "слой"])
+@pytest.mark.parametrize("name", ["1234567890123456", 'a "quoted" \\ name', "слой", "100% %d %%b"])
 def test_a_rows_name_is_written_as_orjson_writes_it(name: str) -> None:
     report = analyze(Chain(parse_layers([{"type": "relu", "name": name}])), Shape(2, 9, 9))
     assert report_json(report) == dumps(report_dict(report))
+    assert reports._formatted(report.layers[0]) == dumps(report_dict(report)["layers"][0])  # not orjson's
 
 
 def test_a_sixteen_digit_count_under_2_53_is_written() -> None:
@@ -80,15 +81,15 @@ def test_an_output_past_2_53_is_refused_as_report_dict_refuses_it() -> None:
     assert str(rows.value) == str(whole.value)
 
 
-def test_fields_json_past_the_fields_bound_is_each_rows_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Eight fields through a bound of three: the remembered ones are dropped on the way and written again.
-    monkeypatch.setattr(reports, "_FIELDS", {})
-    monkeypatch.setattr(reports, "MAX_FIELDS", 3)
+def test_rows_past_the_templates_bound_are_each_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Eight rows through a bound of three templates: the remembered ones are dropped on the way and written again.
+    monkeypatch.setattr(reports, "_TEMPLATES", {})
+    monkeypatch.setattr(reports, "MAX_TEMPLATES", 3)
     chain = Chain(parse_layers([{"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1}] * 8))
     for size in (20, 21, 20):
         report = analyze(chain, Shape(2, size, size))
         assert report_json(report) == dumps(report_dict(report))
-        assert len(reports._FIELDS) <= 3
+        assert len(reports._TEMPLATES) <= 3
 
 
 def test_compact_bytes_hold_their_length_only() -> None:
