@@ -77,12 +77,8 @@ MAX_TEMPLATES = 4096
 
 
 def _template(index: int, layer: Layer, field: Field | None) -> bytes | None:
-    """:data:`_ROW` with the row's index, type, name (its ``%`` doubled) and field written; ``None`` with a field
-    number past 2**53 − 1."""
-    key = (index, id(layer), id(field))
-    found = _TEMPLATES.get(key)
-    if found is not None:
-        return found[2]
+    """:data:`_ROW` with the row's index, type, name (its ``%`` doubled) and field written, remembered; ``None`` with a
+    field number past 2**53 − 1."""
     text: bytes | None = b"null"
     if field is not None:
         h, w = field
@@ -93,7 +89,7 @@ def _template(index: int, layer: Layer, field: Field | None) -> bytes | None:
     template = None if text is None else _ROW % (index, _JSON_TYPES[layer.type], name, text)
     if len(_TEMPLATES) >= MAX_TEMPLATES:
         _TEMPLATES.clear()
-    _TEMPLATES[key] = (layer, field, template)
+    _TEMPLATES[index, id(layer), id(field)] = (layer, field, template)
     return template
 
 
@@ -103,7 +99,8 @@ def _formatted(row: LayerReport) -> bytes | None:
     output, params, macs, unused = row.output, row.params, row.macs, row.unused
     if output is None or params is None or macs is None or unused is None:
         return None
-    template = _template(row.index, row.layer, row.field)
+    found = _TEMPLATES.get((row.index, id(row.layer), id(row.field)))
+    template = _template(row.index, row.layer, row.field) if found is None else found[2]
     if template is None or max(output.channels, output.height, output.width, params, macs) > MAX_EXACT:
         return None
     return template % (output.channels, output.height, output.width, params, macs, unused[0], unused[1])

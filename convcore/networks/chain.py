@@ -4,7 +4,7 @@ with a new size on every change, and ``app.shapes_memo`` keeps a :class:`Chain` 
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import islice, repeat
 
 from convcore.networks import graph
 from convcore.networks.layers import Layer, LayerResult, Shape, apply_layer, pass_params, static_windows
@@ -22,8 +22,8 @@ _Key = tuple[int, int, int]
 
 @dataclass(slots=True)
 class _Step:
-    """Layer ``index`` of a chain with the layers right after it that keep its output's shape (``tail``: their
-    indices and layers), whatever the input's size: the layer's role for the field, the field it has from the
+    """Layer ``index`` of a chain with the layers right after it that keep its output's shape (its tail: their
+    ``indices`` and ``layers``), whatever the input's size: the layer's role for the field, the field it has from the
     layers before it alone (``None`` from the first layer whose window needs the size), its gap warnings; and, by
     its last few input shapes, oldest first, that shape, the layer's result (``None`` for a layer that keeps the
     shape) and the rows of the layer and its tail, which all share one output shape and one field."""
@@ -33,8 +33,16 @@ class _Step:
     role: graph.Role
     known_field: Field | None
     gaps: tuple[StackWarning, ...]
-    tail: tuple[tuple[int, Layer], ...] = ()
+    indices: tuple[int, ...] = ()
+    layers: tuple[Layer, ...] = ()
+    #: The tail's parameters on the channels last asked for: ``(channels, per layer)``.
+    params: tuple[int, tuple[int, ...]] = (0, ())
     seen: dict[_Key, _Seen] = dataclasses.field(default_factory=dict)
+
+    def extend(self, index: int, layer: Layer) -> None:
+        """Add layer ``index``, which keeps its input's shape, to the tail."""
+        self.indices += (index,)
+        self.layers += (layer,)
 
     def keep(self, key: _Key, shape: Shape, result: LayerResult | None, field: Field | None) -> _Seen:
         """The rows for the input ``shape`` (as ``key``) with ``field``, remembered with ``result`` in place of what
@@ -46,13 +54,10 @@ class _Step:
             head = LayerReport(self.index, self.layer, result.output, result.params, result.macs, field, result.unused)
         output = head.output
         assert output is not None
-        rows = (
-            head,
-            *[
-                LayerReport(i, layer, output, pass_params(layer, output.channels), 0, field, (0, 0))
-                for i, layer in self.tail
-            ],
-        )
+        if self.params[0] != output.channels:
+            self.params = (output.channels, tuple(pass_params(layer, output.channels) for layer in self.layers))
+        each = repeat(output), self.params[1], repeat(0), repeat(field), repeat((0, 0))
+        rows = (head, *map(LayerReport, self.indices, self.layers, *each))
         seen = self.seen
         if key not in seen and len(seen) >= RECENT:
             seen = self.seen = dict(islice(seen.items(), 1, None))
@@ -118,7 +123,7 @@ class Chain:
             steps: list[_Step] = []
             for i, layer in enumerate(self.layers):
                 if steps and graph.layer_role(layer.type) == "pass":
-                    steps[-1].tail += ((i, layer),)
+                    steps[-1].extend(i, layer)
                 else:
                     steps.append(_step(i, layer, fields[i]))
             sized = next((s for s, step in enumerate(steps) if step.index == self.sized_from), len(steps))
