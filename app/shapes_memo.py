@@ -81,8 +81,7 @@ def _with_input(body: bytes, shape: Any, known: StackRequest) -> StackRequest:
         given = None if shape is None else InputShape.model_validate(shape)
     except ValidationError:
         return StackRequest.model_validate_json(body)
-    request = StackRequest.model_construct(input=given, layers=known.layers)
-    return request.with_chain(known.convcore_chain())
+    return known.model_copy(update={"input": given})  # with its layers and their chain
 
 
 def _by_tail(body: bytes) -> StackRequest | None:

@@ -63,15 +63,10 @@ class StackRequest(Model):
     _chain: Chain | None = PrivateAttr(default=None)
 
     def convcore_chain(self) -> Chain:
-        """The layers as a convcore :class:`Chain`, made once (or given by :meth:`with_chain`)."""
+        """The layers as a convcore :class:`Chain`, made once (a copy of the request keeps it)."""
         if self._chain is None:
             self._chain = Chain(to_layers(self.layers))
         return self._chain
-
-    def with_chain(self, chain: Chain) -> "StackRequest":
-        """This request with its convcore chain already made (a remembered stack's)."""
-        self._chain = chain
-        return self
 
 
 class ReceptiveFieldOut(BaseModel):

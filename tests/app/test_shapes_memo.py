@@ -14,7 +14,7 @@ from app.caching import CACHE, MAX_BODY_BYTES
 from app.dependencies import SettingsDep
 from app.main import app
 from app.reports import report_dict, report_json
-from app.schemas.common import MAX_STACK_LAYERS
+from app.schemas.common import MAX_STACK_LAYERS, InputShape
 from app.schemas.shapes import StackRequest
 from app.settings import get_settings
 from app.shapes_memo import MAX_STACKS, STACKS, TAILS, StackRoute, forget, validate_stack
@@ -91,6 +91,22 @@ def test_a_stack_that_fails_is_not_remembered() -> None:
     assert [e["type"] for e in response.json()["detail"]] == ["json_invalid"]
     assert _post(b'{"layers": [{"type": "dropout", "p": NaN}]}').status_code == 422
     assert len(STACKS._entries) == 0
+
+
+def test_a_remembered_stack_at_a_new_size_keeps_its_chain_and_takes_the_new_input() -> None:
+    first = validate_stack(orjson.dumps({"input": {"channels": 3, "height": 50, "width": 50}, "layers": LAYERS}))
+    chain = first.convcore_chain()
+    # The page's form (its tail remembered) and another key order (the canonical layers remembered).
+    for body in (
+        orjson.dumps({"input": {"channels": 2, "height": 40, "width": 60}, "layers": LAYERS}),
+        orjson.dumps({"layers": LAYERS, "input": {"width": 60, "height": 40, "channels": 2}}),
+    ):
+        second = validate_stack(body)
+        assert second.convcore_chain() is chain
+        assert second.input == InputShape(channels=2, height=40, width=60)
+    without = validate_stack(orjson.dumps({"layers": LAYERS}))
+    assert without.input is None and without.convcore_chain() is chain
+    assert first.input == InputShape(channels=3, height=50, width=50)
 
 
 def test_the_memo_is_bounded() -> None:
