@@ -1,7 +1,9 @@
 """Time what a student waits for, measured inside the page in headless Chromium.
 
 Run: ``.venv/bin/python benchmarks/playground_render.py`` (about three minutes; ``--width 1280`` for another
-viewport width than 1366 px, ``--only "4→4"`` for the playground rows whose title contains that text alone). It
+viewport width than 1366 px, ``--only "4→4"`` for the playground rows whose title contains that text alone,
+``--runs 3`` to measure those rows that many times, each on a page of its own, ``--by-index`` to print each
+run's first changes one by one: the first changes after a load run code V8 has not optimised yet). It
 starts the app with uvicorn on 127.0.0.1 and prints, each as median, 95th percentile and maximum (the CPU figures
 as median and p95):
 
@@ -307,10 +309,30 @@ def edits(times: EditTimes, title: str, target: float) -> None:
         print(f"{'  of which ' + part:34} {len(values):7d} {median:7.2f} {p95:7.2f} {worst:7.2f}")
 
 
+# How many of a run's first changes --by-index prints one by one.
+FIRST = 8
+
+
+def by_index(times: RenderTimes) -> None:
+    """The wall and cpu times of the run's first FIRST changes in order, then the median of the rest."""
+    cells = [f"{w:5.1f}/{c:4.1f}" for w, c in zip(times.wall[:FIRST], times.cpu[:FIRST], strict=True)]
+    rest = f"rest {statistics.median(times.wall[FIRST:]):4.1f}/{statistics.median(times.cpu[FIRST:]):4.1f}"
+    print(f"{'  by change, wall/cpu':36} {' '.join(cells)}  {rest}")
+
+
+def fresh_page(browser: Browser, width: int) -> Page:
+    """A page in a browser context of its own, so in a renderer of its own: nothing the page's scripts compiled
+    or optimised on an earlier page is at hand, as on a student's first visit."""
+    # wait_for_function evaluates a string, which the app's CSP (no unsafe-eval) would refuse
+    return browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--width", type=int, default=1366, help="the viewport's width in CSS px (default 1366)")
     parser.add_argument("--only", help="only the playground rows whose title contains this text")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each playground row, each on a page of its own")
+    parser.add_argument("--by-index", action="store_true", help="print each run's first changes one by one")
     return parser.parse_args()
 
 
@@ -323,8 +345,7 @@ def main() -> None:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-            # wait_for_function evaluates a string, which the app's CSP (no unsafe-eval) would refuse
-            page = browser.new_page(viewport={"width": args.width, "height": 900}, bypass_csp=True)
+            page = fresh_page(browser, args.width)
             # The machine is shared: a load above the core count inflates every figure below.
             print(
                 f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s); times in ms, measured in the page"
@@ -336,7 +357,13 @@ def main() -> None:
             )
             for title, query, sliders in scenarios:
                 target = HALF_FRAME_MS if "4→4" in title else FRAME_MS
-                playground_row(title, *measure(browser, page, base, query, sliders), target)
+                for _ in range(args.runs):
+                    page.context.close()
+                    page = fresh_page(browser, args.width)
+                    times, changes = measure(browser, page, base, query, sliders)
+                    playground_row(title, times, changes, target)
+                    if args.by_index:
+                        by_index(times)
             if args.only is None:
                 playground_row("animation step, conv 4→4, 32×32", *animation_steps(browser, page, base), FRAME_MS)
                 edits(image_lab(page, base), "image lab kernel change", IMAGE_TARGET_MS)

@@ -217,14 +217,21 @@ export function windowOutput(layer, values) {
     const at = oc * outH * outW;
     channelMap(out, at, planes, first * planeSize, offsets, kernel && appliedKernel(layer, values.wt, oc, kernel), max, shape);
     const bias = !pool && layer.bias ? values.b[oc] : 0;
-    for (let oh = 0, n = at; oh < outH; oh++) {
-      for (let ow = 0; ow < outW; ow++, n++) {
-        if (average) out[n] /= rowCounts[oh] * colCounts[ow];
-        out[n] += bias;
-      }
-    }
+    // a convolution's sums are never −0, so adding a zero bias would change nothing: the pass is skipped
+    if (average || max || bias !== 0) finishMap(out, at, outH, outW, bias, rowCounts, colCounts);
   }
   return out;
+}
+
+// An output channel's map divided by each window's count (an average; rowCounts null otherwise), then its bias
+// added: a pool's map still gets its zero, which turns a −0 there into 0 as before.
+function finishMap(out, at, outH, outW, bias, rowCounts, colCounts) {
+  for (let oh = 0, n = at; oh < outH; oh++) {
+    for (let ow = 0; ow < outW; ow++, n++) {
+      if (rowCounts) out[n] /= rowCounts[oh] * colCounts[ow];
+      out[n] += bias;
+    }
+  }
 }
 
 // The zero-insertion view of a transposed convolution as an ordinary convolution layer with its own arrays:

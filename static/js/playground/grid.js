@@ -75,7 +75,35 @@ export class Grid {
     this.cols = 0;
     this.size = 0;
     this.cursor = null;
+    this.initState();
     bindInput(this);
+  }
+
+  // Every field the grid's modules set later (gridsvg.js, gridcanvas.js, gridinput.js) is made here, so that
+  // every grid has one shape from the start: fields added on first use gave grids of several shapes, and V8 threw
+  // away the optimised drawing code that had met only one of them, on a student's first changes.
+  initState() {
+    this.key = null;
+    this.cursorRect = null;
+    this.cursorShown = false;
+    this.editor = null;
+    this.hoverKey = null;
+    this.looks = null;
+    this.looksMaxAbs = Number.NaN;
+    this.canvasRows = 0;
+    this.canvasCols = 0;
+    this.canvasSize = 0;
+    this.pixels = null;
+    this.codes = null;
+    this.dirty = false;
+    this.baseDirty = false;
+    this.marksDirty = false;
+    this.outlines = null;
+    this.bitmap = null;
+    this.image = null;
+    this.lines = null;
+    this.surfaceWidth = 0;
+    this.surfaceHeight = 0;
   }
 
   remove() {

@@ -45,6 +45,7 @@ const PAINT = CELL_CLASSES.map((cls) => {
   };
 });
 
+const stepUp = (length, step) => Math.ceil(length / step) * step;
 const mix = (c, faded) => (faded ? Math.round(255 + (c - 255) * FADED) : c);
 
 // One opaque RGBA pixel as ImageData stores it in a Uint32Array (little-endian: A B G R from the top byte).
@@ -124,8 +125,11 @@ function outline(ctx, cells, cols, size, style) {
 
 // The cells' pixels, one per cell, put into the grid's own small canvas that drawImage scales up. Each grid has
 // its own: with one canvas shared by every grid, a put and drawImage took one and a half to three times as long
-// (timed in the page for eight 32×32 grids). The canvas only grows (resizing one costs more than the
-// pixels), and a grid's ImageData (a view of grid.pixels) is made again only when its shape changes.
+// (timed in the page for eight 32×32 grids). The canvas only grows, BITMAP_STEP cells at a time (resizing one
+// costs more than the pixels, and a grid one cell larger than before would resize it again), and a grid's
+// ImageData (a view of grid.pixels) is made again only when its shape changes.
+const BITMAP_STEP = 64;
+
 function cellBitmap(grid) {
   const { cols, rows, pixels } = grid;
   if (!grid.bitmap) {
@@ -134,8 +138,8 @@ function cellBitmap(grid) {
   }
   const { canvas, ctx } = grid.bitmap;
   if (canvas.width < cols || canvas.height < rows) {
-    canvas.width = Math.max(canvas.width, cols);
-    canvas.height = Math.max(canvas.height, rows);
+    canvas.width = Math.max(canvas.width, stepUp(cols, BITMAP_STEP));
+    canvas.height = Math.max(canvas.height, stepUp(rows, BITMAP_STEP));
   }
   if (grid.image?.data.buffer !== pixels.buffer || grid.image.width !== cols || grid.image.height !== rows) {
     grid.image = new ImageData(new Uint8ClampedArray(pixels.buffer, 0, cols * rows * 4), cols, rows);
@@ -147,9 +151,14 @@ function cellBitmap(grid) {
 // The cells' outlines as a path per class, made again only when a cell's classes change (storeCanvasCells then
 // drops them): a change of values, or a repaint after the canvas grew, strokes the same paths (a 4-channel
 // padded input has over 500 padding cells, and adding their rectangles to a path cost most of its repaint).
+// The loops that make paths store nothing on the grid: V8 compiles such a loop while it first runs, and a store
+// after it, not run yet then, threw that code away on every later call.
 function outlinePaths(grid) {
-  if (grid.outlines) return grid.outlines;
-  const { rows, cols, size, codes } = grid;
+  grid.outlines ??= cellOutlines(grid);
+  return grid.outlines;
+}
+
+function cellOutlines({ rows, cols, size, codes }) {
   const paths = new Map();
   for (let n = 0; n < rows * cols; n++) {
     const { outlines } = PAINT[codes[n]];
@@ -167,18 +176,22 @@ function outlinePaths(grid) {
       }
     }
   }
-  grid.outlines = paths;
   return paths;
 }
 
 // The lines between the cells as one path, made again only when the grid's shape or cell size changes.
 function gridLines(grid) {
   const { rows, cols, size } = grid;
-  if (grid.lines?.rows === rows && grid.lines.cols === cols && grid.lines.size === size) return grid.lines.path;
+  if (grid.lines?.rows !== rows || grid.lines.cols !== cols || grid.lines.size !== size) {
+    grid.lines = { rows, cols, size, path: linesPath(rows, cols, size) };
+  }
+  return grid.lines.path;
+}
+
+function linesPath(rows, cols, size) {
   const path = new Path2D();
   for (let c = 1; c < cols; c++) path.rect(c * size - 1, 0, 1, rows * size - 1);
   for (let r = 1; r < rows; r++) path.rect(0, r * size - 1, cols * size - 1, 1);
-  grid.lines = { rows, cols, size, path };
   return path;
 }
 
@@ -205,11 +218,10 @@ function paintBase(base, grid, ratio) {
 // reallocating a canvas costs a few milliseconds in Chromium, too much for eight of them on every change of
 // the layer's shape. Only the sizing canvas under them, which has no bitmap, follows the grid exactly.
 const GROW_STEP = 128;
-const stepUp = (px) => Math.ceil(px / GROW_STEP) * GROW_STEP;
 
 function grow(canvas, width, height, ratio) {
-  const w = Math.max(canvas.width, stepUp(width * ratio));
-  const h = Math.max(canvas.height, stepUp(height * ratio));
+  const w = Math.max(canvas.width, stepUp(width * ratio, GROW_STEP));
+  const h = Math.max(canvas.height, stepUp(height * ratio, GROW_STEP));
   if (canvas.width === w && canvas.height === h) return false;
   canvas.width = w;
   canvas.height = h;

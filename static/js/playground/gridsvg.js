@@ -53,7 +53,8 @@ function makeCell(grid) {
   const rect = svgEl("rect", { rx: "2" });
   g.append(rect);
   grid.cellLayer.append(g);
-  return { g, rect, text: null, base: "", cls: null, pos: -1, x: -1, y: -1 };
+  // every field writeCell sets, so that every cell has one shape
+  return { g, rect, text: null, base: "", cls: null, pos: -1, x: -1, y: -1, fill: null, ink: null, label: null };
 }
 
 // A retired cell keeps its attributes (and `pos`, `x`, `y`, the fill and text it shows, which say what they
