@@ -200,11 +200,11 @@ def unread(
     dilation: int = 1,
     ceil_mode: bool = False,
 ) -> Pair:
-    """Positions at the end of the padded input that no window reads (the remainder the floor drops), and how many
-    of them are real input rows rather than padding: :func:`unused_input` and :func:`unused_image` at once.
+    """Positions at the end of the padded input that no window reads (the remainder the floor drops; they may be
+    padding or real rows), and how many of them are real input rows: those past the right padding.
 
     ``i + 2p − ((o − 1)·s + d·(k − 1) + 1)``, which is ``(i + 2p − d·(k − 1) − 1) mod s`` for a convolution;
-    0 when a ``ceil_mode`` pooling window runs past the end. The real rows are those past the right padding.
+    0 when a ``ceil_mode`` pooling window runs past the end.
     """
     before, after = (padding, padding) if isinstance(padding, int) else padding
     if ceil_mode:
@@ -216,37 +216,6 @@ def unread(
     last_end = (out - 1) * stride + effective_kernel_size(kernel_size, dilation)
     unused = max(0, size + before + after - last_end)
     return (unused, max(0, unused - after))
-
-
-def unused_input(
-    size: int,
-    *,
-    kernel_size: int,
-    stride: int = 1,
-    padding: int | Pair = 0,
-    dilation: int = 1,
-    ceil_mode: bool = False,
-) -> int:
-    """Positions at the end of the padded input that no window reads (see :func:`unread`). These may be padding or
-    real rows, see :func:`unused_image`."""
-    return unread(
-        size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
-    )[0]
-
-
-def unused_image(
-    size: int,
-    *,
-    kernel_size: int,
-    stride: int = 1,
-    padding: int | Pair = 0,
-    dilation: int = 1,
-    ceil_mode: bool = False,
-) -> int:
-    """Real input rows (not padding) that no window reads: the unused positions past the right padding."""
-    return unread(
-        size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
-    )[1]
 
 
 def conv_params(in_channels: int, out_channels: int, kernel_size: Pair, *, groups: int = 1, bias: bool = True) -> int:

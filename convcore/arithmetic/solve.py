@@ -73,10 +73,10 @@ def _setting(op: str, size: int, k: int, s: int, p: int, d: int, op_pad: int = 0
     try:
         if op == "conv":
             out = shapes.conv_output_size(size, kernel_size=k, stride=s, padding=p, dilation=d)
-            unused = shapes.unused_image(size, kernel_size=k, stride=s, padding=p, dilation=d)
+            unused = shapes.unread(size, kernel_size=k, stride=s, padding=p, dilation=d)[1]
         elif op == "pool":
             out = shapes.pool_output_size(size, kernel_size=k, stride=s, padding=p, dilation=d)
-            unused = shapes.unused_image(size, kernel_size=k, stride=s, padding=p, dilation=d)
+            unused = shapes.unread(size, kernel_size=k, stride=s, padding=p, dilation=d)[1]
         else:
             out = shapes.conv_transpose_output_size(
                 size, kernel_size=k, stride=s, padding=p, output_padding=op_pad, dilation=d

@@ -104,12 +104,9 @@ def _slide(
     oh, uh, ih = _axis(layer_type, size[0], kernel[0], stride[0], padding[0], dilation[0], ceil, output_padding[0])
     ow, uw, iw = _axis(layer_type, size[1], kernel[1], stride[1], padding[1], dilation[1], ceil, output_padding[1])
     params = macs = 0
-    if layer_type == "conv2d":
+    if layer_type in ("conv2d", "conv_transpose2d"):
         params, macs = _conv_counts(layer_type, c, out_c, kernel, groups, bias)
-        macs *= oh * ow
-    elif layer_type == "conv_transpose2d":
-        params, macs = _conv_counts(layer_type, c, out_c, kernel, groups, bias)
-        macs *= size[0] * size[1]
+        macs *= oh * ow if layer_type == "conv2d" else size[0] * size[1]
     return (oh, ow), (uh, uw), (ih, iw), params, macs
 
 

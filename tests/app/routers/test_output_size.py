@@ -189,7 +189,7 @@ def test_matches_torch(op: str, size: int, k: int, s: int, p: int, d: int, extra
     assert body["output_size"] == expected
     if op == "conv":
         assert body["formula"] == formulas.conv_formula(size, kernel_size=k, stride=s, padding=p, dilation=d)
-        assert body["unused_input"] == shapes.unused_input(size, kernel_size=k, stride=s, padding=p, dilation=d)
+        assert body["unused_input"] == shapes.unread(size, kernel_size=k, stride=s, padding=p, dilation=d)[0]
 
 
 def test_padding_after_gives_torchs_padding_same_with_an_even_kernel() -> None:

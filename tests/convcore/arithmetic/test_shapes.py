@@ -169,16 +169,16 @@ def test_unused_rows_are_the_tail_after_the_last_window(size: int, k: int, s: in
     # Brute force: the last padded position any tap of any window reads.
     last_read = max(i * s + t * d for i in range(out) for t in range(k))
     unused = size + 2 * p - 1 - last_read
-    assert shapes.unused_input(size, kernel_size=k, stride=s, padding=p, dilation=d) == unused
-    assert shapes.unused_image(size, kernel_size=k, stride=s, padding=p, dilation=d) == max(0, unused - p)
+    assert shapes.unread(size, kernel_size=k, stride=s, padding=p, dilation=d)[0] == unused
+    assert shapes.unread(size, kernel_size=k, stride=s, padding=p, dilation=d)[1] == max(0, unused - p)
     assert 0 <= unused < s
 
 
 def test_design_example_unused() -> None:
     assert shapes.conv_output_size(224, kernel_size=7, stride=2, padding=3) == 112
-    assert shapes.unused_input(224, kernel_size=7, stride=2, padding=3) == 1
-    assert shapes.unused_image(224, kernel_size=7, stride=2, padding=3) == 0
-    assert shapes.unused_image(7, kernel_size=3, stride=3) == 1
+    assert shapes.unread(224, kernel_size=7, stride=2, padding=3)[0] == 1
+    assert shapes.unread(224, kernel_size=7, stride=2, padding=3)[1] == 0
+    assert shapes.unread(7, kernel_size=3, stride=3)[1] == 1
 
 
 @settings(max_examples=200)
@@ -285,4 +285,4 @@ def test_unused_input_with_ceil_mode(
 ) -> None:
     window = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
     assert shapes.pool_output_size(size, **window, ceil_mode=True) == expected_output
-    assert shapes.unused_input(size, **window, ceil_mode=True) == expected_unused
+    assert shapes.unread(size, **window, ceil_mode=True)[0] == expected_unused
