@@ -55,6 +55,7 @@ MEASURE = "playground-render"
 # The frame callback (requestAnimationFrame) and the task around one whole frame, in the trace's names.
 CALLBACK = "FireAnimationFrame"
 TASK = "ThreadControllerImpl::RunTask"
+NO_THREAD_TIME = -1
 TRACE_CATEGORIES = ["devtools.timeline", "blink.user_timing", "toplevel"]
 NEXT_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 EDITS = 6
@@ -122,6 +123,8 @@ def enclosing(spans: list[tuple[int, int, int]], ts: int) -> int:
         n -= 1
     if n < 0:
         raise SystemExit("a playground-render measure lies outside every traced task")
+    if spans[n][2] == NO_THREAD_TIME:
+        raise SystemExit("this Chromium's trace has no thread time (tdur) for a render: no CPU figures")
     return spans[n][2]
 
 
@@ -136,9 +139,8 @@ def traced_times(trace: bytes) -> RenderTimes:
     spans: dict[str, list[tuple[int, int, int]]] = {CALLBACK: [], TASK: []}
     for e in events:
         if e.get("ph") == "X" and e["name"] in spans and (e["pid"], e["tid"]) == thread:
-            if "tdur" not in e:
-                raise SystemExit("this Chromium's trace has no thread time (tdur): no CPU figures")
-            spans[e["name"]].append((e["ts"], e["ts"] + e["dur"], e["tdur"]))
+            # Chromium 150 leaves thread time out of some 1 µs tasks (DidSwap): such a span encloses no measure
+            spans[e["name"]].append((e["ts"], e["ts"] + e["dur"], e.get("tdur", NO_THREAD_TIME)))
     for list_ in spans.values():
         list_.sort()
     times = RenderTimes()
@@ -348,8 +350,8 @@ def main() -> None:
             page = fresh_page(browser, args.width)
             # The machine is shared: a load above the core count inflates every figure below.
             print(
-                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s); times in ms, measured in the page"
-                f" at {args.width} px"
+                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s); Chromium {browser.version};"
+                f" times in ms, measured in the page at {args.width} px"
             )
             print(
                 f"{'playground re-render per change':36} {'n':>4} {'wall':>7} {'p95':>7} {'max':>7}"
