@@ -25,8 +25,19 @@ test("scale maps the domain onto the range, linearly or by log10", () => {
 test("yExtent includes zero on a linear axis and skips non-positive values on a log axis", () => {
   const series = [{ points: [[0, 2], [1, 5]] }, { points: [[0, -1], [1, 0]] }];
   assert.deepEqual(yExtent(series), [-1, 5]);
-  assert.deepEqual(yExtent(series, [], true), [2, 5]);
   assert.deepEqual(yExtent([{ points: [[0, 4]] }], [{ low: [3], high: [9] }]), [0, 9]);
+  assert.deepEqual(yExtent([{ points: [[0, 4]] }]), [0, 4]);
+  assert.deepEqual(yExtent([{ points: [[0, 0]] }]), [0, 1]);
+});
+
+test("a log axis reaches 4 % of its decades past the data at each end, so the lowest series is off the axis line", () => {
+  const series = [{ points: [[0, 2], [1, 5]] }, { points: [[0, -1], [1, 0]] }];
+  const [lo, hi] = yExtent(series, [], true);
+  const margin = 2.5 ** 0.04;
+  assert.ok(Math.abs(lo - 2 / margin) < 1e-12 && Math.abs(hi - 5 * margin) < 1e-12, `${lo}, ${hi}`);
+  assert.ok(lo < 2 && hi > 5);
+  const [oneLo, oneHi] = yExtent([{ points: [[0, 100], [1, 100]] }], [], true);
+  assert.ok(Math.abs(oneLo - 100 / Math.sqrt(10)) < 1e-9 && Math.abs(oneHi - 100 * Math.sqrt(10)) < 1e-9);
 });
 
 test("one log axis uses one label format", () => {

@@ -67,7 +67,11 @@ export function scale(domain, range, log = false) {
   return (v) => (d1 === d0 ? (r0 + r1) / 2 : r0 + ((f(v) - d0) / (d1 - d0)) * (r1 - r0));
 }
 
-// The extent of every y in the series and bands (positive values only on a log scale).
+// The extent of every y in the series and bands (positive values only on a log scale). A log axis, which has no
+// zero to start from, reaches LOG_MARGIN of its decades past the data at each end, so that a series at the
+// smallest value (a convolution's 1 792 parameters beside a dense layer's 10¹¹) is not drawn on the axis line.
+const LOG_MARGIN = 0.04;
+
 export function yExtent(series, bands = [], log = false) {
   const ys = [...series.flatMap((s) => s.points.map((p) => p[1])), ...bands.flatMap((b) => [...b.low, ...b.high])];
   const valid = ys.filter((y) => Number.isFinite(y) && (!log || y > 0));
@@ -75,8 +79,9 @@ export function yExtent(series, bands = [], log = false) {
   let lo = Math.min(...valid);
   let hi = Math.max(...valid);
   if (!log) lo = Math.min(lo, 0);
-  if (hi === lo) hi = lo + 1;
-  return [lo, hi];
+  if (!log) return [lo, hi === lo ? lo + 1 : hi];
+  const margin = hi === lo ? Math.sqrt(10) : (hi / lo) ** LOG_MARGIN;
+  return [lo / margin, hi * margin];
 }
 
 // An SVG path through [[x, y]...] in pixels.
