@@ -75,10 +75,14 @@ def test_builtin_network_table_plot_path_and_overlay(page, live_server: str) -> 
     expect(path.get_by_role("button", name=f"layer2.0.conv1: r = {rf['size'][0]}")).to_have_attribute(
         "aria-pressed", "true"
     )
-    points = page.locator("#plot .series.r circle")
-    expect(points).to_have_count(
-        sum(1 for n in api["main_path"] if next(x for x in api["nodes"] if x["name"] == n)["role"] != "pass")
-    )
+    # avgpool and fc see the whole input: their r (64, under layer4's 435) is drawn apart from the r line
+    steps = [next(x for x in api["nodes"] if x["name"] == n) for n in api["main_path"]]
+    steps = [x for x in steps if x["role"] != "pass"]
+    whole = [x for x in steps if x["receptive_field"]["global"][0]]
+    assert [x["name"] for x in whole] == ["avgpool", "fc"]
+    expect(page.locator("#plot .series.r circle")).to_have_count(len(steps) - len(whole))
+    expect(page.locator("#plot .series.whole circle")).to_have_count(len(whole))
+    expect(path.get_by_role("button", name="avgpool: r = whole (64)")).to_be_visible()
     expect(page.locator("#plot circle.chosen")).to_have_count(2)
     screenshot(page, "model-builtin")
 

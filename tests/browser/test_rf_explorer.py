@@ -36,6 +36,12 @@ def test_vgg16_pool5_has_r_212_and_s_32(page, live_server: str) -> None:  # type
     # pool5 is the default chosen layer: the last one with a spatial map.
     expect(page.get_by_label("Chosen layer", exact=True)).to_have_value("30")
     expect(page.locator("#cone-summary")).to_contain_text("(r = 212)")
+    # the classifier's layers see the whole input: their r (224, over pool5's 212) is drawn apart from the r line
+    fields = [layer["receptive_field"] for layer in api["layers"] if layer["receptive_field"]]
+    whole = sum(1 for rf in fields if rf["global"][0])
+    assert whole == 7
+    expect(page.locator("#plot .series.r circle")).to_have_count(len(fields) - whole)
+    expect(page.locator("#plot .series.whole circle")).to_have_count(whole)
     screenshot(page, "rf-explorer-vgg16")
 
 

@@ -30,9 +30,25 @@ test("the default node is the last one with a field and a map larger than 1×1",
 
 test("the main path skips pass-through nodes; the series follow it", () => {
   assert.deepEqual(pathSteps(summary), [0, 1, 4, 5]);
-  const { r, s } = growthSeries(summary);
+  const { r, s, whole } = growthSeries(summary);
   assert.deepEqual(r.map((p) => [p.x, p.y, p.index]), [[0, 1, 0], [1, 3, 1], [2, 3, 4], [3, 10, 5]]);
   assert.deepEqual(s.map((p) => p.y), [1, 1, 1, 1]);
+  assert.deepEqual(whole, []);
+});
+
+test("a node that sees the whole input leaves the r line for the whole series, at the input's size", () => {
+  const local = (size, stride) => ({ size: [size, size], stride: [stride, stride], padding: [0, 0], global: [false, false] });
+  const global = { size: [224, 224], stride: [32, 32], padding: [0, 0], global: [true, true] };
+  const nodes = [
+    { name: "input", role: "input", receptive_field: local(1, 1) },
+    { name: "layer4", role: "conv", receptive_field: local(435, 32) },
+    { name: "avgpool", role: "mix", receptive_field: global },
+    { name: "fc", role: "mix", receptive_field: global },
+  ];
+  const { r, s, whole } = growthSeries({ nodes, main_path: nodes.map((n) => n.name) });
+  assert.deepEqual(r.map((p) => [p.x, p.y]), [[0, 1], [1, 435]]);
+  assert.deepEqual(whole.map((p) => [p.x, p.y, p.index]), [[2, 224, 2], [3, 224, 3]]);
+  assert.deepEqual(s.map((p) => p.y), [1, 32, 32, 32]);
 });
 
 test("flat outputs are 1×1 maps; positions default to the centre", () => {

@@ -51,10 +51,20 @@ test("a global pooling's cone level is the whole input, every input row feeding 
 });
 
 test("growth series are r and S along the height, numbered from 1", () => {
-  const { r, s } = growthSeries(report(stacks[1]));
+  const { r, s, whole } = growthSeries(report(stacks[1]));
   assert.deepEqual(r.map((p) => p.x), [1, 2, 3, 4, 5]);
   assert.deepEqual(r.map((p) => p.y), stacks[1].fields.map((f) => f.size[0]));
   assert.deepEqual(s.map((p) => p.y), stacks[1].fields.map((f) => f.stride[0]));
+  assert.deepEqual(whole, []);
+});
+
+test("a layer that sees the whole input is drawn apart from the r line, at the input's size", () => {
+  const rf = (size, global) => ({ size: [size, size], stride: [32, 32], padding: [0, 0], global: [global, global] });
+  const layers = [{ receptive_field: rf(435, false) }, { receptive_field: rf(224, true) }, { receptive_field: null }];
+  const { r, s, whole } = growthSeries({ layers });
+  assert.deepEqual(r, [{ x: 1, y: 435 }]);
+  assert.deepEqual(whole, [{ x: 2, y: 224 }]);
+  assert.deepEqual(s.map((p) => p.x), [1, 2]);
 });
 
 test("the plain and dilated stacks differ only in dilation and padding", () => {

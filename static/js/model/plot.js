@@ -2,10 +2,11 @@
 import { t } from "../common/i18n.js";
 import { drawAxes, logTicks, niceTicks, pathThrough, scale, sizeSvg, svgEl } from "../common/plot.js";
 
-// series: {r: [{x, y, index}], s: [...]}; chosen: the chosen node index; onChoose(index) on a point click.
+// series: {r: [{x, y, index}], s: [...], whole: [...]} (whole: nodes that see the whole input, drawn apart from
+// r); chosen: the chosen node index; onChoose(index) on a point click.
 export function drawGrowth(svg, series, { width, height, log, chosen }, onChoose) {
   const box = { left: 48, right: width - 12, top: 24, bottom: height - 36 };
-  const all = [...series.r, ...series.s];
+  const all = [...series.r, ...series.s, ...series.whole];
   const xMax = Math.max(1, ...all.map((p) => p.x));
   const yMax = Math.max(2, ...all.map((p) => p.y));
   const x = scale([0, xMax], [box.left, box.right]);
@@ -16,23 +17,27 @@ export function drawGrowth(svg, series, { width, height, log, chosen }, onChoose
   axes.append(svgEl("text", { x: 4, y: 14 }, t("model.yLabel")));
   const groups = [axes];
   const at = (p) => [x(p.x), y(log ? Math.max(p.y, 1) : p.y)];
-  for (const [key, points] of [["r", series.r], ["s", series.s]]) {
+  for (const [key, points] of [["r", series.r], ["s", series.s], ["whole", series.whole]]) {
     const g = svgEl("g", { class: `series ${key}` });
     if (points.length) g.append(svgEl("path", { d: pathThrough(points.map(at)) }));
     for (const p of points) {
       const [cx, cy] = at(p);
       const circle = svgEl("circle", { cx, cy, r: p.index === chosen ? 5 : 3, "data-index": p.index });
       if (p.index === chosen) circle.classList.add("chosen");
-      circle.append(svgEl("title", {}, `${key === "r" ? "r" : "S"} = ${p.y}`));
+      circle.append(svgEl("title", {}, `${key === "s" ? "S" : "r"} = ${p.y}`));
       circle.addEventListener("click", () => onChoose(p.index));
       g.append(circle);
     }
     groups.push(g);
   }
   const legend = svgEl("g", { class: "plot-legend" });
-  [["r", t("model.seriesR")], ["s", t("model.seriesS")]].forEach(([key, label], i) => {
-    legend.append(svgEl("rect", { x: box.left + 8 + i * 120, y: 6, width: 10, height: 10, class: `swatch ${key}` }));
-    legend.append(svgEl("text", { x: box.left + 22 + i * 120, y: 15 }, label));
+  const entries = [["r", t("model.seriesR")], ["s", t("model.seriesS")]];
+  if (series.whole.length) entries.push(["whole", t("model.seriesWhole")]);
+  // one entry per line, in the plot's top left corner, which the growing r leaves empty: a row of three did not
+  // fit a phone
+  entries.forEach(([key, label], i) => {
+    legend.append(svgEl("rect", { x: box.left + 8, y: box.top + 2 + i * 16, width: 10, height: 10, class: `swatch ${key}` }));
+    legend.append(svgEl("text", { x: box.left + 22, y: box.top + 11 + i * 16 }, label));
   });
   groups.push(legend);
   svg.replaceChildren(...groups);
@@ -47,7 +52,8 @@ export function renderPath(list, summary, steps, chosen, onChoose) {
     button.type = "button";
     button.className = "chip";
     if (node.role === "merge") button.classList.add("merge", ...(node.aligned ? [] : ["misaligned"]));
-    const r = node.receptive_field ? node.receptive_field.size[0] : "—";
+    const rf = node.receptive_field;
+    const r = !rf ? "—" : rf.global?.[0] ? `${t("model.whole")} (${rf.size[0]})` : rf.size[0];
     const label = `${node.role === "merge" ? "⊕ " : ""}${t("model.pathItem", { node: node.target || node.name, r })}`;
     button.textContent = label;
     button.setAttribute("aria-pressed", String(index === chosen));

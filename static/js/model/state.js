@@ -50,17 +50,20 @@ export function pathSteps(summary) {
     .filter((i) => i !== undefined && summary.nodes[i].role !== "pass");
 }
 
-// r and S (height axis) along the main path's steps; x is the step number, `index` the node.
+// r and S (height axis) along the main path's steps; x is the step number, `index` the node. A node that sees
+// the whole input along the height goes to `whole`, not to `r`: its r is the input's height, less than a deep
+// node's r in ResNet-18 (435, then 224 after the pooling), and the r line must not seem to shrink.
 export function growthSeries(summary) {
   const r = [];
   const s = [];
+  const whole = [];
   pathSteps(summary).forEach((index, step) => {
     const rf = summary.nodes[index].receptive_field;
     if (!rf) return;
-    r.push({ x: step, y: rf.size[0], index });
+    (rf.global?.[0] ? whole : r).push({ x: step, y: rf.size[0], index });
     s.push({ x: step, y: rf.stride[0], index });
   });
-  return { r, s };
+  return { r, s, whole };
 }
 
 // The key of a node's note in the string table (null: no note; "": show the server's English text).

@@ -90,16 +90,21 @@ export function coneLevels(stack, report, chosen, u, inputLabel) {
   return levels;
 }
 
-// r and S (height axis) against the layer number, for the layers that have a receptive field.
+// r and S (height axis) against the layer number, for the layers that have a receptive field. A layer that sees
+// the whole input along the height (a global pooling, a linear layer) goes to `whole`, not to `r`: its r is the
+// input's height, which can be less than a deep layer's r (ResNet-18: 435, then 224 after the pooling), and
+// the r line must not seem to shrink.
 export function growthSeries(report) {
   const r = [];
   const s = [];
+  const whole = [];
   report.layers.forEach((row, i) => {
-    if (!row.receptive_field) return;
-    r.push({ x: i + 1, y: row.receptive_field.size[0] });
-    s.push({ x: i + 1, y: row.receptive_field.stride[0] });
+    const rf = row.receptive_field;
+    if (!rf) return;
+    (rf.global?.[0] ? whole : r).push({ x: i + 1, y: rf.size[0] });
+    s.push({ x: i + 1, y: rf.stride[0] });
   });
-  return { r, s };
+  return { r, s, whole };
 }
 
 // L convolutions 3×3 with `channels` channels: plain, or with dilation 1, 2, 4, … and padding = dilation.

@@ -96,12 +96,14 @@ export async function drawOverlay(state) {
 }
 
 export function drawGrowth(state) {
-  const { r, s } = growthSeries(state.report);
+  const { r, s, whole } = growthSeries(state.report);
   const width = Math.max(300, Math.min(900, $("plot").parentElement.clientWidth));
-  drawPlot($("plot"), [
+  const series = [
     { name: "r", values: r, className: "r" },
     { name: "S", values: s, className: "s" },
-  ], { width, height: 260, log: state.log, xLabel: t("rf.plotX"), yLabel: t("rf.plotY") });
+  ];
+  if (whole.length) series.push({ name: t("rf.seriesWhole"), values: whole, className: "whole" });
+  drawPlot($("plot"), series, { width, height: 260, log: state.log, xLabel: t("rf.plotX"), yLabel: t("rf.plotY") });
 }
 
 // The plain and the dilated stack side by side: cones, tables and the summary sentence.
