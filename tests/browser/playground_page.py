@@ -31,6 +31,15 @@ def expect_shape(page: Any, shape: tuple[int, int, int]) -> None:
     expect(page.locator("#pg-output-shape")).to_have_text("Output: {} × {} × {}".format(*shape))
 
 
+def number_pattern(value: float) -> str:
+    """A regular expression for ``value`` as the page writes a number (a real minus sign, trailing zeros or not),
+    equal to it to nine decimals: a shown number that parses to within 1e-9 of ``value``."""
+    digits = f"{abs(value):.9f}".rstrip("0").rstrip(".")
+    whole, _, fraction = digits.partition(".")
+    sign = "−?" if digits == "0" else "−" if value < 0 else ""
+    return sign + whole + (rf"\.{fraction}0*" if fraction else r"(\.0*)?")
+
+
 def shown_shape(page: Any) -> tuple[int, int, int]:
     text = page.locator("#pg-output-shape").text_content()
     c, h, w = (int(v) for v in re.findall(r"\d+", text))

@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from torch import nn
 
 from app.image_source import sample_image
@@ -52,9 +53,11 @@ def test_why_conv_counts_equal_torch_and_follow_the_slider(page, live_server: st
         slider.focus()
         slider.press("ArrowRight")
     page.wait_for_function("() => location.search.includes('k=7')")
-    sharing = page.locator("#why-savings li").nth(1).text_content()
-    assert "exactly H·W = 480" in sharing
-    assert page.locator("#why-plot path.plot-line").count() == 3
+    # the address is written when the request is sent, and k = 5's savings and plot read the same: wait for the
+    # answer for k = 7, drawn with them, and for them
+    expect(page.locator('.layer-card[data-layer="conv"] .mono')).to_contain_text("=7,")
+    expect(page.locator("#why-savings li").nth(1)).to_contain_text("exactly H·W = 480")
+    expect(page.locator("#why-plot path.plot-line")).to_have_count(3)
 
 
 def test_why_conv_big_counts_are_exact_with_a_superscript_exponent(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
@@ -155,9 +158,10 @@ def test_equivariance_summary_and_the_lecture_answer(page, live_server: str) -> 
     page.get_by_text("The lecture's question").click()
     rows = page.locator("#eq-answer tbody tr")
     assert rows.count() == 6
-    measured = rows.evaluate_all("rows => rows.map(r => r.cells[2].textContent)")
-    assert all(text != "—" for text in measured)
-    assert measured[0] == "largest error inside, shift by 1: 0"
+    # the table says "—" until both answers are drawn, and the summary's (the table waited for) may come first
+    measured = page.locator("#eq-answer tbody tr > :nth-child(3)")
+    expect(measured.filter(has_text=re.compile("^—$"))).to_have_count(0)
+    expect(measured.first).to_have_text("largest error inside, shift by 1: 0")
     card = page.locator(".question-card").filter(has_text="By how many pixels does the output move")
     card.get_by_label("Your answer").fill("2")
     card.get_by_role("button", name="Check").click()

@@ -113,7 +113,8 @@ def test_axe_finds_no_wcag_21_aa_violation_at_1280_px(open_page: Any, path: str,
 def test_axe_in_the_playgrounds_states(open_page: Any, state: str, lang: str) -> None:
     page = open_page(f"/?{state}", lang, 1280)
     page.get_by_role("button", name="Step forward" if lang == "en" else "Шаг вперёд").click()
-    page.wait_for_timeout(200)
+    # the step is drawn on the next frame and its address on a timer: audit that page, not a fixed 200 ms later
+    wait_until_settled(page)
     assert axe_violations(page) == []
 
 

@@ -65,6 +65,8 @@ def test_the_url_restores_the_whole_state(page: Any, live_server: str) -> None:
     editor.fill("7.5")
     editor.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]x=.*7\.5"))
+    # the address is written on a timer that can fire before the edit's frame is drawn: wait for that frame
+    expect(page.locator("#pg-input svg g[data-i='8'] text")).to_have_text("7.5")
     url = page.url
     before = {
         "shape": shown_shape(page),

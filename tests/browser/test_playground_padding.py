@@ -34,6 +34,8 @@ def test_transposed_views_matrix_view_and_narrow_screen(page: Any, live_server: 
     screenshot(page, "playground-transposed-zeros")
     page.set_viewport_size({"width": 360, "height": 780})
     page.get_by_role("radio", name="Convolution", exact=True).check()
+    # the transposed formula is there before the check too: wait for the convolution's frame and its answer
+    expect(page.locator("#pg-torch")).to_contain_text("nn.Conv2d(")
     expect_formula(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
