@@ -72,6 +72,11 @@ PAGE_NETWORK_INPUT = {"min": 8, "max": 1024}
 #: The receptive-field page's plain-vs-dilated comparison: up to 6 layers, whose dilated receptive field
 #: 2^(L+1) − 1 = 127 px stays inside the default 224 px input.
 PAGE_MAX_DILATED_LAYERS = 6
+#: The compute page's convolution theorem runs in the browser and draws every grid of it: a square input of 4, 8
+#: or 16 cells a side (a power of two, so the circular mistake's FFT is the input's own size), kernels up to 7×7
+#: with padding up to 3 (a 32×32 FFT grid at most). Its multiplication counts are arithmetic only: maps up to
+#: 1024 a side and up to 2048 channels cover every layer of the lecture's networks.
+PAGE_COMPUTE = {"min_side": 4, "side": 16, "kernel": 7, "padding": 3, "map": 1024, "channels": 2048}
 
 
 def _bound(low: int | float, high: int | float) -> Bound:
@@ -194,6 +199,19 @@ def _model(settings: Settings) -> PageLimits:
     return {"size": _bound(PAGE_NETWORK_INPUT["min"], PAGE_NETWORK_INPUT["max"])}
 
 
+def _compute(settings: Settings) -> PageLimits:
+    page = PAGE_COMPUTE
+    return {
+        "n": _bound(page["min_side"], page["side"]),
+        "k": _bound(1, page["kernel"]),
+        "p": _bound(0, page["padding"]),
+        "seed": _bound(0, PAGE_MAX_SEED),
+        "map": _bound(1, page["map"]),
+        "cin": _bound(1, page["channels"]),
+        "cout": _bound(1, page["channels"]),
+    }
+
+
 #: page name (app.routers.pages.PAGES) → its bounds.
 BUILDERS: dict[str, Callable[[Settings], PageLimits]] = {
     "playground": _playground,
@@ -206,6 +224,7 @@ BUILDERS: dict[str, Callable[[Settings], PageLimits]] = {
     "why-conv": _why_conv,
     "image": _image,
     "dropout": _dropout,
+    "compute": _compute,
 }
 
 

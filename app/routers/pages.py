@@ -23,6 +23,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "/normalization": ("normalization.html", "normalization"),
     "/dropout": ("dropout.html", "dropout"),
     "/residual": ("residual.html", "residual"),
+    "/compute": ("compute.html", "compute"),
     "/model": ("model.html", "model"),
 }
 

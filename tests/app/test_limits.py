@@ -77,6 +77,7 @@ PAGE_ONLY = {
     *(("pooling", field) for field in ("h", "w", "seed", "gc", "gh", "gw")),
     *(("normalization", field) for field in ("n", "c", "size", "seed")),
     ("receptive-field", "dl"),
+    *(("compute", field) for field in ("n", "k", "p", "seed", "map", "cin", "cout")),
 }
 #: the bounds a page narrows on purpose (app.limits' PAGE_* constants)
 NARROWED = {
@@ -173,6 +174,7 @@ INPUTS = {
     "/normalization": ("normalization", {"bn-n": "n", "bn-c": "c", "bn-momentum": "momentum", "bn-groups": "g"}),
     "/receptive-field": ("receptive-field", {"size": "size", "dl": "dl"}),
     "/model": ("model", {"size": "size"}),
+    "/compute": ("compute", {"fft-k": "k", "fft-p": "p", "fft-seed": "seed", "cost-map": "map", "cost-cin": "cin"}),
 }
 
 

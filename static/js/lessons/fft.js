@@ -67,10 +67,10 @@ export function fft2({ re, im }, inverse = false) {
   return out;
 }
 
-export const zeros = (rows, cols) => Array.from({ length: rows }, () => new Array(cols).fill(0));
+const zeros = (rows, cols) => Array.from({ length: rows }, () => new Array(cols).fill(0));
 
 // `grid` written into a rows×cols grid of zeros at (top, left).
-export function placed(grid, rows, cols, top = 0, left = 0) {
+function placed(grid, rows, cols, top = 0, left = 0) {
   const out = zeros(rows, cols);
   grid.forEach((row, r) => row.forEach((v, c) => (out[top + r][left + c] = v)));
   return out;
