@@ -69,7 +69,8 @@ function arrowsOut(ctx, x, y, w, h, cut) {
   }
 }
 
-function strokeBox(ctx, x, y, w, h, dashed) {
+// A box in two strokes, dark under light, so it shows on any colour of the map.
+export function strokeBox(ctx, x, y, w, h, dashed) {
   ctx.setLineDash(dashed ? [6, 4] : []);
   ctx.lineWidth = 4;
   ctx.strokeStyle = BOX_DARK;

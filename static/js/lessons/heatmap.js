@@ -1,9 +1,7 @@
 // A grid too large for a number per cell (a 32×32 spectrum) as a canvas heatmap on the two-sided colour scale,
 // one block of pixels per cell, with an optional frame around a block of cells.
 import { divergingInto, maxAbsOf } from "../common/colorscale.js";
-
-const FRAME_DARK = "#111";
-const FRAME_LIGHT = "#ffd54f";
+import { strokeBox } from "../common/mapdraw.js";
 
 // grid: rows of numbers; options: label (the accessible name), maxAbs (default: the grid's own), frame:
 // {top, left, rows, cols} in cells, cell (CSS pixels per cell, default to fill `width`), width (CSS pixels).
@@ -27,13 +25,5 @@ export function drawHeatmap(canvas, grid, { label, maxAbs = maxAbsOf(grid), fram
       ctx.fillRect(c * cell, r * cell, cell, cell);
     }),
   );
-  if (frame) {
-    const box = [frame.left * cell + 1, frame.top * cell + 1, frame.cols * cell - 2, frame.rows * cell - 2];
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = FRAME_DARK;
-    ctx.strokeRect(...box);
-    ctx.lineWidth = 1.5;
-    ctx.strokeStyle = FRAME_LIGHT;
-    ctx.strokeRect(...box);
-  }
+  if (frame) strokeBox(ctx, frame.left * cell + 1, frame.top * cell + 1, frame.cols * cell - 2, frame.rows * cell - 2, false);
 }

@@ -194,9 +194,12 @@ async function drawTheorem() {
   wrap.textContent = state.nopad ? t(p > 0 ? "fft.wrapNote" : "fft.wrapNoteValid") : t(exact ? "fft.noflipSymmetric" : "fft.noflipWrong");
 }
 
+// The layer the cost section counts: the student's map side and channels.
+const costSetup = () => ({ side: state.map, cin: state.cin, cout: state.cout });
+
 function drawCost() {
   writeState(PROPS, state);
-  const setup = { side: state.map, cin: state.cin, cout: state.cout };
+  const setup = costSetup();
   const ks = Array.from({ length: K_MAX }, (_, i) => i + 1);
   const series = [
     { label: t("fft.seriesDirect"), points: ks.map((k) => [k, directMults({ ...setup, k })]), cls: "s1" },
@@ -248,19 +251,13 @@ const shows = [
 for (const key of ["map", "cin", "cout"]) bindNumber($(`cost-${key}`), state, key, drawCost);
 
 function renderSelects() {
-  const option = (value, text) => {
-    const element = document.createElement("option");
-    element.value = value;
-    element.textContent = text;
-    return element;
-  };
   const ru = getLang() === "ru";
   $("fft-source").replaceChildren(
-    option("random", t("fft.randomInput")),
-    ...samples.map((s) => option(s.name, ru ? s.title_ru : s.title_en)),
+    new Option(t("fft.randomInput"), "random"),
+    ...samples.map((s) => new Option(ru ? s.title_ru : s.title_en, s.name)),
   );
   $("fft-source").value = samples.some((s) => s.name === state.src) ? state.src : "random";
-  $("fft-n").replaceChildren(...SIDES.map((n) => option(String(n), `${n}×${n}`)));
+  $("fft-n").replaceChildren(...SIDES.map((n) => new Option(`${n}×${n}`, String(n))));
   $("fft-n").value = state.n;
 }
 $("fft-source").addEventListener("change", () => {
@@ -293,11 +290,11 @@ const questions = [
   createQuestion(list, {
     question: "fft.q3",
     hint: "fft.h3",
-    questionVars: () => ({ side: state.map, cin: state.cin, cout: state.cout }),
+    questionVars: costSetup,
     compute: async () => {
-      const k = crossoverK({ side: state.map, cin: state.cin, cout: state.cout }, K_MAX);
+      const k = crossoverK(costSetup(), K_MAX);
       if (k === null) return { value: t("fft.none"), explanation: t("fft.noCrossover", { kmax: K_MAX }) };
-      return { value: k, formula: costFormula({ side: state.map, cin: state.cin, cout: state.cout }, k), explanation: t("fft.a3") };
+      return { value: k, formula: costFormula(costSetup(), k), explanation: t("fft.a3") };
     },
   }),
 ];
